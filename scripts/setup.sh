@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Set up (or refresh) the project's virtual environment in .venv with Python 3.12.
+# Idempotent: reinstalls only when pyproject.toml changed since the last successful setup.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+PYTHON=${PYTHON:-python3}
+if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then
+    # pyenv machines: .python-version (3.12) selects the interpreter inside the repository;
+    # fall back to any python3.12 on PATH.
+    if command -v python3.12 >/dev/null 2>&1; then
+        PYTHON=python3.12
+    else
+        echo "symbiosim needs Python >= 3.12; '$PYTHON' is $("$PYTHON" --version 2>&1)." >&2
+        echo "Install Python 3.12 (e.g. 'pyenv install 3.12') and run this again." >&2
+        exit 1
+    fi
+fi
+
+if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then
+    rm -rf .venv
+    "$PYTHON" -m venv .venv
+fi
+
+stamp=.venv/.setup-stamp
+want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] || ! .venv/bin/python -c 'import symbiosim' 2>/dev/null; then
+    echo "Installing symbiosim and its dependencies into .venv ..."
+    .venv/bin/python -m pip install --quiet --upgrade pip
+    .venv/bin/python -m pip install --quiet -e ".[dev]"
+    echo "$want" > "$stamp"
+fi

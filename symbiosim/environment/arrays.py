@@ -1,0 +1,153 @@
+"""Turn a scenario's tables into the arrays the model computes with.
+
+Index conventions: ``n`` facilities (node ids 0..n-1, in facility-table order), ``P``
+products, ``B`` by-products, ``K`` technologies, ``M`` materials, all in table order.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from symbiosim.environment.scenario import Scenario
+
+__all__ = ["MONTHS_PER_YEAR", "CatalogArrays", "build_arrays"]
+
+MONTHS_PER_YEAR = 12
+WILDCARD_ROUTE = "*"
+POLLUTANTS = ("so2", "nox", "pm")
+
+
+@dataclass
+class CatalogArrays:
+    """Facility, product, by-product, technology and material data as arrays."""
+
+    facilities: pd.DataFrame
+    facility_ids: list[str]
+    products: list[str]
+    byproducts: list[str]
+    technologies: list[str]
+    materials: list[str]
+    capacity_per_yr: NDArray[np.float64]  # (n, P) product units per year
+    utilisation: NDArray[np.float64]  # (n, P)
+    season: NDArray[np.float64]  # (n, 12)
+    product_factors: dict[str, NDArray[np.float64]]  # (n, P) per unit: price, cost, energy_kgce, co2_kg, so2_kg...
+    generation_t_per_unit: NDArray[np.float64]  # (n, P, B)
+    byproduct: pd.DataFrame  # byproducts table in B order
+    technology: pd.DataFrame  # technologies table in K order
+    tech_byproduct: NDArray[np.intp]  # (K,)
+    tech_cap_product: NDArray[np.intp]  # (K,)
+    tech_material: NDArray[np.intp]  # (K,)
+    tech_group: NDArray[np.intp]  # (K,) cap group of each technology (own group when blank)
+    group_cap_t_per_t: NDArray[np.float64]  # (G,) shared cap per unit of the group's cap product
+    group_cap_product: NDArray[np.intp]  # (G,)
+    material_factors: dict[str, NDArray[np.float64]]  # (M,) price, energy_kgce, co2_kg, so2_kg, nox_kg, pm_kg
+    eligible: NDArray[np.bool_]  # (n, K)
+    full_cap_tpa: NDArray[np.float64]  # (n, K) max by-product use per year at full capacity
+    main_product: NDArray[np.intp]  # (n,) largest-capacity product (0 when none)
+
+
+def _index(values: list[str]) -> dict[str, int]:
+    return {v: i for i, v in enumerate(values)}
+
+
+def build_arrays(scenario: Scenario) -> CatalogArrays:
+    """Arrays for a validated scenario (see module docstring for the index order)."""
+    fac = scenario.table("facilities").reset_index(drop=True)
+    prod_table = scenario.table("products")
+    byp = scenario.table("byproducts").reset_index(drop=True)
+    tech = scenario.table("technologies").reset_index(drop=True)
+    mat = scenario.table("materials").reset_index(drop=True)
+    products = list(dict.fromkeys(prod_table["product"]))
+    byproducts, technologies, materials = list(byp["byproduct"]), list(tech["technology"]), list(mat["material"])
+    fid, pid, bid, mid = _index(list(fac["facility_id"])), _index(products), _index(byproducts), _index(materials)
+    n, n_p, n_b = len(fac), len(products), len(byproducts)
+    sectors = fac["sector"].to_numpy()
+
+    capacity = np.zeros((n, n_p))
+    caps = scenario.table("capacities")
+    caps = caps[caps["facility_id"].isin(fid)]
+    np.add.at(
+        capacity,
+        (caps["facility_id"].map(fid).to_numpy(), caps["product"].map(pid).to_numpy()),
+        caps["capacity_per_yr"].to_numpy(dtype=float),
+    )
+
+    util = np.zeros((n, n_p))
+    factor_columns = {
+        "price_cny": "price_cny_per_unit",
+        "cost_cny": "cost_cny_per_unit",
+        "energy_kgce": "energy_kgce_per_unit",
+        "co2_kg": "co2_kg_per_unit",
+        **{f"{p}_kg": f"{p}_kg_per_unit" for p in POLLUTANTS},
+    }
+    factors = {name: np.zeros((n, n_p)) for name in factor_columns}
+    for row in prod_table.itertuples(index=False):
+        rows = sectors == row.sector
+        j = pid[row.product]
+        util[rows, j] = row.utilisation
+        for name, column in factor_columns.items():
+            factors[name][rows, j] = getattr(row, column)
+
+    season = np.ones((n, MONTHS_PER_YEAR))
+    for row in scenario.table("seasonality").itertuples(index=False):
+        season[sectors == row.sector, int(row.month) - 1] = row.factor
+
+    gen = np.zeros((n, n_p, n_b))
+    generation = scenario.table("generation")
+    routes = fac["route"].astype(str).to_numpy()
+    for is_wildcard in (True, False):  # route-specific rows override the wildcard
+        for row in generation[(generation["route"] == WILDCARD_ROUTE) == is_wildcard].itertuples(index=False):
+            rows = (sectors == row.sector) & (is_wildcard | (routes == row.route))
+            gen[rows, pid[row.product], bid[row.byproduct]] = row.t_per_unit
+
+    tech_byproduct = tech["byproduct"].map(bid).to_numpy(dtype=np.intp)
+    tech_cap_product = tech["cap_product"].map(pid).to_numpy(dtype=np.intp)
+    tech_requires = tech["requires_product"].map(pid).to_numpy(dtype=np.intp)
+    tech_material = tech["displaced_material"].map(mid).to_numpy(dtype=np.intp)
+    eligible = (
+        (sectors[:, None] == tech["sink_sector"].to_numpy()[None, :])
+        & (capacity[:, tech_requires] > 0)
+        & (capacity[:, tech_cap_product] > 0)
+    )
+    full_cap = np.where(eligible, capacity[:, tech_cap_product] * tech["cap_t_per_t"].to_numpy(dtype=float), 0.0)
+
+    group_names = [g if g else f"__{t}" for g, t in zip(tech["cap_group"], tech["technology"], strict=True)]
+    groups = list(dict.fromkeys(group_names))
+    tech_group = np.array([groups.index(g) for g in group_names], dtype=np.intp)
+    caps_k = tech["cap_t_per_t"].to_numpy(dtype=float)
+    group_cap = np.array([caps_k[tech_group == g].max() for g in range(len(groups))])
+    group_product = np.array([tech_cap_product[tech_group == g][0] for g in range(len(groups))], dtype=np.intp)
+
+    material_factors = {
+        "price_cny": mat["price_cny_per_unit"].to_numpy(dtype=float),
+        "energy_kgce": mat["energy_kgce_per_unit"].to_numpy(dtype=float),
+        "co2_kg": mat["co2_kg_per_unit"].to_numpy(dtype=float),
+        **{f"{p}_kg": mat[f"{p}_kg_per_unit"].to_numpy(dtype=float) for p in POLLUTANTS},
+    }
+    return CatalogArrays(
+        facilities=fac,
+        facility_ids=list(fac["facility_id"]),
+        products=products,
+        byproducts=byproducts,
+        technologies=technologies,
+        materials=materials,
+        capacity_per_yr=capacity,
+        utilisation=util,
+        season=season,
+        product_factors=factors,
+        generation_t_per_unit=gen,
+        byproduct=byp,
+        technology=tech,
+        tech_byproduct=tech_byproduct,
+        tech_cap_product=tech_cap_product,
+        tech_material=tech_material,
+        tech_group=tech_group,
+        group_cap_t_per_t=group_cap,
+        group_cap_product=group_product,
+        material_factors=material_factors,
+        eligible=eligible,
+        full_cap_tpa=full_cap,
+        main_product=np.argmax(capacity, axis=1).astype(np.intp) if n_p else np.zeros(n, dtype=np.intp),
+    )

@@ -1,0 +1,619 @@
+"""SymbiosisModel: facilities of a scenario trading by-products, one step per calendar month.
+
+Each step runs, in order (SPEC section 5):
+
+1. ``apply_policies``: reset this month's caps, fees, taxes and subsidies, then apply the
+   policies in force;
+2. ``produce``: output = capacity x utilisation x seasonal factor, capped by any production
+   limit; by-products = output x generation coefficients; stock is put on offer again;
+3. ``trade``: the market clears (contracts first, then spot trades by surplus); what is
+   unsold goes to storage up to the storage limit, the rest to landfill (or is not
+   extracted, for steam);
+4. ``share_information``: searches and referrals let agents learn of new partners;
+5. ``invest`` (in ``investment_month``): each agent appraises technologies (NPV, payback,
+   neighbour diffusion);
+6. ``account``: money, energy and emission ledgers, then the DataCollector records.
+"""
+
+import datetime as dt
+import operator
+from functools import partial
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+from mesa import DataCollector, Model
+from mesa.discrete_space import Network
+from scipy import sparse
+
+from symbiosim.agents import AGENT_CLASSES, Adoption, Enterprise
+from symbiosim.environment.arrays import MONTHS_PER_YEAR, POLLUTANTS, build_arrays
+from symbiosim.environment.geography import candidate_pairs, unit_vectors
+from symbiosim.environment.market import Market, TrustRules
+from symbiosim.environment.network import exchange_graph
+from symbiosim.environment.scenario import Scenario, load_scenario
+from symbiosim.metrics.ledger import exchange_effects, weighted_sum_by
+from symbiosim.policies import Policy, PolicySchedule
+
+__all__ = ["SymbiosisModel", "month_date"]
+
+KG_PER_T = 1000.0
+LANDFILL_SECTOR = "landfill"
+
+
+def month_date(start: dt.date, months_after: int) -> dt.date:
+    """First day of the month ``months_after`` months after ``start``.
+
+    >>> month_date(dt.date(2025, 11, 1), 3)
+    datetime.date(2026, 2, 1)
+    """
+    total = start.year * MONTHS_PER_YEAR + start.month - 1 + months_after
+    return dt.date(total // MONTHS_PER_YEAR, total % MONTHS_PER_YEAR + 1, 1)
+
+
+def _seed(rng: object) -> object:
+    """Accept seeds typed into a UI as text."""
+    if isinstance(rng, str):
+        return int(rng.strip())
+    return rng
+
+
+class SymbiosisModel(Model):
+    """Industrial symbiosis among the facilities of a scenario.
+
+    Args:
+        scenario: a :class:`Scenario`, a path to a scenario TOML file, or None for the
+            bundled Beijing–Tianjin–Hebei scenario.
+        rng: seed (int) or numpy Generator; all randomness comes from it.
+        policies: policy instruments to apply by date (default none).
+        collect_agent_data: record agent-type series every step (default True).
+        **overrides: model parameters by name (see ``catalog/parameters.csv``), ``years``
+            (horizon) or ``start`` (first month, ``YYYY-MM``).
+
+    Raises:
+        ScenarioError: the scenario file is invalid.
+        TypeError: an override names no known parameter.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario | str | Path | None = None,
+        *,
+        rng: object = None,
+        policies: list[Policy] | None = None,
+        collect_agent_data: bool = True,
+        **overrides: object,
+    ) -> None:
+        super().__init__(rng=_seed(rng))
+        self.scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+        self.params = dict(self.scenario.parameters)
+        self.years, self.start = self.scenario.years, self.scenario.start
+        for key, value in overrides.items():
+            if key == "years":
+                self.years = int(value)
+            elif key == "start":
+                year, month = (int(x) for x in str(value).split("-")[:2])
+                self.start = dt.date(year, month, 1)
+            elif key in self.params:
+                self.params[key] = float(value)
+            else:
+                raise TypeError(f"unknown parameter '{key}'; known: {sorted(self.params)} and years, start")
+        self.horizon_months = self.years * MONTHS_PER_YEAR
+        self.month_index = 0
+        self.date = self.start
+        self.policies = PolicySchedule(list(policies or []))
+        self.adoptions: list[Adoption] = []
+        self._flow_chunks: list[pd.DataFrame] = []
+
+        self._build_catalog()
+        self._build_space_and_agents()
+        self._build_market()
+        self._build_initial_state()
+        self._build_datacollector(collect_agent_data)
+        self.datacollector.collect(self)
+
+    # --- construction -------------------------------------------------------------------
+    def _build_catalog(self) -> None:
+        arrays = build_arrays(self.scenario)
+        self.arrays = arrays
+        self.facilities = arrays.facilities
+        self.facility_ids = arrays.facility_ids
+        self.products, self.byproducts, self.technologies = arrays.products, arrays.byproducts, arrays.technologies
+        self.capacity_per_yr = arrays.capacity_per_yr
+        self.main_product = arrays.main_product
+        self.eligible = arrays.eligible
+        self.full_cap_tpa = arrays.full_cap_tpa
+        self.eligible_technologies = [np.flatnonzero(row).tolist() for row in arrays.eligible]
+        byp, tech = arrays.byproduct, arrays.technology
+        self.is_landfilled = (byp["disposal_route"] == "landfill").to_numpy()
+        self.tech_capex_cny_per_tpa = tech["capex_cny_per_tpa"].to_numpy(dtype=float)
+        self.tech_lifetime_yr = tech["lifetime_yr"].to_numpy(dtype=int)
+        self.tech_opex_cny_per_t = tech["opex_cny_per_t"].to_numpy(dtype=float)
+        self.tech_displaced_per_t = tech["displaced_per_t"].to_numpy(dtype=float)
+        self.tech_cap_t_per_t = tech["cap_t_per_t"].to_numpy(dtype=float)
+        self.group_cap_t_per_t = arrays.group_cap_t_per_t
+        material_price = arrays.material_factors["price_cny"][arrays.tech_material]
+        self.tech_avoided_cny_per_t = self.tech_displaced_per_t * material_price
+        n, n_b = len(self.facility_ids), len(self.byproducts)
+        mean_generation = np.einsum(
+            "np,npb->nb", self.capacity_per_yr * arrays.utilisation / MONTHS_PER_YEAR, arrays.generation_t_per_unit
+        )
+        self.storage_limit_t = mean_generation * byp["storage_months"].to_numpy(dtype=float)[None, :]
+        self.base_landfill_fee = np.tile(byp["landfill_fee_cny_per_t"].to_numpy(dtype=float), (n, 1))
+        self.base_ep_tax = np.tile(byp["ep_tax_cny_per_t"].to_numpy(dtype=float), (n, 1))
+        self.storage_cost = byp["storage_cost_cny_per_t_month"].to_numpy(dtype=float)
+        self.supply_cost = byp["supply_cost_cny_per_t"].to_numpy(dtype=float)
+        self.is_seller = mean_generation > 0  # (n, B)
+        self.n_facilities, self.n_byproducts = n, n_b
+
+    def _build_space_and_agents(self) -> None:
+        fac = self.facilities
+        graph = nx.Graph()
+        graph.add_nodes_from(range(len(fac)))
+        layout = {
+            i: (float(lon), float(lat))
+            for i, (lon, lat) in enumerate(zip(fac["longitude"], fac["latitude"], strict=True))
+        }
+        self.space = Network(graph, capacity=1, random=self.random, layout=layout)
+        classes = dict(
+            zip(self.scenario.table("sectors")["sector"], self.scenario.table("sectors")["agent_class"], strict=True)
+        )
+        self.agent_list: list[Enterprise] = []
+        for index, record in enumerate(fac.to_dict("records")):
+            agent = AGENT_CLASSES[classes[record["sector"]]](self, index, record)
+            agent.cell = self.space[index]
+            self.agent_list.append(agent)
+        self.landfill_of = np.full(len(fac), -1, dtype=np.intp)
+        landfills = {a.city: a.index for a in self.agent_list if a.sector == LANDFILL_SECTOR}
+        for agent in self.agent_list:
+            self.landfill_of[agent.index] = landfills.get(agent.city, -1)
+
+    def _build_market(self) -> None:
+        arrays, p = self.arrays, self.params
+        fac = self.facilities
+        lat, lon = fac["latitude"].to_numpy(dtype=float), fac["longitude"].to_numpy(dtype=float)
+        byp = arrays.byproduct
+        overrides = self.scenario.table("distances")
+        given = {
+            (self._fid(f), self._fid(t)): float(km)
+            for f, t, km in zip(
+                overrides["from_facility_id"], overrides["to_facility_id"], overrides["distance_km"], strict=True
+            )
+            if f in self._fid_index and t in self._fid_index
+        }
+        parts: list[tuple[np.ndarray, ...]] = []
+        for k in range(len(self.technologies)):
+            b = int(arrays.tech_byproduct[k])
+            max_km = float(byp.at[b, "max_haul_km"])
+            sellers = np.flatnonzero(self.is_seller[:, b])
+            buyers = np.flatnonzero(self.eligible[:, k])
+            i, j, km = candidate_pairs(
+                lat[sellers], lon[sellers], lat[buyers], lon[buyers], max_km, p["circuity_factor"]
+            )
+            s, c = sellers[i], buyers[j]
+            if given:
+                pairs = dict(zip(zip(s.tolist(), c.tolist(), strict=True), km.tolist(), strict=True))
+                seller_set, buyer_set = set(sellers.tolist()), set(buyers.tolist())
+                for (fs, fc), dist in given.items():
+                    if fs in seller_set and fc in buyer_set:
+                        pairs[(fs, fc)] = dist
+                pairs = {key: d for key, d in sorted(pairs.items()) if d <= max_km}
+                s = np.array([key[0] for key in pairs], dtype=np.intp)
+                c = np.array([key[1] for key in pairs], dtype=np.intp)
+                km = np.array(list(pairs.values()), dtype=float)
+            keep = s != c
+            parts.append(
+                (
+                    s[keep],
+                    c[keep],
+                    np.full(keep.sum(), k, dtype=np.intp),
+                    np.full(keep.sum(), b, dtype=np.intp),
+                    km[keep],
+                )
+            )
+        seller, buyer, tech, byproduct, km = (np.concatenate([part[f] for part in parts]) for f in range(5))
+        tariff = byp["tariff_cny_per_t_km"].to_numpy(dtype=float)[byproduct]
+        fixed = byp["fixed_cost_cny_per_t"].to_numpy(dtype=float)[byproduct]
+        rules = TrustRules(p["initial_trust"], p["trust_gain"], p["trust_loss"], p["min_trust"])
+        self.market = Market(
+            seller.astype(np.intp),
+            buyer.astype(np.intp),
+            tech.astype(np.intp),
+            byproduct.astype(np.intp),
+            km,
+            tariff * km + fixed,
+            byp["contract_months"].to_numpy(dtype=np.int64),
+            rules,
+        )
+        self.market.known[:] = self.market.link_km <= p["initial_knowledge_km"]
+        self.route_transport_kgce = byp["transport_kgce_per_t_km"].to_numpy(dtype=float)[byproduct] * km
+        self.route_transport_co2_kg = byp["transport_co2_kg_per_t_km"].to_numpy(dtype=float)[byproduct] * km
+        # neighbours for technology diffusion: same sector within diffusion_radius_km
+        xyz = unit_vectors(lat, lon)
+        chord = 2 * np.sin(p["diffusion_radius_km"] / p["circuity_factor"] / 6371.0088 / 2)
+        from scipy.spatial import cKDTree
+
+        tree = cKDTree(xyz)
+        sectors = fac["sector"].to_numpy()
+        self.neighbours = [
+            np.array([j for j in sorted(found) if j != i and sectors[j] == sectors[i]], dtype=np.intp)
+            for i, found in enumerate(tree.query_ball_point(xyz, chord))
+        ]
+
+    @property
+    def _fid_index(self) -> dict[str, int]:
+        if not hasattr(self, "_fid_cache"):
+            self._fid_cache = {f: i for i, f in enumerate(self.facility_ids)}
+        return self._fid_cache
+
+    def _fid(self, facility_id: str) -> int:
+        return self._fid_index[facility_id]
+
+    def _build_initial_state(self) -> None:
+        n, n_b, n_k = self.n_facilities, self.n_byproducts, len(self.technologies)
+        share = self.arrays.technology["initial_adoption_share"].to_numpy(dtype=float)
+        draws = self.rng.random((n, n_k))
+        self.installed_tpa = np.where(self.eligible & (draws < share[None, :]), self.full_cap_tpa, 0.0)
+        self.capex_subsidy_share = np.zeros(n_k)
+        self.depreciation_cny_per_month = np.zeros(n)
+        self.stock = np.zeros((n, n_b))
+        self.unsold_this_year = np.zeros((n, n_b))
+        self.output = np.zeros((n, len(self.products)))
+        self.limit_factor = np.ones(n)
+        self.landfill_fee = self.base_landfill_fee.copy()
+        self.ep_tax = self.base_ep_tax.copy()
+        self.subsidy_cny_per_t = np.zeros(n_k)
+        self.last_tonnes = np.zeros(self.market.n_routes)
+        self.ledger = {
+            name: np.zeros((n, n_b))
+            for name in (
+                "generated_t",
+                "drawn_from_stock_t",
+                "sold_t",
+                "bought_t",
+                "added_to_stock_t",
+                "disposed_t",
+                "landfilled_t",
+            )
+        }
+        for name in ("energy_tce", "co2_t", "energy_saved_tce", "co2_avoided_t", *(f"{p}_t" for p in POLLUTANTS)):
+            self.ledger[name] = np.zeros(n)
+        self.money = {"profit_cny": np.zeros(n)}
+        self.search_cost_cny = np.zeros(n)
+        self.last: dict[str, float] = {}
+        self._summarise(np.zeros(self.market.n_routes), np.zeros(self.market.n_routes))
+
+    def _build_datacollector(self, collect_agent_data: bool) -> None:
+        reporters = {key: partial(_last_value, key=key) for key in self.last}
+        fields = {
+            "output_units": "output_units",
+            "profit_cny": "profit_cny",
+            "energy_tce": "energy_tce",
+            "co2_t": "co2_t",
+            "sold_t": "sold_t",
+            "bought_t": "bought_t",
+            "landfilled_t": "landfilled_t",
+        }
+        types = sorted({type(a) for a in self.agent_list}, key=operator.attrgetter("__name__"))
+        self.datacollector = DataCollector(
+            model_reporters=reporters,
+            agenttype_reporters=dict.fromkeys(types, fields) if collect_agent_data else {},
+        )
+
+    # --- the month ----------------------------------------------------------------------
+    def step(self) -> None:
+        """Advance one calendar month."""
+        self.month_index += 1
+        self.date = month_date(self.start, self.month_index - 1)
+        self.apply_policies()
+        self.produce()
+        tonnes, value = self.trade()
+        self.share_information(tonnes)
+        if self.date.month == int(self.params["investment_month"]):
+            self.invest()
+        self.account(tonnes, value)
+        self.datacollector.collect(self)
+        if self.month_index >= self.horizon_months:
+            self.running = False
+
+    def apply_policies(self) -> None:
+        """Reset this month's policy arrays to the baseline, then apply policies in force."""
+        self.limit_factor[:] = 1.0
+        self.landfill_fee[:] = self.base_landfill_fee
+        self.ep_tax[:] = self.base_ep_tax
+        self.subsidy_cny_per_t[:] = 0.0
+        self.capex_subsidy_share[:] = 0.0
+        self.policies.apply(self, self.date)
+
+    def produce(self) -> None:
+        """Output and by-products of every facility for this month."""
+        a = self.arrays
+        month = self.date.month - 1
+        rate = np.minimum(a.utilisation * a.season[:, month : month + 1], self.limit_factor[:, None])
+        self.output = self.capacity_per_yr / MONTHS_PER_YEAR * np.clip(rate, 0.0, 1.0)
+        generated = np.einsum("np,npb->nb", self.output, a.generation_t_per_unit)
+        self.ledger["generated_t"] = generated
+        self.ledger["drawn_from_stock_t"] = self.stock.copy()
+        self.supply_t = generated + self.stock
+        self.stock = np.zeros_like(self.stock)
+
+    def buyer_capacity_t(self) -> np.ndarray:
+        """Tonnes each facility can take this month per technology: min(cap x output, installed/12)."""
+        a = self.arrays
+        by_output = self.tech_cap_t_per_t[None, :] * self.output[:, a.tech_cap_product]
+        return np.where(self.installed_tpa > 0, np.minimum(by_output, self.installed_tpa / MONTHS_PER_YEAR), 0.0)
+
+    def route_prices(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per-route willingness to pay and seller reservation price (CNY/t) this month."""
+        mk = self.market
+        wtp_k = self.tech_avoided_cny_per_t - self.tech_opex_cny_per_t + self.subsidy_cny_per_t
+        reservation_nb = self.supply_cost[None, :] - (self.landfill_fee + self.ep_tax + self.storage_cost[None, :])
+        return wtp_k[mk.technology], reservation_nb[mk.seller, mk.byproduct]
+
+    def trade(self) -> tuple[np.ndarray, np.ndarray]:
+        """Clear the market, then store or landfill what is unsold. Returns tonnes and value per route."""
+        mk = self.market
+        wtp, reservation = self.route_prices()
+        self.route_wtp, self.route_reservation = wtp, reservation
+        self.capacity_t = self.buyer_capacity_t()
+        self.group_capacity_t = self.group_cap_t_per_t[None, :] * self.output[:, self.arrays.group_cap_product]
+        result = mk.clear(
+            self.month_index,
+            self.supply_t,
+            self.capacity_t,
+            wtp,
+            reservation,
+            self.params["bargaining_share"],
+            self.installed_tpa[mk.buyer, mk.technology] > 0,
+            self.arrays.tech_group,
+            self.group_capacity_t,
+        )
+        n, n_b = self.n_facilities, self.n_byproducts
+        flat_seller = mk.seller * n_b + mk.byproduct
+        flat_buyer = mk.buyer * n_b + mk.byproduct
+        self.ledger["sold_t"] = np.bincount(flat_seller, weights=result.tonnes, minlength=n * n_b).reshape(n, n_b)
+        self.ledger["bought_t"] = np.bincount(flat_buyer, weights=result.tonnes, minlength=n * n_b).reshape(n, n_b)
+        unsold = np.maximum(self.supply_t, 0.0)
+        stored = np.minimum(unsold, self.storage_limit_t)
+        disposed = unsold - stored
+        self.stock = stored
+        self.ledger["added_to_stock_t"] = stored
+        self.ledger["disposed_t"] = disposed
+        self.ledger["landfilled_t"] = disposed * self.is_landfilled[None, :]
+        self.unsold_this_year += disposed
+        self.contract_tonnes = result.contract_tonnes
+        return result.tonnes, result.value_cny
+
+    def share_information(self, tonnes: np.ndarray) -> None:
+        """Searches (own radius) and referrals (partners of partners) extend what agents know."""
+        mk, p = self.market, self.params
+        n = self.n_facilities
+        wants_buyers = (self.capacity_t > 1e-9).any(axis=1)
+        wants_sellers = (self.ledger["disposed_t"] > 1e-9).any(axis=1)
+        searching = (wants_buyers | wants_sellers) & (self.rng.random(n) < p["search_probability"])
+        self.search_cost_cny = searching * p["search_cost_cny"]
+        draws = self.rng.random(len(mk.known))
+        found = (
+            ~mk.known
+            & (searching[mk.link_seller] | searching[mk.link_buyer])
+            & (mk.link_km <= p["search_radius_km"])
+            & (draws < p["discovery_probability"])
+        )
+        active_link = np.zeros(len(mk.known), dtype=bool)
+        active_link[mk.link[tonnes > 0]] = True
+        referral_draws = self.rng.random(len(mk.known))
+        if active_link.any():
+            a = sparse.csr_matrix(
+                (np.ones(active_link.sum()), (mk.link_seller[active_link], mk.link_buyer[active_link])), shape=(n, n)
+            )
+            reach = (a @ a.T @ a).tocsr()
+            referred = np.asarray(reach[mk.link_seller, mk.link_buyer]).reshape(-1) > 0
+            found |= ~mk.known & referred & (referral_draws < p["referral_probability"])
+        mk.known |= found
+
+    def invest(self) -> None:
+        """Each agent that could install a technology appraises it (agents in node order)."""
+        for agent in self.agent_list:
+            if self.eligible_technologies[agent.index]:
+                self.adoptions.extend(agent.consider_investment())
+        self.unsold_this_year[:] = 0.0
+
+    def neighbour_adoption_share(self, index: int, k: int) -> float:
+        """Share of same-sector neighbours (within ``diffusion_radius_km``) that use technology k."""
+        near = self.neighbours[index]
+        if len(near) == 0:
+            return 0.0
+        return float((self.installed_tpa[near, k] > 0).mean())
+
+    def appraise(self, index: int, k: int) -> tuple[float, float]:
+        """Expected extra volume (t/yr) and buyer margin (CNY/t) for technology k at a facility.
+
+        The volume is what known sellers within reach failed to place over the past year
+        (plus what they hold in stock); the margin is the buyer's share of the surplus on
+        those routes, weighted by that volume.
+        """
+        mk = self.market
+        routes = np.flatnonzero((mk.buyer == index) & (mk.technology == k) & mk.known[mk.link])
+        if len(routes) == 0:
+            return 0.0, 0.0
+        wtp, reservation = self.route_prices()
+        surplus = wtp[routes] - mk.transport_cny_per_t[routes] - reservation[routes]
+        good = surplus > 0
+        if not good.any():
+            return 0.0, 0.0
+        routes, surplus = routes[good], surplus[good]
+        s, b = mk.seller[routes], mk.byproduct[routes]
+        available = self.unsold_this_year[s, b] + self.stock[s, b]
+        volume = float(available.sum())
+        if volume <= 0:
+            return 0.0, 0.0
+        margin = float(((1 - self.params["bargaining_share"]) * surplus * available).sum() / volume)
+        return volume, margin
+
+    def install(self, index: int, k: int, capacity_tpa: float, capex_cny: float) -> None:
+        """Add capacity of technology k at a facility; capex is depreciated over its lifetime."""
+        self.installed_tpa[index, k] += capacity_tpa
+        self.depreciation_cny_per_month[index] += capex_cny / (self.tech_lifetime_yr[k] * MONTHS_PER_YEAR)
+
+    def account(self, tonnes: np.ndarray, value: np.ndarray) -> None:
+        """Money, energy and emission ledgers; the month's flow records."""
+        self._summarise(tonnes, value)
+        self.last_tonnes = tonnes
+
+    def _summarise(self, tonnes: np.ndarray, value: np.ndarray) -> None:
+        a, mk = self.arrays, self.market
+        n = self.n_facilities
+        pf, mf = a.product_factors, a.material_factors
+        k, b = mk.technology, mk.byproduct
+        mat = a.tech_material[k]
+        displaced = self.tech_displaced_per_t[k]
+        extra_energy = a.technology["extra_energy_kgce_per_t"].to_numpy(dtype=float)[k]
+        extra_co2 = a.technology["extra_co2_kg_per_t"].to_numpy(dtype=float)[k]
+        per_route = {
+            "energy_saved_tce": exchange_effects(
+                tonnes, mk.distance_km, displaced, mf["energy_kgce"][mat], extra_energy, self._per_km(b, "kgce")
+            )
+            / KG_PER_T,
+            "co2_avoided_t": exchange_effects(
+                tonnes, mk.distance_km, displaced, mf["co2_kg"][mat], extra_co2, self._per_km(b, "co2")
+            )
+            / KG_PER_T,
+        }
+        zero = np.zeros_like(tonnes)
+        for pol in POLLUTANTS:
+            per_route[f"{pol}_avoided_t"] = (
+                exchange_effects(tonnes, mk.distance_km, displaced, mf[f"{pol}_kg"][mat], zero, zero) / KG_PER_T
+            )
+        self.route_effects = per_route
+        led = self.ledger
+        led["energy_saved_tce"] = weighted_sum_by(mk.buyer, per_route["energy_saved_tce"], n)
+        led["co2_avoided_t"] = weighted_sum_by(mk.buyer, per_route["co2_avoided_t"], n)
+        led["energy_tce"] = (self.output * pf["energy_kgce"]).sum(axis=1) / KG_PER_T - led["energy_saved_tce"]
+        led["co2_t"] = (self.output * pf["co2_kg"]).sum(axis=1) / KG_PER_T - led["co2_avoided_t"]
+        for pol in POLLUTANTS:
+            led[f"{pol}_t"] = (self.output * pf[f"{pol}_kg"]).sum(axis=1) / KG_PER_T - weighted_sum_by(
+                mk.buyer, per_route[f"{pol}_avoided_t"], n
+            )
+
+        landfilled = led["landfilled_t"]
+        fees = landfilled * self.landfill_fee
+        money = {
+            "product_revenue_cny": (self.output * pf["price_cny"]).sum(axis=1),
+            "product_cost_cny": (self.output * pf["cost_cny"]).sum(axis=1),
+            "byproduct_sales_cny": weighted_sum_by(mk.seller, value, n),
+            "byproduct_purchases_cny": weighted_sum_by(mk.buyer, value, n),
+            "transport_cny": weighted_sum_by(mk.buyer, tonnes * mk.transport_cny_per_t, n),
+            "processing_cny": weighted_sum_by(mk.buyer, tonnes * self.tech_opex_cny_per_t[k], n),
+            "avoided_material_cny": weighted_sum_by(mk.buyer, tonnes * self.tech_avoided_cny_per_t[k], n),
+            "subsidy_cny": weighted_sum_by(mk.buyer, tonnes * self.subsidy_cny_per_t[k], n),
+            "supply_cost_cny": weighted_sum_by(mk.seller, tonnes * self.supply_cost[b], n),
+            "landfill_fee_cny": fees.sum(axis=1),
+            "ep_tax_cny": (landfilled * self.ep_tax).sum(axis=1),
+            "storage_cny": (led["added_to_stock_t"] * self.storage_cost[None, :]).sum(axis=1),
+            "search_cny": self.search_cost_cny.copy(),
+            "depreciation_cny": self.depreciation_cny_per_month.copy(),
+            "landfill_revenue_cny": np.zeros(n),
+        }
+        has_landfill = self.landfill_of >= 0
+        np.add.at(
+            money["landfill_revenue_cny"], self.landfill_of[has_landfill], money["landfill_fee_cny"][has_landfill]
+        )
+        income = (
+            "product_revenue_cny",
+            "byproduct_sales_cny",
+            "avoided_material_cny",
+            "subsidy_cny",
+            "landfill_revenue_cny",
+        )
+        money["profit_cny"] = sum(money[key] for key in income) - sum(money[key] for key in money if key not in income)
+        self.money = money
+
+        generated = led["generated_t"].sum(axis=0)
+        sold = led["sold_t"].sum(axis=0)
+        last = {}
+        for j, name in enumerate(self.byproducts):
+            last[f"generated_t.{name}"] = float(generated[j])
+            last[f"exchanged_t.{name}"] = float(sold[j])
+            last[f"landfilled_t.{name}"] = float(led["landfilled_t"][:, j].sum())
+            last[f"utilisation_rate.{name}"] = float(sold[j] / generated[j]) if generated[j] > 0 else float("nan")
+        last.update(
+            {
+                "exchanged_t": float(sold.sum()),
+                "landfilled_t": float(led["landfilled_t"].sum()),
+                "stock_t": float(self.stock.sum()),
+                "active_links": int((tonnes > 0).sum()),
+                "known_links": int(mk.known.sum()),
+                "technologies_installed": int((self.installed_tpa > 0).sum()),
+                "profit_cny": float(money["profit_cny"].sum()),
+                "byproduct_trade_cny": float(value.sum()),
+                "transport_t_km": float((tonnes * mk.distance_km).sum()),
+                "energy_tce": float(led["energy_tce"].sum()),
+                "energy_saved_tce": float(led["energy_saved_tce"].sum()),
+                "co2_t": float(led["co2_t"].sum()),
+                "co2_avoided_t": float(led["co2_avoided_t"].sum()),
+                **{f"{pol}_t": float(led[f"{pol}_t"].sum()) for pol in POLLUTANTS},
+                "ep_tax_cny": float(money["ep_tax_cny"].sum()),
+            }
+        )
+        self.last = last
+        if tonnes.any():
+            self._record_flows(tonnes, value)
+
+    def _per_km(self, byproduct_index: np.ndarray, what: str) -> np.ndarray:
+        column = "transport_kgce_per_t_km" if what == "kgce" else "transport_co2_kg_per_t_km"
+        return self.arrays.byproduct[column].to_numpy(dtype=float)[byproduct_index]
+
+    def _record_flows(self, tonnes: np.ndarray, value: np.ndarray) -> None:
+        mk = self.market
+        r = np.flatnonzero(tonnes > 0)
+        price = value[r] / tonnes[r]
+        ids = np.asarray(self.facility_ids, dtype=object)
+        self._flow_chunks.append(
+            pd.DataFrame(
+                {
+                    "step": self.month_index,
+                    "date": self.date.isoformat(),
+                    "seller": mk.seller[r],
+                    "buyer": mk.buyer[r],
+                    "seller_id": ids[mk.seller[r]],
+                    "buyer_id": ids[mk.buyer[r]],
+                    "byproduct": np.asarray(self.byproducts, dtype=object)[mk.byproduct[r]],
+                    "technology": np.asarray(self.technologies, dtype=object)[mk.technology[r]],
+                    "tonnes": tonnes[r],
+                    "distance_km": mk.distance_km[r],
+                    "price_cny_per_t": price,
+                    "transport_cny_per_t": mk.transport_cny_per_t[r],
+                    "seller_gain_cny_per_t": price - self.route_reservation[r],
+                    "buyer_gain_cny_per_t": self.route_wtp[r] - mk.transport_cny_per_t[r] - price,
+                    "contract_tonnes": self.contract_tonnes[r],
+                    "start_step": mk.first_trade_step[r],
+                    "energy_saved_tce": self.route_effects["energy_saved_tce"][r],
+                    "co2_avoided_t": self.route_effects["co2_avoided_t"][r],
+                }
+            )
+        )
+
+    # --- results ------------------------------------------------------------------------
+    @property
+    def flows(self) -> pd.DataFrame:
+        """Every exchange of every month so far (one row per route and month)."""
+        if not self._flow_chunks:
+            return pd.DataFrame(columns=["step", "date", "seller_id", "buyer_id", "byproduct", "technology", "tonnes"])
+        return pd.concat(self._flow_chunks, ignore_index=True)
+
+    def exchange_network(self) -> nx.MultiDiGraph:
+        """The network of the latest month's exchanges (see ``environment.network``)."""
+        flows = self.flows
+        latest = flows[flows["step"] == self.month_index] if len(flows) else flows
+        latest = latest.rename(columns={"tonnes": "tonnes_per_month"})
+        return exchange_graph(self.facilities, latest)
+
+    def run(self, months: int | None = None) -> None:
+        """Run ``months`` steps (default: to the end of the horizon)."""
+        for _ in range(self.horizon_months - self.month_index if months is None else months):
+            self.step()
+
+
+def _last_value(model: SymbiosisModel, key: str) -> float:
+    return model.last[key]

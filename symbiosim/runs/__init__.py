@@ -1,0 +1,1 @@
+"""Runs: single runs, outputs, plots and the command line."""

@@ -1,0 +1,72 @@
+"""The ``symbiosim`` command line."""
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from symbiosim.environment.validation import ScenarioError
+from symbiosim.runs.outputs import key_node_table
+from symbiosim.runs.single import DEFAULT_SEED, run_scenario
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="symbiosim",
+        description="Agent-based simulation of industrial symbiosis among energy-intensive industries.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser(
+        "run",
+        help="run a scenario and write results",
+        description="Run a scenario (default: the bundled Beijing-Tianjin-Hebei scenario) month by month and "
+        "write tidy time series (CSV, Parquet), the flows table, the exchange network (GraphML, GeoJSON), "
+        "a summary table and PNG plots into the output folder.",
+    )
+    run.add_argument("--scenario", type=Path, default=None, help="scenario TOML file (default: bundled JJJ scenario)")
+    run.add_argument("--years", type=int, default=None, help="horizon in years (default: the scenario's, 10)")
+    run.add_argument("--rng", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
+    run.add_argument("--out", type=Path, default=Path("results"), help="output folder (default ./results)")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    return parser
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.years is not None and args.years < 1:
+        print("error: --years must be at least 1", file=sys.stderr)
+        return 2
+    try:
+        result = run_scenario(args.scenario, years=args.years, rng=args.rng, out=args.out, progress=not args.quiet)
+    except ScenarioError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    with pd.option_context("display.width", 140, "display.max_columns", 20, "display.float_format", "{:,.2f}".format):
+        print(
+            f"\nLast 12 months of '{result.model.scenario.name}' to {result.model.date:%Y-%m} (kt = thousand tonnes):"
+        )
+        print(result.summary.to_string())
+        last = result.model.last
+        print(
+            f"\nactive routes {last['active_links']}, technologies installed {last['technologies_installed']}, "
+            f"energy saved {last['energy_saved_tce']:,.0f} tce/month, CO2 avoided {last['co2_avoided_t']:,.0f} t/month"
+        )
+        print("\nKey symbiosis nodes (share of tonnes exchanged):")
+        print(key_node_table(result.model, top=5)[["facility_id", "name", "city", "share"]].to_string(index=False))
+    print(f"\n{len(result.files)} files written to {result.folder.resolve()}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of ``symbiosim``; returns the exit code."""
+    args = _parser().parse_args(argv)
+    if args.command == "run":
+        return _run(args)
+    return 2  # pragma: no cover - argparse rejects unknown commands
+
+
+if __name__ == "__main__":
+    sys.exit(main())

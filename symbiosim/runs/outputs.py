@@ -1,0 +1,167 @@
+"""Tidy result tables of a finished run and atomic writing of output files.
+
+Every file is first written to a temporary file in the output folder and then renamed over
+the target, so a crash never leaves a half-written file and re-running into the same folder
+is safe.
+"""
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from symbiosim.metrics.network import effective_radius_km, key_nodes
+from symbiosim.model import MONTHS_PER_YEAR, SymbiosisModel
+
+__all__ = [
+    "atomic_path",
+    "facility_series",
+    "summary_table",
+    "tidy_series",
+    "unit_of",
+    "write_atomic",
+]
+
+UNIT_SUFFIXES = (
+    ("_tce", "tce"),
+    ("_cny", "CNY"),
+    ("_t_km", "t km"),
+    ("_t", "t"),
+    ("rate", "share"),
+    ("links", "count"),
+    ("installed", "count"),
+)
+TOTAL = "all"
+FILE_MODE = 0o644
+T_PER_KT = 1000.0
+
+
+def unit_of(variable: str) -> str:
+    """Unit of a series from its name suffix (``exchanged_t`` -> ``t``).
+
+    >>> unit_of("energy_saved_tce"), unit_of("utilisation_rate"), unit_of("transport_t_km")
+    ('tce', 'share', 't km')
+    """
+    for suffix, unit in UNIT_SUFFIXES:
+        if variable.endswith(suffix):
+            return unit
+    return ""
+
+
+@contextlib.contextmanager
+def atomic_path(target: Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; rename it over ``target`` on success."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.tmp-", suffix=target.suffix)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        tmp_path.chmod(FILE_MODE)
+        tmp_path.replace(target)
+    finally:
+        tmp_path.unlink(missing_ok=True)
+
+
+def write_atomic(target: Path, write: Callable[[Path], object]) -> Path:
+    """Call ``write(tmp_path)`` and move the result to ``target`` atomically."""
+    with atomic_path(target) as tmp:
+        write(tmp)
+    return target
+
+
+def tidy_series(model: SymbiosisModel) -> pd.DataFrame:
+    """Model-level series in long form.
+
+    Returns:
+        Columns ``step``, ``date``, ``variable``, ``byproduct`` (``all`` for totals),
+        ``unit``, ``value``; one row per step (0 = initial state) and series.
+    """
+    wide = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    wide.insert(0, "step", np.arange(len(wide)))
+    long = wide.melt(id_vars="step", var_name="series", value_name="value")
+    parts = long["series"].str.split(".", n=1, expand=True)
+    long["variable"] = parts[0]
+    long["byproduct"] = parts[1].fillna(TOTAL) if parts.shape[1] > 1 else TOTAL
+    long["unit"] = long["variable"].map(unit_of)
+    dates = {step: _date_of(model, step) for step in range(len(wide))}
+    long["date"] = long["step"].map(dates)
+    return long[["step", "date", "variable", "byproduct", "unit", "value"]].astype({"value": float})
+
+
+def _date_of(model: SymbiosisModel, step: int) -> str:
+    from symbiosim.model import month_date
+
+    return "" if step == 0 else month_date(model.start, step - 1).isoformat()
+
+
+def facility_series(model: SymbiosisModel) -> pd.DataFrame:
+    """Agent-type series in long form: ``step``, ``facility_id``, ``sector``, ``variable``, ``value``."""
+    frames = []
+    for cls in {type(a) for a in model.agent_list}:
+        data = model.datacollector.get_agenttype_vars_dataframe(cls)
+        if data.empty:
+            continue
+        data = data.reset_index()
+        frames.append(data)
+    if not frames:
+        return pd.DataFrame(columns=["step", "facility_id", "sector", "variable", "value"])
+    wide = pd.concat(frames, ignore_index=True)
+    by_unique_id = {a.unique_id: a for a in model.agent_list}
+    wide["facility_id"] = wide["AgentID"].map(lambda uid: by_unique_id[uid].facility_id)
+    wide["sector"] = wide["AgentID"].map(lambda uid: by_unique_id[uid].sector)
+    wide["step"] = wide["Step"].astype(int)
+    value_columns = [c for c in wide.columns if c not in ("Step", "AgentID", "facility_id", "sector", "step")]
+    long = wide.melt(id_vars=["step", "facility_id", "sector"], value_vars=value_columns, var_name="variable")
+    return long.sort_values(["step", "facility_id", "variable"], kind="stable").reset_index(drop=True)
+
+
+def summary_table(model: SymbiosisModel) -> pd.DataFrame:
+    """By-product summary of the last 12 simulated months (kt/yr, shares, haul distances).
+
+    Returns:
+        Index ``byproduct`` (plus ``all``); columns ``generated_kt``, ``exchanged_kt``,
+        ``landfilled_kt``, ``utilisation_rate``, ``median_haul_km``, ``p90_haul_km``.
+    """
+    series = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    year = series.iloc[max(1, len(series) - MONTHS_PER_YEAR) :]
+    rows = []
+    flows = model.flows
+    last_steps = flows[flows["step"] > model.month_index - MONTHS_PER_YEAR] if len(flows) else flows
+    radius = effective_radius_km(last_steps) if len(last_steps) else pd.DataFrame()
+    for name in [*model.byproducts, TOTAL]:
+        suffix = "" if name == TOTAL else f".{name}"
+        generated = (
+            float(year[f"generated_t.{name}"].sum())
+            if name != TOTAL
+            else float(sum(year[f"generated_t.{b}"].sum() for b in model.byproducts))
+        )
+        exchanged = float(year[f"exchanged_t{suffix}"].sum())
+        landfilled = float(year[f"landfilled_t{suffix}"].sum())
+        rows.append(
+            {
+                "byproduct": name,
+                "generated_kt": generated / T_PER_KT,
+                "exchanged_kt": exchanged / T_PER_KT,
+                "landfilled_kt": landfilled / T_PER_KT,
+                "utilisation_rate": exchanged / generated if generated > 0 else float("nan"),
+                "median_haul_km": float(radius["median_km"].get(name, float("nan"))) if len(radius) else float("nan"),
+                "p90_haul_km": float(radius["radius_km"].get(name, float("nan"))) if len(radius) else float("nan"),
+            }
+        )
+    return pd.DataFrame(rows).set_index("byproduct")
+
+
+def key_node_table(model: SymbiosisModel, top: int = 10) -> pd.DataFrame:
+    """Key symbiosis nodes over the last 12 months, with name, sector and city."""
+    flows = model.flows
+    recent = flows[flows["step"] > model.month_index - MONTHS_PER_YEAR] if len(flows) else flows
+    if recent.empty:
+        return pd.DataFrame(columns=["facility_id", "name", "sector", "city", "tonnes", "share", "partners"])
+    table = key_nodes(recent, top=top)
+    info = model.facilities.set_index("facility_id")[["name", "sector", "city"]]
+    return table.join(info, on="facility_id")[["facility_id", "name", "sector", "city", "tonnes", "share", "partners"]]

@@ -1,0 +1,97 @@
+"""One run of a scenario: simulate, then write tables, network and plots to a folder."""
+
+import json
+import shutil
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+from tqdm import tqdm
+
+from symbiosim.environment.network import write_geojson, write_graphml
+from symbiosim.environment.scenario import Scenario, load_scenario
+from symbiosim.model import SymbiosisModel
+from symbiosim.runs.outputs import facility_series, key_node_table, summary_table, tidy_series, write_atomic
+from symbiosim.runs.plots import plot_byproduct_series, plot_map
+
+__all__ = ["RunOutputs", "run_scenario", "write_outputs"]
+
+DEFAULT_SEED = 42
+
+
+@dataclass(frozen=True)
+class RunOutputs:
+    """What a run wrote, and the model it ran."""
+
+    model: SymbiosisModel
+    folder: Path
+    files: list[Path]
+    summary: pd.DataFrame
+
+
+def run_scenario(
+    scenario: Scenario | str | Path | None = None,
+    *,
+    years: int | None = None,
+    rng: int = DEFAULT_SEED,
+    out: Path | str = "results",
+    progress: bool = True,
+) -> RunOutputs:
+    """Run a scenario to its horizon and write every output into ``out``.
+
+    Args:
+        scenario: scenario, TOML path, or None for the bundled JJJ scenario.
+        years: horizon in years (default: the scenario's, 10 for the default).
+        rng: random seed.
+        out: output folder (created if needed; files in it are replaced atomically).
+        progress: show a progress bar.
+
+    Returns:
+        The model, the folder, the files written and the summary table.
+    """
+    loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    overrides = {} if years is None else {"years": years}
+    model = SymbiosisModel(loaded, rng=rng, **overrides)
+    for _ in tqdm(range(model.horizon_months), desc=f"{loaded.name}", unit="month", disable=not progress):
+        model.step()
+    return write_outputs(model, Path(out), rng=rng)
+
+
+def write_outputs(model: SymbiosisModel, folder: Path, *, rng: int) -> RunOutputs:
+    """Write series, flows, network, summary, plots and a manifest of a finished model."""
+    folder.mkdir(parents=True, exist_ok=True)
+    files: list[Path] = []
+    series = tidy_series(model)
+    per_facility = facility_series(model)
+    flows = model.flows
+    summary = summary_table(model)
+    nodes = key_node_table(model)
+    graph = model.exchange_network()
+    tables = {"timeseries": series, "facility_timeseries": per_facility, "flows": flows}
+    for name, table in tables.items():
+        files.append(write_atomic(folder / f"{name}.csv", lambda p, t=table: t.to_csv(p, index=False)))
+        files.append(write_atomic(folder / f"{name}.parquet", lambda p, t=table: t.to_parquet(p, index=False)))
+    adoptions = pd.DataFrame([a.__dict__ for a in model.adoptions])
+    files.append(write_atomic(folder / "adoptions.csv", lambda p: adoptions.to_csv(p, index=False)))
+    files.append(write_atomic(folder / "summary.csv", lambda p: summary.to_csv(p)))
+    files.append(write_atomic(folder / "key_nodes.csv", lambda p: nodes.to_csv(p, index=False)))
+    facilities = model.facilities.assign(node=range(len(model.facilities)))
+    files.append(write_atomic(folder / "facilities.csv", lambda p: facilities.to_csv(p, index=False)))
+    files.append(write_atomic(folder / "network.graphml", lambda p: write_graphml(graph, p)))
+    files.append(write_atomic(folder / "network.geojson", lambda p: write_geojson(graph, p)))
+    files.append(write_atomic(folder / "byproducts_over_time.png", lambda p: plot_byproduct_series(series, p)))
+    files.append(write_atomic(folder / "map.png", lambda p: plot_map(model, p)))
+    attribution = resources.files("symbiosim.environment").joinpath("data/jjj/ATTRIBUTION.md")
+    files.append(write_atomic(folder / "ATTRIBUTION.md", lambda p: shutil.copyfile(str(attribution), p)))
+    manifest = {
+        "scenario": model.scenario.name,
+        "scenario_source": model.scenario.source,
+        "rng": rng,
+        "start": model.start.isoformat(),
+        "months": model.month_index,
+        "facilities": model.n_facilities,
+        "files": sorted(p.name for p in files),
+    }
+    files.append(write_atomic(folder / "manifest.json", lambda p: p.write_text(json.dumps(manifest, indent=2))))
+    return RunOutputs(model=model, folder=folder, files=files, summary=summary)
