@@ -1,0 +1,40 @@
+"""Distances and the k-d tree candidate search."""
+
+import numpy as np
+import pytest
+
+from symbiosim.environment.geography import candidate_pairs, great_circle_km
+
+
+def test_haversine_known_distances():
+    # one degree of latitude along a meridian is 111.195 km on the IUGG mean sphere
+    assert great_circle_km(39.0, 116.0, 40.0, 116.0) == pytest.approx(111.195, abs=1e-3)
+    assert great_circle_km(0.0, 0.0, 0.0, 180.0) == pytest.approx(np.pi * 6371.0088)
+    assert great_circle_km(39.5, 117.0, 39.5, 117.0) == 0.0
+
+
+def test_candidate_pairs_match_brute_force():
+    rng = np.random.default_rng(0)
+    a = rng.uniform([36.0, 113.5], [42.5, 119.8], size=(80, 2))
+    b = rng.uniform([36.0, 113.5], [42.5, 119.8], size=(60, 2))
+    i, j, km = candidate_pairs(a[:, 0], a[:, 1], b[:, 0], b[:, 1], max_road_km=120.0, circuity=1.3)
+    full = great_circle_km(a[:, None, 0], a[:, None, 1], b[None, :, 0], b[None, :, 1]) * 1.3
+    expected_i, expected_j = np.nonzero(full <= 120.0)
+    assert list(zip(i, j, strict=True)) == list(zip(expected_i, expected_j, strict=True))
+    assert km == pytest.approx(full[expected_i, expected_j])
+
+
+def test_candidate_pairs_include_colocated_points_and_handle_empty_input():
+    i, j, km = candidate_pairs(np.array([39.0]), np.array([116.0]), np.array([39.0]), np.array([116.0]), 10.0, 1.3)
+    assert (i.tolist(), j.tolist(), km.tolist()) == ([0], [0], [0.0])
+    empty = candidate_pairs(np.array([]), np.array([]), np.array([39.0]), np.array([116.0]), 10.0, 1.3)
+    assert all(len(part) == 0 for part in empty)
+
+
+def test_circuity_scales_road_distance(jjj):
+    from symbiosim import SymbiosisModel
+
+    a = SymbiosisModel(jjj, rng=1, circuity_factor=1.0)
+    b = SymbiosisModel(jjj, rng=1, circuity_factor=1.5)
+    assert b.market.n_routes < a.market.n_routes  # fewer pairs within the same haul limits
+    assert b.market.distance_km.max() <= a.arrays.byproduct["max_haul_km"].max()

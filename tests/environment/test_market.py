@@ -1,0 +1,73 @@
+"""Market clearing on hand-made routes."""
+
+import numpy as np
+import pytest
+
+from symbiosim.environment.market import Market, TrustRules, split_price
+
+RULES = TrustRules(initial=0.6, gain=0.2, loss=0.5, minimum=0.3)
+
+
+def _market(km=(10.0, 50.0)):
+    # one seller (0) of by-product 0, two buyers (1, 2) with technology 0
+    seller = np.array([0, 0])
+    buyer = np.array([1, 2])
+    zeros = np.zeros(2, dtype=np.intp)
+    km = np.array(km)
+    market = Market(seller, buyer, zeros, zeros, km, 0.5 * km, np.array([12]), RULES)
+    market.known[:] = True
+    return market
+
+
+def _clear(market, supply, caps, step=1, wtp=100.0, reservation=-50.0):
+    supply_t = np.array([[supply], [0.0], [0.0]])
+    capacity_t = np.array([[0.0], [caps[0]], [caps[1]]])
+    group = np.array([[0.0], [caps[0]], [caps[1]]])
+    return market.clear(
+        step,
+        supply_t,
+        capacity_t,
+        np.full(2, wtp),
+        np.full(2, reservation),
+        0.5,
+        np.ones(2, bool),
+        np.array([0]),
+        group,
+    )
+
+
+def test_best_surplus_first_and_capacity_limits():
+    market = _market()
+    result = _clear(market, supply=120.0, caps=(100.0, 100.0))
+    assert result.tonnes.tolist() == [100.0, 20.0]  # the nearer buyer (more surplus) is served first
+    assert result.value_cny[0] == pytest.approx(100.0 * split_price(-50.0, 100 - 5 + 50, 0.5))
+
+
+def test_no_trade_without_positive_surplus_or_knowledge():
+    market = _market()
+    result = _clear(market, supply=100.0, caps=(50.0, 50.0), wtp=-60.0)  # w - t - r < 0 on both
+    assert result.tonnes.sum() == 0
+    market = _market()
+    market.known[:] = False
+    assert _clear(market, supply=100.0, caps=(50.0, 50.0)).tonnes.sum() == 0
+
+
+def test_low_trust_blocks_new_deals():
+    market = _market()
+    market.trust[:] = 0.2
+    assert _clear(market, supply=100.0, caps=(50.0, 50.0)).tonnes.sum() == 0
+
+
+def test_loss_making_contract_is_dropped_and_renegotiated_at_a_lower_trust():
+    market = _market()
+    _clear(market, supply=100.0, caps=(50.0, 50.0))
+    old_price = market.contract_price[0]
+    # next month the buyer's value falls below the contract price: it walks away and trust
+    # halves; the pair still has surplus, so they trade spot at a new split and re-contract
+    result = _clear(market, supply=100.0, caps=(50.0, 50.0), step=2, wtp=old_price - 1.0)
+    assert result.contract_tonnes.sum() == 0
+    assert market.trust[0] == pytest.approx(0.6 * (1 - 0.5))
+    new_surplus = (old_price - 1.0) - 5.0 + 50.0
+    assert market.contract_price[0] == pytest.approx(split_price(-50.0, new_surplus, 0.5))
+    assert market.contract_price[0] < old_price
+    assert market.contract_start[0] == 2

@@ -1,0 +1,86 @@
+"""The symbiosim command line, run as a user would."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+EXPECTED = {
+    "timeseries.csv",
+    "timeseries.parquet",
+    "facility_timeseries.csv",
+    "facility_timeseries.parquet",
+    "flows.csv",
+    "flows.parquet",
+    "network.graphml",
+    "network.geojson",
+    "summary.csv",
+    "key_nodes.csv",
+    "adoptions.csv",
+    "facilities.csv",
+    "byproducts_over_time.png",
+    "map.png",
+    "ATTRIBUTION.md",
+    "manifest.json",
+}
+
+
+def _symbiosim(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "symbiosim.runs.cli", *args], capture_output=True, text=True, cwd=cwd, check=False
+    )
+
+
+@pytest.fixture(scope="module")
+def one_year(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("run")
+    result = _symbiosim("run", "--years", "1", "--rng", "3", "--out", str(folder / "out"), "--quiet", cwd=folder)
+    assert result.returncode == 0, result.stderr
+    return folder / "out", result
+
+
+def test_run_writes_every_output(one_year):
+    out, result = one_year
+    assert {p.name for p in out.iterdir()} == EXPECTED
+    series = pd.read_parquet(out / "timeseries.parquet")
+    assert list(series.columns) == ["step", "date", "variable", "byproduct", "unit", "value"]
+    assert series["step"].max() == 12
+    assert set(series.query("variable == 'exchanged_t'")["unit"]) == {"t"}
+    flows = pd.read_csv(out / "flows.csv")
+    assert flows["tonnes"].gt(0).all()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["rng"] == 3 and manifest["months"] == 12
+    assert "Last 12 months" in result.stdout and "fly_ash" in result.stdout
+    assert (out / "map.png").read_bytes()[:4] == b"\x89PNG"
+    assert "CC BY 4.0" in (out / "ATTRIBUTION.md").read_text()
+
+
+def test_rerun_into_the_same_folder_is_safe_and_identical(one_year):
+    out, _ = one_year
+    before = (out / "flows.csv").read_bytes()
+    result = _symbiosim("run", "--years", "1", "--rng", "3", "--out", str(out), "--quiet", cwd=out.parent)
+    assert result.returncode == 0, result.stderr
+    assert {p.name for p in out.iterdir()} == EXPECTED  # no temporary files left behind
+    assert (out / "flows.csv").read_bytes() == before
+
+
+def test_bad_scenario_gives_a_precise_error_and_writes_nothing(tmp_path):
+    (tmp_path / "bad.toml").write_text('[scenario]\nyears = 0\n[tables.capacities]\nfile = "caps.csv"\n')
+    (tmp_path / "caps.csv").write_text(
+        "facility_id,product,capacity_per_yr,unit,source,note\nsteel_x,crude_steel,-5,t,me,\n"
+    )
+    result = _symbiosim("run", "--scenario", str(tmp_path / "bad.toml"), "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "caps.csv, row 2, column 'capacity_per_yr'" in result.stderr
+    assert "below the minimum" in result.stderr
+    assert "scenario.years" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_help_lists_the_options(tmp_path):
+    result = _symbiosim("run", "--help", cwd=tmp_path)
+    for flag in ("--scenario", "--years", "--rng", "--out", "--quiet"):
+        assert flag in result.stdout

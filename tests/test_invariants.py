@@ -1,0 +1,159 @@
+"""Invariants that must hold every month of the default JJJ run."""
+
+import hashlib
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from symbiosim import SymbiosisModel
+
+MONTHS = 26  # two investment rounds
+RELATIVE = 1e-9
+
+
+@pytest.fixture(scope="module")
+def stepped(jjj):
+    """The default model stepped MONTHS times, with each month's ledgers kept."""
+    model = SymbiosisModel(jjj, rng=11)
+    months = []
+    for _ in range(MONTHS):
+        model.step()
+        months.append(
+            {
+                "ledger": {k: v.copy() for k, v in model.ledger.items()},
+                "money": {k: v.copy() for k, v in model.money.items()},
+                "output": model.output.copy(),
+                "capacity_t": model.buyer_capacity_t(),
+                "installed_tpa": model.installed_tpa.copy(),
+            }
+        )
+    return model, months
+
+
+def test_mass_balance_every_month_facility_and_byproduct(stepped):
+    _, months = stepped
+    for month in months:
+        led = month["ledger"]
+        inflow = led["generated_t"] + led["drawn_from_stock_t"]
+        outflow = led["sold_t"] + led["added_to_stock_t"] + led["disposed_t"]
+        assert np.all(np.abs(inflow - outflow) <= RELATIVE * np.maximum(inflow, 1.0))
+        assert np.all(led["added_to_stock_t"] >= 0) and np.all(led["disposed_t"] >= 0)
+
+
+def test_landfilled_is_disposed_on_landfill_routes(stepped):
+    model, months = stepped
+    for month in months:
+        led = month["ledger"]
+        assert np.allclose(led["landfilled_t"][:, model.is_landfilled], led["disposed_t"][:, model.is_landfilled])
+        assert np.all(led["landfilled_t"][:, ~model.is_landfilled] == 0)
+
+
+def test_tonnes_sold_equal_tonnes_bought(stepped):
+    _, months = stepped
+    for month in months:
+        led = month["ledger"]
+        assert np.allclose(led["sold_t"].sum(axis=0), led["bought_t"].sum(axis=0), rtol=RELATIVE)
+
+
+def test_money_balances(stepped):
+    _model, months = stepped
+    for month in months:
+        money = month["money"]
+        assert money["byproduct_sales_cny"].sum() == pytest.approx(money["byproduct_purchases_cny"].sum(), rel=RELATIVE)
+        assert money["landfill_fee_cny"].sum() == pytest.approx(money["landfill_revenue_cny"].sum(), rel=RELATIVE)
+        internal = ("byproduct_sales_cny", "byproduct_purchases_cny", "landfill_fee_cny", "landfill_revenue_cny")
+        income = ("product_revenue_cny", "avoided_material_cny", "subsidy_cny")
+        external = sum(money[k].sum() for k in income) - sum(
+            money[k].sum() for k in money if k not in (*internal, *income, "profit_cny")
+        )
+        assert money["profit_cny"].sum() == pytest.approx(external, rel=1e-9)
+
+
+def test_no_exchange_beyond_its_haul_limit(stepped):
+    model, _ = stepped
+    limits = model.arrays.byproduct.set_index("byproduct")["max_haul_km"]
+    flows = model.flows
+    assert (flows["distance_km"] <= flows["byproduct"].map(limits) + 1e-9).all()
+
+
+def test_no_buyer_above_a_technology_or_group_cap(stepped):
+    model, months = stepped
+    flows = model.flows
+    k_index = {t: i for i, t in enumerate(model.technologies)}
+    f_index = {f: i for i, f in enumerate(model.facility_ids)}
+    for step, month in enumerate(months, start=1):
+        this = flows[flows["step"] == step]
+        used = np.zeros_like(month["installed_tpa"])
+        np.add.at(used, (this["buyer_id"].map(f_index), this["technology"].map(k_index)), this["tonnes"])
+        cap_product = model.arrays.tech_cap_product
+        by_output = model.tech_cap_t_per_t[None, :] * month["output"][:, cap_product]
+        assert np.all(used <= by_output * (1 + RELATIVE) + 1e-6)
+        assert np.all(used <= month["installed_tpa"] / 12 * (1 + RELATIVE) + 1e-6)
+        groups = model.arrays.tech_group
+        for g in np.unique(groups):
+            members = groups == g
+            group_cap = model.arrays.group_cap_t_per_t[g] * month["output"][:, model.arrays.group_cap_product[g]]
+            assert np.all(used[:, members].sum(axis=1) <= group_cap * (1 + RELATIVE) + 1e-6)
+
+
+def test_no_trade_makes_either_party_worse_off(stepped):
+    model, _ = stepped
+    flows = model.flows
+    assert len(flows) > 0
+    assert (flows["seller_gain_cny_per_t"] >= -1e-9).all()
+    assert (flows["buyer_gain_cny_per_t"] >= -1e-9).all()
+
+
+def test_trades_only_between_known_partners(stepped):
+    model, _ = stepped
+    mk = model.market
+    traded = mk.link[model.last_tonnes > 0]
+    assert mk.known[traded].all()
+
+
+def test_symbiosis_emerges_and_grows(stepped):
+    model, _months = stepped
+    series = model.datacollector.get_model_vars_dataframe()
+    assert series["exchanged_t"].iloc[-1] > series["exchanged_t"].iloc[1] > 0
+    assert series["known_links"].iloc[-1] > series["known_links"].iloc[0]
+    assert len(model.adoptions) > 0
+
+
+def _fingerprint(model: SymbiosisModel) -> str:
+    series = model.datacollector.get_model_vars_dataframe()
+    text = pd.util.hash_pandas_object(model.flows, index=False).to_numpy().tobytes()
+    return hashlib.sha256(text + series.to_csv().encode()).hexdigest()
+
+
+def _run(seed: int, months: int) -> SymbiosisModel:
+    model = SymbiosisModel(rng=seed)
+    model.run(months)
+    return model
+
+
+def test_same_seed_same_outputs_and_different_seed_differs():
+    a, b, c = _run(5, 14), _run(5, 14), _run(6, 14)
+    assert _fingerprint(a) == _fingerprint(b)
+    pd.testing.assert_frame_equal(a.flows, b.flows)
+    assert _fingerprint(a) != _fingerprint(c)
+
+
+@pytest.mark.slow
+def test_same_seed_same_outputs_across_processes():
+    code = "from tests.test_invariants import _fingerprint, _run; print(_fingerprint(_run(5, 14)))"
+    outputs = set()
+    for hash_seed in ("1", "2"):
+        result = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={"PYTHONHASHSEED": hash_seed, "PATH": ""},
+            cwd=str(__import__("pathlib").Path(__file__).parents[1]),
+        )
+        outputs.add(result.stdout.strip())
+    outputs.add(_fingerprint(_run(5, 14)))
+    assert len(outputs) == 1

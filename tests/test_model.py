@@ -1,0 +1,119 @@
+"""SymbiosisModel as a mesa.Model: construction, calendar, DataCollector, batch_run, network."""
+
+import datetime as dt
+import json
+
+import networkx as nx
+import pytest
+from mesa import batch_run
+
+from symbiosim import SymbiosisModel
+from symbiosim.agents import CementPlant, Enterprise, PowerPlant, SteelPlant, WasteFacility
+from symbiosim.environment.network import to_geojson, write_geojson, write_graphml
+
+
+@pytest.fixture(scope="module")
+def year(jjj):
+    model = SymbiosisModel(jjj, rng=2, years=1)
+    model.run()
+    return model
+
+
+def test_default_scenario_has_every_sector_of_the_data(jjj):
+    counts = jjj.table("facilities")["sector"].value_counts()
+    assert counts["steel"] == 61 and counts["power"] == 65 and counts["cement"] == 58
+    assert counts["chemical"] == 26 and counts["incineration"] == 46
+    synthetic = jjj.table("facilities").query("is_synthetic")
+    assert set(synthetic["sector"]) == {"landfill", "msw_collection", "sludge_treatment", "hazardous_waste"}
+    assert len(synthetic) == 4 * 13
+
+
+def test_agents_are_typed_and_placed_on_the_network(year):
+    assert len(year.agent_list) == year.n_facilities == len(year.space.G)
+    assert len(year.agents_by_type[SteelPlant]) == 61
+    assert len(year.agents_by_type[CementPlant]) == 58
+    for agent in year.agent_list:
+        assert isinstance(agent, Enterprise)
+        assert agent.cell is year.space[agent.index]
+        assert tuple(agent.cell.position) == pytest.approx((agent.longitude, agent.latitude))
+
+
+def test_calendar_months_and_horizon(year):
+    assert year.month_index == 12 and year.date == dt.date(2025, 12, 1)
+    assert not year.running
+    assert SymbiosisModel(rng=1, start="2024-11").start == dt.date(2024, 11, 1)
+
+
+def test_datacollector_series(year):
+    series = year.datacollector.get_model_vars_dataframe()
+    assert len(series) == 13  # initial state + 12 months
+    for name in ("exchanged_t", "landfilled_t", "active_links", "profit_cny", "energy_tce", "co2_t"):
+        assert name in series.columns
+    for byproduct in year.byproducts:
+        assert f"exchanged_t.{byproduct}" in series.columns
+        assert f"utilisation_rate.{byproduct}" in series.columns
+    steel = year.datacollector.get_agenttype_vars_dataframe(SteelPlant)
+    assert set(steel.columns) >= {"output_units", "profit_cny", "co2_t", "sold_t"}
+    assert steel["output_units"].max() > 0
+    power = year.datacollector.get_agenttype_vars_dataframe(PowerPlant)
+    assert power["sold_t"].sum() > 0
+
+
+def test_agent_views_of_their_own_state(year):
+    cement = year.agents_by_type[CementPlant].to_list()
+    assert any(agent.technologies for agent in cement)
+    assert any(agent.known_partners for agent in cement)
+    landfill = [a for a in year.agents_by_type[WasteFacility] if a.sector == "landfill"]
+    assert all(a.output == {} for a in landfill)
+
+
+def test_unknown_override_is_rejected():
+    with pytest.raises(TypeError, match="unknown parameter 'no_such_thing'"):
+        SymbiosisModel(no_such_thing=1)
+
+
+def test_seed_typed_as_text_is_accepted():
+    a, b = SymbiosisModel(rng="7", years=1), SymbiosisModel(rng=7, years=1)
+    a.run(2)
+    b.run(2)
+    assert a.last == b.last
+
+
+def test_parameter_override_changes_behaviour():
+    near = SymbiosisModel(rng=4, search_probability=0.0, referral_probability=0.0, initial_knowledge_km=1.0)
+    near.run(3)
+    assert near.last["known_links"] == near.datacollector.get_model_vars_dataframe()["known_links"].iloc[0]
+
+
+def test_batch_run_works_unchanged():
+    rows = batch_run(
+        SymbiosisModel,
+        parameters={"bargaining_share": [0.3, 0.7], "collect_agent_data": False},
+        rng=[1],
+        max_steps=3,
+        number_processes=1,
+        data_collection_period=1,
+        display_progress=False,
+    )
+    frame = __import__("pandas").DataFrame(rows)
+    assert set(frame["bargaining_share"]) == {0.3, 0.7}
+    assert frame["Step"].max() == 3
+    assert (frame.groupby("bargaining_share")["exchanged_t"].max() > 0).all()
+
+
+def test_exchange_network_exports(year, tmp_path):
+    graph = year.exchange_network()
+    assert graph.number_of_nodes() == year.n_facilities
+    latest = year.flows[year.flows["step"] == year.month_index]
+    assert graph.number_of_edges() == len(latest)
+    _u, _v, attrs = next(iter(graph.edges(data=True)))
+    assert set(attrs) >= {"byproduct", "technology", "tonnes_per_month", "distance_km", "price_cny_per_t", "start_step"}
+    write_graphml(graph, tmp_path / "n.graphml")
+    back = nx.read_graphml(tmp_path / "n.graphml", force_multigraph=True)
+    assert back.number_of_edges() == graph.number_of_edges()
+    write_geojson(graph, tmp_path / "n.geojson")
+    data = json.loads((tmp_path / "n.geojson").read_text())
+    kinds = [f["properties"]["kind"] for f in data["features"]]
+    assert kinds.count("facility") == year.n_facilities and kinds.count("exchange") == len(latest)
+    point = next(f for f in to_geojson(graph)["features"] if f["properties"]["kind"] == "facility")
+    assert point["geometry"]["coordinates"] == [point["properties"]["longitude"], point["properties"]["latitude"]]
