@@ -36,6 +36,7 @@ UNIT_SUFFIXES = (
     ("installed", "count"),
 )
 TOTAL = "all"
+ALL_SOLID = "all solid"
 FILE_MODE = 0o644
 T_PER_KT = 1000.0
 
@@ -123,8 +124,11 @@ def facility_series(model: SymbiosisModel) -> pd.DataFrame:
 def summary_table(model: SymbiosisModel) -> pd.DataFrame:
     """By-product summary of the last 12 simulated months (kt/yr, shares, haul distances).
 
+    The ``all solid`` row sums the by-products whose unsold part is landfilled (it leaves
+    out steam, whose "generation" is only an extractable potential).
+
     Returns:
-        Index ``byproduct`` (plus ``all``); columns ``generated_kt``, ``exchanged_kt``,
+        Index ``byproduct`` (plus ``all solid``); columns ``generated_kt``, ``exchanged_kt``,
         ``landfilled_kt``, ``utilisation_rate``, ``median_haul_km``, ``p90_haul_km``.
     """
     series = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
@@ -133,15 +137,12 @@ def summary_table(model: SymbiosisModel) -> pd.DataFrame:
     flows = model.flows
     last_steps = flows[flows["step"] > model.month_index - MONTHS_PER_YEAR] if len(flows) else flows
     radius = effective_radius_km(last_steps) if len(last_steps) else pd.DataFrame()
-    for name in [*model.byproducts, TOTAL]:
-        suffix = "" if name == TOTAL else f".{name}"
-        generated = (
-            float(year[f"generated_t.{name}"].sum())
-            if name != TOTAL
-            else float(sum(year[f"generated_t.{b}"].sum() for b in model.byproducts))
-        )
-        exchanged = float(year[f"exchanged_t{suffix}"].sum())
-        landfilled = float(year[f"landfilled_t{suffix}"].sum())
+    solid = [b for b, landfilled in zip(model.byproducts, model.is_landfilled, strict=True) if landfilled]
+    for name in [*model.byproducts, ALL_SOLID]:
+        members = solid if name == ALL_SOLID else [name]
+        generated = float(sum(year[f"generated_t.{b}"].sum() for b in members))
+        exchanged = float(sum(year[f"exchanged_t.{b}"].sum() for b in members))
+        landfilled = float(sum(year[f"landfilled_t.{b}"].sum() for b in members))
         rows.append(
             {
                 "byproduct": name,

@@ -39,20 +39,23 @@ def plot_byproduct_series(series: pd.DataFrame, path: Path) -> None:
     """
     fig, axes = plt.subplots(2, 1, figsize=(10, 8), sharex=True)
     data = series[(series["step"] > 0) & (series["byproduct"] != "all")]
+    palette = plt.get_cmap("tab10" if data["byproduct"].nunique() <= 10 else "tab20")
+    colors = {name: palette(i % palette.N) for i, name in enumerate(sorted(data["byproduct"].unique()))}
     for ax, variable, title in (
         (axes[0], "exchanged_t", "Exchanged"),
-        (axes[1], "landfilled_t", "Landfilled (or not extracted, steam excluded)"),
+        (axes[1], "landfilled_t", "Landfilled"),
     ):
         part = data[data["variable"] == variable]
         wide = part.pivot(index="date", columns="byproduct", values="value") / T_PER_KT
         wide.index = pd.to_datetime(wide.index)
         for column in wide.columns:
             if wide[column].abs().sum() > 0:
-                ax.plot(wide.index, wide[column], label=column, linewidth=1.4)
+                ax.plot(wide.index, wide[column], label=column, color=colors[column], linewidth=1.4)
         ax.set_title(title)
         ax.set_ylabel("kt per month")
         ax.grid(alpha=0.3)
     axes[0].legend(ncol=3, fontsize=8, loc="upper left")
+    axes[1].legend(ncol=3, fontsize=8, loc="upper left")
     axes[1].set_xlabel("month")
     fig.tight_layout()
     fig.savefig(path, dpi=DPI)
