@@ -288,6 +288,8 @@ class SymbiosisModel(Model):
         reporters = {key: partial(_last_value, key=key) for key in self.last}
         fields = {
             "output_units": "output_units",
+            "revenue_cny": "revenue_cny",
+            "cost_cny": "cost_cny",
             "profit_cny": "profit_cny",
             "energy_tce": "energy_tce",
             "co2_t": "co2_t",

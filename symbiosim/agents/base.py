@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Adoption", "Enterprise", "annuity_factor"]
 
-KG_PER_T = 1000.0
+INCOME_ENTRIES = ("product_revenue_cny", "byproduct_sales_cny", "landfill_revenue_cny", "subsidy_cny")
 
 
 def annuity_factor(rate: float, years: int) -> float:
@@ -70,6 +70,10 @@ class Enterprise(FixedAgent):
         self.is_synthetic: bool = bool(attributes["is_synthetic"])
 
     # --- state read from the model's arrays -------------------------------------------
+    def _ledger_total(self, name: str) -> float:
+        """This month's total over by-products of one ledger entry (t)."""
+        return float(self.model.ledger[name][self.index].sum())
+
     @property
     def output(self) -> dict[str, float]:
         """This month's output by product (t or MWh)."""
@@ -90,27 +94,38 @@ class Enterprise(FixedAgent):
     @property
     def generated_t(self) -> float:
         """By-products generated this month (t)."""
-        return float(self.model.ledger["generated_t"][self.index].sum())
+        return self._ledger_total("generated_t")
 
     @property
     def sold_t(self) -> float:
         """By-products sold this month (t)."""
-        return float(self.model.ledger["sold_t"][self.index].sum())
+        return self._ledger_total("sold_t")
 
     @property
     def bought_t(self) -> float:
         """By-products bought this month (t)."""
-        return float(self.model.ledger["bought_t"][self.index].sum())
+        return self._ledger_total("bought_t")
 
     @property
     def landfilled_t(self) -> float:
         """By-products sent to landfill this month (t)."""
-        return float(self.model.ledger["landfilled_t"][self.index].sum())
+        return self._ledger_total("landfilled_t")
 
     @property
     def profit_cny(self) -> float:
         """Profit this month (CNY)."""
         return float(self.model.money["profit_cny"][self.index])
+
+    @property
+    def revenue_cny(self) -> float:
+        """Income this month (CNY): products, by-product sales, landfill fees received, subsidies."""
+        money = self.model.money
+        return float(sum(money[key][self.index] for key in INCOME_ENTRIES))
+
+    @property
+    def cost_cny(self) -> float:
+        """Costs this month (CNY), including avoided material counted as a negative cost: revenue - profit."""
+        return self.revenue_cny - self.profit_cny
 
     @property
     def energy_tce(self) -> float:
