@@ -26,10 +26,11 @@ import pandas as pd
 from mesa import DataCollector, Model
 from mesa.discrete_space import Network
 from scipy import sparse
+from scipy.spatial import cKDTree
 
 from symbiosim.agents import AGENT_CLASSES, Adoption, Enterprise
 from symbiosim.environment.arrays import MONTHS_PER_YEAR, POLLUTANTS, build_arrays
-from symbiosim.environment.geography import candidate_pairs, unit_vectors
+from symbiosim.environment.geography import EARTH_RADIUS_KM, candidate_pairs, unit_vectors
 from symbiosim.environment.market import Market, TrustRules
 from symbiosim.environment.network import exchange_graph
 from symbiosim.environment.scenario import Scenario, load_scenario
@@ -119,6 +120,7 @@ class SymbiosisModel(Model):
         self.arrays = arrays
         self.facilities = arrays.facilities
         self.facility_ids = arrays.facility_ids
+        self.facility_index = {facility_id: i for i, facility_id in enumerate(self.facility_ids)}
         self.products, self.byproducts, self.technologies = arrays.products, arrays.byproducts, arrays.technologies
         self.capacity_per_yr = arrays.capacity_per_yr
         self.main_product = arrays.main_product
@@ -175,12 +177,13 @@ class SymbiosisModel(Model):
         lat, lon = fac["latitude"].to_numpy(dtype=float), fac["longitude"].to_numpy(dtype=float)
         byp = arrays.byproduct
         overrides = self.scenario.table("distances")
+        index = self.facility_index
         given = {
-            (self._fid(f), self._fid(t)): float(km)
+            (index[f], index[t]): float(km)
             for f, t, km in zip(
                 overrides["from_facility_id"], overrides["to_facility_id"], overrides["distance_km"], strict=True
             )
-            if f in self._fid_index and t in self._fid_index
+            if f in index and t in index
         }
         parts: list[tuple[np.ndarray, ...]] = []
         for k in range(len(self.technologies)):
@@ -231,24 +234,13 @@ class SymbiosisModel(Model):
         self.route_transport_co2_kg = byp["transport_co2_kg_per_t_km"].to_numpy(dtype=float)[byproduct] * km
         # neighbours for technology diffusion: same sector within diffusion_radius_km
         xyz = unit_vectors(lat, lon)
-        chord = 2 * np.sin(p["diffusion_radius_km"] / p["circuity_factor"] / 6371.0088 / 2)
-        from scipy.spatial import cKDTree
-
+        chord = 2 * np.sin(p["diffusion_radius_km"] / p["circuity_factor"] / EARTH_RADIUS_KM / 2)
         tree = cKDTree(xyz)
         sectors = fac["sector"].to_numpy()
         self.neighbours = [
             np.array([j for j in sorted(found) if j != i and sectors[j] == sectors[i]], dtype=np.intp)
             for i, found in enumerate(tree.query_ball_point(xyz, chord))
         ]
-
-    @property
-    def _fid_index(self) -> dict[str, int]:
-        if not hasattr(self, "_fid_cache"):
-            self._fid_cache = {f: i for i, f in enumerate(self.facility_ids)}
-        return self._fid_cache
-
-    def _fid(self, facility_id: str) -> int:
-        return self._fid_index[facility_id]
 
     def _build_initial_state(self) -> None:
         n, n_b, n_k = self.n_facilities, self.n_byproducts, len(self.technologies)
