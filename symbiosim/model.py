@@ -230,8 +230,6 @@ class SymbiosisModel(Model):
             rules,
         )
         self.market.known[:] = self.market.link_km <= p["initial_knowledge_km"]
-        self.route_transport_kgce = byp["transport_kgce_per_t_km"].to_numpy(dtype=float)[byproduct] * km
-        self.route_transport_co2_kg = byp["transport_co2_kg_per_t_km"].to_numpy(dtype=float)[byproduct] * km
         # neighbours for technology diffusion: same sector within diffusion_radius_km
         xyz = unit_vectors(lat, lon)
         chord = 2 * np.sin(p["diffusion_radius_km"] / p["circuity_factor"] / EARTH_RADIUS_KM / 2)
@@ -351,6 +349,7 @@ class SymbiosisModel(Model):
         wtp, reservation = self.route_prices()
         self.route_wtp, self.route_reservation = wtp, reservation
         self.capacity_t = self.buyer_capacity_t()
+        contract_scale = self.seasonal_contract_scale()
         self.group_capacity_t = self.group_cap_t_per_t[None, :] * self.output[:, self.arrays.group_cap_product]
         result = mk.clear(
             self.month_index,
@@ -362,6 +361,7 @@ class SymbiosisModel(Model):
             self.installed_tpa[mk.buyer, mk.technology] > 0,
             self.arrays.tech_group,
             self.group_capacity_t,
+            contract_scale,
         )
         n, n_b = self.n_facilities, self.n_byproducts
         flat_seller = mk.seller * n_b + mk.byproduct
@@ -369,7 +369,11 @@ class SymbiosisModel(Model):
         self.ledger["sold_t"] = np.bincount(flat_seller, weights=result.tonnes, minlength=n * n_b).reshape(n, n_b)
         self.ledger["bought_t"] = np.bincount(flat_buyer, weights=result.tonnes, minlength=n * n_b).reshape(n, n_b)
         unsold = np.maximum(self.supply_t, 0.0)
-        stored = np.minimum(unsold, self.storage_limit_t)
+        # storage is a buffer for customers: a seller with no contract for a by-product landfills it
+        has_customer = np.zeros((n, n_b), dtype=bool)
+        in_force = mk.active_contracts(self.month_index)
+        has_customer[mk.seller[in_force], mk.byproduct[in_force]] = True
+        stored = np.where(has_customer, np.minimum(unsold, self.storage_limit_t), 0.0)
         disposed = unsold - stored
         self.stock = stored
         self.ledger["added_to_stock_t"] = stored
@@ -378,6 +382,21 @@ class SymbiosisModel(Model):
         self.unsold_this_year += disposed
         self.contract_tonnes = result.contract_tonnes
         return result.tonnes, result.value_cny
+
+    def seasonal_contract_scale(self) -> np.ndarray:
+        """Per-route factor on contracted volumes: the foreseeable seasonal swing since signing.
+
+        A contract's monthly volume is agreed in its first month; both parties expect it to
+        follow their sectors' seasonal factors, so the volume due this month is scaled by the
+        smaller of the seller's and the buyer's ratio (this month / signing month). Only
+        unforeseen shortfalls (e.g. a production limit) then cost trust.
+        """
+        mk, season = self.market, self.arrays.season
+        now = self.date.month - 1
+        signed = (self.start.month - 1 + np.maximum(mk.contract_start, 1) - 1) % MONTHS_PER_YEAR
+        seller_ratio = season[mk.seller, now] / np.maximum(season[mk.seller, signed], 1e-9)
+        buyer_ratio = season[mk.buyer, now] / np.maximum(season[mk.buyer, signed], 1e-9)
+        return np.minimum(seller_ratio, buyer_ratio)
 
     def share_information(self, tonnes: np.ndarray) -> None:
         """Searches (own radius) and referrals (partners of partners) extend what agents know."""
@@ -424,8 +443,9 @@ class SymbiosisModel(Model):
         """Expected extra volume (t/yr) and buyer margin (CNY/t) for technology k at a facility.
 
         The volume is what known sellers within reach failed to place over the past year
-        (plus what they hold in stock); the margin is the buyer's share of the surplus on
-        those routes, weighted by that volume.
+        (plus what they hold in stock), divided among the buyers that know each seller and
+        already use the technology; the margin is the buyer's share of the surplus on those
+        routes, weighted by that volume.
         """
         mk = self.market
         routes = np.flatnonzero((mk.buyer == index) & (mk.technology == k) & mk.known[mk.link])
@@ -438,12 +458,25 @@ class SymbiosisModel(Model):
             return 0.0, 0.0
         routes, surplus = routes[good], surplus[good]
         s, b = mk.seller[routes], mk.byproduct[routes]
-        available = self.unsold_this_year[s, b] + self.stock[s, b]
+        rivals = (mk.technology == k) & (mk.buyer != index) & mk.known[mk.link] & (self.installed_tpa[mk.buyer, k] > 0)
+        competitors = np.bincount(mk.seller[rivals], minlength=self.n_facilities)[s]
+        # what known sellers could not place, shared with the other buyers that know them
+        available = (self.unsold_this_year[s, b] + self.stock[s, b]) / (1 + competitors)
         volume = float(available.sum())
         if volume <= 0:
             return 0.0, 0.0
         margin = float(((1 - self.params["bargaining_share"]) * surplus * available).sum() / volume)
         return volume, margin
+
+    def room_to_install_tpa(self, index: int, k: int) -> float:
+        """Capacity (t/yr) of technology k a facility could still add within its own and its group's cap."""
+        group = self.arrays.tech_group
+        members = group == group[k]
+        group_cap = (
+            self.group_cap_t_per_t[group[k]] * self.capacity_per_yr[index, self.arrays.group_cap_product[group[k]]]
+        )
+        group_room = group_cap - self.installed_tpa[index, members].sum()
+        return float(min(self.full_cap_tpa[index, k] - self.installed_tpa[index, k], group_room))
 
     def install(self, index: int, k: int, capacity_tpa: float, capex_cny: float) -> None:
         """Add capacity of technology k at a facility; capex is depreciated over its lifetime."""
@@ -461,16 +494,28 @@ class SymbiosisModel(Model):
         pf, mf = a.product_factors, a.material_factors
         k, b = mk.technology, mk.byproduct
         mat = a.tech_material[k]
-        displaced = self.tech_displaced_per_t[k]
-        extra_energy = a.technology["extra_energy_kgce_per_t"].to_numpy(dtype=float)[k]
-        extra_co2 = a.technology["extra_co2_kg_per_t"].to_numpy(dtype=float)[k]
+        # plain waste treatment (e.g. incineration) displaces material in the buyer's economics
+        # but its effects are not symbiosis savings
+        displaced = self.tech_displaced_per_t[k] * a.tech_is_symbiosis[k]
+        extra_energy = a.technology["extra_energy_kgce_per_t"].to_numpy(dtype=float)[k] * a.tech_is_symbiosis[k]
+        extra_co2 = a.technology["extra_co2_kg_per_t"].to_numpy(dtype=float)[k] * a.tech_is_symbiosis[k]
         per_route = {
             "energy_saved_tce": exchange_effects(
-                tonnes, mk.distance_km, displaced, mf["energy_kgce"][mat], extra_energy, self._per_km(b, "kgce")
+                tonnes,
+                mk.distance_km,
+                displaced,
+                mf["energy_kgce"][mat],
+                extra_energy,
+                self._per_km(b, "kgce") * a.tech_is_symbiosis[k],
             )
             / KG_PER_T,
             "co2_avoided_t": exchange_effects(
-                tonnes, mk.distance_km, displaced, mf["co2_kg"][mat], extra_co2, self._per_km(b, "co2")
+                tonnes,
+                mk.distance_km,
+                displaced,
+                mf["co2_kg"][mat],
+                extra_co2,
+                self._per_km(b, "co2") * a.tech_is_symbiosis[k],
             )
             / KG_PER_T,
         }

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Adoption", "Enterprise", "annuity_factor"]
 
+MIN_INCREMENT_SHARE = 0.05  # increments below 5% of the full cap are not worth appraising
 INCOME_ENTRIES = ("product_revenue_cny", "byproduct_sales_cny", "landfill_revenue_cny", "subsidy_cny")
 
 
@@ -158,8 +159,8 @@ class Enterprise(FixedAgent):
         """Appraise each technology this facility could install or expand (once a year).
 
         A technology is considered with probability ``consider_probability`` plus
-        ``diffusion_weight`` x the share of same-sector neighbours that already use it. It is
-        adopted when the NPV of the expected margin over its lifetime, net of capex (after
+        ``diffusion_weight`` x the share of same-sector neighbours that already use it, if
+        there is room under its own cap and its cap group's. It is adopted when the NPV of the expected margin over its lifetime, net of capex (after
         any capex subsidy), is positive and the simple payback is within ``max_payback_yr``.
 
         Returns:
@@ -169,8 +170,8 @@ class Enterprise(FixedAgent):
         p = m.params
         adopted: list[Adoption] = []
         for k in m.eligible_technologies[self.index]:
-            room_tpa = m.full_cap_tpa[self.index, k] - m.installed_tpa[self.index, k]
-            if room_tpa <= m.full_cap_tpa[self.index, k] * 0.05:
+            room_tpa = m.room_to_install_tpa(self.index, k)
+            if room_tpa <= m.full_cap_tpa[self.index, k] * MIN_INCREMENT_SHARE:
                 continue
             chance = p["consider_probability"] + p["diffusion_weight"] * m.neighbour_adoption_share(self.index, k)
             if m.rng.random() >= chance:

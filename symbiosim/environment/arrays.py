@@ -39,6 +39,7 @@ class CatalogArrays:
     tech_byproduct: NDArray[np.intp]  # (K,)
     tech_cap_product: NDArray[np.intp]  # (K,)
     tech_material: NDArray[np.intp]  # (K,)
+    tech_is_symbiosis: NDArray[np.bool_]  # (K,) effects count as symbiosis savings
     tech_group: NDArray[np.intp]  # (K,) cap group of each technology (own group when blank)
     group_cap_t_per_t: NDArray[np.float64]  # (G,) shared cap per unit of the group's cap product
     group_cap_product: NDArray[np.intp]  # (G,)
@@ -143,6 +144,7 @@ def build_arrays(scenario: Scenario) -> CatalogArrays:
         tech_byproduct=tech_byproduct,
         tech_cap_product=tech_cap_product,
         tech_material=tech_material,
+        tech_is_symbiosis=np.array([value is not False for value in tech["is_symbiosis"]], dtype=bool),
         tech_group=tech_group,
         group_cap_t_per_t=group_cap,
         group_cap_product=group_product,

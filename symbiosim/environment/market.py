@@ -126,6 +126,7 @@ class Market:
         is_installed: NDArray[np.bool_],
         group_of_technology: NDArray[np.intp],
         group_capacity_t: NDArray[np.float64],
+        contract_scale: NDArray[np.float64] | None = None,
     ) -> ClearingResult:
         """Clear one month.
 
@@ -141,6 +142,8 @@ class Market:
             group_of_technology: cap group of each technology.
             group_capacity_t: (facilities, groups) tonnes each buyer can still take within a
                 shared cap (e.g. all clinker substitutes together); reduced in place.
+            contract_scale: per-route factor on the contracted volume this month (e.g. the
+                foreseeable seasonal swing of either party's output); default 1.
 
         Returns:
             Tonnes, value (price x tonnes, CNY) and contract tonnes per route.
@@ -163,7 +166,7 @@ class Market:
                 self.trust[link] *= 1 - rules.loss
                 continue
             g = int(group_of_technology[k])
-            volume = float(self.contract_volume_t[r])
+            volume = float(self.contract_volume_t[r]) * (1.0 if contract_scale is None else float(contract_scale[r]))
             q = min(volume, float(supply_t[s, b]), float(capacity_t[c, k]), float(group_capacity_t[c, g]))
             if q > TONNE_EPSILON:
                 supply_t[s, b] -= q
