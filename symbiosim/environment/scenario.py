@@ -4,7 +4,7 @@ A scenario file is TOML::
 
     [scenario]
     name = "my run"          # free text
-    start = "2025-01"        # first simulated month, YYYY-MM
+    start = "2025-01"        # first simulated month, "YYYY-MM" (or a TOML date)
     years = 10               # horizon
     extends = "default"      # "default" (the bundled JJJ scenario) or "none"
 
@@ -13,7 +13,7 @@ A scenario file is TOML::
 
     [tables.technologies]    # any table of data/schema.toml
     file = "extra_technologies.csv"   # relative to the TOML file
-    mode = "extend"          # extend: same key replaces, new key appends; or "replace"
+    mode = "extend"          # extend: same key replaces (in place), new key appends; or "replace"
 
     [remove]
     facilities = ["steel_p100000120125"]
@@ -23,6 +23,8 @@ Everything is validated on load; all problems are reported together in a
 """
 
 import datetime as dt
+import math
+import re
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -60,6 +62,15 @@ DEFAULT_START = dt.date(2025, 1, 1)
 DEFAULT_YEARS = 10
 MAX_YEARS = 100
 MIN_START_YEAR, MAX_START_YEAR = 1990, 2100
+SECTIONS = {
+    "scenario": ("name", "start", "years", "extends"),
+    "parameters": None,
+    "tables": None,
+    "remove": ("facilities",),
+}
+TABLE_KEYS = ("file", "mode")
+START_PATTERN = re.compile(r"(\d{4})-(\d{2})")
+TOML_LINE = re.compile(r"at line (\d+)")
 
 
 @dataclass
@@ -114,7 +125,12 @@ def _finish(tables: dict[str, pd.DataFrame], issues: list[ValidationIssue]) -> N
 
 
 def _parameters(tables: dict[str, pd.DataFrame]) -> dict[str, float]:
-    return {row["name"]: float(row["value"]) for _, row in tables["parameters"].iterrows()}
+    """Parameter values by name; values that failed validation are left out (already reported)."""
+    values = {}
+    for name, value in zip(tables["parameters"]["name"], tables["parameters"]["value"], strict=True):
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            values[name] = float(value)
+    return values
 
 
 def default_scenario() -> Scenario:
@@ -134,11 +150,15 @@ def _semantic_checks(tables: dict[str, pd.DataFrame]) -> list[ValidationIssue]:
     products = tables["products"]
     sector_products = set(zip(products["sector"], products["product"], strict=True))
     product_unit = dict(zip(zip(products["sector"], products["product"], strict=True), products["unit"], strict=True))
+    # a row naming an unknown sector or product is reported by check_references; do not report it twice
+    known_sectors, known_products = set(tables["sectors"]["sector"]), set(products["product"])
     facilities = tables["facilities"]
-    sector_of = dict(zip(facilities["facility_id"], facilities["sector"], strict=True))
+    sector_of: dict[str, str] = {}
+    for facility_id, sector in zip(facilities["facility_id"], facilities["sector"], strict=True):
+        sector_of.setdefault(facility_id, sector)  # a duplicate id is reported on its later row
     for _, row in tables["capacities"].iterrows():
         sector = sector_of.get(row["facility_id"])
-        if sector is None:
+        if sector not in known_sectors or row["product"] not in known_products:
             continue
         if (sector, row["product"]) not in sector_products:
             issues.append(
@@ -148,10 +168,14 @@ def _semantic_checks(tables: dict[str, pd.DataFrame]) -> list[ValidationIssue]:
             expected = product_unit[(sector, row["product"])]
             issues.append(_row_issue(row, "unit", f"unit '{row['unit']}' does not match products unit '{expected}'"))
     for _, row in tables["generation"].iterrows():
+        if row["sector"] not in known_sectors or row["product"] not in known_products:
+            continue
         if (row["sector"], row["product"]) not in sector_products:
             issues.append(_row_issue(row, "product", f"sector '{row['sector']}' has no product '{row['product']}'"))
     for _, row in tables["technologies"].iterrows():
         for column in ("cap_product", "requires_product"):
+            if row["sink_sector"] not in known_sectors or row[column] not in known_products:
+                continue
             if (row["sink_sector"], row[column]) not in sector_products:
                 issues.append(
                     _row_issue(row, column, f"sink sector '{row['sink_sector']}' has no product '{row[column]}'")
@@ -165,52 +189,95 @@ def _semantic_checks(tables: dict[str, pd.DataFrame]) -> list[ValidationIssue]:
             )
     required = {"circuity_factor", "bargaining_share", "discount_rate"}
     present = set(tables["parameters"]["name"])
+    files = list(dict.fromkeys(tables["parameters"][FILE_COLUMN]))
+    where = files[-1] if files else "parameters"
     for name in sorted(required - present):
-        issues.append(ValidationIssue("parameters", None, name, f"required parameter '{name}' is missing"))
+        issues.append(ValidationIssue(where, None, name, f"required parameter '{name}' is missing"))
     return issues
 
 
-def _merge(base: pd.DataFrame, extra: pd.DataFrame, table: str, mode: str) -> pd.DataFrame:
-    if mode == "replace":
-        return extra.reset_index(drop=True)
+def _keys(frame: pd.DataFrame, table: str) -> list[tuple[str, ...]]:
     key = schema()[table]["key"]
-    keys_extra = set(map(tuple, extra[key].astype(str).to_numpy().tolist()))
-    keep = [tuple(k) not in keys_extra for k in base[key].astype(str).to_numpy().tolist()]
-    return pd.concat([base[keep], extra], ignore_index=True)
+    return [tuple("" if v is None else str(v) for v in values) for values in frame[key].itertuples(index=False)]
+
+
+def _merge(base: pd.DataFrame, extra: pd.DataFrame, table: str, mode: str) -> pd.DataFrame:
+    """Combine a table with a scenario's file: ``replace`` it, or ``extend`` it.
+
+    Extending replaces a row whose key is already present in its place (so facility
+    order, and with it node ids, is kept) and appends rows with new keys.
+    """
+    if mode == "replace" or base.empty:
+        return extra.reset_index(drop=True)
+    if extra.empty:
+        return base.reset_index(drop=True)
+    position = {k: i for i, k in enumerate(_keys(base, table))}
+    order = list(range(len(base)))
+    for j, k in enumerate(_keys(extra, table)):
+        if k in position:
+            order[position[k]] = len(base) + j
+        else:
+            order.append(len(base) + j)
+    return pd.concat([base, extra], ignore_index=True).iloc[order].reset_index(drop=True)
+
+
+def _section(data: dict, name: str) -> dict:
+    """A top-level TOML table, or an empty one when it is absent or not a table (reported elsewhere)."""
+    value = data.get(name, {})
+    return value if isinstance(value, dict) else {}
 
 
 def _check_toml_keys(data: dict, file: str) -> list[ValidationIssue]:
-    allowed = {"scenario", "parameters", "tables", "remove"}
-    issues = [
-        ValidationIssue(file, None, key, f"unknown section '{key}' (allowed: {sorted(allowed)})")
-        for key in data
-        if key not in allowed
-    ]
-    for key in data.get("scenario", {}):
-        if key not in {"name", "start", "years", "extends"}:
-            issues.append(
-                ValidationIssue(file, None, f"scenario.{key}", "unknown key (allowed: name, start, years, extends)")
+    issues = []
+    for key, value in data.items():
+        if key not in SECTIONS:
+            issues.append(ValidationIssue(file, None, key, f"unknown section '{key}' (allowed: {sorted(SECTIONS)})"))
+        elif not isinstance(value, dict):
+            issues.append(ValidationIssue(file, None, key, f"must be a table ([{key}])"))
+    for section, allowed in SECTIONS.items():
+        if allowed is None:
+            continue
+        for key in _section(data, section):
+            if key in allowed:
+                continue
+            rule = (
+                "only 'facilities' can be removed"
+                if section == "remove"
+                else f"unknown key (allowed: {', '.join(allowed)})"
             )
-    for table, spec in data.get("tables", {}).items():
+            issues.append(ValidationIssue(file, None, f"{section}.{key}", rule))
+    name = _section(data, "scenario").get("name")
+    if name is not None and not isinstance(name, str):
+        issues.append(ValidationIssue(file, None, "scenario.name", "must be a string"))
+    for table, spec in _section(data, "tables").items():
         if table not in SCENARIO_TABLES:
             issues.append(
                 ValidationIssue(file, None, f"tables.{table}", f"unknown table (allowed: {list(SCENARIO_TABLES)})")
             )
-        elif not isinstance(spec, dict) or not isinstance(spec.get("file"), str):
+            continue
+        if not isinstance(spec, dict):
+            issues.append(ValidationIssue(file, None, f"tables.{table}", "must be a table with keys file and mode"))
+            continue
+        for key in spec:
+            if key not in TABLE_KEYS:
+                issues.append(ValidationIssue(file, None, f"tables.{table}.{key}", "unknown key (allowed: file, mode)"))
+        if not isinstance(spec.get("file"), str):
             issues.append(ValidationIssue(file, None, f"tables.{table}.file", "a file name (string) is required"))
-        elif spec.get("mode", "extend") not in ("extend", "replace"):
+        if spec.get("mode", "extend") not in ("extend", "replace"):
             issues.append(ValidationIssue(file, None, f"tables.{table}.mode", "must be 'extend' or 'replace'"))
-    for key in data.get("remove", {}):
-        if key != "facilities":
-            issues.append(ValidationIssue(file, None, f"remove.{key}", "only 'facilities' can be removed"))
     return issues
 
 
 def _parse_start(value: object, file: str) -> tuple[dt.date, list[ValidationIssue]]:
+    match = START_PATTERN.fullmatch(value) if isinstance(value, str) else None
     try:
-        year, month = (int(part) for part in str(value).split("-")[:2])
-        start = dt.date(year, month, 1)
-    except (ValueError, TypeError):
+        if isinstance(value, dt.date):  # a TOML date (or date-time): its month
+            start = dt.date(value.year, value.month, 1)
+        elif match:
+            start = dt.date(int(match[1]), int(match[2]), 1)
+        else:
+            raise ValueError(value)
+    except ValueError:
         return DEFAULT_START, [ValidationIssue(file, None, "scenario.start", f"'{value}' is not a month YYYY-MM")]
     if not MIN_START_YEAR <= start.year <= MAX_START_YEAR:
         return start, [
@@ -219,6 +286,22 @@ def _parse_start(value: object, file: str) -> tuple[dt.date, list[ValidationIssu
             )
         ]
     return start, []
+
+
+def _read_toml(path: Path, file: str) -> dict:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ScenarioError([ValidationIssue(file, None, None, "file not found")]) from None
+    except UnicodeDecodeError as exc:
+        rule = f"cannot be read: not UTF-8 text (byte {exc.start})"
+        raise ScenarioError([ValidationIssue(file, None, None, rule)]) from None
+    except OSError as exc:
+        raise ScenarioError([ValidationIssue(file, None, None, f"cannot be read: {exc.strerror or exc}")]) from None
+    except tomllib.TOMLDecodeError as exc:
+        line = TOML_LINE.search(str(exc))
+        row = int(line[1]) if line else None
+        raise ScenarioError([ValidationIssue(file, row, None, f"not valid TOML: {exc}")]) from None
 
 
 def load_scenario(path: str | Path | None = None) -> Scenario:
@@ -237,14 +320,9 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
         return default_scenario()
     path = Path(path)
     file = str(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ScenarioError([ValidationIssue(file, None, None, "file not found")]) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError([ValidationIssue(file, None, None, f"not valid TOML: {exc}")]) from None
+    data = _read_toml(path, file)
     issues = _check_toml_keys(data, file)
-    meta = data.get("scenario", {})
+    meta = _section(data, "scenario")
     extends = meta.get("extends", "default")
     if extends not in ("default", "none"):
         issues.append(ValidationIssue(file, None, "scenario.extends", "must be 'default' or 'none'"))
@@ -253,7 +331,7 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
     else:
         tables, found = _default_tables()
         issues += found
-    for table, spec in data.get("tables", {}).items():
+    for table, spec in _section(data, "tables").items():
         if table not in SCENARIO_TABLES or not isinstance(spec, dict) or not isinstance(spec.get("file"), str):
             continue
         csv_path = path.parent / spec["file"]
@@ -263,8 +341,9 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
         tables[table] = frame if tables[table].empty else _merge(tables[table], frame, table, mode)
     missing = [name for name in SCENARIO_TABLES if name not in OPTIONAL_TABLES and tables[name].empty]
     for name in missing:
-        issues.append(ValidationIssue(file, None, f"tables.{name}", "table is required when extends = 'none'"))
-    removed = data.get("remove", {}).get("facilities", [])
+        rule = "table is required when extends = 'none'" if extends == "none" else "table is required but empty"
+        issues.append(ValidationIssue(file, None, f"tables.{name}", rule))
+    removed = _section(data, "remove").get("facilities", [])
     if not isinstance(removed, list) or not all(isinstance(r, str) for r in removed):
         issues.append(ValidationIssue(file, None, "remove.facilities", "must be a list of facility ids"))
         removed = []
@@ -289,13 +368,16 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
     if missing:
         raise ScenarioError(issues)
     parameters = _parameters(tables)
-    for key, value in data.get("parameters", {}).items():
-        if key not in parameters:
+    known = set(tables["parameters"]["name"])
+    for key, value in _section(data, "parameters").items():
+        if key not in known:
             issues.append(
                 ValidationIssue(file, None, f"parameters.{key}", "unknown parameter (see catalog/parameters.csv)")
             )
         elif not isinstance(value, int | float) or isinstance(value, bool):
             issues.append(ValidationIssue(file, None, f"parameters.{key}", f"'{value}' is not a number"))
+        elif not math.isfinite(value):
+            issues.append(ValidationIssue(file, None, f"parameters.{key}", f"'{value}' is not a finite number"))
         else:
             parameters[key] = float(value)
     _finish(tables, issues)

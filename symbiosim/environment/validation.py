@@ -5,8 +5,13 @@ A table is read as text, then each cell is checked and converted. Problems are c
 header = line 1), the column and the rule, and raised together as one
 :class:`ScenarioError`. Typed tables carry two bookkeeping columns, ``__file`` and
 ``__line``, so that checks made after merging still point at the original file and row.
+
+CSV files are UTF-8 (a byte-order mark is allowed). Blank lines, and lines whose cells are
+all blank, are skipped but still counted, so that row numbers are always line numbers in
+the file; a row with fewer cells than the header is padded with blanks.
 """
 
+import csv
 import re
 import tomllib
 from dataclasses import dataclass
@@ -80,6 +85,11 @@ def _unit(spec: dict) -> str:
     return f" {spec['unit']}" if spec.get("unit") else ""
 
 
+def _is_coded(spec: dict) -> bool:
+    """A text column whose values are ids or codes (not free text), so a blank is not allowed."""
+    return any(rule in spec for rule in ("pattern", "allowed", "references"))
+
+
 def _convert(value: str, spec: dict) -> tuple[object, str | None]:
     """Convert one text cell; return (value, broken rule or None)."""
     kind = spec["type"]
@@ -113,13 +123,17 @@ def _convert(value: str, spec: dict) -> tuple[object, str | None]:
     return number, None
 
 
-def validate_table(raw: pd.DataFrame, table: str, file: str) -> tuple[pd.DataFrame, list[ValidationIssue]]:
+def validate_table(
+    raw: pd.DataFrame, table: str, file: str, lines: list[int] | None = None
+) -> tuple[pd.DataFrame, list[ValidationIssue]]:
     """Check a table read as text against its schema and convert its columns.
 
     Args:
         raw: the table with every cell as a string (empty string for blank).
         table: schema section name, e.g. ``"technologies"``.
         file: file name used in messages.
+        lines: line number in the file of each row of ``raw``; by default the rows are
+            taken to be on consecutive lines after a header on line 1.
 
     Returns:
         The typed table (extra columns kept as text, plus ``__file`` and ``__line``)
@@ -128,6 +142,10 @@ def validate_table(raw: pd.DataFrame, table: str, file: str) -> tuple[pd.DataFra
     spec = schema()[table]
     columns: dict = spec["columns"]
     issues: list[ValidationIssue] = []
+    if lines is None:
+        lines = list(range(FIRST_DATA_LINE, len(raw) + FIRST_DATA_LINE))
+    if len(lines) != len(raw):
+        raise ValueError(f"{len(lines)} line numbers for {len(raw)} rows")
     typed = raw.copy()
     for name, col_spec in columns.items():
         required = col_spec.get("required", True)
@@ -141,14 +159,14 @@ def validate_table(raw: pd.DataFrame, table: str, file: str) -> tuple[pd.DataFra
         for i, cell in enumerate(raw[name].tolist()):
             text = str(cell).strip()
             if text == "":
-                if required and (col_spec["type"] != "str" or name in spec["key"]):
-                    issues.append(ValidationIssue(file, i + FIRST_DATA_LINE, name, "value is required but blank"))
+                if required and (col_spec["type"] != "str" or name in spec["key"] or _is_coded(col_spec)):
+                    issues.append(ValidationIssue(file, lines[i], name, "value is required but blank"))
                     bad = True
                 values.append("" if col_spec["type"] == "str" else None)
                 continue
             value, problem = _convert(text, col_spec)
             if problem:
-                issues.append(ValidationIssue(file, i + FIRST_DATA_LINE, name, problem))
+                issues.append(ValidationIssue(file, lines[i], name, problem))
                 bad = True
             values.append(value)
         if col_spec["type"] in ("float", "int") and not bad:
@@ -156,12 +174,23 @@ def validate_table(raw: pd.DataFrame, table: str, file: str) -> tuple[pd.DataFra
         else:
             typed[name] = pd.Series(values, index=raw.index, dtype=object)
     key = spec["key"]
-    if all(k in raw.columns for k in key) and len(raw):
-        for pos in (raw.duplicated(subset=key, keep="first")).to_numpy().nonzero()[0]:
-            values_text = ", ".join(f"{k}={raw.iloc[pos][k]}" for k in key)
-            issues.append(ValidationIssue(file, int(pos) + FIRST_DATA_LINE, key[0], f"duplicate key ({values_text})"))
+    if all(k in raw.columns for k in key):
+        first_line: dict[tuple[str, ...], int] = {}
+        for i, values in enumerate(zip(*(typed[k].tolist() for k in key), strict=True)):
+            text = tuple("" if v is None else str(v) for v in values)
+            if "" in text:  # a blank key is reported as blank
+                continue
+            if text in first_line:
+                values_text = ", ".join(f"{k}={v}" for k, v in zip(key, text, strict=True))
+                issues.append(
+                    ValidationIssue(
+                        file, lines[i], key[0], f"duplicate key ({values_text}), first on row {first_line[text]}"
+                    )
+                )
+            else:
+                first_line[text] = lines[i]
     typed[FILE_COLUMN] = file
-    typed[LINE_COLUMN] = range(FIRST_DATA_LINE, len(typed) + FIRST_DATA_LINE)
+    typed[LINE_COLUMN] = pd.Series(lines, index=typed.index, dtype="int64")
     return typed.reset_index(drop=True), issues
 
 
@@ -197,17 +226,74 @@ def check_references(tables: dict[str, pd.DataFrame]) -> list[ValidationIssue]:
     return issues
 
 
+def _read_text_rows(path: Path | str, name: str) -> tuple[list[str], list[list[str]], list[int], list[ValidationIssue]]:
+    """Header, rows and line number of each row of a CSV file, read as text.
+
+    Raises:
+        OSError, UnicodeDecodeError: the file cannot be read.
+    """
+    issues: list[ValidationIssue] = []
+    header: list[str] | None = None
+    header_line = 1
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    with Path(path).open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle, strict=True)
+        previous = 0
+        try:
+            for fields in reader:
+                line, previous = previous + 1, reader.line_num
+                if not any(field.strip() for field in fields):
+                    continue
+                if header is None:
+                    header, header_line = [field.strip() for field in fields], line
+                    continue
+                if len(fields) > len(header) and any(field.strip() for field in fields[len(header) :]):
+                    issues.append(
+                        ValidationIssue(
+                            name, line, None, f"row has {len(fields)} cells but the header has {len(header)} columns"
+                        )
+                    )
+                rows.append((fields + [""] * len(header))[: len(header)])
+                lines.append(line)
+        except csv.Error as exc:
+            return [], [], [], [ValidationIssue(name, reader.line_num, None, f"cannot be read as CSV: {exc}")]
+    if header is None:
+        return [], [], [], [ValidationIssue(name, None, None, "file is empty (no header line)")]
+    keep: list[int] = []
+    for position, column in enumerate(header):
+        if column == "":
+            if any(row[position].strip() for row in rows):
+                issues.append(ValidationIssue(name, header_line, None, f"column {position + 1} has no name"))
+        elif column in header[:position]:
+            issues.append(ValidationIssue(name, header_line, column, f"column '{column}' appears more than once"))
+        else:
+            keep.append(position)
+    columns = [header[p] for p in keep]
+    return columns, [[row[p] for p in keep] for row in rows], lines, issues
+
+
 def read_table(path: Path | str, table: str, display: str | None = None) -> tuple[pd.DataFrame, list[ValidationIssue]]:
-    """Read one CSV file as text and validate it against the schema of ``table``."""
+    """Read one CSV file as text and validate it against the schema of ``table``.
+
+    Row numbers in the issues are line numbers in the file (header = line 1), also when
+    the file has blank lines or quoted cells that span lines.
+    """
     name = display or str(path)
     try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+        columns, rows, lines, issues = _read_text_rows(path, name)
     except FileNotFoundError:
         return empty_table(table), [ValidationIssue(name, None, None, "file not found")]
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        return empty_table(table), [ValidationIssue(name, None, None, f"cannot be read as CSV: {exc}")]
-    raw.columns = [str(c).strip() for c in raw.columns]
-    return validate_table(raw, table, name)
+    except UnicodeDecodeError as exc:
+        rule = f"cannot be read as CSV: not UTF-8 text (byte {exc.start})"
+        return empty_table(table), [ValidationIssue(name, None, None, rule)]
+    except OSError as exc:
+        return empty_table(table), [ValidationIssue(name, None, None, f"cannot be read: {exc.strerror or exc}")]
+    if not columns:
+        return empty_table(table), issues
+    raw = pd.DataFrame(rows, columns=columns, dtype=object) if rows else pd.DataFrame(columns=columns, dtype=object)
+    typed, found = validate_table(raw, table, name, lines)
+    return typed, issues + found
 
 
 def empty_table(table: str) -> pd.DataFrame:
