@@ -33,7 +33,8 @@ from symbiosim.environment.arrays import MONTHS_PER_YEAR, POLLUTANTS, build_arra
 from symbiosim.environment.geography import EARTH_RADIUS_KM, candidate_pairs, unit_vectors
 from symbiosim.environment.market import Market, TrustRules
 from symbiosim.environment.network import exchange_graph
-from symbiosim.environment.scenario import Scenario, load_scenario
+from symbiosim.environment.scenario import Scenario, load_scenario, parameter_range_issues
+from symbiosim.environment.validation import ScenarioError
 from symbiosim.metrics.ledger import exchange_effects, weighted_sum_by
 from symbiosim.policies import Policy, PolicySchedule
 
@@ -73,7 +74,7 @@ class SymbiosisModel(Model):
             (horizon) or ``start`` (first month, ``YYYY-MM``).
 
     Raises:
-        ScenarioError: the scenario file is invalid.
+        ScenarioError: the scenario file is invalid, or an override is outside its valid range.
         TypeError: an override names no known parameter.
     """
 
@@ -100,6 +101,9 @@ class SymbiosisModel(Model):
                 self.params[key] = float(value)
             else:
                 raise TypeError(f"unknown parameter '{key}'; known: {sorted(self.params)} and years, start")
+        problems = parameter_range_issues(self.params, self.scenario.tables["parameters"], "overrides")
+        if problems:
+            raise ScenarioError(problems)
         self.horizon_months = self.years * MONTHS_PER_YEAR
         self.month_index = 0
         self.date = self.start

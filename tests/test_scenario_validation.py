@@ -546,3 +546,35 @@ def test_the_guide_shows_a_real_error_message(tmp_path, monkeypatch):
         load_scenario(folder / "scenario.toml")
     assert len(err.value.issues) == 4
     assert str(err.value) in DOC.read_text(encoding="utf-8")
+
+
+# --- parameters: every one present, each within its range --------------------------------
+def test_parameter_override_outside_its_range(tmp_path):
+    toml = extension(tmp_path, {}, extra_toml="[parameters]\nbargaining_share = 5\ninvestment_month = 13\n")
+    issues = issues_of(toml)
+    assert len(issues) == 2
+    check(issues[0], "scenario.toml", None, "parameters.bargaining_share", "above the maximum 1.0")
+    check(issues[1], "scenario.toml", None, "parameters.investment_month", "above the maximum 12.0")
+
+
+def test_parameter_row_outside_its_own_range(park):
+    parameters = park / "parameters.csv"
+    text = parameters.read_text(encoding="utf-8").splitlines()
+    text[0] += ",min_value,max_value"
+    text[1:] = [line + ",," for line in text[1:]]
+    parameters.write_text("\n".join(text) + "\n", encoding="utf-8")
+    set_cell(parameters, 3, "max_value", "0.4")  # bargaining_share 0.5 above its own maximum
+    check(the_issue(park / "scenario.toml"), "parameters.csv", 3, "value", "above the maximum 0.4")
+
+
+def test_every_model_parameter_is_required(park):
+    parameters = park / "parameters.csv"
+    lines = parameters.read_text(encoding="utf-8").splitlines()
+    parameters.write_text("\n".join(line for line in lines if not line.startswith("initial_trust,")) + "\n")
+    issue = the_issue(park / "scenario.toml")
+    assert issue.column == "initial_trust" and "required parameter" in issue.rule
+
+
+def test_python_override_outside_its_range():
+    with pytest.raises(ScenarioError, match=r"parameters\.min_trust.*above the maximum"):
+        SymbiosisModel(min_trust=2.0)

@@ -27,6 +27,7 @@ import math
 import re
 import tomllib
 from dataclasses import dataclass, field
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -43,7 +44,15 @@ from symbiosim.environment.validation import (
     schema,
 )
 
-__all__ = ["CATALOG_TABLES", "SCENARIO_TABLES", "Scenario", "default_scenario", "load_scenario"]
+__all__ = [
+    "CATALOG_TABLES",
+    "SCENARIO_TABLES",
+    "Scenario",
+    "default_scenario",
+    "load_scenario",
+    "model_parameter_names",
+    "parameter_range_issues",
+]
 
 CATALOG_TABLES = (
     "sectors",
@@ -136,8 +145,10 @@ def _parameters(tables: dict[str, pd.DataFrame]) -> dict[str, float]:
 def default_scenario() -> Scenario:
     """The bundled Beijing–Tianjin–Hebei scenario (GEM plant data, CC BY 4.0)."""
     tables, issues = _default_tables()
+    parameters = _parameters(tables)
+    issues += parameter_range_issues(parameters, tables["parameters"], "catalog/parameters.csv")
     _finish(tables, issues)
-    return Scenario(name="JJJ default", tables=tables, parameters=_parameters(tables))
+    return Scenario(name="JJJ default", tables=tables, parameters=parameters)
 
 
 def _row_issue(row: pd.Series, column: str, rule: str) -> ValidationIssue:
@@ -187,12 +198,46 @@ def _semantic_checks(tables: dict[str, pd.DataFrame]) -> list[ValidationIssue]:
             issues.append(
                 _row_issue(row, "cap_group", f"technologies of cap group '{group}' must share one cap_product")
             )
-    required = {"circuity_factor", "bargaining_share", "discount_rate"}
+    required = model_parameter_names()
     present = set(tables["parameters"]["name"])
     files = list(dict.fromkeys(tables["parameters"][FILE_COLUMN]))
     where = files[-1] if files else "parameters"
     for name in sorted(required - present):
         issues.append(ValidationIssue(where, None, name, f"required parameter '{name}' is missing"))
+    return issues
+
+
+@cache
+def model_parameter_names() -> frozenset[str]:
+    """Names of the parameters the model needs: every row of the bundled ``parameters.csv``."""
+    frame = pd.read_csv(_bundled("catalog/parameters.csv"), dtype=str, keep_default_na=False)
+    return frozenset(frame["name"])
+
+
+def parameter_range_issues(parameters: dict[str, float], table: pd.DataFrame, where: str) -> list[ValidationIssue]:
+    """Values outside the ``min_value``/``max_value`` of their row in the parameters table.
+
+    Args:
+        parameters: values by name (e.g. after TOML or Python overrides).
+        table: the typed parameters table.
+        where: what overrode the values (file name, or "overrides"); a value equal to its
+            row's is reported at that row (file, line, column ``value``), an overridden one
+            under ``where`` with the key ``parameters.NAME``.
+    """
+    issues = []
+    for row in table.to_dict("records"):
+        value = parameters.get(row["name"])
+        if value is None:
+            continue
+        if value == row["value"]:
+            place = (row[FILE_COLUMN], int(row[LINE_COLUMN]), "value")
+        else:
+            place = (where, None, f"parameters.{row['name']}")
+        low, high = row.get("min_value"), row.get("max_value")
+        if low is not None and not pd.isna(low) and value < low:
+            issues.append(ValidationIssue(*place, f"{value} is below the minimum {low} {row['unit']}"))
+        if high is not None and not pd.isna(high) and value > high:
+            issues.append(ValidationIssue(*place, f"{value} is above the maximum {high} {row['unit']}"))
     return issues
 
 
@@ -380,6 +425,7 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
             issues.append(ValidationIssue(file, None, f"parameters.{key}", f"'{value}' is not a finite number"))
         else:
             parameters[key] = float(value)
+    issues += parameter_range_issues(parameters, tables["parameters"], file)
     _finish(tables, issues)
     return Scenario(
         name=str(meta.get("name", path.stem)),
