@@ -28,6 +28,14 @@ from mesa.discrete_space import Network
 from scipy import sparse
 from scipy.spatial import cKDTree
 
+from symbiosim.accounting import (
+    book_energy_and_emissions,
+    flow_records,
+    money_ledger,
+    month_summary,
+    route_effects,
+    route_factors,
+)
 from symbiosim.agents import AGENT_CLASSES, Adoption, Enterprise
 from symbiosim.environment.arrays import MONTHS_PER_YEAR, POLLUTANTS, build_arrays
 from symbiosim.environment.geography import EARTH_RADIUS_KM, candidate_pairs, unit_vectors
@@ -35,12 +43,10 @@ from symbiosim.environment.market import Market, TrustRules
 from symbiosim.environment.network import exchange_graph
 from symbiosim.environment.scenario import Scenario, load_scenario, parameter_range_issues
 from symbiosim.environment.validation import ScenarioError
-from symbiosim.metrics.ledger import exchange_effects, weighted_sum_by
 from symbiosim.policies import Policy, PolicySchedule
 
 __all__ = ["SymbiosisModel", "month_date"]
 
-KG_PER_T = 1000.0
 LANDFILL_SECTOR = "landfill"
 
 
@@ -275,8 +281,9 @@ class SymbiosisModel(Model):
             self.ledger[name] = np.zeros(n)
         self.money = {"profit_cny": np.zeros(n)}
         self.search_cost_cny = np.zeros(n)
+        self.route_factors = route_factors(self.arrays, self.market)
         self.last: dict[str, float] = {}
-        self._summarise(np.zeros(self.market.n_routes), np.zeros(self.market.n_routes))
+        self.account(np.zeros(self.market.n_routes), np.zeros(self.market.n_routes))
 
     def _build_datacollector(self, collect_agent_data: bool) -> None:
         reporters = {key: partial(_last_value, key=key) for key in self.last}
@@ -488,154 +495,15 @@ class SymbiosisModel(Model):
         self.depreciation_cny_per_month[index] += capex_cny / (self.tech_lifetime_yr[k] * MONTHS_PER_YEAR)
 
     def account(self, tonnes: np.ndarray, value: np.ndarray) -> None:
-        """Money, energy and emission ledgers; the month's flow records."""
-        self._summarise(tonnes, value)
-        self.last_tonnes = tonnes
-
-    def _summarise(self, tonnes: np.ndarray, value: np.ndarray) -> None:
-        a, mk = self.arrays, self.market
-        n = self.n_facilities
-        pf, mf = a.product_factors, a.material_factors
-        k, b = mk.technology, mk.byproduct
-        mat = a.tech_material[k]
-        # plain waste treatment (e.g. incineration) displaces material in the buyer's economics
-        # but its effects are not symbiosis savings
-        displaced = self.tech_displaced_per_t[k] * a.tech_is_symbiosis[k]
-        extra_energy = a.technology["extra_energy_kgce_per_t"].to_numpy(dtype=float)[k] * a.tech_is_symbiosis[k]
-        extra_co2 = a.technology["extra_co2_kg_per_t"].to_numpy(dtype=float)[k] * a.tech_is_symbiosis[k]
-        per_route = {
-            "energy_saved_tce": exchange_effects(
-                tonnes,
-                mk.distance_km,
-                displaced,
-                mf["energy_kgce"][mat],
-                extra_energy,
-                self._per_km(b, "kgce") * a.tech_is_symbiosis[k],
-            )
-            / KG_PER_T,
-            "co2_avoided_t": exchange_effects(
-                tonnes,
-                mk.distance_km,
-                displaced,
-                mf["co2_kg"][mat],
-                extra_co2,
-                self._per_km(b, "co2") * a.tech_is_symbiosis[k],
-            )
-            / KG_PER_T,
-        }
-        zero = np.zeros_like(tonnes)
-        for pol in POLLUTANTS:
-            per_route[f"{pol}_avoided_t"] = (
-                exchange_effects(tonnes, mk.distance_km, displaced, mf[f"{pol}_kg"][mat], zero, zero) / KG_PER_T
-            )
-        self.route_effects = per_route
-        led = self.ledger
-        led["energy_saved_tce"] = weighted_sum_by(mk.buyer, per_route["energy_saved_tce"], n)
-        led["co2_avoided_t"] = weighted_sum_by(mk.buyer, per_route["co2_avoided_t"], n)
-        led["energy_tce"] = (self.output * pf["energy_kgce"]).sum(axis=1) / KG_PER_T - led["energy_saved_tce"]
-        led["co2_t"] = (self.output * pf["co2_kg"]).sum(axis=1) / KG_PER_T - led["co2_avoided_t"]
-        for pol in POLLUTANTS:
-            led[f"{pol}_t"] = (self.output * pf[f"{pol}_kg"]).sum(axis=1) / KG_PER_T - weighted_sum_by(
-                mk.buyer, per_route[f"{pol}_avoided_t"], n
-            )
-
-        landfilled = led["landfilled_t"]
-        fees = landfilled * self.landfill_fee
-        money = {
-            "product_revenue_cny": (self.output * pf["price_cny"]).sum(axis=1),
-            "product_cost_cny": (self.output * pf["cost_cny"]).sum(axis=1),
-            "byproduct_sales_cny": weighted_sum_by(mk.seller, value, n),
-            "byproduct_purchases_cny": weighted_sum_by(mk.buyer, value, n),
-            "transport_cny": weighted_sum_by(mk.buyer, tonnes * mk.transport_cny_per_t, n),
-            "processing_cny": weighted_sum_by(mk.buyer, tonnes * self.tech_opex_cny_per_t[k], n),
-            "avoided_material_cny": weighted_sum_by(mk.buyer, tonnes * self.tech_avoided_cny_per_t[k], n),
-            "subsidy_cny": weighted_sum_by(mk.buyer, tonnes * self.subsidy_cny_per_t[k], n),
-            "supply_cost_cny": weighted_sum_by(mk.seller, tonnes * self.supply_cost[b], n),
-            "landfill_fee_cny": fees.sum(axis=1),
-            "ep_tax_cny": (landfilled * self.ep_tax).sum(axis=1),
-            "storage_cny": (led["added_to_stock_t"] * self.storage_cost[None, :]).sum(axis=1),
-            "search_cny": self.search_cost_cny.copy(),
-            "depreciation_cny": self.depreciation_cny_per_month.copy(),
-            "landfill_revenue_cny": np.zeros(n),
-        }
-        has_landfill = self.landfill_of >= 0
-        np.add.at(
-            money["landfill_revenue_cny"], self.landfill_of[has_landfill], money["landfill_fee_cny"][has_landfill]
-        )
-        income = (
-            "product_revenue_cny",
-            "byproduct_sales_cny",
-            "avoided_material_cny",
-            "subsidy_cny",
-            "landfill_revenue_cny",
-        )
-        money["profit_cny"] = sum(money[key] for key in income) - sum(money[key] for key in money if key not in income)
-        self.money = money
-
-        generated = led["generated_t"].sum(axis=0)
-        sold = led["sold_t"].sum(axis=0)
-        last = {}
-        for j, name in enumerate(self.byproducts):
-            last[f"generated_t.{name}"] = float(generated[j])
-            last[f"exchanged_t.{name}"] = float(sold[j])
-            last[f"landfilled_t.{name}"] = float(led["landfilled_t"][:, j].sum())
-            last[f"utilisation_rate.{name}"] = float(sold[j] / generated[j]) if generated[j] > 0 else float("nan")
-        last.update(
-            {
-                "exchanged_t": float(sold.sum()),
-                "landfilled_t": float(led["landfilled_t"].sum()),
-                "stock_t": float(self.stock.sum()),
-                "active_links": int((tonnes > 0).sum()),
-                "known_links": int(mk.known.sum()),
-                "technologies_installed": int((self.installed_tpa > 0).sum()),
-                "profit_cny": float(money["profit_cny"].sum()),
-                "byproduct_trade_cny": float(value.sum()),
-                "transport_t_km": float((tonnes * mk.distance_km).sum()),
-                "energy_tce": float(led["energy_tce"].sum()),
-                "energy_saved_tce": float(led["energy_saved_tce"].sum()),
-                "co2_t": float(led["co2_t"].sum()),
-                "co2_avoided_t": float(led["co2_avoided_t"].sum()),
-                **{f"{pol}_t": float(led[f"{pol}_t"].sum()) for pol in POLLUTANTS},
-                "ep_tax_cny": float(money["ep_tax_cny"].sum()),
-            }
-        )
-        self.last = last
+        """Energy, emission and money ledgers, the month's summary and its flow records."""
+        effects = route_effects(self.route_factors, tonnes, self.market.distance_km)
+        book_energy_and_emissions(self, effects)
+        self.money = money_ledger(self, tonnes, value)
+        self.last = month_summary(self, tonnes, value)
         if tonnes.any():
-            self._record_flows(tonnes, value)
-
-    def _per_km(self, byproduct_index: np.ndarray, what: str) -> np.ndarray:
-        column = "transport_kgce_per_t_km" if what == "kgce" else "transport_co2_kg_per_t_km"
-        return self.arrays.byproduct[column].to_numpy(dtype=float)[byproduct_index]
-
-    def _record_flows(self, tonnes: np.ndarray, value: np.ndarray) -> None:
-        mk = self.market
-        r = np.flatnonzero(tonnes > 0)
-        price = value[r] / tonnes[r]
-        ids = np.asarray(self.facility_ids, dtype=object)
-        self._flow_chunks.append(
-            pd.DataFrame(
-                {
-                    "step": self.month_index,
-                    "date": self.date.isoformat(),
-                    "seller": mk.seller[r],
-                    "buyer": mk.buyer[r],
-                    "seller_id": ids[mk.seller[r]],
-                    "buyer_id": ids[mk.buyer[r]],
-                    "byproduct": np.asarray(self.byproducts, dtype=object)[mk.byproduct[r]],
-                    "technology": np.asarray(self.technologies, dtype=object)[mk.technology[r]],
-                    "tonnes": tonnes[r],
-                    "distance_km": mk.distance_km[r],
-                    "price_cny_per_t": price,
-                    "transport_cny_per_t": mk.transport_cny_per_t[r],
-                    "seller_gain_cny_per_t": price - self.route_reservation[r],
-                    "buyer_gain_cny_per_t": self.route_wtp[r] - mk.transport_cny_per_t[r] - price,
-                    "contract_tonnes": self.contract_tonnes[r],
-                    "start_step": mk.first_trade_step[r],
-                    "energy_saved_tce": self.route_effects["energy_saved_tce"][r],
-                    "co2_avoided_t": self.route_effects["co2_avoided_t"][r],
-                }
-            )
-        )
+            self._flow_chunks.append(flow_records(self, tonnes, value, effects))
+        self.route_effects = effects
+        self.last_tonnes = tonnes
 
     # --- results ------------------------------------------------------------------------
     @property

@@ -19,8 +19,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Adoption", "Enterprise", "annuity_factor"]
 
+REVENUE_ENTRIES = ("product_revenue_cny", "byproduct_sales_cny", "landfill_revenue_cny", "subsidy_cny")
 MIN_INCREMENT_SHARE = 0.05  # increments below 5% of the full cap are not worth appraising
-INCOME_ENTRIES = ("product_revenue_cny", "byproduct_sales_cny", "landfill_revenue_cny", "subsidy_cny")
 
 
 def annuity_factor(rate: float, years: int) -> float:
@@ -121,7 +121,7 @@ class Enterprise(FixedAgent):
     def revenue_cny(self) -> float:
         """Income this month (CNY): products, by-product sales, landfill fees received, subsidies."""
         money = self.model.money
-        return float(sum(money[key][self.index] for key in INCOME_ENTRIES))
+        return float(sum(money[key][self.index] for key in REVENUE_ENTRIES))
 
     @property
     def cost_cny(self) -> float:

@@ -1,0 +1,222 @@
+"""Monthly accounts of a model: energy, emissions, money, the summary series and flow records.
+
+The per-route physical factors (what a tonne on each route displaces, the technology's extra
+process energy and CO2, the transport factors) do not change during a run and are computed
+once (:func:`route_factors`); each month they are combined with the tonnes traded through the
+pure functions of :mod:`symbiosim.metrics.ledger` (seed eq. 6 and 7).
+
+Plain waste treatment (technologies with ``is_symbiosis`` false, e.g. MSW incineration)
+displaces material in the buyer's economics, but its effects are not symbiosis savings: its
+factors are zero here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from symbiosim.environment.arrays import POLLUTANTS, CatalogArrays
+from symbiosim.environment.market import Market
+from symbiosim.metrics.ledger import exchange_effects, weighted_sum_by
+
+if TYPE_CHECKING:
+    from symbiosim.model import SymbiosisModel
+
+__all__ = [
+    "INCOME_ENTRIES",
+    "RouteFactors",
+    "book_energy_and_emissions",
+    "flow_records",
+    "money_ledger",
+    "month_summary",
+    "route_effects",
+    "route_factors",
+]
+
+KG_PER_T = 1000.0
+INCOME_ENTRIES = (
+    "product_revenue_cny",
+    "byproduct_sales_cny",
+    "avoided_material_cny",
+    "subsidy_cny",
+    "landfill_revenue_cny",
+)
+EFFECTS = ("energy_saved_tce", "co2_avoided_t", *(f"{p}_avoided_t" for p in POLLUTANTS))
+
+
+@dataclass(frozen=True)
+class RouteFactors:
+    """Per-route factors of the energy and emission effects (zero for non-symbiosis routes).
+
+    ``material`` holds, per effect, the displaced material's factor (kg or kgce per unit);
+    ``extra`` the technology's added process energy or CO2 per tonne; ``transport`` the
+    transport factor per t km.
+    """
+
+    displaced_per_t: NDArray[np.float64]
+    material: dict[str, NDArray[np.float64]]
+    extra: dict[str, NDArray[np.float64]]
+    transport: dict[str, NDArray[np.float64]]
+
+
+def route_factors(arrays: CatalogArrays, market: Market) -> RouteFactors:
+    """Per-route factors for every effect in ``EFFECTS``."""
+    k, b = market.technology, market.byproduct
+    counts = arrays.tech_is_symbiosis[k].astype(float)
+    mat = arrays.tech_material[k]
+    tech, byp, mf = arrays.technology, arrays.byproduct, arrays.material_factors
+    zero = np.zeros(len(k))
+    material = {
+        "energy_saved_tce": mf["energy_kgce"][mat],
+        "co2_avoided_t": mf["co2_kg"][mat],
+        **{f"{p}_avoided_t": mf[f"{p}_kg"][mat] for p in POLLUTANTS},
+    }
+    extra = {
+        "energy_saved_tce": tech["extra_energy_kgce_per_t"].to_numpy(dtype=float)[k] * counts,
+        "co2_avoided_t": tech["extra_co2_kg_per_t"].to_numpy(dtype=float)[k] * counts,
+        **{f"{p}_avoided_t": zero for p in POLLUTANTS},
+    }
+    transport = {
+        "energy_saved_tce": byp["transport_kgce_per_t_km"].to_numpy(dtype=float)[b] * counts,
+        "co2_avoided_t": byp["transport_co2_kg_per_t_km"].to_numpy(dtype=float)[b] * counts,
+        **{f"{p}_avoided_t": zero for p in POLLUTANTS},
+    }
+    displaced = tech["displaced_per_t"].to_numpy(dtype=float)[k] * counts
+    return RouteFactors(displaced_per_t=displaced, material=material, extra=extra, transport=transport)
+
+
+def route_effects(
+    factors: RouteFactors, tonnes: NDArray[np.float64], distance_km: NDArray[np.float64]
+) -> dict[str, NDArray[np.float64]]:
+    """Energy saved (tce) and CO2, SO2, NOx, PM avoided (t) on each route this month."""
+    return {
+        name: exchange_effects(
+            tonnes,
+            distance_km,
+            factors.displaced_per_t,
+            factors.material[name],
+            factors.extra[name],
+            factors.transport[name],
+        )
+        / KG_PER_T
+        for name in EFFECTS
+    }
+
+
+def book_energy_and_emissions(model: SymbiosisModel, effects: dict[str, NDArray[np.float64]]) -> None:
+    """Facility energy use and emissions: output x intensity, less what its purchases save."""
+    n, buyer, led = model.n_facilities, model.market.buyer, model.ledger
+    pf = model.arrays.product_factors
+    led["energy_saved_tce"] = weighted_sum_by(buyer, effects["energy_saved_tce"], n)
+    led["co2_avoided_t"] = weighted_sum_by(buyer, effects["co2_avoided_t"], n)
+    led["energy_tce"] = (model.output * pf["energy_kgce"]).sum(axis=1) / KG_PER_T - led["energy_saved_tce"]
+    led["co2_t"] = (model.output * pf["co2_kg"]).sum(axis=1) / KG_PER_T - led["co2_avoided_t"]
+    for pol in POLLUTANTS:
+        avoided = weighted_sum_by(buyer, effects[f"{pol}_avoided_t"], n)
+        led[f"{pol}_t"] = (model.output * pf[f"{pol}_kg"]).sum(axis=1) / KG_PER_T - avoided
+
+
+def money_ledger(
+    model: SymbiosisModel, tonnes: NDArray[np.float64], value: NDArray[np.float64]
+) -> dict[str, NDArray[np.float64]]:
+    """Per-facility money this month (CNY); ``profit_cny`` = income entries - all others."""
+    mk, n = model.market, model.n_facilities
+    k, b = mk.technology, mk.byproduct
+    pf = model.arrays.product_factors
+    landfilled = model.ledger["landfilled_t"]
+    money = {
+        "product_revenue_cny": (model.output * pf["price_cny"]).sum(axis=1),
+        "product_cost_cny": (model.output * pf["cost_cny"]).sum(axis=1),
+        "byproduct_sales_cny": weighted_sum_by(mk.seller, value, n),
+        "byproduct_purchases_cny": weighted_sum_by(mk.buyer, value, n),
+        "transport_cny": weighted_sum_by(mk.buyer, tonnes * mk.transport_cny_per_t, n),
+        "processing_cny": weighted_sum_by(mk.buyer, tonnes * model.tech_opex_cny_per_t[k], n),
+        "avoided_material_cny": weighted_sum_by(mk.buyer, tonnes * model.tech_avoided_cny_per_t[k], n),
+        "subsidy_cny": weighted_sum_by(mk.buyer, tonnes * model.subsidy_cny_per_t[k], n),
+        "supply_cost_cny": weighted_sum_by(mk.seller, tonnes * model.supply_cost[b], n),
+        "landfill_fee_cny": (landfilled * model.landfill_fee).sum(axis=1),
+        "ep_tax_cny": (landfilled * model.ep_tax).sum(axis=1),
+        "storage_cny": (model.ledger["added_to_stock_t"] * model.storage_cost[None, :]).sum(axis=1),
+        "search_cny": model.search_cost_cny.copy(),
+        "depreciation_cny": model.depreciation_cny_per_month.copy(),
+        "landfill_revenue_cny": np.zeros(n),
+    }
+    has_landfill = model.landfill_of >= 0
+    np.add.at(money["landfill_revenue_cny"], model.landfill_of[has_landfill], money["landfill_fee_cny"][has_landfill])
+    income = sum(money[key] for key in INCOME_ENTRIES)
+    money["profit_cny"] = income - sum(money[key] for key in money if key not in INCOME_ENTRIES)
+    return money
+
+
+def month_summary(model: SymbiosisModel, tonnes: NDArray[np.float64], value: NDArray[np.float64]) -> dict[str, float]:
+    """Region totals of the month, as recorded by the DataCollector (see docs/model.md)."""
+    led, mk = model.ledger, model.market
+    generated = led["generated_t"].sum(axis=0)
+    sold = led["sold_t"].sum(axis=0)
+    landfilled = led["landfilled_t"].sum(axis=0)
+    last: dict[str, float] = {}
+    for j, name in enumerate(model.byproducts):
+        last[f"generated_t.{name}"] = float(generated[j])
+        last[f"exchanged_t.{name}"] = float(sold[j])
+        last[f"landfilled_t.{name}"] = float(landfilled[j])
+        last[f"utilisation_rate.{name}"] = float(sold[j] / generated[j]) if generated[j] > 0 else float("nan")
+    last.update(
+        {
+            "exchanged_t": float(sold.sum()),
+            "landfilled_t": float(landfilled.sum()),
+            "stock_t": float(model.stock.sum()),
+            "active_links": int((tonnes > 0).sum()),
+            "known_links": int(mk.known.sum()),
+            "technologies_installed": int((model.installed_tpa > 0).sum()),
+            "profit_cny": float(model.money["profit_cny"].sum()),
+            "byproduct_trade_cny": float(value.sum()),
+            "transport_t_km": float((tonnes * mk.distance_km).sum()),
+            "energy_tce": float(led["energy_tce"].sum()),
+            "energy_saved_tce": float(led["energy_saved_tce"].sum()),
+            "co2_t": float(led["co2_t"].sum()),
+            "co2_avoided_t": float(led["co2_avoided_t"].sum()),
+            **{f"{pol}_t": float(led[f"{pol}_t"].sum()) for pol in POLLUTANTS},
+            "ep_tax_cny": float(model.money["ep_tax_cny"].sum()),
+        }
+    )
+    return last
+
+
+def flow_records(
+    model: SymbiosisModel,
+    tonnes: NDArray[np.float64],
+    value: NDArray[np.float64],
+    effects: dict[str, NDArray[np.float64]],
+) -> pd.DataFrame:
+    """One row per route that traded this month (see ``SymbiosisModel.flows``)."""
+    mk = model.market
+    r = np.flatnonzero(tonnes > 0)
+    price = value[r] / tonnes[r]
+    ids = np.asarray(model.facility_ids, dtype=object)
+    is_symbiosis = model.arrays.tech_is_symbiosis[mk.technology[r]]
+    return pd.DataFrame(
+        {
+            "step": model.month_index,
+            "date": model.date.isoformat(),
+            "seller": mk.seller[r],
+            "buyer": mk.buyer[r],
+            "seller_id": ids[mk.seller[r]],
+            "buyer_id": ids[mk.buyer[r]],
+            "byproduct": np.asarray(model.byproducts, dtype=object)[mk.byproduct[r]],
+            "technology": np.asarray(model.technologies, dtype=object)[mk.technology[r]],
+            "is_symbiosis": is_symbiosis,
+            "tonnes": tonnes[r],
+            "distance_km": mk.distance_km[r],
+            "price_cny_per_t": price,
+            "transport_cny_per_t": mk.transport_cny_per_t[r],
+            "seller_gain_cny_per_t": price - model.route_reservation[r],
+            "buyer_gain_cny_per_t": model.route_wtp[r] - mk.transport_cny_per_t[r] - price,
+            "contract_tonnes": model.contract_tonnes[r],
+            "start_step": mk.first_trade_step[r],
+            **{name: effects[name][r] for name in EFFECTS},
+        }
+    )
