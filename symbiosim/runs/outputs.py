@@ -158,9 +158,14 @@ def summary_table(model: SymbiosisModel) -> pd.DataFrame:
 
 
 def key_node_table(model: SymbiosisModel, top: int = 10) -> pd.DataFrame:
-    """Key symbiosis nodes over the last 12 months, with name, sector and city."""
+    """Key symbiosis nodes over the last 12 months, with name, sector and city.
+
+    Only symbiosis exchanges count (plain waste treatment such as MSW incineration is left out).
+    """
     flows = model.flows
     recent = flows[flows["step"] > model.month_index - MONTHS_PER_YEAR] if len(flows) else flows
+    if len(recent):
+        recent = recent[recent["is_symbiosis"].astype(bool)]
     if recent.empty:
         return pd.DataFrame(columns=["facility_id", "name", "sector", "city", "tonnes", "share", "partners"])
     table = key_nodes(recent, top=top)
