@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
 from symbiosim.environment.arrays import POLLUTANTS, CatalogArrays
@@ -30,6 +29,7 @@ __all__ = [
     "INCOME_ENTRIES",
     "RouteFactors",
     "book_energy_and_emissions",
+    "facility_view",
     "flow_records",
     "money_ledger",
     "month_summary",
@@ -45,6 +45,7 @@ INCOME_ENTRIES = (
     "subsidy_cny",
     "landfill_revenue_cny",
 )
+REVENUE_ENTRIES = ("product_revenue_cny", "byproduct_sales_cny", "landfill_revenue_cny", "subsidy_cny")
 EFFECTS = ("energy_saved_tce", "co2_avoided_t", *(f"{p}_avoided_t" for p in POLLUTANTS))
 
 
@@ -152,6 +153,23 @@ def money_ledger(
     return money
 
 
+def facility_view(model: SymbiosisModel) -> dict[str, list[float]]:
+    """Per-facility totals of the month as plain lists (what agents report, read in O(1))."""
+    led, money = model.ledger, model.money
+    revenue = sum(money[key] for key in REVENUE_ENTRIES)
+    arrays = {
+        "output_units": model.output[np.arange(model.n_facilities), model.main_product],
+        "stock_t": model.stock.sum(axis=1),
+        **{name: led[name].sum(axis=1) for name in ("generated_t", "sold_t", "bought_t", "landfilled_t")},
+        "profit_cny": money["profit_cny"],
+        "revenue_cny": revenue,
+        "cost_cny": revenue - money["profit_cny"],
+        "energy_tce": led["energy_tce"],
+        "co2_t": led["co2_t"],
+    }
+    return {name: values.tolist() for name, values in arrays.items()}
+
+
 def month_summary(model: SymbiosisModel, tonnes: NDArray[np.float64], value: NDArray[np.float64]) -> dict[str, float]:
     """Region totals of the month, as recorded by the DataCollector (see docs/model.md)."""
     led, mk = model.ledger, model.market
@@ -191,32 +209,30 @@ def flow_records(
     tonnes: NDArray[np.float64],
     value: NDArray[np.float64],
     effects: dict[str, NDArray[np.float64]],
-) -> pd.DataFrame:
-    """One row per route that traded this month (see ``SymbiosisModel.flows``)."""
+) -> dict[str, NDArray]:
+    """Columns of one row per route that traded this month (see ``SymbiosisModel.flows``)."""
     mk = model.market
     r = np.flatnonzero(tonnes > 0)
     price = value[r] / tonnes[r]
     ids = np.asarray(model.facility_ids, dtype=object)
     is_symbiosis = model.arrays.tech_is_symbiosis[mk.technology[r]]
-    return pd.DataFrame(
-        {
-            "step": model.month_index,
-            "date": model.date.isoformat(),
-            "seller": mk.seller[r],
-            "buyer": mk.buyer[r],
-            "seller_id": ids[mk.seller[r]],
-            "buyer_id": ids[mk.buyer[r]],
-            "byproduct": np.asarray(model.byproducts, dtype=object)[mk.byproduct[r]],
-            "technology": np.asarray(model.technologies, dtype=object)[mk.technology[r]],
-            "is_symbiosis": is_symbiosis,
-            "tonnes": tonnes[r],
-            "distance_km": mk.distance_km[r],
-            "price_cny_per_t": price,
-            "transport_cny_per_t": mk.transport_cny_per_t[r],
-            "seller_gain_cny_per_t": price - model.route_reservation[r],
-            "buyer_gain_cny_per_t": model.route_wtp[r] - mk.transport_cny_per_t[r] - price,
-            "contract_tonnes": model.contract_tonnes[r],
-            "start_step": mk.first_trade_step[r],
-            **{name: effects[name][r] for name in EFFECTS},
-        }
-    )
+    return {
+        "step": np.full(len(r), model.month_index),
+        "date": np.full(len(r), model.date.isoformat(), dtype=object),
+        "seller": mk.seller[r],
+        "buyer": mk.buyer[r],
+        "seller_id": ids[mk.seller[r]],
+        "buyer_id": ids[mk.buyer[r]],
+        "byproduct": np.asarray(model.byproducts, dtype=object)[mk.byproduct[r]],
+        "technology": np.asarray(model.technologies, dtype=object)[mk.technology[r]],
+        "is_symbiosis": is_symbiosis,
+        "tonnes": tonnes[r],
+        "distance_km": mk.distance_km[r],
+        "price_cny_per_t": price,
+        "transport_cny_per_t": mk.transport_cny_per_t[r],
+        "seller_gain_cny_per_t": price - model.route_reservation[r],
+        "buyer_gain_cny_per_t": model.route_wtp[r] - mk.transport_cny_per_t[r] - price,
+        "contract_tonnes": model.contract_tonnes[r],
+        "start_step": mk.first_trade_step[r],
+        **{name: effects[name][r] for name in EFFECTS},
+    }

@@ -30,6 +30,7 @@ from scipy.spatial import cKDTree
 
 from symbiosim.accounting import (
     book_energy_and_emissions,
+    facility_view,
     flow_records,
     money_ledger,
     month_summary,
@@ -39,7 +40,7 @@ from symbiosim.accounting import (
 from symbiosim.agents import AGENT_CLASSES, Adoption, Enterprise
 from symbiosim.environment.arrays import MONTHS_PER_YEAR, POLLUTANTS, build_arrays
 from symbiosim.environment.geography import EARTH_RADIUS_KM, candidate_pairs, unit_vectors
-from symbiosim.environment.market import Market, TrustRules
+from symbiosim.environment.market import Market, MonthInputs, TrustRules
 from symbiosim.environment.network import exchange_graph
 from symbiosim.environment.scenario import Scenario, load_scenario, parameter_range_issues
 from symbiosim.environment.validation import ScenarioError
@@ -115,7 +116,8 @@ class SymbiosisModel(Model):
         self.date = self.start
         self.policies = PolicySchedule(list(policies or []))
         self.adoptions: list[Adoption] = []
-        self._flow_chunks: list[pd.DataFrame] = []
+        self._flow_chunks: list[dict[str, np.ndarray]] = []
+        self._flows_cache: tuple[int, pd.DataFrame] | None = None
 
         self._build_catalog()
         self._build_space_and_agents()
@@ -155,6 +157,7 @@ class SymbiosisModel(Model):
         self.base_landfill_fee = np.tile(byp["landfill_fee_cny_per_t"].to_numpy(dtype=float), (n, 1))
         self.base_ep_tax = np.tile(byp["ep_tax_cny_per_t"].to_numpy(dtype=float), (n, 1))
         self.storage_cost = byp["storage_cost_cny_per_t_month"].to_numpy(dtype=float)
+        self.storage_months = byp["storage_months"].to_numpy(dtype=float)
         self.supply_cost = byp["supply_cost_cny_per_t"].to_numpy(dtype=float)
         self.is_seller = mean_generation > 0  # (n, B)
         self.n_facilities, self.n_byproducts = n, n_b
@@ -238,6 +241,7 @@ class SymbiosisModel(Model):
             tariff * km + fixed,
             byp["contract_months"].to_numpy(dtype=np.int64),
             rules,
+            arrays.tech_group,
         )
         self.market.known[:] = self.market.link_km <= p["initial_knowledge_km"]
         # neighbours for technology diffusion: same sector within diffusion_radius_km
@@ -254,7 +258,17 @@ class SymbiosisModel(Model):
         n, n_b, n_k = self.n_facilities, self.n_byproducts, len(self.technologies)
         share = self.arrays.technology["initial_adoption_share"].to_numpy(dtype=float)
         draws = self.rng.random((n, n_k))
-        self.installed_tpa = np.where(self.eligible & (draws < share[None, :]), self.full_cap_tpa, 0.0)
+        has = self.eligible & (draws < share[None, :])
+        # technologies drawn together in one cap group share the group's cap equally
+        group = self.arrays.tech_group
+        drawn_in_group = np.stack([has[:, group == g].sum(axis=1) for g in group], axis=1)
+        group_cap_tpa = (
+            self.group_cap_t_per_t[group][None, :] * self.capacity_per_yr[:, self.arrays.group_cap_product[group]]
+        )
+        share_of_group = np.divide(
+            group_cap_tpa, drawn_in_group, out=np.zeros_like(group_cap_tpa), where=drawn_in_group > 0
+        )
+        self.installed_tpa = np.where(has, np.minimum(self.full_cap_tpa, share_of_group), 0.0)
         self.capex_subsidy_share = np.zeros(n_k)
         self.depreciation_cny_per_month = np.zeros(n)
         self.stock = np.zeros((n, n_b))
@@ -364,15 +378,17 @@ class SymbiosisModel(Model):
         self.group_capacity_t = self.group_cap_t_per_t[None, :] * self.output[:, self.arrays.group_cap_product]
         result = mk.clear(
             self.month_index,
-            self.supply_t,
-            self.capacity_t,
-            wtp,
-            reservation,
-            self.params["bargaining_share"],
-            self.installed_tpa[mk.buyer, mk.technology] > 0,
-            self.arrays.tech_group,
-            self.group_capacity_t,
-            contract_scale,
+            MonthInputs(
+                supply_t=self.supply_t,
+                generated_t=self.ledger["generated_t"],
+                capacity_t=self.capacity_t,
+                group_capacity_t=self.group_capacity_t,
+                wtp_cny_per_t=wtp,
+                reservation_cny_per_t=reservation,
+                is_installed=self.installed_tpa[mk.buyer, mk.technology] > 0,
+                contract_scale=contract_scale,
+                seller_share=self.params["bargaining_share"],
+            ),
         )
         n, n_b = self.n_facilities, self.n_byproducts
         flat_seller = mk.seller * n_b + mk.byproduct
@@ -380,11 +396,13 @@ class SymbiosisModel(Model):
         self.ledger["sold_t"] = np.bincount(flat_seller, weights=result.tonnes, minlength=n * n_b).reshape(n, n_b)
         self.ledger["bought_t"] = np.bincount(flat_buyer, weights=result.tonnes, minlength=n * n_b).reshape(n, n_b)
         unsold = np.maximum(self.supply_t, 0.0)
-        # storage is a buffer for customers: a seller with no contract for a by-product landfills it
-        has_customer = np.zeros((n, n_b), dtype=bool)
+        # storage is a buffer for customers: up to storage_months of the volume under contract
         in_force = mk.active_contracts(self.month_index)
-        has_customer[mk.seller[in_force], mk.byproduct[in_force]] = True
-        stored = np.where(has_customer, np.minimum(unsold, self.storage_limit_t), 0.0)
+        contracted = np.bincount(
+            flat_seller[in_force], weights=mk.contract_volume_t[in_force], minlength=n * n_b
+        ).reshape(n, n_b)
+        buffer_t = np.minimum(self.storage_limit_t, contracted * self.storage_months[None, :])
+        stored = np.minimum(unsold, buffer_t)
         disposed = unsold - stored
         self.stock = stored
         self.ledger["added_to_stock_t"] = stored
@@ -499,6 +517,7 @@ class SymbiosisModel(Model):
         effects = route_effects(self.route_factors, tonnes, self.market.distance_km)
         book_energy_and_emissions(self, effects)
         self.money = money_ledger(self, tonnes, value)
+        self.facility_view = facility_view(self)
         self.last = month_summary(self, tonnes, value)
         if tonnes.any():
             self._flow_chunks.append(flow_records(self, tonnes, value, effects))
@@ -511,7 +530,11 @@ class SymbiosisModel(Model):
         """Every exchange of every month so far (one row per route and month)."""
         if not self._flow_chunks:
             return pd.DataFrame(columns=["step", "date", "seller_id", "buyer_id", "byproduct", "technology", "tonnes"])
-        return pd.concat(self._flow_chunks, ignore_index=True)
+        if self._flows_cache is None or self._flows_cache[0] != len(self._flow_chunks):
+            columns = self._flow_chunks[0].keys()
+            table = pd.DataFrame({c: np.concatenate([chunk[c] for chunk in self._flow_chunks]) for c in columns})
+            self._flows_cache = (len(self._flow_chunks), table)
+        return self._flows_cache[1].copy()
 
     def exchange_network(self) -> nx.MultiDiGraph:
         """The network of the latest month's exchanges (see ``environment.network``)."""

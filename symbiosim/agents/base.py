@@ -19,7 +19,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Adoption", "Enterprise", "annuity_factor"]
 
-REVENUE_ENTRIES = ("product_revenue_cny", "byproduct_sales_cny", "landfill_revenue_cny", "subsidy_cny")
 MIN_INCREMENT_SHARE = 0.05  # increments below 5% of the full cap are not worth appraising
 
 
@@ -71,9 +70,9 @@ class Enterprise(FixedAgent):
         self.is_synthetic: bool = bool(attributes["is_synthetic"])
 
     # --- state read from the model's arrays -------------------------------------------
-    def _ledger_total(self, name: str) -> float:
-        """This month's total over by-products of one ledger entry (t)."""
-        return float(self.model.ledger[name][self.index].sum())
+    def _view(self, name: str) -> float:
+        """One entry of this month's per-facility totals (``model.facility_view``)."""
+        return self.model.facility_view[name][self.index]
 
     @property
     def output(self) -> dict[str, float]:
@@ -85,58 +84,57 @@ class Enterprise(FixedAgent):
     @property
     def output_units(self) -> float:
         """This month's output of the facility's main product (t or MWh)."""
-        return float(self.model.output[self.index, self.model.main_product[self.index]])
+        return self._view("output_units")
 
     @property
     def stock_t(self) -> float:
         """By-products held in storage at the end of the month (t)."""
-        return float(self.model.stock[self.index].sum())
+        return self._view("stock_t")
 
     @property
     def generated_t(self) -> float:
         """By-products generated this month (t)."""
-        return self._ledger_total("generated_t")
+        return self._view("generated_t")
 
     @property
     def sold_t(self) -> float:
         """By-products sold this month (t)."""
-        return self._ledger_total("sold_t")
+        return self._view("sold_t")
 
     @property
     def bought_t(self) -> float:
         """By-products bought this month (t)."""
-        return self._ledger_total("bought_t")
+        return self._view("bought_t")
 
     @property
     def landfilled_t(self) -> float:
         """By-products sent to landfill this month (t)."""
-        return self._ledger_total("landfilled_t")
+        return self._view("landfilled_t")
 
     @property
     def profit_cny(self) -> float:
         """Profit this month (CNY)."""
-        return float(self.model.money["profit_cny"][self.index])
+        return self._view("profit_cny")
 
     @property
     def revenue_cny(self) -> float:
         """Income this month (CNY): products, by-product sales, landfill fees received, subsidies."""
-        money = self.model.money
-        return float(sum(money[key][self.index] for key in REVENUE_ENTRIES))
+        return self._view("revenue_cny")
 
     @property
     def cost_cny(self) -> float:
-        """Costs this month (CNY), including avoided material counted as a negative cost: revenue - profit."""
-        return self.revenue_cny - self.profit_cny
+        """Costs this month (CNY), with avoided material as a negative cost: revenue - profit."""
+        return self._view("cost_cny")
 
     @property
     def energy_tce(self) -> float:
         """Energy use this month (tce)."""
-        return float(self.model.ledger["energy_tce"][self.index])
+        return self._view("energy_tce")
 
     @property
     def co2_t(self) -> float:
         """CO2 emitted this month (t)."""
-        return float(self.model.ledger["co2_t"][self.index])
+        return self._view("co2_t")
 
     @property
     def technologies(self) -> dict[str, float]:

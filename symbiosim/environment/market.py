@@ -15,7 +15,8 @@ Per tonne on a route:
 
 Clearing honours contracts first (at their price, as long as both still gain), then fills
 the remaining supply and capacity on known routes in order of falling surplus. A first
-trade on a route becomes a contract for that monthly volume.
+trade on a route becomes a contract for that monthly volume, as far as it is recurring: only
+generation and buyer capacity not yet promised under other contracts can be committed.
 """
 
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["ClearingResult", "Market", "TrustRules", "route_surplus", "split_price"]
+__all__ = ["ClearingResult", "Market", "MonthInputs", "TrustRules", "route_surplus", "split_price"]
 
 TONNE_EPSILON = 1e-9
 
@@ -57,6 +58,34 @@ class TrustRules:
 
 
 @dataclass
+class MonthInputs:
+    """What the market needs to clear one month (arrays over facilities, technologies, routes).
+
+    Attributes:
+        supply_t: (facilities, by-products) tonnes on offer (generation + stock).
+        generated_t: (facilities, by-products) tonnes generated this month (recurring supply).
+        capacity_t: (facilities, technologies) tonnes each buyer can take with each technology
+            (installed capacity and own cap).
+        group_capacity_t: (facilities, cap groups) tonnes each buyer can take within a shared cap.
+        wtp_cny_per_t: per-route willingness to pay.
+        reservation_cny_per_t: per-route seller reservation price.
+        is_installed: per-route flag, the buyer has the technology.
+        contract_scale: per-route factor on contracted volumes (foreseeable seasonal swing).
+        seller_share: seller's share of the surplus (0-1).
+    """
+
+    supply_t: NDArray[np.float64]
+    generated_t: NDArray[np.float64]
+    capacity_t: NDArray[np.float64]
+    group_capacity_t: NDArray[np.float64]
+    wtp_cny_per_t: NDArray[np.float64]
+    reservation_cny_per_t: NDArray[np.float64]
+    is_installed: NDArray[np.bool_]
+    contract_scale: NDArray[np.float64]
+    seller_share: float
+
+
+@dataclass
 class ClearingResult:
     """Tonnes and value traded on each route in one month."""
 
@@ -74,6 +103,8 @@ class Market:
         transport_cny_per_t: per-route transport cost.
         contract_months: per-by-product contract length.
         trust: trust rules.
+        group_of_technology: cap group of each technology (technologies of one group share a
+            buyer's cap); default: each technology its own group.
     """
 
     def __init__(
@@ -86,11 +117,16 @@ class Market:
         transport_cny_per_t: NDArray[np.float64],
         contract_months: NDArray[np.int64],
         trust: TrustRules,
+        group_of_technology: NDArray[np.intp] | None = None,
     ) -> None:
         self.seller, self.buyer, self.technology, self.byproduct = seller, buyer, technology, byproduct
         self.distance_km, self.transport_cny_per_t = distance_km, transport_cny_per_t
         self.contract_months = contract_months
         self.rules = trust
+        n_tech = int(technology.max()) + 1 if len(technology) else 0
+        self.group_of_technology = (
+            np.arange(n_tech, dtype=np.intp) if group_of_technology is None else np.asarray(group_of_technology)
+        )
         pairs = np.column_stack([seller, buyer]) if len(seller) else np.empty((0, 2), dtype=np.intp)
         links, self.link = np.unique(pairs, axis=0, return_inverse=True)
         self.link = self.link.reshape(-1).astype(np.intp)
@@ -115,63 +151,63 @@ class Market:
         """Routes with a contract in force at ``step``."""
         return self.contract_end >= step
 
-    def clear(
-        self,
-        step: int,
-        supply_t: NDArray[np.float64],
-        capacity_t: NDArray[np.float64],
-        wtp_cny_per_t: NDArray[np.float64],
-        reservation_cny_per_t: NDArray[np.float64],
-        seller_share: float,
-        is_installed: NDArray[np.bool_],
-        group_of_technology: NDArray[np.intp],
-        group_capacity_t: NDArray[np.float64],
-        contract_scale: NDArray[np.float64] | None = None,
-    ) -> ClearingResult:
+    def clear(self, step: int, month: MonthInputs) -> ClearingResult:
         """Clear one month.
 
         Args:
             step: current step (1-based).
-            supply_t: (facilities, by-products) tonnes on offer; reduced in place.
-            capacity_t: (facilities, technologies) tonnes each buyer can still take with each
-                technology (installed capacity and own cap); reduced in place.
-            wtp_cny_per_t: per-route willingness to pay.
-            reservation_cny_per_t: per-route seller reservation price.
-            seller_share: seller's share of the surplus (0-1).
-            is_installed: per-route flag, the buyer has the technology.
-            group_of_technology: cap group of each technology.
-            group_capacity_t: (facilities, groups) tonnes each buyer can still take within a
-                shared cap (e.g. all clinker substitutes together); reduced in place.
-            contract_scale: per-route factor on the contracted volume this month (e.g. the
-                foreseeable seasonal swing of either party's output); default 1.
+            month: this month's offers, capacities and prices; ``supply_t``, ``capacity_t``
+                and ``group_capacity_t`` are reduced in place by what is traded.
 
         Returns:
             Tonnes, value (price x tonnes, CNY) and contract tonnes per route.
         """
         n = self.n_routes
         tonnes, value, contract_tonnes = np.zeros(n), np.zeros(n), np.zeros(n)
-        surplus = route_surplus(wtp_cny_per_t, self.transport_cny_per_t, reservation_cny_per_t)
-        s_idx, c_idx, k_idx, b_idx = self.seller, self.buyer, self.technology, self.byproduct
+        n_b = month.supply_t.shape[1]
+        n_k = month.capacity_t.shape[1]
+        n_g = month.group_capacity_t.shape[1]
+        # flat indices of each route into the (facility, x) tables; the loops below work on
+        # plain Python lists, which are much faster to index one element at a time than numpy
+        at_supply = self.seller * n_b + self.byproduct
+        at_capacity = self.buyer * n_k + self.technology
+        at_group = self.buyer * n_g + self.group_of_technology[self.technology]
+        supply = month.supply_t.ravel().tolist()
+        capacity = month.capacity_t.ravel().tolist()
+        group_capacity = month.group_capacity_t.ravel().tolist()
+        surplus = route_surplus(month.wtp_cny_per_t, self.transport_cny_per_t, month.reservation_cny_per_t)
         rules = self.rules
+        in_force_mask = self.active_contracts(step) & month.is_installed
+        due = self.contract_volume_t * month.contract_scale
+        free_supply_arr, free_capacity_arr = self._uncommitted(month, in_force_mask, due)
+        free_supply, free_capacity = free_supply_arr.ravel().tolist(), free_capacity_arr.ravel().tolist()
+        seller_gain = self.contract_price - month.reservation_cny_per_t
+        buyer_gain = month.wtp_cny_per_t - self.transport_cny_per_t - self.contract_price
         # 1. contracts, oldest first
-        in_force = np.flatnonzero(self.active_contracts(step) & is_installed)
+        in_force = np.flatnonzero(in_force_mask)
         in_force = in_force[np.argsort(self.contract_start[in_force], kind="stable")]
-        for r in in_force.tolist():
-            s, c, k, b, link = int(s_idx[r]), int(c_idx[r]), int(k_idx[r]), int(b_idx[r]), int(self.link[r])
-            price = float(self.contract_price[r])
-            seller_gain = price - reservation_cny_per_t[r]
-            buyer_gain = wtp_cny_per_t[r] - self.transport_cny_per_t[r] - price
-            if seller_gain < 0 or buyer_gain < 0:  # a party walks away from a loss-making contract
+        for r, i_s, i_c, i_g, link, volume, price, keeps in zip(
+            in_force.tolist(),
+            at_supply[in_force].tolist(),
+            at_capacity[in_force].tolist(),
+            at_group[in_force].tolist(),
+            self.link[in_force].tolist(),
+            due[in_force].tolist(),
+            self.contract_price[in_force].tolist(),
+            ((seller_gain[in_force] >= 0) & (buyer_gain[in_force] >= 0)).tolist(),
+            strict=True,
+        ):
+            if not keeps:  # a party walks away from a contract that now makes it a loss
                 self.contract_end[r] = -1
                 self.trust[link] *= 1 - rules.loss
+                free_supply[i_s] += volume  # the promise is released
+                free_capacity[i_g] += volume
                 continue
-            g = int(group_of_technology[k])
-            volume = float(self.contract_volume_t[r]) * (1.0 if contract_scale is None else float(contract_scale[r]))
-            q = min(volume, float(supply_t[s, b]), float(capacity_t[c, k]), float(group_capacity_t[c, g]))
+            q = min(volume, supply[i_s], capacity[i_c], group_capacity[i_g])
             if q > TONNE_EPSILON:
-                supply_t[s, b] -= q
-                capacity_t[c, k] -= q
-                group_capacity_t[c, g] -= q
+                supply[i_s] -= q
+                capacity[i_c] -= q
+                group_capacity[i_g] -= q
                 tonnes[r] += q
                 contract_tonnes[r] += q
                 value[r] += q * price
@@ -181,35 +217,68 @@ class Market:
             else:
                 self.trust[link] += rules.gain * (1 - self.trust[link])
         # 2. spot trades on known routes, best surplus first
+        supply_now = np.asarray(supply)[at_supply]
         eligible = (
-            is_installed
+            month.is_installed
             & (surplus > 0)
             & self.known[self.link]
             & (self.trust[self.link] >= rules.minimum)
-            & (supply_t[s_idx, b_idx] > TONNE_EPSILON)
-            & (capacity_t[c_idx, k_idx] > TONNE_EPSILON)
-            & (group_capacity_t[c_idx, group_of_technology[k_idx]] > TONNE_EPSILON)
+            & (supply_now > TONNE_EPSILON)
+            & (np.asarray(capacity)[at_capacity] > TONNE_EPSILON)
+            & (np.asarray(group_capacity)[at_group] > TONNE_EPSILON)
         )
         candidates = np.flatnonzero(eligible)
         candidates = candidates[np.argsort(-surplus[candidates], kind="stable")]
         has_contract = self.active_contracts(step)
-        for r in candidates.tolist():
-            s, c, k, b = int(s_idx[r]), int(c_idx[r]), int(k_idx[r]), int(b_idx[r])
-            g = int(group_of_technology[k])
-            q = min(float(supply_t[s, b]), float(capacity_t[c, k]), float(group_capacity_t[c, g]))
+        prices = month.reservation_cny_per_t + month.seller_share * surplus
+        for r, i_s, i_c, i_g, price, contracted, b in zip(
+            candidates.tolist(),
+            at_supply[candidates].tolist(),
+            at_capacity[candidates].tolist(),
+            at_group[candidates].tolist(),
+            prices[candidates].tolist(),
+            has_contract[candidates].tolist(),
+            self.byproduct[candidates].tolist(),
+            strict=True,
+        ):
+            q = min(supply[i_s], capacity[i_c], group_capacity[i_g])
             if q <= TONNE_EPSILON:
                 continue
-            price = split_price(float(reservation_cny_per_t[r]), float(surplus[r]), seller_share)
-            supply_t[s, b] -= q
-            capacity_t[c, k] -= q
-            group_capacity_t[c, g] -= q
+            supply[i_s] -= q
+            capacity[i_c] -= q
+            group_capacity[i_g] -= q
             tonnes[r] += q
             value[r] += q * price
-            if not has_contract[r]:
-                self.contract_volume_t[r] = q
+            # a contract commits only recurring volume: this month's generation not yet promised
+            # to others, and buyer capacity not yet promised either (stock sold off is spot)
+            volume = min(q, free_supply[i_s], free_capacity[i_g])
+            if not contracted and volume > TONNE_EPSILON:
+                free_supply[i_s] -= volume
+                free_capacity[i_g] -= volume
+                self.contract_volume_t[r] = volume
                 self.contract_price[r] = price
                 self.contract_start[r] = step
                 self.contract_end[r] = step + int(self.contract_months[b])
+        month.supply_t[...] = np.asarray(supply).reshape(month.supply_t.shape)
+        month.capacity_t[...] = np.asarray(capacity).reshape(month.capacity_t.shape)
+        month.group_capacity_t[...] = np.asarray(group_capacity).reshape(month.group_capacity_t.shape)
         new = (tonnes > 0) & (self.first_trade_step < 0)
         self.first_trade_step[new] = step
         return ClearingResult(tonnes=tonnes, value_cny=value, contract_tonnes=contract_tonnes)
+
+    def _uncommitted(
+        self, month: MonthInputs, in_force: NDArray[np.bool_], due: NDArray[np.float64]
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Generation and group capacity not yet promised under contracts in force (t/month)."""
+        n_f, n_b = month.generated_t.shape
+        n_g = month.group_capacity_t.shape[1]
+        promised_supply = np.bincount(
+            (self.seller * n_b + self.byproduct)[in_force], weights=due[in_force], minlength=n_f * n_b
+        ).reshape(n_f, n_b)
+        groups = self.group_of_technology[self.technology]
+        promised_capacity = np.bincount(
+            (self.buyer * n_g + groups)[in_force], weights=due[in_force], minlength=n_f * n_g
+        ).reshape(n_f, n_g)
+        free_supply = np.maximum(month.generated_t - promised_supply, 0.0)
+        free_capacity = np.maximum(month.group_capacity_t - promised_capacity, 0.0)
+        return free_supply, free_capacity

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from symbiosim.environment.market import Market, TrustRules, split_price
+from symbiosim.environment.market import Market, MonthInputs, TrustRules, split_price
 
 RULES = TrustRules(initial=0.6, gain=0.2, loss=0.5, minimum=0.3)
 
@@ -21,19 +21,19 @@ def _market(km=(10.0, 50.0)):
 
 def _clear(market, supply, caps, step=1, wtp=100.0, reservation=-50.0):
     supply_t = np.array([[supply], [0.0], [0.0]])
-    capacity_t = np.array([[0.0], [caps[0]], [caps[1]]])
-    group = np.array([[0.0], [caps[0]], [caps[1]]])
-    return market.clear(
-        step,
-        supply_t,
-        capacity_t,
-        np.full(2, wtp),
-        np.full(2, reservation),
-        0.5,
-        np.ones(2, bool),
-        np.array([0]),
-        group,
+    capacity = np.array([[0.0], [caps[0]], [caps[1]]])
+    month = MonthInputs(
+        supply_t=supply_t,
+        generated_t=supply_t.copy(),
+        capacity_t=capacity,
+        group_capacity_t=capacity.copy(),
+        wtp_cny_per_t=np.full(2, wtp),
+        reservation_cny_per_t=np.full(2, reservation),
+        is_installed=np.ones(2, bool),
+        contract_scale=np.ones(2),
+        seller_share=0.5,
     )
+    return market.clear(step, month)
 
 
 def test_best_surplus_first_and_capacity_limits():
@@ -71,3 +71,24 @@ def test_loss_making_contract_is_dropped_and_renegotiated_at_a_lower_trust():
     assert market.contract_price[0] == pytest.approx(split_price(-50.0, new_surplus, 0.5))
     assert market.contract_price[0] < old_price
     assert market.contract_start[0] == 2
+
+
+def test_contracts_commit_only_recurring_volume():
+    market = _market()
+    supply_t = np.array([[120.0], [0.0], [0.0]])
+    capacity = np.array([[0.0], [100.0], [100.0]])
+    month = MonthInputs(
+        supply_t=supply_t,
+        generated_t=np.array([[50.0], [0.0], [0.0]]),  # 70 t of the 120 on offer is old stock
+        capacity_t=capacity,
+        group_capacity_t=capacity.copy(),
+        wtp_cny_per_t=np.full(2, 100.0),
+        reservation_cny_per_t=np.full(2, -50.0),
+        is_installed=np.ones(2, bool),
+        contract_scale=np.ones(2),
+        seller_share=0.5,
+    )
+    result = market.clear(1, month)
+    assert result.tonnes.tolist() == [100.0, 20.0]  # everything on offer is sold
+    assert market.contract_volume_t[0] == 50.0  # but only this month's generation is promised
+    assert market.contract_end[1] < 1  # nothing recurring was left for the second buyer
