@@ -42,8 +42,8 @@ from symbiosim.environment.arrays import MONTHS_PER_YEAR, POLLUTANTS, build_arra
 from symbiosim.environment.geography import EARTH_RADIUS_KM, candidate_pairs, unit_vectors
 from symbiosim.environment.market import Market, MonthInputs, TrustRules
 from symbiosim.environment.network import exchange_graph
-from symbiosim.environment.scenario import Scenario, load_scenario, parameter_range_issues
-from symbiosim.environment.validation import ScenarioError
+from symbiosim.environment.scenario import MAX_YEARS, Scenario, load_scenario, parameter_range_issues, parse_start
+from symbiosim.environment.validation import ScenarioError, ValidationIssue
 from symbiosim.policies import Policy, PolicySchedule
 
 __all__ = ["SymbiosisModel", "month_date"]
@@ -81,7 +81,8 @@ class SymbiosisModel(Model):
             (horizon) or ``start`` (first month, ``YYYY-MM``).
 
     Raises:
-        ScenarioError: the scenario file is invalid, or an override is outside its valid range.
+        ScenarioError: the scenario file is invalid, or an override (a parameter, ``years``
+            or ``start``) is outside its valid range.
         TypeError: an override names no known parameter.
     """
 
@@ -98,17 +99,20 @@ class SymbiosisModel(Model):
         self.scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
         self.params = dict(self.scenario.parameters)
         self.years, self.start = self.scenario.years, self.scenario.start
+        problems: list[ValidationIssue] = []
         for key, value in overrides.items():
             if key == "years":
                 self.years = int(value)
+                if not 1 <= self.years <= MAX_YEARS:
+                    problems.append(ValidationIssue("overrides", None, "years", f"must be in 1-{MAX_YEARS}"))
             elif key == "start":
-                year, month = (int(x) for x in str(value).split("-")[:2])
-                self.start = dt.date(year, month, 1)
+                self.start, found = parse_start(value, "overrides")
+                problems += found
             elif key in self.params:
                 self.params[key] = float(value)
             else:
                 raise TypeError(f"unknown parameter '{key}'; known: {sorted(self.params)} and years, start")
-        problems = parameter_range_issues(self.params, self.scenario.tables["parameters"], "overrides")
+        problems += parameter_range_issues(self.params, self.scenario.tables["parameters"], "overrides")
         if problems:
             raise ScenarioError(problems)
         self.horizon_months = self.years * MONTHS_PER_YEAR

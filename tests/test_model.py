@@ -117,3 +117,12 @@ def test_exchange_network_exports(year, tmp_path):
     assert kinds.count("facility") == year.n_facilities and kinds.count("exchange") == len(latest)
     point = next(f for f in to_geojson(graph)["features"] if f["properties"]["kind"] == "facility")
     assert point["geometry"]["coordinates"] == [point["properties"]["longitude"], point["properties"]["latitude"]]
+
+
+def test_invalid_horizon_or_start_override_is_rejected():
+    from symbiosim import ScenarioError
+
+    with pytest.raises(ScenarioError, match="years"):
+        SymbiosisModel(years=0)
+    with pytest.raises(ScenarioError, match="not a month YYYY-MM"):
+        SymbiosisModel(start="2025-13")

@@ -46,12 +46,14 @@ from symbiosim.environment.validation import (
 
 __all__ = [
     "CATALOG_TABLES",
+    "MAX_YEARS",
     "SCENARIO_TABLES",
     "Scenario",
     "default_scenario",
     "load_scenario",
     "model_parameter_names",
     "parameter_range_issues",
+    "parse_start",
 ]
 
 CATALOG_TABLES = (
@@ -313,7 +315,8 @@ def _check_toml_keys(data: dict, file: str) -> list[ValidationIssue]:
     return issues
 
 
-def _parse_start(value: object, file: str) -> tuple[dt.date, list[ValidationIssue]]:
+def parse_start(value: object, file: str) -> tuple[dt.date, list[ValidationIssue]]:
+    """The first month from ``"YYYY-MM"`` or a date, and any issue (reported under ``file``)."""
     match = START_PATTERN.fullmatch(value) if isinstance(value, str) else None
     try:
         if isinstance(value, dt.date):  # a TOML date (or date-time): its month
@@ -402,7 +405,7 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
         tables["capacities"] = tables["capacities"][~tables["capacities"]["facility_id"].isin(drop)]
         dist = tables["distances"]
         tables["distances"] = dist[~dist["from_facility_id"].isin(drop) & ~dist["to_facility_id"].isin(drop)]
-    start, found = _parse_start(meta.get("start", DEFAULT_START.strftime("%Y-%m")), file)
+    start, found = parse_start(meta.get("start", DEFAULT_START.strftime("%Y-%m")), file)
     issues += found
     years = meta.get("years", DEFAULT_YEARS)
     if not isinstance(years, int) or isinstance(years, bool) or not 1 <= years <= MAX_YEARS:
