@@ -277,6 +277,8 @@ class SymbiosisModel(Model):
         self.depreciation_cny_per_month = np.zeros(n)
         self.stock = np.zeros((n, n_b))
         self.unsold_this_year = np.zeros((n, n_b))
+        self.used_this_year_t = np.zeros((n, n_k))
+        self.output_this_year = np.zeros((n, len(self.products)))
         self.output = np.zeros((n, len(self.products)))
         self.limit_factor = np.ones(n)
         self.landfill_fee = self.base_landfill_fee.copy()
@@ -353,6 +355,7 @@ class SymbiosisModel(Model):
         month = self.date.month - 1
         rate = np.minimum(a.utilisation * a.season[:, month : month + 1], self.limit_factor[:, None])
         self.output = self.capacity_per_yr / MONTHS_PER_YEAR * np.clip(rate, 0.0, 1.0)
+        self.output_this_year += self.output
         generated = np.einsum("np,npb->nb", self.output, a.generation_t_per_unit)
         self.ledger["generated_t"] = generated
         self.ledger["drawn_from_stock_t"] = self.stock.copy()
@@ -413,6 +416,10 @@ class SymbiosisModel(Model):
         self.ledger["disposed_t"] = disposed
         self.ledger["landfilled_t"] = disposed * self.is_landfilled[None, :]
         self.unsold_this_year += disposed
+        n_k = len(self.technologies)
+        self.used_this_year_t += np.bincount(
+            mk.buyer * n_k + mk.technology, weights=result.tonnes, minlength=n * n_k
+        ).reshape(n, n_k)
         self.contract_tonnes = result.contract_tonnes
         return result.tonnes, result.value_cny
 
@@ -464,6 +471,8 @@ class SymbiosisModel(Model):
             if self.eligible_technologies[agent.index]:
                 self.adoptions.extend(agent.consider_investment())
         self.unsold_this_year[:] = 0.0
+        self.used_this_year_t[:] = 0.0
+        self.output_this_year[:] = 0.0
 
     def neighbour_adoption_share(self, index: int, k: int) -> float:
         """Share of same-sector neighbours (within ``diffusion_radius_km``) that use technology k."""
@@ -502,13 +511,19 @@ class SymbiosisModel(Model):
         return volume, margin
 
     def room_to_install_tpa(self, index: int, k: int) -> float:
-        """Capacity (t/yr) of technology k a facility could still add within its own and its group's cap."""
+        """Capacity (t/yr) of technology k a facility could still add.
+
+        Limited by the technology's own cap (at nameplate output) less what is installed, and
+        by its cap group's shared cap on the past year's output less what the group's
+        technologies used over that year.
+        """
         group = self.arrays.tech_group
         members = group == group[k]
-        group_cap = (
-            self.group_cap_t_per_t[group[k]] * self.capacity_per_yr[index, self.arrays.group_cap_product[group[k]]]
-        )
-        group_room = group_cap - self.installed_tpa[index, members].sum()
+        product = self.arrays.group_cap_product[group[k]]
+        group_cap = self.group_cap_t_per_t[group[k]] * self.output_this_year[index, product]
+        # the group cap limits what is used, not what is installed: idle lines for other
+        # by-products do not stop a plant from adding a line for one it can actually get
+        group_room = group_cap - self.used_this_year_t[index, members].sum()
         return float(min(self.full_cap_tpa[index, k] - self.installed_tpa[index, k], group_room))
 
     def install(self, index: int, k: int, capacity_tpa: float, capex_cny: float) -> None:

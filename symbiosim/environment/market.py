@@ -179,8 +179,9 @@ class Market:
         rules = self.rules
         in_force_mask = self.active_contracts(step) & month.is_installed
         due = self.contract_volume_t * month.contract_scale
-        free_supply_arr, free_capacity_arr = self._uncommitted(month, in_force_mask, due)
-        free_supply, free_capacity = free_supply_arr.ravel().tolist(), free_capacity_arr.ravel().tolist()
+        free_supply, free_tech, free_capacity = (
+            free.ravel().tolist() for free in self._uncommitted(month, in_force_mask, due)
+        )
         seller_gain = self.contract_price - month.reservation_cny_per_t
         buyer_gain = month.wtp_cny_per_t - self.transport_cny_per_t - self.contract_price
         # 1. contracts, oldest first
@@ -201,6 +202,7 @@ class Market:
                 self.contract_end[r] = -1
                 self.trust[link] *= 1 - rules.loss
                 free_supply[i_s] += volume  # the promise is released
+                free_tech[i_c] += volume
                 free_capacity[i_g] += volume
                 continue
             q = min(volume, supply[i_s], capacity[i_c], group_capacity[i_g])
@@ -251,9 +253,10 @@ class Market:
             value[r] += q * price
             # a contract commits only recurring volume: this month's generation not yet promised
             # to others, and buyer capacity not yet promised either (stock sold off is spot)
-            volume = min(q, free_supply[i_s], free_capacity[i_g])
+            volume = min(q, free_supply[i_s], free_tech[i_c], free_capacity[i_g])
             if not contracted and volume > TONNE_EPSILON:
                 free_supply[i_s] -= volume
+                free_tech[i_c] -= volume
                 free_capacity[i_g] -= volume
                 self.contract_volume_t[r] = volume
                 self.contract_price[r] = price
@@ -268,17 +271,21 @@ class Market:
 
     def _uncommitted(
         self, month: MonthInputs, in_force: NDArray[np.bool_], due: NDArray[np.float64]
-    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """Generation and group capacity not yet promised under contracts in force (t/month)."""
-        n_f, n_b = month.generated_t.shape
-        n_g = month.group_capacity_t.shape[1]
-        promised_supply = np.bincount(
-            (self.seller * n_b + self.byproduct)[in_force], weights=due[in_force], minlength=n_f * n_b
-        ).reshape(n_f, n_b)
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+        """What contracts in force have not yet promised this month (t/month).
+
+        Returns:
+            Seller generation (facilities, by-products), buyer capacity per technology
+            (facilities, technologies) and buyer capacity per cap group (facilities, groups).
+        """
+
+        def promised(index: NDArray[np.intp], shape: tuple[int, int]) -> NDArray[np.float64]:
+            size = shape[0] * shape[1]
+            return np.bincount(index[in_force], weights=due[in_force], minlength=size).reshape(shape)
+
+        n_b, n_k, n_g = month.generated_t.shape[1], month.capacity_t.shape[1], month.group_capacity_t.shape[1]
         groups = self.group_of_technology[self.technology]
-        promised_capacity = np.bincount(
-            (self.buyer * n_g + groups)[in_force], weights=due[in_force], minlength=n_f * n_g
-        ).reshape(n_f, n_g)
-        free_supply = np.maximum(month.generated_t - promised_supply, 0.0)
-        free_capacity = np.maximum(month.group_capacity_t - promised_capacity, 0.0)
-        return free_supply, free_capacity
+        free_supply = month.generated_t - promised(self.seller * n_b + self.byproduct, month.generated_t.shape)
+        free_tech = month.capacity_t - promised(self.buyer * n_k + self.technology, month.capacity_t.shape)
+        free_group = month.group_capacity_t - promised(self.buyer * n_g + groups, month.group_capacity_t.shape)
+        return np.maximum(free_supply, 0.0), np.maximum(free_tech, 0.0), np.maximum(free_group, 0.0)
