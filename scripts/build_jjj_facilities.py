@@ -7,16 +7,18 @@ city table shipped in the package, and writes two tables into the package:
 * ``symbiosim/environment/data/jjj/capacities.csv``: one row per facility and product.
 
 Every imputed or synthetic value says so in the ``note`` column. Run from the repository
-root: ``python scripts/build_jjj_facilities.py``. The output is deterministic.
+root: ``python scripts/build_jjj_facilities.py [--out DIR]``. The output is deterministic, and
+a test checks that the bundled tables are exactly what this script builds.
 """
 
+import argparse
 from pathlib import Path
 
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 GEM = ROOT / "data" / "jjj_gem"
-OUT = ROOT / "symbiosim" / "environment" / "data" / "jjj"
+PACKAGE_DATA = ROOT / "symbiosim" / "environment" / "data" / "jjj"
 
 T_PER_MT = 1e6
 HOURS_PER_YEAR = 8760.0
@@ -157,8 +159,8 @@ def incineration(facilities: list[dict], capacities: list[dict]) -> None:
 
 
 def urban(facilities: list[dict], capacities: list[dict]) -> None:
-    cities = pd.read_csv(OUT / "cities.csv")
-    rates = pd.read_csv(OUT / "urban_waste.csv").set_index("product")
+    cities = pd.read_csv(PACKAGE_DATA / "cities.csv")
+    rates = pd.read_csv(PACKAGE_DATA / "urban_waste.csv").set_index("product")
     kinds = [
         ("msw_collection", "msw_generated", "municipal solid waste collection"),
         ("sludge_treatment", "sludge_generated", "sewage sludge (wastewater plants)"),
@@ -197,16 +199,21 @@ def urban(facilities: list[dict], capacities: list[dict]) -> None:
                 )
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    """Build both tables into ``--out`` (default: the package's data folder)."""
+    parser = argparse.ArgumentParser(description="Build the bundled JJJ facility tables.")
+    parser.add_argument("--out", type=Path, default=PACKAGE_DATA, help="output folder")
+    out = parser.parse_args(argv).out
+    out.mkdir(parents=True, exist_ok=True)
     facilities: list[dict] = []
     capacities: list[dict] = []
     for build in (steel, power, cement, chemical, incineration, urban):
         build(facilities, capacities)
     fac = pd.DataFrame(facilities)
     assert fac["facility_id"].is_unique
-    fac.to_csv(OUT / "facilities.csv", index=False, lineterminator="\n")
-    pd.DataFrame(capacities).to_csv(OUT / "capacities.csv", index=False, lineterminator="\n")
-    print(f"{len(fac)} facilities, {len(capacities)} capacity rows written to {OUT}")
+    fac.to_csv(out / "facilities.csv", index=False, lineterminator="\n")
+    pd.DataFrame(capacities).to_csv(out / "capacities.csv", index=False, lineterminator="\n")
+    print(f"{len(fac)} facilities, {len(capacities)} capacity rows written to {out}")
 
 
 if __name__ == "__main__":

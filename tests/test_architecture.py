@@ -65,3 +65,17 @@ def test_no_coefficient_table_without_sources():
         ):
             assert "source" in frame.columns, f"{table} has no source column"
             assert (frame["source"].str.strip() != "").all(), f"{table} has a row without a source"
+
+
+def test_bundled_facility_tables_are_what_the_build_script_makes(tmp_path):
+    import subprocess
+    import sys
+
+    root = PACKAGE.parent
+    subprocess.run(
+        [sys.executable, str(root / "scripts" / "build_jjj_facilities.py"), "--out", str(tmp_path)],
+        check=True,
+        capture_output=True,
+    )
+    for name in ("facilities.csv", "capacities.csv"):
+        assert (tmp_path / name).read_bytes() == (PACKAGE / "environment" / "data" / "jjj" / name).read_bytes()
