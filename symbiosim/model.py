@@ -279,6 +279,7 @@ class SymbiosisModel(Model):
         self.unsold_this_year = np.zeros((n, n_b))
         self.used_this_year_t = np.zeros((n, n_k))
         self.output_this_year = np.zeros((n, len(self.products)))
+        self.months_this_year = 0  # months accumulated in the *_this_year arrays
         self.output = np.zeros((n, len(self.products)))
         self.limit_factor = np.ones(n)
         self.landfill_fee = self.base_landfill_fee.copy()
@@ -356,6 +357,7 @@ class SymbiosisModel(Model):
         rate = np.minimum(a.utilisation * a.season[:, month : month + 1], self.limit_factor[:, None])
         self.output = self.capacity_per_yr / MONTHS_PER_YEAR * np.clip(rate, 0.0, 1.0)
         self.output_this_year += self.output
+        self.months_this_year += 1
         generated = np.einsum("np,npb->nb", self.output, a.generation_t_per_unit)
         self.ledger["generated_t"] = generated
         self.ledger["drawn_from_stock_t"] = self.stock.copy()
@@ -473,6 +475,7 @@ class SymbiosisModel(Model):
         self.unsold_this_year[:] = 0.0
         self.used_this_year_t[:] = 0.0
         self.output_this_year[:] = 0.0
+        self.months_this_year = 0
 
     def neighbour_adoption_share(self, index: int, k: int) -> float:
         """Share of same-sector neighbours (within ``diffusion_radius_km``) that use technology k."""
@@ -503,12 +506,20 @@ class SymbiosisModel(Model):
         rivals = (mk.technology == k) & (mk.buyer != index) & mk.known[mk.link] & (self.installed_tpa[mk.buyer, k] > 0)
         competitors = np.bincount(mk.seller[rivals], minlength=self.n_facilities)[s]
         # what known sellers could not place, shared with the other buyers that know them
-        available = (self.unsold_this_year[s, b] + self.stock[s, b]) / (1 + competitors)
+        available = (self.unsold_this_year[s, b] * self.year_scale + self.stock[s, b]) / (1 + competitors)
         volume = float(available.sum())
         if volume <= 0:
             return 0.0, 0.0
         margin = float(((1 - self.params["bargaining_share"]) * surplus * available).sum() / volume)
         return volume, margin
+
+    @property
+    def year_scale(self) -> float:
+        """Factor turning this year's accumulated figures into a full year (12 / months so far).
+
+        The first year is shorter than 12 months when the run starts after January.
+        """
+        return MONTHS_PER_YEAR / max(self.months_this_year, 1)
 
     def room_to_install_tpa(self, index: int, k: int) -> float:
         """Capacity (t/yr) of technology k a facility could still add.
@@ -520,10 +531,11 @@ class SymbiosisModel(Model):
         group = self.arrays.tech_group
         members = group == group[k]
         product = self.arrays.group_cap_product[group[k]]
-        group_cap = self.group_cap_t_per_t[group[k]] * self.output_this_year[index, product]
+        per_year = self.year_scale
+        group_cap = self.group_cap_t_per_t[group[k]] * self.output_this_year[index, product] * per_year
         # the group cap limits what is used, not what is installed: idle lines for other
         # by-products do not stop a plant from adding a line for one it can actually get
-        group_room = group_cap - self.used_this_year_t[index, members].sum()
+        group_room = group_cap - self.used_this_year_t[index, members].sum() * per_year
         return float(min(self.full_cap_tpa[index, k] - self.installed_tpa[index, k], group_room))
 
     def install(self, index: int, k: int, capacity_tpa: float, capex_cny: float) -> None:
