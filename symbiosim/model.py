@@ -383,7 +383,6 @@ class SymbiosisModel(Model):
         wtp, reservation = self.route_prices()
         self.route_wtp, self.route_reservation = wtp, reservation
         self.capacity_t = self.buyer_capacity_t()
-        contract_scale = self.seasonal_contract_scale()
         self.group_capacity_t = self.group_cap_t_per_t[None, :] * self.output[:, self.arrays.group_cap_product]
         result = mk.clear(
             self.month_index,
@@ -395,7 +394,7 @@ class SymbiosisModel(Model):
                 wtp_cny_per_t=wtp,
                 reservation_cny_per_t=reservation,
                 is_installed=self.installed_tpa[mk.buyer, mk.technology] > 0,
-                contract_scale=contract_scale,
+                season_now=self.arrays.season[:, self.date.month - 1],
                 seller_share=self.params["bargaining_share"],
             ),
         )
@@ -424,21 +423,6 @@ class SymbiosisModel(Model):
         ).reshape(n, n_k)
         self.contract_tonnes = result.contract_tonnes
         return result.tonnes, result.value_cny
-
-    def seasonal_contract_scale(self) -> np.ndarray:
-        """Per-route factor on contracted volumes: the foreseeable seasonal swing since signing.
-
-        A contract's monthly volume is agreed in its first month; both parties expect it to
-        follow their sectors' seasonal factors, so the volume due this month is scaled by the
-        smaller of the seller's and the buyer's ratio (this month / signing month). Only
-        unforeseen shortfalls (e.g. a production limit) then cost trust.
-        """
-        mk, season = self.market, self.arrays.season
-        now = self.date.month - 1
-        signed = (self.start.month - 1 + np.maximum(mk.contract_start, 1) - 1) % MONTHS_PER_YEAR
-        seller_ratio = season[mk.seller, now] / np.maximum(season[mk.seller, signed], 1e-9)
-        buyer_ratio = season[mk.buyer, now] / np.maximum(season[mk.buyer, signed], 1e-9)
-        return np.minimum(seller_ratio, buyer_ratio)
 
     def share_information(self, tonnes: np.ndarray) -> None:
         """Searches (own radius) and referrals (partners of partners) extend what agents know."""

@@ -27,6 +27,7 @@ from numpy.typing import NDArray
 __all__ = ["ClearingResult", "Market", "MonthInputs", "TrustRules", "route_surplus", "split_price"]
 
 TONNE_EPSILON = 1e-9
+SEASON_FLOOR = 1e-6  # a seasonal factor of 0 would make base volumes infinite
 
 
 def route_surplus(
@@ -70,7 +71,7 @@ class MonthInputs:
         wtp_cny_per_t: per-route willingness to pay.
         reservation_cny_per_t: per-route seller reservation price.
         is_installed: per-route flag, the buyer has the technology.
-        contract_scale: per-route factor on contracted volumes (foreseeable seasonal swing).
+        season_now: (facilities,) each facility's seasonal factor this month (mean 1).
         seller_share: seller's share of the surplus (0-1).
     """
 
@@ -81,7 +82,7 @@ class MonthInputs:
     wtp_cny_per_t: NDArray[np.float64]
     reservation_cny_per_t: NDArray[np.float64]
     is_installed: NDArray[np.bool_]
-    contract_scale: NDArray[np.float64]
+    season_now: NDArray[np.float64]
     seller_share: float
 
 
@@ -141,6 +142,9 @@ class Market:
         self.contract_start = np.zeros(n, dtype=np.int64)
         self.contract_end = np.full(n, -1, dtype=np.int64)
         self.first_trade_step = np.full(n, -1, dtype=np.int64)
+        # each party's seasonal factor in the month the contract was signed
+        self.contract_seller_season = np.ones(n)
+        self.contract_buyer_season = np.ones(n)
 
     @property
     def n_routes(self) -> int:
@@ -178,16 +182,23 @@ class Market:
         surplus = route_surplus(month.wtp_cny_per_t, self.transport_cny_per_t, month.reservation_cny_per_t)
         rules = self.rules
         in_force_mask = self.active_contracts(step) & month.is_installed
-        due = self.contract_volume_t * month.contract_scale
+        season = np.maximum(month.season_now, SEASON_FLOOR)
+        due = self.contract_volume_t * self.seasonal_scale(season)
+        # promises are kept in seasonal base terms (volume / the party's seasonal factor at
+        # signing), so contracts signed in different seasons never add up to more than a
+        # party has in any month
+        base_seller = self.contract_volume_t / self.contract_seller_season
+        base_buyer = self.contract_volume_t / self.contract_buyer_season
         free_supply, free_tech, free_capacity = (
-            free.ravel().tolist() for free in self._uncommitted(month, in_force_mask, due)
+            free.ravel().tolist() for free in self._uncommitted(month, season, in_force_mask, base_seller, base_buyer)
         )
+        seller_season, buyer_season = season[self.seller].tolist(), season[self.buyer].tolist()
         seller_gain = self.contract_price - month.reservation_cny_per_t
         buyer_gain = month.wtp_cny_per_t - self.transport_cny_per_t - self.contract_price
         # 1. contracts, oldest first
         in_force = np.flatnonzero(in_force_mask)
         in_force = in_force[np.argsort(self.contract_start[in_force], kind="stable")]
-        for r, i_s, i_c, i_g, link, volume, price, keeps in zip(
+        for r, i_s, i_c, i_g, link, volume, price, keeps, b_s, b_c in zip(
             in_force.tolist(),
             at_supply[in_force].tolist(),
             at_capacity[in_force].tolist(),
@@ -196,14 +207,16 @@ class Market:
             due[in_force].tolist(),
             self.contract_price[in_force].tolist(),
             ((seller_gain[in_force] >= 0) & (buyer_gain[in_force] >= 0)).tolist(),
+            base_seller[in_force].tolist(),
+            base_buyer[in_force].tolist(),
             strict=True,
         ):
             if not keeps:  # a party walks away from a contract that now makes it a loss
                 self.contract_end[r] = -1
                 self.trust[link] *= 1 - rules.loss
-                free_supply[i_s] += volume  # the promise is released
-                free_tech[i_c] += volume
-                free_capacity[i_g] += volume
+                free_supply[i_s] += b_s  # the promise is released
+                free_tech[i_c] += b_c
+                free_capacity[i_g] += b_c
                 continue
             q = min(volume, supply[i_s], capacity[i_c], group_capacity[i_g])
             if q > TONNE_EPSILON:
@@ -251,13 +264,18 @@ class Market:
             group_capacity[i_g] -= q
             tonnes[r] += q
             value[r] += q * price
-            # a contract commits only recurring volume: this month's generation not yet promised
-            # to others, and buyer capacity not yet promised either (stock sold off is spot)
-            volume = min(q, free_supply[i_s], free_tech[i_c], free_capacity[i_g])
-            if not contracted and volume > TONNE_EPSILON:
-                free_supply[i_s] -= volume
-                free_tech[i_c] -= volume
-                free_capacity[i_g] -= volume
+            # a contract commits only recurring volume: generation not yet promised to others,
+            # and buyer capacity not yet promised either (stock sold off is spot)
+            if contracted:
+                continue
+            f_s, f_c = seller_season[r], buyer_season[r]
+            volume = min(q, free_supply[i_s] * f_s, free_tech[i_c] * f_c, free_capacity[i_g] * f_c)
+            if volume > TONNE_EPSILON:
+                free_supply[i_s] -= volume / f_s
+                free_tech[i_c] -= volume / f_c
+                free_capacity[i_g] -= volume / f_c
+                self.contract_seller_season[r] = f_s
+                self.contract_buyer_season[r] = f_c
                 self.contract_volume_t[r] = volume
                 self.contract_price[r] = price
                 self.contract_start[r] = step
@@ -269,23 +287,49 @@ class Market:
         self.first_trade_step[new] = step
         return ClearingResult(tonnes=tonnes, value_cny=value, contract_tonnes=contract_tonnes)
 
+    def seasonal_scale(self, season_now: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Per-route factor on the contracted volume this month: the foreseeable seasonal swing.
+
+        Both parties expect the volume agreed in the signing month to follow their seasons, so
+        it is scaled by the smaller of the two ratios (this month's factor / the signing
+        month's). Only unforeseen shortfalls (e.g. a production limit) then cost trust.
+        """
+        return np.minimum(
+            season_now[self.seller] / self.contract_seller_season, season_now[self.buyer] / self.contract_buyer_season
+        )
+
     def _uncommitted(
-        self, month: MonthInputs, in_force: NDArray[np.bool_], due: NDArray[np.float64]
+        self,
+        month: MonthInputs,
+        season: NDArray[np.float64],
+        in_force: NDArray[np.bool_],
+        base_seller: NDArray[np.float64],
+        base_buyer: NDArray[np.float64],
     ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
-        """What contracts in force have not yet promised this month (t/month).
+        """What contracts in force have not yet promised, in seasonal base terms (t/month / factor).
 
         Returns:
             Seller generation (facilities, by-products), buyer capacity per technology
-            (facilities, technologies) and buyer capacity per cap group (facilities, groups).
+            (facilities, technologies) and per cap group (facilities, groups), each divided
+            by the party's seasonal factor this month, less the promises in force.
         """
 
-        def promised(index: NDArray[np.intp], shape: tuple[int, int]) -> NDArray[np.float64]:
+        def promised(
+            index: NDArray[np.intp], weights: NDArray[np.float64], shape: tuple[int, ...]
+        ) -> NDArray[np.float64]:
             size = shape[0] * shape[1]
-            return np.bincount(index[in_force], weights=due[in_force], minlength=size).reshape(shape)
+            return np.bincount(index[in_force], weights=weights[in_force], minlength=size).reshape(shape)
 
         n_b, n_k, n_g = month.generated_t.shape[1], month.capacity_t.shape[1], month.group_capacity_t.shape[1]
         groups = self.group_of_technology[self.technology]
-        free_supply = month.generated_t - promised(self.seller * n_b + self.byproduct, month.generated_t.shape)
-        free_tech = month.capacity_t - promised(self.buyer * n_k + self.technology, month.capacity_t.shape)
-        free_group = month.group_capacity_t - promised(self.buyer * n_g + groups, month.group_capacity_t.shape)
+        per_facility = season[:, None]
+        free_supply = month.generated_t / per_facility - promised(
+            self.seller * n_b + self.byproduct, base_seller, month.generated_t.shape
+        )
+        free_tech = month.capacity_t / per_facility - promised(
+            self.buyer * n_k + self.technology, base_buyer, month.capacity_t.shape
+        )
+        free_group = month.group_capacity_t / per_facility - promised(
+            self.buyer * n_g + groups, base_buyer, month.group_capacity_t.shape
+        )
         return np.maximum(free_supply, 0.0), np.maximum(free_tech, 0.0), np.maximum(free_group, 0.0)

@@ -30,7 +30,7 @@ def _clear(market, supply, caps, step=1, wtp=100.0, reservation=-50.0):
         wtp_cny_per_t=np.full(2, wtp),
         reservation_cny_per_t=np.full(2, reservation),
         is_installed=np.ones(2, bool),
-        contract_scale=np.ones(2),
+        season_now=np.ones(3),
         seller_share=0.5,
     )
     return market.clear(step, month)
@@ -85,10 +85,41 @@ def test_contracts_commit_only_recurring_volume():
         wtp_cny_per_t=np.full(2, 100.0),
         reservation_cny_per_t=np.full(2, -50.0),
         is_installed=np.ones(2, bool),
-        contract_scale=np.ones(2),
+        season_now=np.ones(3),
         seller_share=0.5,
     )
     result = market.clear(1, month)
     assert result.tonnes.tolist() == [100.0, 20.0]  # everything on offer is sold
     assert market.contract_volume_t[0] == 50.0  # but only this month's generation is promised
     assert market.contract_end[1] < 1  # nothing recurring was left for the second buyer
+
+
+def test_a_seasonal_dip_of_one_buyer_is_not_promised_to_another():
+    market = _market()  # buyer 1 is nearer (more surplus) than buyer 2
+    trust_before = market.trust.copy()
+
+    def month(step, season_buyer_1):
+        supply_t = np.array([[100.0], [0.0], [0.0]])
+        capacity = np.array([[0.0], [100.0 * season_buyer_1], [100.0]])
+        inputs = MonthInputs(
+            supply_t=supply_t,
+            generated_t=supply_t.copy(),
+            capacity_t=capacity,
+            group_capacity_t=capacity.copy(),
+            wtp_cny_per_t=np.full(2, 100.0),
+            reservation_cny_per_t=np.full(2, -50.0),
+            is_installed=np.ones(2, bool),
+            season_now=np.array([1.0, season_buyer_1, 1.0]),
+            seller_share=0.5,
+        )
+        return market.clear(step, inputs)
+
+    first = month(1, 1.0)  # buyer 1 takes all 100 t and contracts for them
+    assert first.tonnes.tolist() == [100.0, 0.0] and market.contract_volume_t[0] == 100.0
+    low = month(2, 0.5)  # buyer 1's season halves its take; buyer 2 buys the rest spot only
+    assert low.tonnes.tolist() == [50.0, 50.0]
+    assert low.contract_tonnes.tolist() == [50.0, 0.0]
+    assert market.contract_end[1] < 2  # the dip was not promised to buyer 2
+    high = month(3, 1.0)  # buyer 1 is back to full: its contract is honoured in full
+    assert high.contract_tonnes.tolist() == [100.0, 0.0]
+    assert market.trust[0] >= trust_before[0]  # no shortfall, no trust lost
