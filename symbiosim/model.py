@@ -374,7 +374,9 @@ class SymbiosisModel(Model):
         """Per-route willingness to pay and seller reservation price (CNY/t) this month."""
         mk = self.market
         wtp_k = self.tech_avoided_cny_per_t - self.tech_opex_cny_per_t + self.subsidy_cny_per_t
-        reservation_nb = self.supply_cost[None, :] - (self.landfill_fee + self.ep_tax + self.storage_cost[None, :])
+        # the seller's outside option is landfill (fee + tax); storage only defers it, so adding
+        # the storage cost as well would count a tonne as both stored and landfilled
+        reservation_nb = self.supply_cost[None, :] - (self.landfill_fee + self.ep_tax)
         return wtp_k[mk.technology], reservation_nb[mk.seller, mk.byproduct]
 
     def trade(self) -> tuple[np.ndarray, np.ndarray]:

@@ -7,7 +7,7 @@ steel slag. Three cement plants each make 50 kt/month of cement; technology T2 t
 landfilled.
 
 Per tonne: willingness to pay w = 1.0 x 300 (clinker) - 40 (opex) = 260 CNY;
-reservation r = -(50 landfill + 25 EP tax + 2 storage) = -77 CNY;
+reservation r = -(50 landfill + 25 EP tax) = -75 CNY (storage only defers landfill);
 transport t = 0.5 x km + 5; surplus s = w - t - r; price = r + 0.5 s.
 """
 
@@ -18,7 +18,7 @@ import pytest
 
 from symbiosim import SymbiosisModel
 
-W, R = 260.0, -77.0
+W, R = 260.0, -75.0
 
 
 def transport(km: float) -> float:
@@ -46,8 +46,8 @@ def test_first_month_trades_match_hand_calculation(park):
         assert row["price_cny_per_t"] == pytest.approx(price(km))  # 84 and 64 CNY/t
         assert row["seller_gain_cny_per_t"] == pytest.approx(price(km) - R)
         assert row["buyer_gain_cny_per_t"] == pytest.approx(W - transport(km) - price(km))
-    assert flows.loc["cement_near", "price_cny_per_t"] == pytest.approx(84.0)
-    assert flows.loc["cement_far", "price_cny_per_t"] == pytest.approx(64.0)
+    assert flows.loc["cement_near", "price_cny_per_t"] == pytest.approx(85.0)  # -75 + (260 - 15 + 75) / 2
+    assert flows.loc["cement_far", "price_cny_per_t"] == pytest.approx(65.0)  # -75 + (260 - 55 + 75) / 2
 
 
 def test_first_month_ledgers_match_hand_calculation(park):
@@ -55,7 +55,7 @@ def test_first_month_ledgers_match_hand_calculation(park):
     steel, landfill = ids.index("steel_s"), ids.index("landfill_alpha")
     assert park.ledger["generated_t"][steel].sum() == pytest.approx(12000.0)
     assert park.ledger["landfilled_t"][steel].sum() == pytest.approx(2000.0)
-    assert park.money["byproduct_sales_cny"][steel] == pytest.approx(5000 * 84.0 + 5000 * 64.0)
+    assert park.money["byproduct_sales_cny"][steel] == pytest.approx(5000 * 85.0 + 5000 * 65.0)
     assert park.money["landfill_fee_cny"][steel] == pytest.approx(2000 * 50.0)
     assert park.money["ep_tax_cny"][steel] == pytest.approx(2000 * 25.0)
     assert park.money["landfill_revenue_cny"][landfill] == pytest.approx(2000 * 50.0)

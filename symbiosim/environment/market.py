@@ -6,8 +6,8 @@ trust. Prices are per tonne at the seller's gate; the buyer pays transport.
 
 Per tonne on a route:
 
-* seller's reservation ``r = supply cost - (landfill fee + EP tax + storage cost)``:
-  the seller gains from any price above ``r``;
+* seller's reservation ``r = supply cost - (landfill fee + EP tax)``: the seller gains
+  from any price above ``r`` (its outside option is to landfill the tonne);
 * buyer's net value ``w - t``: willingness to pay ``w`` (avoided material and energy +
   subsidies - processing cost) less transport ``t``;
 * surplus ``s = w - t - r``; a trade needs ``s > 0`` and the price is ``r + share * s``,
