@@ -16,6 +16,7 @@ Each step runs, in order (SPEC section 5):
 """
 
 import datetime as dt
+import numbers
 import operator
 from functools import partial
 from pathlib import Path
@@ -102,17 +103,30 @@ class SymbiosisModel(Model):
         problems: list[ValidationIssue] = []
         for key, value in overrides.items():
             if key == "years":
-                self.years = int(value)
-                if not 1 <= self.years <= MAX_YEARS:
-                    problems.append(ValidationIssue("overrides", None, "years", f"must be in 1-{MAX_YEARS}"))
+                if not isinstance(value, numbers.Integral) or isinstance(value, bool) or not 1 <= value <= MAX_YEARS:
+                    problems.append(
+                        ValidationIssue("overrides", None, "years", f"'{value}' is not a whole number in 1-{MAX_YEARS}")
+                    )
+                else:
+                    self.years = int(value)
             elif key == "start":
                 self.start, found = parse_start(value, "overrides")
                 problems += found
             elif key in self.params:
-                self.params[key] = float(value)
+                try:
+                    self.params[key] = float(value)
+                except (TypeError, ValueError):
+                    problems.append(
+                        ValidationIssue("overrides", None, f"parameters.{key}", f"'{value}' is not a number")
+                    )
             else:
                 raise TypeError(f"unknown parameter '{key}'; known: {sorted(self.params)} and years, start")
         problems += parameter_range_issues(self.params, self.scenario.tables["parameters"], "overrides")
+        if not float(self.params.get("investment_month", 1)).is_integer():
+            month = self.params["investment_month"]
+            problems.append(
+                ValidationIssue("overrides", None, "parameters.investment_month", f"{month} is not a whole month")
+            )
         if problems:
             raise ScenarioError(problems)
         self.horizon_months = self.years * MONTHS_PER_YEAR

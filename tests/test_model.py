@@ -126,3 +126,41 @@ def test_invalid_horizon_or_start_override_is_rejected():
         SymbiosisModel(years=0)
     with pytest.raises(ScenarioError, match="not a month YYYY-MM"):
         SymbiosisModel(start="2025-13")
+
+
+def test_bad_python_overrides_give_scenario_errors():
+    from symbiosim import ScenarioError
+
+    for overrides, phrase in (
+        ({"bargaining_share": float("nan")}, "not a finite number"),
+        ({"bargaining_share": "abc"}, "not a number"),
+        ({"years": 2.9}, "not a whole number"),
+        ({"investment_month": 6.5}, "not a whole month"),
+        ({"circuity_factor": 0.0}, "below the minimum"),
+    ):
+        with pytest.raises(ScenarioError, match=phrase):
+            SymbiosisModel(**overrides)
+
+
+def test_ranges_apply_even_when_a_scenario_table_has_none(tiny_park_toml):
+    from symbiosim import ScenarioError
+
+    with pytest.raises(ScenarioError, match="above the maximum"):
+        SymbiosisModel(tiny_park_toml, bargaining_share=2.0)
+
+
+def test_first_year_investment_does_not_depend_on_the_start_month(tiny_park_toml, tmp_path):
+    import shutil
+
+    park = tmp_path / "park"
+    shutil.copytree(tiny_park_toml.parent, park)
+    technologies = park / "technologies.csv"
+    lines = technologies.read_text().splitlines()
+    lines[1] = lines[1].replace(",20,1.0,test,", ",20,0.0,test,")  # nobody has T2 at the start
+    technologies.write_text("\n".join(lines) + "\n")
+    sizes = []
+    for start in ("2025-01", "2025-12"):  # a full first year, and a first year of one month
+        model = SymbiosisModel(park / "scenario.toml", rng=1, start=start, consider_probability=1.0)
+        model.run(12)
+        sizes.append([(a.facility_id, round(a.capacity_t_per_yr)) for a in model.adoptions if a.step <= 12])
+    assert sizes[0] and sizes[0] == sizes[1]

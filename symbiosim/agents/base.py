@@ -176,7 +176,7 @@ class Enterprise(FixedAgent):
                 continue
             volume_tpa, margin_cny_per_t = m.appraise(self.index, k)
             increment_tpa = min(room_tpa, volume_tpa)
-            if increment_tpa <= 0 or margin_cny_per_t <= 0:
+            if increment_tpa <= m.full_cap_tpa[self.index, k] * MIN_INCREMENT_SHARE or margin_cny_per_t <= 0:
                 continue
             capex = increment_tpa * m.tech_capex_cny_per_tpa[k] * (1 - m.capex_subsidy_share[k])
             annual_cny = increment_tpa * margin_cny_per_t

@@ -210,14 +210,32 @@ def _semantic_checks(tables: dict[str, pd.DataFrame]) -> list[ValidationIssue]:
 
 
 @cache
+def _bundled_parameters() -> pd.DataFrame:
+    return pd.read_csv(_bundled("catalog/parameters.csv"), keep_default_na=False, na_values=[""])
+
+
 def model_parameter_names() -> frozenset[str]:
     """Names of the parameters the model needs: every row of the bundled ``parameters.csv``."""
-    frame = pd.read_csv(_bundled("catalog/parameters.csv"), dtype=str, keep_default_na=False)
-    return frozenset(frame["name"])
+    return frozenset(_bundled_parameters()["name"])
+
+
+def _bounds(row: dict) -> tuple[float | None, float | None]:
+    """A parameter's valid range: its row's, or else the bundled row's (always known)."""
+    bundled = _bundled_parameters().set_index("name")
+    bounds = []
+    for column in ("min_value", "max_value"):
+        value = row.get(column)
+        if (value is None or pd.isna(value)) and row["name"] in bundled.index:
+            value = bundled.at[row["name"], column]
+        bounds.append(None if value is None or pd.isna(value) else float(value))
+    return bounds[0], bounds[1]
 
 
 def parameter_range_issues(parameters: dict[str, float], table: pd.DataFrame, where: str) -> list[ValidationIssue]:
-    """Values outside the ``min_value``/``max_value`` of their row in the parameters table.
+    """Values outside their valid range, or not finite.
+
+    The range is the row's ``min_value``/``max_value`` in the scenario's parameters table or,
+    where that is blank or absent, the bundled table's, so every model parameter is checked.
 
     Args:
         parameters: values by name (e.g. after TOML or Python overrides).
@@ -235,11 +253,14 @@ def parameter_range_issues(parameters: dict[str, float], table: pd.DataFrame, wh
             place = (row[FILE_COLUMN], int(row[LINE_COLUMN]), "value")
         else:
             place = (where, None, f"parameters.{row['name']}")
-        low, high = row.get("min_value"), row.get("max_value")
-        if low is not None and not pd.isna(low) and value < low:
-            issues.append(ValidationIssue(*place, f"{value} is below the minimum {low} {row['unit']}"))
-        if high is not None and not pd.isna(high) and value > high:
-            issues.append(ValidationIssue(*place, f"{value} is above the maximum {high} {row['unit']}"))
+        unit = row.get("unit") or ""
+        low, high = _bounds(row)
+        if not math.isfinite(value):
+            issues.append(ValidationIssue(*place, f"{value} is not a finite number"))
+        elif low is not None and value < low:
+            issues.append(ValidationIssue(*place, f"{value} is below the minimum {low} {unit}".rstrip()))
+        elif high is not None and value > high:
+            issues.append(ValidationIssue(*place, f"{value} is above the maximum {high} {unit}".rstrip()))
     return issues
 
 
