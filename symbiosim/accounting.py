@@ -144,10 +144,8 @@ def money_ledger(
         "storage_cny": (model.ledger["added_to_stock_t"] * model.storage_cost[None, :]).sum(axis=1),
         "search_cny": model.search_cost_cny.copy(),
         "depreciation_cny": model.depreciation_cny_per_month.copy(),
-        "landfill_revenue_cny": np.zeros(n),
     }
-    has_landfill = model.landfill_of >= 0
-    np.add.at(money["landfill_revenue_cny"], model.landfill_of[has_landfill], money["landfill_fee_cny"][has_landfill])
+    money["landfill_revenue_cny"] = model.landfill_share.T @ money["landfill_fee_cny"]
     income = sum(money[key] for key in INCOME_ENTRIES)
     money["profit_cny"] = income - sum(money[key] for key in money if key not in INCOME_ENTRIES)
     return money
@@ -199,6 +197,7 @@ def month_summary(model: SymbiosisModel, tonnes: NDArray[np.float64], value: NDA
             "co2_avoided_t": float(led["co2_avoided_t"].sum()),
             **{f"{pol}_t": float(led[f"{pol}_t"].sum()) for pol in POLLUTANTS},
             "ep_tax_cny": float(model.money["ep_tax_cny"].sum()),
+            "landfill_fees_outside_cny": float(model.money["landfill_fee_cny"][~model.has_landfill].sum()),
         }
     )
     return last

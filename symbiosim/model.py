@@ -49,8 +49,6 @@ from symbiosim.policies import Policy, PolicySchedule
 
 __all__ = ["SymbiosisModel", "month_date"]
 
-LANDFILL_SECTOR = "landfill"
-
 
 def month_date(start: dt.date, months_after: int) -> dt.date:
     """First day of the month ``months_after`` months after ``start``.
@@ -197,10 +195,23 @@ class SymbiosisModel(Model):
             agent = AGENT_CLASSES[classes[record["sector"]]](self, index, record)
             agent.cell = self.space[index]
             self.agent_list.append(agent)
-        self.landfill_of = np.full(len(fac), -1, dtype=np.intp)
-        landfills = {a.city: a.index for a in self.agent_list if a.sector == LANDFILL_SECTOR}
+        # what a facility landfills goes to its city's landfill(s); the gate fee is split equally
+        # among them, and paid to disposal outside the scenario where the city has none
+        sectors = self.scenario.table("sectors")
+        receiving = set(sectors.loc[sectors["receives_landfill"].map(lambda v: v is True), "sector"])
+        by_city: dict[str, list[int]] = {}
         for agent in self.agent_list:
-            self.landfill_of[agent.index] = landfills.get(agent.city, -1)
+            if agent.sector in receiving:
+                by_city.setdefault(agent.city, []).append(agent.index)
+        rows, cols, weights = [], [], []
+        for agent in self.agent_list:
+            for landfill in by_city.get(agent.city, []):
+                rows.append(agent.index)
+                cols.append(landfill)
+                weights.append(1.0 / len(by_city[agent.city]))
+        n = len(fac)
+        self.landfill_share = sparse.csr_matrix((weights, (rows, cols)), shape=(n, n))
+        self.has_landfill = np.asarray(self.landfill_share.sum(axis=1)).reshape(-1) > 0
 
     def _build_market(self) -> None:
         arrays, p = self.arrays, self.params

@@ -59,11 +59,12 @@ def test_tonnes_sold_equal_tonnes_bought(stepped):
 
 
 def test_money_balances(stepped):
-    _model, months = stepped
+    model, months = stepped
     for month in months:
         money = month["money"]
         assert money["byproduct_sales_cny"].sum() == pytest.approx(money["byproduct_purchases_cny"].sum(), rel=RELATIVE)
         assert money["landfill_fee_cny"].sum() == pytest.approx(money["landfill_revenue_cny"].sum(), rel=RELATIVE)
+        assert model.has_landfill.all()  # every JJJ city has its landfill: no fee leaves the scenario
         internal = ("byproduct_sales_cny", "byproduct_purchases_cny", "landfill_fee_cny", "landfill_revenue_cny")
         income = ("product_revenue_cny", "avoided_material_cny", "subsidy_cny")
         external = sum(money[k].sum() for k in income) - sum(

@@ -108,3 +108,17 @@ def test_unknown_partner_gets_nothing(tiny_park_toml):
     model.step()
     assert set(model.flows["buyer_id"]) == {"cement_near"}
     assert model.ledger["landfilled_t"].sum() == pytest.approx(7000.0)
+
+
+def test_a_city_without_landfill_pays_disposal_outside_the_scenario(tiny_park_toml, tmp_path):
+    import shutil
+
+    park = tmp_path / "park"
+    shutil.copytree(tiny_park_toml.parent, park)
+    toml = park / "scenario.toml"
+    toml.write_text(toml.read_text() + '\n[remove]\nfacilities = ["landfill_alpha"]\n')
+    model = SymbiosisModel(toml, rng=3)
+    model.step()
+    assert model.money["landfill_fee_cny"].sum() == pytest.approx(2000 * 50.0)
+    assert model.money["landfill_revenue_cny"].sum() == 0.0
+    assert model.last["landfill_fees_outside_cny"] == pytest.approx(2000 * 50.0)
