@@ -300,6 +300,7 @@ class SymbiosisModel(Model):
         self.installed_tpa = np.where(has, np.minimum(self.full_cap_tpa, share_of_group), 0.0)
         self.capex_subsidy_share = np.zeros(n_k)
         self.depreciation_cny_per_month = np.zeros(n)
+        self.vintages: list[tuple[int, int, int, float, float]] = []  # (last month, facility, tech, t/yr, CNY/month)
         self.stock = np.zeros((n, n_b))
         self.unsold_this_year = np.zeros((n, n_b))
         self.used_this_year_t = np.zeros((n, n_k))
@@ -355,6 +356,7 @@ class SymbiosisModel(Model):
         """Advance one calendar month."""
         self.month_index += 1
         self.date = month_date(self.start, self.month_index - 1)
+        self.retire()
         self.apply_policies()
         self.produce()
         tonnes, value = self.trade()
@@ -550,9 +552,32 @@ class SymbiosisModel(Model):
         return float(min(self.full_cap_tpa[index, k] - self.installed_tpa[index, k], group_room))
 
     def install(self, index: int, k: int, capacity_tpa: float, capex_cny: float) -> None:
-        """Add capacity of technology k at a facility; capex is depreciated over its lifetime."""
+        """Add capacity of technology k at a facility.
+
+        The capex is depreciated in equal monthly parts over the technology's lifetime, from
+        this month on; at the end of its lifetime the capacity is retired (see ``retire``).
+        """
+        months = int(self.tech_lifetime_yr[k]) * MONTHS_PER_YEAR
+        monthly = capex_cny / months
         self.installed_tpa[index, k] += capacity_tpa
-        self.depreciation_cny_per_month[index] += capex_cny / (self.tech_lifetime_yr[k] * MONTHS_PER_YEAR)
+        self.depreciation_cny_per_month[index] += monthly
+        self.vintages.append((self.month_index + months - 1, index, k, capacity_tpa, monthly))
+
+    def retire(self) -> None:
+        """Retire the capacity installed during the run that has reached the end of its lifetime.
+
+        Capacity present at the start (the initial adoption) is taken as maintained and is not
+        retired; retired capacity can be replaced by new investment.
+        """
+        keep = []
+        for vintage in self.vintages:
+            last_month, index, k, capacity_tpa, monthly = vintage
+            if last_month < self.month_index:
+                self.installed_tpa[index, k] = max(self.installed_tpa[index, k] - capacity_tpa, 0.0)
+                self.depreciation_cny_per_month[index] = max(self.depreciation_cny_per_month[index] - monthly, 0.0)
+            else:
+                keep.append(vintage)
+        self.vintages = keep
 
     def account(self, tonnes: np.ndarray, value: np.ndarray) -> None:
         """Energy, emission and money ledgers, the month's summary and its flow records."""

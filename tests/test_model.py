@@ -4,6 +4,7 @@ import datetime as dt
 import json
 
 import networkx as nx
+import numpy as np
 import pytest
 from mesa import batch_run
 
@@ -164,3 +165,35 @@ def test_first_year_investment_does_not_depend_on_the_start_month(tiny_park_toml
         model.run(12)
         sizes.append([(a.facility_id, round(a.capacity_t_per_yr)) for a in model.adoptions if a.step <= 12])
     assert sizes[0] and sizes[0] == sizes[1]
+
+
+def test_capacity_is_depreciated_over_its_lifetime_then_retired(tiny_park_toml, tmp_path):
+    import shutil
+
+    park = tmp_path / "park"
+    shutil.copytree(tiny_park_toml.parent, park)
+    technologies = park / "technologies.csv"
+    lines = technologies.read_text().splitlines()
+    lines[1] = lines[1].replace(",250,20,1.0,test,", ",250,3,0.0,test,")  # 3-year life, none at the start
+    technologies.write_text("\n".join(lines) + "\n")
+    model = SymbiosisModel(park / "scenario.toml", rng=1, years=5, consider_probability=1.0)
+    model.run(12)  # December: the first investments
+    first = {(v[1], v[2]): v for v in model.vintages}
+    assert first, "expected an investment in the first December"
+    charged = {key: model.money["depreciation_cny"][key[0]] for key in first}
+    for _ in range(35):  # months 13..47: the last month of a 36-month life started in month 12
+        model.step()
+        for key in first:
+            charged[key] += model.money["depreciation_cny"][key[0]]
+    for key, (_, index, _, capacity, monthly) in first.items():
+        capex = next(
+            a.capex_cny for a in model.adoptions if a.step == 12 and model.facility_ids[index] == a.facility_id
+        )
+        assert charged[key] == pytest.approx(capex)  # exactly the capex, over exactly 36 months
+        assert monthly == pytest.approx(capex / 36)
+    model.step()  # month 48: retired before trading (and may be replaced by a new investment)
+    assert all(v[0] > 47 for v in model.vintages)
+    alive = np.zeros_like(model.installed_tpa)
+    for _, index, k, capacity, _ in model.vintages:
+        alive[index, k] += capacity
+    assert np.allclose(model.installed_tpa, alive)  # nothing was installed at the start
