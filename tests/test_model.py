@@ -185,7 +185,7 @@ def test_capacity_is_depreciated_over_its_lifetime_then_retired(tiny_park_toml, 
         model.step()
         for key in first:
             charged[key] += model.money["depreciation_cny"][key[0]]
-    for key, (_, index, _, capacity, monthly) in first.items():
+    for key, (_, index, _, _, monthly) in first.items():
         capex = next(
             a.capex_cny for a in model.adoptions if a.step == 12 and model.facility_ids[index] == a.facility_id
         )
