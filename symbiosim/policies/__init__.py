@@ -5,6 +5,6 @@ production cap of facilities and change fees, taxes and subsidies in the model's
 The default scenario runs with no policy beyond the baseline fees and taxes of the catalog.
 """
 
-from symbiosim.policies.schedule import Policy, PolicySchedule
+from symbiosim.policies.schedule import Policy, PolicySchedule, month_end, share_of_month
 
-__all__ = ["Policy", "PolicySchedule"]
+__all__ = ["Policy", "PolicySchedule", "month_end", "share_of_month"]
