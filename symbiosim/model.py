@@ -273,6 +273,8 @@ class SymbiosisModel(Model):
             arrays.tech_group,
         )
         self.market.known[:] = self.market.link_km <= p["initial_knowledge_km"]
+        self.routes_of_technology = [np.flatnonzero(self.market.technology == k) for k in range(len(self.technologies))]
+        self._appraisal_prices: tuple[np.ndarray, np.ndarray] | None = None
         # neighbours for technology diffusion: same sector within diffusion_radius_km
         xyz = unit_vectors(lat, lon)
         chord = 2 * np.sin(p["diffusion_radius_km"] / p["circuity_factor"] / EARTH_RADIUS_KM / 2)
@@ -482,9 +484,11 @@ class SymbiosisModel(Model):
 
     def invest(self) -> None:
         """Each agent that could install a technology appraises it (agents in node order)."""
+        self._appraisal_prices = self.route_prices()  # prices do not change while agents appraise
         for agent in self.agent_list:
             if self.eligible_technologies[agent.index]:
                 self.adoptions.extend(agent.consider_investment())
+        self._appraisal_prices = None
         self.unsold_this_year[:] = 0.0
         self.used_this_year_t[:] = 0.0
         self.output_this_year[:] = 0.0
@@ -506,17 +510,20 @@ class SymbiosisModel(Model):
         routes, weighted by that volume.
         """
         mk = self.market
-        routes = np.flatnonzero((mk.buyer == index) & (mk.technology == k) & mk.known[mk.link])
+        of_tech = self.routes_of_technology[k]
+        own = of_tech[mk.buyer[of_tech] == index]
+        routes = own[mk.known[mk.link[own]]]
         if len(routes) == 0:
             return 0.0, 0.0
-        wtp, reservation = self.route_prices()
+        wtp, reservation = self._appraisal_prices or self.route_prices()
         surplus = wtp[routes] - mk.transport_cny_per_t[routes] - reservation[routes]
         good = surplus > 0
         if not good.any():
             return 0.0, 0.0
         routes, surplus = routes[good], surplus[good]
         s, b = mk.seller[routes], mk.byproduct[routes]
-        rivals = (mk.technology == k) & (mk.buyer != index) & mk.known[mk.link] & (self.installed_tpa[mk.buyer, k] > 0)
+        others = of_tech[mk.buyer[of_tech] != index]
+        rivals = others[mk.known[mk.link[others]] & (self.installed_tpa[mk.buyer[others], k] > 0)]
         competitors = np.bincount(mk.seller[rivals], minlength=self.n_facilities)[s]
         # what known sellers could not place, shared with the other buyers that know them
         available = (self.unsold_this_year[s, b] * self.year_scale + self.stock[s, b]) / (1 + competitors)
@@ -605,8 +612,11 @@ class SymbiosisModel(Model):
 
     def exchange_network(self) -> nx.MultiDiGraph:
         """The network of the latest month's exchanges (see ``environment.network``)."""
-        flows = self.flows
-        latest = flows[flows["step"] == self.month_index] if len(flows) else flows
+        last = self._flow_chunks[-1] if self._flow_chunks else None
+        if last is not None and int(last["step"][0]) == self.month_index:
+            latest = pd.DataFrame(last)
+        else:
+            latest = pd.DataFrame(columns=["seller", "buyer", "byproduct", "technology", "tonnes", "distance_km"])
         latest = latest.rename(columns={"tonnes": "tonnes_per_month"})
         return exchange_graph(self.facilities, latest)
 

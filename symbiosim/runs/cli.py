@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from symbiosim.environment.scenario import MAX_YEARS
 from symbiosim.environment.validation import ScenarioError
 from symbiosim.runs.outputs import key_node_table
 from symbiosim.runs.single import DEFAULT_SEED, run_scenario
@@ -35,15 +36,30 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _check_arguments(args: argparse.Namespace) -> str | None:
+    """What is wrong with the arguments, found before any simulation is run."""
+    if args.years is not None and not 1 <= args.years <= MAX_YEARS:
+        return f"--years must be between 1 and {MAX_YEARS}"
+    if args.rng < 0:
+        return "--rng must be a non-negative integer"
+    if args.out.exists() and not args.out.is_dir():
+        return f"--out {args.out} exists and is not a folder"
+    return None
+
+
 def _run(args: argparse.Namespace) -> int:
-    if args.years is not None and args.years < 1:
-        print("error: --years must be at least 1", file=sys.stderr)
+    problem = _check_arguments(args)
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
         return 2
     try:
         result = run_scenario(args.scenario, years=args.years, rng=args.rng, out=args.out, progress=not args.quiet)
     except ScenarioError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:
+        print(f"error: cannot write results to {args.out}: {exc}", file=sys.stderr)
+        return 1
     with pd.option_context("display.width", 140, "display.max_columns", 20, "display.float_format", "{:,.2f}".format):
         print(
             f"\nLast 12 months of '{result.model.scenario.name}' to {result.model.date:%Y-%m} (kt = thousand tonnes):"

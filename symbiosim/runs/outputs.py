@@ -129,7 +129,9 @@ def summary_table(model: SymbiosisModel) -> pd.DataFrame:
 
     Returns:
         Index ``byproduct`` (plus ``all solid``); columns ``generated_kt``, ``exchanged_kt``,
-        ``landfilled_kt``, ``utilisation_rate``, ``median_haul_km``, ``p90_haul_km``.
+        ``landfilled_kt`` (over the 12 months), ``stock_end_kt`` (in storage at the end),
+        ``utilisation_rate`` (exchanged / generated; stock drawn counts as exchanged, so a
+        month or year can exceed 1), ``median_haul_km``, ``p90_haul_km`` (tonne-weighted).
     """
     series = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     year = series.iloc[max(1, len(series) - MONTHS_PER_YEAR) :]
@@ -149,6 +151,7 @@ def summary_table(model: SymbiosisModel) -> pd.DataFrame:
                 "generated_kt": generated / T_PER_KT,
                 "exchanged_kt": exchanged / T_PER_KT,
                 "landfilled_kt": landfilled / T_PER_KT,
+                "stock_end_kt": float(model.stock[:, [model.byproducts.index(b) for b in members]].sum()) / T_PER_KT,
                 "utilisation_rate": exchanged / generated if generated > 0 else float("nan"),
                 "median_haul_km": float(radius["median_km"].get(name, float("nan"))) if len(radius) else float("nan"),
                 "p90_haul_km": float(radius["radius_km"].get(name, float("nan"))) if len(radius) else float("nan"),

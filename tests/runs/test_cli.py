@@ -84,3 +84,15 @@ def test_help_lists_the_options(tmp_path):
     result = _symbiosim("run", "--help", cwd=tmp_path)
     for flag in ("--scenario", "--years", "--rng", "--out", "--quiet"):
         assert flag in result.stdout
+
+
+def test_bad_arguments_are_rejected_before_simulating(tmp_path):
+    (tmp_path / "a_file").write_text("not a folder")
+    for args, phrase in (
+        (["--rng", "-1"], "--rng must be a non-negative integer"),
+        (["--out", str(tmp_path / "a_file")], "exists and is not a folder"),
+        (["--years", "0"], "--years must be between 1 and 100"),
+    ):
+        result = _symbiosim("run", *args, "--quiet", cwd=tmp_path)
+        assert result.returncode == 2 and phrase in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
