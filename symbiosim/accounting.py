@@ -198,6 +198,8 @@ def month_summary(model: SymbiosisModel, tonnes: NDArray[np.float64], value: NDA
             **{f"{pol}_t": float(led[f"{pol}_t"].sum()) for pol in POLLUTANTS},
             "ep_tax_cny": float(model.money["ep_tax_cny"].sum()),
             "landfill_fees_outside_cny": float(model.money["landfill_fee_cny"][~model.has_landfill].sum()),
+            "contract_shortfalls": int(model.clearing.shortfalls) if model.clearing else 0,
+            "contract_undelivered_t": float(model.clearing.undelivered_t) if model.clearing else 0.0,
         }
     )
     return last

@@ -41,7 +41,7 @@ from symbiosim.accounting import (
 from symbiosim.agents import AGENT_CLASSES, Adoption, Enterprise
 from symbiosim.environment.arrays import MONTHS_PER_YEAR, POLLUTANTS, build_arrays
 from symbiosim.environment.geography import EARTH_RADIUS_KM, candidate_pairs, unit_vectors
-from symbiosim.environment.market import Market, MonthInputs, TrustRules
+from symbiosim.environment.market import ClearingResult, Market, MonthInputs, TrustRules
 from symbiosim.environment.network import exchange_graph
 from symbiosim.environment.scenario import MAX_YEARS, Scenario, load_scenario, parameter_range_issues, parse_start
 from symbiosim.environment.validation import ScenarioError, ValidationIssue
@@ -288,6 +288,7 @@ class SymbiosisModel(Model):
     def _build_initial_state(self) -> None:
         n, n_b, n_k = self.n_facilities, self.n_byproducts, len(self.technologies)
         share = self.arrays.technology["initial_adoption_share"].to_numpy(dtype=float)
+        self.clearing: ClearingResult | None = None
         draws = self.rng.random((n, n_k))
         has = self.eligible & (draws < share[None, :])
         # technologies drawn together in one cap group share the group's cap equally
@@ -426,6 +427,8 @@ class SymbiosisModel(Model):
                 reservation_cny_per_t=reservation,
                 is_installed=self.installed_tpa[mk.buyer, mk.technology] > 0,
                 season_now=self.arrays.season[:, self.date.month - 1],
+                installed_monthly_t=self.installed_tpa / MONTHS_PER_YEAR,
+                season_peak=self.arrays.season.max(axis=1),
                 seller_share=self.params["bargaining_share"],
             ),
         )
@@ -453,6 +456,7 @@ class SymbiosisModel(Model):
             mk.buyer * n_k + mk.technology, weights=result.tonnes, minlength=n * n_k
         ).reshape(n, n_k)
         self.contract_tonnes = result.contract_tonnes
+        self.clearing = result
         return result.tonnes, result.value_cny
 
     def share_information(self, tonnes: np.ndarray) -> None:

@@ -158,3 +158,13 @@ def test_same_seed_same_outputs_across_processes():
         outputs.add(result.stdout.strip())
     outputs.add(_fingerprint(_run(5, 14)))
     assert len(outputs) == 1
+
+
+def test_without_policies_every_contract_is_honoured(stepped):
+    # seasons are foreseeable and promises are counted in seasonal base terms (installed lines
+    # at the buyer's peak), so only an unforeseen shock (e.g. a production limit) can break one
+    model, _ = stepped
+    series = model.datacollector.get_model_vars_dataframe()
+    assert series["contract_shortfalls"].sum() == 0
+    assert series["contract_undelivered_t"].sum() == 0.0
+    assert (model.market.trust[model.market.known] >= model.params["min_trust"]).all()

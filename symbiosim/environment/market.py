@@ -72,6 +72,9 @@ class MonthInputs:
         reservation_cny_per_t: per-route seller reservation price.
         is_installed: per-route flag, the buyer has the technology.
         season_now: (facilities,) each facility's seasonal factor this month (mean 1).
+        installed_monthly_t: (facilities, technologies) installed capacity / 12: flat over the
+            year, so promises against it are counted at the buyer's peak season.
+        season_peak: (facilities,) each facility's highest seasonal factor of the year.
         seller_share: seller's share of the surplus (0-1).
     """
 
@@ -83,6 +86,8 @@ class MonthInputs:
     reservation_cny_per_t: NDArray[np.float64]
     is_installed: NDArray[np.bool_]
     season_now: NDArray[np.float64]
+    installed_monthly_t: NDArray[np.float64]
+    season_peak: NDArray[np.float64]
     seller_share: float
 
 
@@ -93,6 +98,8 @@ class ClearingResult:
     tonnes: NDArray[np.float64]
     value_cny: NDArray[np.float64]
     contract_tonnes: NDArray[np.float64]
+    shortfalls: int = 0  # contracts delivered short this month
+    undelivered_t: float = 0.0  # tonnes due under contracts but not delivered
 
 
 class Market:
@@ -196,6 +203,7 @@ class Market:
         seller_gain = self.contract_price - month.reservation_cny_per_t
         buyer_gain = month.wtp_cny_per_t - self.transport_cny_per_t - self.contract_price
         # 1. contracts, oldest first
+        shortfalls, undelivered = 0, 0.0
         in_force = np.flatnonzero(in_force_mask)
         in_force = in_force[np.argsort(self.contract_start[in_force], kind="stable")]
         for r, i_s, i_c, i_g, link, volume, price, keeps, b_s, b_c in zip(
@@ -228,6 +236,8 @@ class Market:
                 value[r] += q * price
             shortfall = 1.0 - q / volume if volume > 0 else 0.0
             if shortfall > 1e-6:
+                shortfalls += 1
+                undelivered += volume - q
                 self.trust[link] *= 1 - rules.loss * shortfall
             else:
                 self.trust[link] += rules.gain * (1 - self.trust[link])
@@ -285,7 +295,13 @@ class Market:
         month.group_capacity_t[...] = np.asarray(group_capacity).reshape(month.group_capacity_t.shape)
         new = (tonnes > 0) & (self.first_trade_step < 0)
         self.first_trade_step[new] = step
-        return ClearingResult(tonnes=tonnes, value_cny=value, contract_tonnes=contract_tonnes)
+        return ClearingResult(
+            tonnes=tonnes,
+            value_cny=value,
+            contract_tonnes=contract_tonnes,
+            shortfalls=shortfalls,
+            undelivered_t=undelivered,
+        )
 
     def seasonal_scale(self, season_now: NDArray[np.float64]) -> NDArray[np.float64]:
         """Per-route factor on the contracted volume this month: the foreseeable seasonal swing.
@@ -326,9 +342,11 @@ class Market:
         free_supply = month.generated_t / per_facility - promised(
             self.seller * n_b + self.byproduct, base_seller, month.generated_t.shape
         )
-        free_tech = month.capacity_t / per_facility - promised(
-            self.buyer * n_k + self.technology, base_buyer, month.capacity_t.shape
-        )
+        # generation and caps on output follow the seasons; installed capacity does not, so a
+        # promise made in a low month must still fit the line in the buyer's peak month
+        peak = np.maximum(month.season_peak, SEASON_FLOOR)[:, None]
+        tech_base = np.minimum(month.capacity_t / per_facility, month.installed_monthly_t / peak)
+        free_tech = tech_base - promised(self.buyer * n_k + self.technology, base_buyer, month.capacity_t.shape)
         free_group = month.group_capacity_t / per_facility - promised(
             self.buyer * n_g + groups, base_buyer, month.group_capacity_t.shape
         )

@@ -31,6 +31,8 @@ def _clear(market, supply, caps, step=1, wtp=100.0, reservation=-50.0):
         reservation_cny_per_t=np.full(2, reservation),
         is_installed=np.ones(2, bool),
         season_now=np.ones(3),
+        installed_monthly_t=np.full((3, 1), 1e9),
+        season_peak=np.ones(3),
         seller_share=0.5,
     )
     return market.clear(step, month)
@@ -86,6 +88,8 @@ def test_contracts_commit_only_recurring_volume():
         reservation_cny_per_t=np.full(2, -50.0),
         is_installed=np.ones(2, bool),
         season_now=np.ones(3),
+        installed_monthly_t=np.full((3, 1), 1e9),
+        season_peak=np.ones(3),
         seller_share=0.5,
     )
     result = market.clear(1, month)
@@ -110,6 +114,8 @@ def test_a_seasonal_dip_of_one_buyer_is_not_promised_to_another():
             reservation_cny_per_t=np.full(2, -50.0),
             is_installed=np.ones(2, bool),
             season_now=np.array([1.0, season_buyer_1, 1.0]),
+            installed_monthly_t=np.full((3, 1), 1e9),
+            season_peak=np.ones(3),
             seller_share=0.5,
         )
         return market.clear(step, inputs)
