@@ -233,7 +233,7 @@ def flow_records(
         "transport_cny_per_t": mk.transport_cny_per_t[r],
         "seller_gain_cny_per_t": price - model.route_reservation[r],
         "buyer_gain_cny_per_t": model.route_wtp[r] - mk.transport_cny_per_t[r] - price,
-        "contract_tonnes": model.contract_tonnes[r],
+        "contract_tonnes": model.clearing.contract_tonnes[r],
         "start_step": mk.first_trade_step[r],
         **{name: effects[name][r] for name in EFFECTS},
     }

@@ -455,7 +455,6 @@ class SymbiosisModel(Model):
         self.used_this_year_t += np.bincount(
             mk.buyer * n_k + mk.technology, weights=result.tonnes, minlength=n * n_k
         ).reshape(n, n_k)
-        self.contract_tonnes = result.contract_tonnes
         self.clearing = result
         return result.tonnes, result.value_cny
 
