@@ -37,7 +37,7 @@ def plot_byproduct_series(series: pd.DataFrame, path: Path) -> None:
         series: tidy series (``tidy_series``).
         path: PNG file to write.
     """
-    fig, axes = plt.subplots(2, 1, figsize=(10, 8), sharex=True)
+    fig, axes = plt.subplots(2, 1, figsize=(11.5, 8), sharex=True)
     data = series[(series["step"] > 0) & (series["byproduct"] != "all")]
     palette = plt.get_cmap("tab10" if data["byproduct"].nunique() <= 10 else "tab20")
     colors = {name: palette(i % palette.N) for i, name in enumerate(sorted(data["byproduct"].unique()))}
@@ -54,8 +54,8 @@ def plot_byproduct_series(series: pd.DataFrame, path: Path) -> None:
         ax.set_title(title)
         ax.set_ylabel("kt per month")
         ax.grid(alpha=0.3)
-    axes[0].legend(ncol=3, fontsize=8, loc="upper left")
-    axes[1].legend(ncol=3, fontsize=8, loc="upper left")
+    for ax in axes:  # beside the panel, so no line is hidden
+        ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     axes[1].set_xlabel("month")
     fig.tight_layout()
     fig.savefig(path, dpi=DPI)
