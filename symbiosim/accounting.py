@@ -137,7 +137,7 @@ def money_ledger(
         "transport_cny": weighted_sum_by(mk.buyer, tonnes * mk.transport_cny_per_t, n),
         "processing_cny": weighted_sum_by(mk.buyer, tonnes * model.tech_opex_cny_per_t[k], n),
         "avoided_material_cny": weighted_sum_by(mk.buyer, tonnes * model.tech_avoided_cny_per_t[k], n),
-        "subsidy_cny": weighted_sum_by(mk.buyer, tonnes * model.subsidy_cny_per_t[k], n),
+        "subsidy_cny": weighted_sum_by(mk.buyer, tonnes * model.route_subsidy_cny_per_t(), n),
         "supply_cost_cny": weighted_sum_by(mk.seller, tonnes * model.supply_cost[b], n),
         "landfill_fee_cny": (landfilled * model.landfill_fee).sum(axis=1),
         "ep_tax_cny": (landfilled * model.ep_tax).sum(axis=1),

@@ -131,6 +131,7 @@ class SymbiosisModel(Model):
         self.month_index = 0
         self.date = self.start
         self.policies = PolicySchedule(list(policies or []))
+        self.policy_memory: dict[object, object] = {}  # what a policy fixes when it first applies
         self.adoptions: list[Adoption] = []
         self._flow_chunks: list[dict[str, np.ndarray]] = []
         self._flows_cache: tuple[int, pd.DataFrame] | None = None
@@ -301,7 +302,7 @@ class SymbiosisModel(Model):
             group_cap_tpa, drawn_in_group, out=np.zeros_like(group_cap_tpa), where=drawn_in_group > 0
         )
         self.installed_tpa = np.where(has, np.minimum(self.full_cap_tpa, share_of_group), 0.0)
-        self.capex_subsidy_share = np.zeros(n_k)
+        self.capex_subsidy_share = np.zeros((n, n_k))  # share of capex paid by the government
         self.depreciation_cny_per_month = np.zeros(n)
         self.vintages: list[tuple[int, int, int, float, float]] = []  # (last month, facility, tech, t/yr, CNY/month)
         self.stock = np.zeros((n, n_b))
@@ -313,7 +314,9 @@ class SymbiosisModel(Model):
         self.limit_factor = np.ones(n)
         self.landfill_fee = self.base_landfill_fee.copy()
         self.ep_tax = self.base_ep_tax.copy()
-        self.subsidy_cny_per_t = np.zeros(n_k)
+        self.subsidy_cny_per_t = np.zeros((n, n_k))  # paid to the buyer per tonne used
+        self.transport_subsidy_cny_per_t_km = np.zeros(n_b)  # paid to the buyer per t km hauled
+        self.is_platform_on = False
         self.last_tonnes = np.zeros(self.market.n_routes)
         self.ledger = {
             name: np.zeros((n, n_b))
@@ -377,7 +380,9 @@ class SymbiosisModel(Model):
         self.landfill_fee[:] = self.base_landfill_fee
         self.ep_tax[:] = self.base_ep_tax
         self.subsidy_cny_per_t[:] = 0.0
+        self.transport_subsidy_cny_per_t_km[:] = 0.0
         self.capex_subsidy_share[:] = 0.0
+        self.is_platform_on = False
         self.policies.apply(self, self.date)
 
     def produce(self) -> None:
@@ -403,11 +408,18 @@ class SymbiosisModel(Model):
     def route_prices(self) -> tuple[np.ndarray, np.ndarray]:
         """Per-route willingness to pay and seller reservation price (CNY/t) this month."""
         mk = self.market
-        wtp_k = self.tech_avoided_cny_per_t - self.tech_opex_cny_per_t + self.subsidy_cny_per_t
+        wtp_k = self.tech_avoided_cny_per_t - self.tech_opex_cny_per_t
+        wtp = wtp_k[mk.technology] + self.route_subsidy_cny_per_t()
         # the seller's outside option is landfill (fee + tax); storage only defers it, so adding
         # the storage cost as well would count a tonne as both stored and landfilled
         reservation_nb = self.supply_cost[None, :] - (self.landfill_fee + self.ep_tax)
-        return wtp_k[mk.technology], reservation_nb[mk.seller, mk.byproduct]
+        return wtp, reservation_nb[mk.seller, mk.byproduct]
+
+    def route_subsidy_cny_per_t(self) -> np.ndarray:
+        """Per-route subsidy to the buyer this month (CNY/t): per tonne used plus per t km hauled."""
+        mk = self.market
+        per_tonne = self.subsidy_cny_per_t[mk.buyer, mk.technology]
+        return per_tonne + self.transport_subsidy_cny_per_t_km[mk.byproduct] * mk.distance_km
 
     def trade(self) -> tuple[np.ndarray, np.ndarray]:
         """Clear the market, then store or landfill what is unsold. Returns tonnes and value per route."""
@@ -459,7 +471,7 @@ class SymbiosisModel(Model):
         return result.tonnes, result.value_cny
 
     def share_information(self, tonnes: np.ndarray) -> None:
-        """Searches (own radius) and referrals (partners of partners) extend what agents know."""
+        """Searches (own radius, or any distance with a platform) and referrals extend what agents know."""
         mk, p = self.market, self.params
         n = self.n_facilities
         wants_buyers = (self.capacity_t > 1e-9).any(axis=1)
@@ -470,7 +482,8 @@ class SymbiosisModel(Model):
         found = (
             ~mk.known
             & (searching[mk.link_seller] | searching[mk.link_buyer])
-            & (mk.link_km <= p["search_radius_km"])
+            # a facilitation platform shows offers beyond the agent's own search radius
+            & (self.is_platform_on | (mk.link_km <= p["search_radius_km"]))
             & (draws < p["discovery_probability"])
         )
         active_link = np.zeros(len(mk.known), dtype=bool)
@@ -622,6 +635,17 @@ class SymbiosisModel(Model):
             latest = pd.DataFrame(columns=["seller", "buyer", "byproduct", "technology", "tonnes", "distance_km"])
         latest = latest.rename(columns={"tonnes": "tonnes_per_month"})
         return exchange_graph(self.facilities, latest)
+
+    def tonnes_by_facility(self, months: int) -> np.ndarray:
+        """Tonnes each facility exchanged (sold + bought, symbiosis exchanges) in the last ``months`` months."""
+        totals = np.zeros(self.n_facilities)
+        for chunk in reversed(self._flow_chunks):
+            if int(chunk["step"][0]) <= self.month_index - months:
+                break
+            tonnes = chunk["tonnes"] * chunk["is_symbiosis"]
+            np.add.at(totals, chunk["seller"], tonnes)
+            np.add.at(totals, chunk["buyer"], tonnes)
+        return totals
 
     def run(self, months: int | None = None) -> None:
         """Run ``months`` steps (default: to the end of the horizon)."""

@@ -1,10 +1,30 @@
 """Policy instruments and their schedule.
 
-A policy is applied at the start of every month, before production; it may lower the
-production cap of facilities and change fees, taxes and subsidies in the model's arrays.
-The default scenario runs with no policy beyond the baseline fees and taxes of the catalog.
+A policy has a validity window (``start``, ``end``, both days included) and is applied at the
+start of every month its window touches, before production; it edits that month's arrays of
+the model (production caps, fees, taxes, subsidies, the platform switch) for the facilities in
+its :class:`Scope`. Several policies compose in list order. The default scenario runs with no
+policy beyond the catalog's baseline fees and taxes.
 """
 
+from symbiosim.policies.fiscal import CapexSubsidy, EnvironmentalTax, LandfillFee, PerTonneSubsidy, TransportSubsidy
+from symbiosim.policies.information import FacilitationPlatform
+from symbiosim.policies.production import LIMIT_MODES, ProductionLimit
 from symbiosim.policies.schedule import Policy, PolicySchedule, month_end, share_of_month
+from symbiosim.policies.scope import Scope
 
-__all__ = ["Policy", "PolicySchedule", "month_end", "share_of_month"]
+__all__ = [
+    "LIMIT_MODES",
+    "CapexSubsidy",
+    "EnvironmentalTax",
+    "FacilitationPlatform",
+    "LandfillFee",
+    "PerTonneSubsidy",
+    "Policy",
+    "PolicySchedule",
+    "ProductionLimit",
+    "Scope",
+    "TransportSubsidy",
+    "month_end",
+    "share_of_month",
+]

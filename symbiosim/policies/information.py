@@ -1,0 +1,28 @@
+"""Information instruments: a facilitation platform."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from symbiosim.model import SymbiosisModel
+
+__all__ = ["FacilitationPlatform"]
+
+
+@dataclass(frozen=True)
+class FacilitationPlatform:
+    """A regional information service (the NISP / Ulsan-centre role).
+
+    While in force, an agent's search finds partners at any distance within the by-product's
+    haul limit, not only within its own ``search_radius_km``.
+    """
+
+    start: dt.date
+    end: dt.date
+
+    def apply(self, model: SymbiosisModel, date: dt.date) -> None:
+        """Switch the platform on for this month."""
+        model.is_platform_on = True

@@ -1,0 +1,201 @@
+"""Each policy instrument on the tiny park, checked against a hand calculation.
+
+Tiny park (tests/data/tiny): one steel plant, 12,000 t of slag a month; cement plants 20 km
+(near) and 100 km (far) away each take up to 5,000 t; a third is beyond the 150 km haul limit.
+Per tonne: w = 260 CNY, r = -75 CNY (landfill 50 + EP tax 25), transport 0.5 x km + 5,
+price = r + 0.5 (w - transport - r).
+"""
+
+import datetime as dt
+import shutil
+
+import numpy as np
+import pytest
+
+from symbiosim import SymbiosisModel
+from symbiosim.policies import (
+    CapexSubsidy,
+    EnvironmentalTax,
+    FacilitationPlatform,
+    LandfillFee,
+    PerTonneSubsidy,
+    ProductionLimit,
+    Scope,
+    TransportSubsidy,
+)
+
+ALWAYS = (dt.date(2000, 1, 1), dt.date(2100, 1, 1))
+STEEL = Scope(sectors=("steel",))
+
+
+def first_month(toml, *policies, **overrides):
+    model = SymbiosisModel(toml, rng=3, policies=list(policies), **overrides)
+    model.step()
+    return model, model.flows.set_index("buyer_id")
+
+
+def price(w, km, r):
+    return r + 0.5 * (w - (0.5 * km + 5) - r)
+
+
+def test_landfill_fee_lowers_the_reservation_by_exactly_the_fee(tiny_park_toml):
+    base, base_flows = first_month(tiny_park_toml)
+    model, flows = first_month(tiny_park_toml, LandfillFee(*ALWAYS, cny_per_t=25.0, scope=STEEL))
+    assert model.route_reservation - base.route_reservation == pytest.approx(
+        np.where(model.market.seller == model.facility_ids.index("steel_s"), -25.0, 0.0)
+    )
+    assert flows.loc["cement_near", "price_cny_per_t"] == pytest.approx(price(260, 20, -100))  # 72.5
+    assert flows.loc["cement_near", "seller_gain_cny_per_t"] == pytest.approx(
+        base_flows.loc["cement_near", "seller_gain_cny_per_t"] + 12.5
+    )
+    steel = model.facility_ids.index("steel_s")
+    assert model.money["landfill_fee_cny"][steel] == pytest.approx(2000 * 75.0)
+
+
+def test_ep_tax_set_for_one_byproduct(tiny_park_toml):
+    model, _ = first_month(
+        tiny_park_toml, EnvironmentalTax(*ALWAYS, cny_per_t=1000.0, byproducts=("steel_slag",), mode="set")
+    )
+    assert np.unique(model.route_reservation).tolist() == [-1050.0]
+    steel = model.facility_ids.index("steel_s")
+    assert model.money["ep_tax_cny"][steel] == pytest.approx(2000 * 1000.0)
+
+
+def test_per_tonne_subsidy_raises_the_covered_buyers_willingness_to_pay(tiny_park_toml):
+    near = Scope(facility_ids=("cement_near",))
+    model, flows = first_month(
+        tiny_park_toml, PerTonneSubsidy(*ALWAYS, cny_per_t=30.0, technologies=("T2",), scope=near)
+    )
+    assert flows.loc["cement_near", "price_cny_per_t"] == pytest.approx(price(290, 20, -75))  # 100
+    assert flows.loc["cement_far", "price_cny_per_t"] == pytest.approx(price(260, 100, -75))  # 65, unchanged
+    buyer = model.facility_ids.index("cement_near")
+    assert model.money["subsidy_cny"][buyer] == pytest.approx(5000 * 30.0)
+    assert model.money["subsidy_cny"].sum() == pytest.approx(5000 * 30.0)
+
+
+def test_transport_subsidy_is_paid_per_tonne_km(tiny_park_toml):
+    model, flows = first_month(tiny_park_toml, TransportSubsidy(*ALWAYS, cny_per_t_km=0.2))
+    assert flows.loc["cement_far", "price_cny_per_t"] == pytest.approx(price(260 + 0.2 * 100, 100, -75))  # 75
+    assert model.money["subsidy_cny"].sum() == pytest.approx(5000 * 0.2 * 20 + 5000 * 0.2 * 100)
+
+
+def test_uniform_limit_halves_covered_output_only_in_covered_months(tiny_park_toml):
+    limit = ProductionLimit(dt.date(2025, 2, 1), dt.date(2025, 3, 31), cap_share=0.5, scope=STEEL)
+    model = SymbiosisModel(tiny_park_toml, rng=3, policies=[limit])
+    steel, cement = model.facility_ids.index("steel_s"), model.facility_ids.index("cement_near")
+    generated, cement_output = [], []
+    for _ in range(4):
+        model.step()
+        generated.append(model.ledger["generated_t"][steel].sum())
+        cement_output.append(model.output[cement].sum())
+    assert generated == pytest.approx([12000.0, 6000.0, 6000.0, 12000.0])
+    assert cement_output == pytest.approx([cement_output[0]] * 4)  # not covered
+
+
+def test_a_limit_from_mid_month_is_averaged_over_the_days(tiny_park_toml):
+    limit = ProductionLimit(dt.date(2025, 1, 16), dt.date(2025, 6, 30), cap_share=0.5, scope=STEEL)
+    model, _ = first_month(tiny_park_toml, limit)
+    steel = model.facility_ids.index("steel_s")
+    assert model.ledger["generated_t"][steel].sum() == pytest.approx(12000.0 * (1 - 16 / 31 * 0.5))
+
+
+def _graded_park(tiny_park_toml, tmp_path):
+    park = tmp_path / "park"
+    shutil.copytree(tiny_park_toml.parent, park)
+    facilities = park / "facilities.csv"
+    lines = facilities.read_text().splitlines()
+    lines[0] += ",emission_grade"
+    grades = {"cement_near": "A", "cement_far": "C"}
+    lines[1:] = [line + "," + grades.get(line.split(",")[0], "") for line in lines[1:]]
+    facilities.write_text("\n".join(lines) + "\n")
+    return park / "scenario.toml"
+
+
+def test_the_three_limit_modes_differ_as_designed(tiny_park_toml, tmp_path):
+    toml = _graded_park(tiny_park_toml, tmp_path)
+    window = (dt.date(2025, 2, 1), dt.date(2025, 12, 31))
+    cement = Scope(sectors=("cement",))
+    modes = {
+        "uniform": ProductionLimit(*window, cap_share=0.0, scope=cement),
+        "graded": ProductionLimit(*window, cap_share=0.0, scope=cement, mode="graded", grade_caps={"A": 1.0, "C": 0.5}),
+        "symbiosis_aware": ProductionLimit(
+            *window, cap_share=0.0, scope=cement, mode="symbiosis_aware", exempt_top_k=1
+        ),
+    }
+    bought = {}
+    for name, limit in modes.items():
+        model = SymbiosisModel(toml, rng=3, policies=[limit])
+        model.run(2)
+        feb = model.flows[model.flows["step"] == 2].groupby("buyer_id")["tonnes"].sum()
+        bought[name] = feb.to_dict()
+    assert bought["uniform"] == {}  # every kiln shut: no symbiotic flow at all
+    assert bought["graded"] == pytest.approx({"cement_near": 5000.0, "cement_far": 2500.0})  # grade A free, C halved
+    # the key node of January (near and far tie at 5,000 t; the first in node order wins) keeps its flow
+    assert bought["symbiosis_aware"] == pytest.approx({"cement_near": 5000.0})
+
+
+def test_named_facilities_are_exempt_in_symbiosis_aware_mode(tiny_park_toml):
+    limit = ProductionLimit(
+        *ALWAYS,
+        cap_share=0.0,
+        scope=Scope(sectors=("cement",)),
+        mode="symbiosis_aware",
+        exempt_facility_ids=("cement_far",),
+    )
+    _, flows = first_month(tiny_park_toml, limit)
+    assert flows.index.tolist() == ["cement_far"]
+
+
+def test_platform_shows_partners_beyond_the_search_radius(tiny_park_toml):
+    isolated = {
+        "initial_knowledge_km": 0.0,
+        "search_radius_km": 0.0,
+        "search_probability": 1.0,
+        "discovery_probability": 1.0,
+    }
+    without = SymbiosisModel(tiny_park_toml, rng=3, **isolated)
+    without.run(3)
+    assert without.flows.empty
+    with_platform = SymbiosisModel(tiny_park_toml, rng=3, policies=[FacilitationPlatform(*ALWAYS)], **isolated)
+    with_platform.run(3)
+    assert set(with_platform.flows["buyer_id"]) == {"cement_near", "cement_far"}
+    assert with_platform.flows["step"].min() == 2  # found by the first month's search, traded in the second
+
+
+def test_capex_subsidy_halves_the_capex_of_an_investment(tiny_park_toml, tmp_path):
+    park = tmp_path / "park"
+    shutil.copytree(tiny_park_toml.parent, park)
+    technologies = park / "technologies.csv"
+    lines = technologies.read_text().splitlines()
+    lines[1] = lines[1].replace(",20,1.0,test,", ",20,0.0,test,")  # nobody has T2 at the start
+    technologies.write_text("\n".join(lines) + "\n")
+    runs = {}
+    for share in (0.0, 0.5):
+        policies = [CapexSubsidy(*ALWAYS, share=share, technologies=("T2",))] if share else []
+        model = SymbiosisModel(park / "scenario.toml", rng=1, consider_probability=1.0, policies=policies)
+        model.run(12)
+        runs[share] = model.adoptions
+    assert runs[0.0] and len(runs[0.0]) == len(runs[0.5])
+    for plain, subsidised in zip(runs[0.0], runs[0.5], strict=True):
+        assert plain.capex_cny == pytest.approx(plain.capacity_t_per_yr * 250.0)
+        assert subsidised.capex_cny == pytest.approx(subsidised.capacity_t_per_yr * 250.0 * 0.5)
+
+
+def test_policies_compose(tiny_park_toml):
+    model, flows = first_month(
+        tiny_park_toml,
+        LandfillFee(*ALWAYS, cny_per_t=25.0),
+        PerTonneSubsidy(*ALWAYS, cny_per_t=30.0),
+        ProductionLimit(*ALWAYS, cap_share=0.8, scope=STEEL),
+        ProductionLimit(*ALWAYS, cap_share=0.5, scope=STEEL),  # the lower cap wins
+    )
+    steel = model.facility_ids.index("steel_s")
+    assert model.ledger["generated_t"][steel].sum() == pytest.approx(6000.0)
+    assert flows.loc["cement_near", "price_cny_per_t"] == pytest.approx(price(290, 20, -100))
+
+
+def test_unknown_names_in_a_policy_are_an_error(tiny_park_toml):
+    with pytest.raises(ValueError, match="unknown technologies"):
+        first_month(tiny_park_toml, PerTonneSubsidy(*ALWAYS, cny_per_t=1.0, technologies=("T99",)))
+    with pytest.raises(ValueError, match="mode must be one of"):
+        ProductionLimit(*ALWAYS, cap_share=0.5, mode="everyone")
