@@ -45,7 +45,7 @@ from symbiosim.environment.market import ClearingResult, Market, MonthInputs, Tr
 from symbiosim.environment.network import exchange_graph
 from symbiosim.environment.scenario import MAX_YEARS, Scenario, load_scenario, parameter_range_issues, parse_start
 from symbiosim.environment.validation import ScenarioError, ValidationIssue
-from symbiosim.policies import Policy, PolicySchedule
+from symbiosim.policies import Policy, PolicySchedule, build_policies
 
 __all__ = ["SymbiosisModel", "month_date"]
 
@@ -74,7 +74,8 @@ class SymbiosisModel(Model):
         scenario: a :class:`Scenario`, a path to a scenario TOML file, or None for the
             bundled Beijing–Tianjin–Hebei scenario.
         rng: seed (int) or numpy Generator; all randomness comes from it.
-        policies: policy instruments to apply by date (default none).
+        policies: policy instruments to apply by date, after those scheduled in the scenario
+            file (default none).
         collect_agent_data: record agent-type series every step (default True).
         **overrides: model parameters by name (see ``catalog/parameters.csv``), ``years``
             (horizon) or ``start`` (first month, ``YYYY-MM``).
@@ -130,7 +131,9 @@ class SymbiosisModel(Model):
         self.horizon_months = self.years * MONTHS_PER_YEAR
         self.month_index = 0
         self.date = self.start
-        self.policies = PolicySchedule(list(policies or []))
+        last_month = month_date(self.start, self.horizon_months - 1)
+        scheduled = build_policies(self.scenario.policies, self.start, last_month)
+        self.policies = PolicySchedule([*scheduled, *(policies or [])])
         self.policy_memory: dict[object, object] = {}  # what a policy fixes when it first applies
         self.adoptions: list[Adoption] = []
         self._flow_chunks: list[dict[str, np.ndarray]] = []

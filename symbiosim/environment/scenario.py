@@ -33,6 +33,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from symbiosim.environment.policy_specs import validate_policies
 from symbiosim.environment.validation import (
     FILE_COLUMN,
     LINE_COLUMN,
@@ -78,6 +79,7 @@ SECTIONS = {
     "parameters": None,
     "tables": None,
     "remove": ("facilities",),
+    "policies": None,  # an array of tables, checked by validate_policies
 }
 TABLE_KEYS = ("file", "mode")
 START_PATTERN = re.compile(r"(\d{4})-(\d{2})")
@@ -104,6 +106,7 @@ class Scenario:
     years: int = DEFAULT_YEARS
     source: str = "default"
     removed: list[str] = field(default_factory=list)
+    policies: list[dict] = field(default_factory=list)
 
     def table(self, name: str) -> pd.DataFrame:
         """A table without the bookkeeping columns."""
@@ -300,6 +303,8 @@ def _check_toml_keys(data: dict, file: str) -> list[ValidationIssue]:
     for key, value in data.items():
         if key not in SECTIONS:
             issues.append(ValidationIssue(file, None, key, f"unknown section '{key}' (allowed: {sorted(SECTIONS)})"))
+        elif key == "policies":
+            continue  # [[policies]] is an array of tables
         elif not isinstance(value, dict):
             issues.append(ValidationIssue(file, None, key, f"must be a table ([{key}])"))
     for section, allowed in SECTIONS.items():
@@ -450,8 +455,11 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
         else:
             parameters[key] = float(value)
     issues += parameter_range_issues(parameters, tables["parameters"], file)
+    policies, found = validate_policies(data.get("policies"), tables, file)
+    issues += found
     _finish(tables, issues)
     return Scenario(
+        policies=policies,
         name=str(meta.get("name", path.stem)),
         tables=tables,
         parameters=parameters,

@@ -12,9 +12,11 @@ from symbiosim.policies.information import FacilitationPlatform
 from symbiosim.policies.production import LIMIT_MODES, ProductionLimit
 from symbiosim.policies.schedule import Policy, PolicySchedule, month_end, share_of_month
 from symbiosim.policies.scope import Scope
+from symbiosim.policies.specs import POLICY_TYPES, build_policies
 
 __all__ = [
     "LIMIT_MODES",
+    "POLICY_TYPES",
     "CapexSubsidy",
     "EnvironmentalTax",
     "FacilitationPlatform",
@@ -25,6 +27,7 @@ __all__ = [
     "ProductionLimit",
     "Scope",
     "TransportSubsidy",
+    "build_policies",
     "month_end",
     "share_of_month",
 ]

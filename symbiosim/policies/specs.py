@@ -1,0 +1,55 @@
+"""Policy objects from the validated ``[[policies]]`` specifications of a scenario file."""
+
+import datetime as dt
+
+from symbiosim.policies.fiscal import CapexSubsidy, EnvironmentalTax, LandfillFee, PerTonneSubsidy, TransportSubsidy
+from symbiosim.policies.information import FacilitationPlatform
+from symbiosim.policies.production import ProductionLimit
+from symbiosim.policies.schedule import Policy, month_end
+from symbiosim.policies.scope import Scope
+
+__all__ = ["POLICY_TYPES", "build_policies"]
+
+POLICY_TYPES = {
+    "production_limit": ProductionLimit,
+    "landfill_fee": LandfillFee,
+    "environmental_tax": EnvironmentalTax,
+    "per_tonne_subsidy": PerTonneSubsidy,
+    "capex_subsidy": CapexSubsidy,
+    "transport_subsidy": TransportSubsidy,
+    "facilitation_platform": FacilitationPlatform,
+}
+SCOPED = ("production_limit", "landfill_fee", "environmental_tax", "per_tonne_subsidy", "capex_subsidy")
+SCOPE_FIELDS = ("provinces", "cities", "sectors", "facility_ids")
+
+
+def _shift(date: dt.date, years: int) -> dt.date:
+    try:
+        return date.replace(year=date.year + years)
+    except ValueError:  # 29 February
+        return date.replace(year=date.year + years, day=28)
+
+
+def build_policies(specs: list[dict], first_month: dt.date, last_month: dt.date) -> list[Policy]:
+    """One policy object per specification, and per year of the run for ``every_year`` ones.
+
+    Args:
+        specs: validated specifications (``Scenario.policies``).
+        first_month, last_month: first days of the run's first and last months.
+    """
+    policies: list[Policy] = []
+    for spec in specs:
+        kind = spec["type"]
+        arguments = {k: v for k, v in spec.items() if k not in ("type", "start", "end", "every_year", *SCOPE_FIELDS)}
+        if kind in SCOPED:
+            arguments["scope"] = Scope(**{k: tuple(spec.get(k, ())) for k in SCOPE_FIELDS})
+        if "exempt_facility_ids" in arguments:
+            arguments["exempt_facility_ids"] = tuple(arguments["exempt_facility_ids"])
+        offsets = [0]
+        if spec["every_year"]:
+            offsets = range(first_month.year - spec["end"].year - 1, last_month.year - spec["start"].year + 1)
+        for years in offsets:
+            start, end = _shift(spec["start"], years), _shift(spec["end"], years)
+            if end >= first_month and start <= month_end(last_month):
+                policies.append(POLICY_TYPES[kind](start=start, end=end, **arguments))
+    return policies

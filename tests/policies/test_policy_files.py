@@ -1,0 +1,120 @@
+"""Policies scheduled in scenario files: [[policies]] tables, validated on load."""
+
+import shutil
+
+import pytest
+
+from symbiosim import ScenarioError, SymbiosisModel, load_scenario
+
+
+@pytest.fixture
+def park(tiny_park_toml, tmp_path):
+    folder = tmp_path / "park"
+    shutil.copytree(tiny_park_toml.parent, folder)
+    return folder / "scenario.toml"
+
+
+def with_policies(toml, text):
+    toml.write_text(toml.read_text() + "\n" + text)
+    return toml
+
+
+def monthly_slag(toml, months):
+    model = SymbiosisModel(toml, rng=3, years=3)
+    steel = model.facility_ids.index("steel_s")
+    generated = []
+    for _ in range(months):
+        model.step()
+        generated.append(round(model.ledger["generated_t"][steel].sum()))
+    return generated
+
+
+def test_a_production_limit_from_the_scenario_file(park):
+    toml = with_policies(
+        park,
+        """
+[[policies]]
+type = "production_limit"
+start = "2025-02-01"
+end = 2025-03-31
+cap_share = 0.5
+sectors = ["steel"]
+""",
+    )
+    assert monthly_slag(toml, 4) == [12000, 6000, 6000, 12000]
+
+
+def test_a_heating_season_every_year(park):
+    toml = with_policies(
+        park,
+        """
+[[policies]]
+type = "production_limit"
+start = "2025-11-15"
+end = "2026-03-15"
+every_year = true
+cap_share = 0.5
+cities = ["Alpha"]
+sectors = ["steel"]
+""",
+    )
+    slag = monthly_slag(toml, 36)
+    full, half = 12000, 6000
+    november, march = round(full * (1 - 16 / 30 * 0.5)), round(full * (1 - 15 / 31 * 0.5))
+    expected_year = [half, half, march, *[full] * 7, november, half]  # Jan..Dec
+    assert slag[:12] == expected_year  # the winter 2024-25 reaches into the first months of the run
+    assert slag[12:24] == expected_year
+    assert slag[24:36] == expected_year
+
+
+def test_every_policy_problem_is_reported_with_its_key_path(park):
+    toml = with_policies(
+        park,
+        """
+[[policies]]
+type = "production_limit"
+start = "2025-11-15"
+end = "2025-10-01"
+cap_share = 1.5
+cap_sharee = 0.5
+cities = ["Gotham"]
+
+[[policies]]
+type = "per_tonne_subsidy"
+start = "2025-13-01"
+end = "2026-01-01"
+cny_per_t = "lots"
+technologies = ["T99"]
+
+[[policies]]
+type = "carbon_tax"
+start = "2025-01-01"
+end = "2026-01-01"
+""",
+    )
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(toml)
+    found = {(issue.column, issue.rule.split(" ")[0]) for issue in err.value.issues}
+    assert {column for column, _ in found} == {
+        "policies[0].end",
+        "policies[0].cap_share",
+        "policies[0].cap_sharee",
+        "policies[0].cities",
+        "policies[1].start",
+        "policies[1].cny_per_t",
+        "policies[1].technologies",
+        "policies[2].type",
+    }
+    rules = {issue.column: issue.rule for issue in err.value.issues}
+    assert "above the maximum 1.0" in rules["policies[0].cap_share"]
+    assert "unknown key" in rules["policies[0].cap_sharee"]
+    assert "Gotham" in rules["policies[0].cities"]
+    assert "not a date" in rules["policies[1].start"]
+    assert "T99" in rules["policies[1].technologies"]
+    assert all(issue.file.endswith("scenario.toml") for issue in err.value.issues)
+
+
+def test_policies_must_be_an_array_of_tables(park):
+    park.write_text('policies = "none"\n' + park.read_text())  # a top-level key, before any table
+    with pytest.raises(ScenarioError, match=r"array of tables"):
+        load_scenario(park)
