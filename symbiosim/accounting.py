@@ -175,6 +175,9 @@ def month_summary(model: SymbiosisModel, tonnes: NDArray[np.float64], value: NDA
     sold = led["sold_t"].sum(axis=0)
     landfilled = led["landfilled_t"].sum(axis=0)
     last: dict[str, float] = {}
+    profit = model.money["profit_cny"]
+    for sector, rows in model.sector_rows.items():
+        last[f"profit_cny.{sector}"] = float(profit[rows].sum())
     for j, name in enumerate(model.byproducts):
         last[f"generated_t.{name}"] = float(generated[j])
         last[f"exchanged_t.{name}"] = float(sold[j])
@@ -197,6 +200,10 @@ def month_summary(model: SymbiosisModel, tonnes: NDArray[np.float64], value: NDA
             "co2_avoided_t": float(led["co2_avoided_t"].sum()),
             **{f"{pol}_t": float(led[f"{pol}_t"].sum()) for pol in POLLUTANTS},
             "ep_tax_cny": float(model.money["ep_tax_cny"].sum()),
+            "subsidy_cny": float(model.money["subsidy_cny"].sum()) + model.capex_subsidy_paid_cny,
+            "fiscal_cost_cny": float(model.money["subsidy_cny"].sum())
+            + model.capex_subsidy_paid_cny
+            - float(model.money["ep_tax_cny"].sum()),
             "landfill_fees_outside_cny": float(model.money["landfill_fee_cny"][~model.has_landfill].sum()),
             "contract_shortfalls": int(model.clearing.shortfalls) if model.clearing else 0,
             "contract_undelivered_t": float(model.clearing.undelivered_t) if model.clearing else 0.0,

@@ -153,6 +153,8 @@ class SymbiosisModel(Model):
         self.facilities = arrays.facilities
         self.facility_ids = arrays.facility_ids
         self.facility_index = {facility_id: i for i, facility_id in enumerate(self.facility_ids)}
+        sectors = self.facilities["sector"].to_numpy()
+        self.sector_rows = {sector: np.flatnonzero(sectors == sector) for sector in dict.fromkeys(sectors)}
         self.products, self.byproducts, self.technologies = arrays.products, arrays.byproducts, arrays.technologies
         self.capacity_per_yr = arrays.capacity_per_yr
         self.main_product = arrays.main_product
@@ -307,6 +309,7 @@ class SymbiosisModel(Model):
         self.installed_tpa = np.where(has, np.minimum(self.full_cap_tpa, share_of_group), 0.0)
         self.capex_subsidy_share = np.zeros((n, n_k))  # share of capex paid by the government
         self.depreciation_cny_per_month = np.zeros(n)
+        self.capex_subsidy_paid_cny = 0.0  # this month; reset after accounting
         self.vintages: list[tuple[int, int, int, float, float]] = []  # (last month, facility, tech, t/yr, CNY/month)
         self.stock = np.zeros((n, n_b))
         self.unsold_this_year = np.zeros((n, n_b))
@@ -577,12 +580,14 @@ class SymbiosisModel(Model):
         group_room = group_cap - self.used_this_year_t[index, members].sum() * per_year
         return float(min(self.full_cap_tpa[index, k] - self.installed_tpa[index, k], group_room))
 
-    def install(self, index: int, k: int, capacity_tpa: float, capex_cny: float) -> None:
+    def install(self, index: int, k: int, capacity_tpa: float, capex_cny: float, subsidy_cny: float = 0.0) -> None:
         """Add capacity of technology k at a facility.
 
-        The capex is depreciated in equal monthly parts over the technology's lifetime, from
-        this month on; at the end of its lifetime the capacity is retired (see ``retire``).
+        The capex (net of any capex subsidy, ``subsidy_cny``, which the government pays now) is
+        depreciated in equal monthly parts over the technology's lifetime, from this month on;
+        at the end of its lifetime the capacity is retired (see ``retire``).
         """
+        self.capex_subsidy_paid_cny += subsidy_cny
         months = int(self.tech_lifetime_yr[k]) * MONTHS_PER_YEAR
         monthly = capex_cny / months
         self.installed_tpa[index, k] += capacity_tpa
@@ -616,6 +621,7 @@ class SymbiosisModel(Model):
             self._flow_chunks.append(flow_records(self, tonnes, value, effects))
         self.route_effects = effects
         self.last_tonnes = tonnes
+        self.capex_subsidy_paid_cny = 0.0
 
     # --- results ------------------------------------------------------------------------
     @property

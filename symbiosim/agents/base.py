@@ -178,12 +178,13 @@ class Enterprise(FixedAgent):
             increment_tpa = min(room_tpa, volume_tpa)
             if increment_tpa <= m.full_cap_tpa[self.index, k] * MIN_INCREMENT_SHARE or margin_cny_per_t <= 0:
                 continue
-            capex = increment_tpa * m.tech_capex_cny_per_tpa[k] * (1 - m.capex_subsidy_share[self.index, k])
+            gross_capex = increment_tpa * m.tech_capex_cny_per_tpa[k]
+            capex = gross_capex * (1 - m.capex_subsidy_share[self.index, k])
             annual_cny = increment_tpa * margin_cny_per_t
             npv = annual_cny * annuity_factor(p["discount_rate"], int(m.tech_lifetime_yr[k])) - capex
             payback = capex / annual_cny
             if npv > 0 and payback <= p["max_payback_yr"]:
-                m.install(self.index, k, increment_tpa, capex)
+                m.install(self.index, k, increment_tpa, capex, subsidy_cny=gross_capex - capex)
                 adopted.append(
                     Adoption(m.month_index, self.facility_id, m.technologies[k], increment_tpa, capex, npv, payback)
                 )

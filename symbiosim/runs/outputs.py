@@ -79,7 +79,8 @@ def tidy_series(model: SymbiosisModel) -> pd.DataFrame:
     """Model-level series in long form.
 
     Returns:
-        Columns ``step``, ``date``, ``variable``, ``byproduct`` (``all`` for totals),
+        Columns ``step``, ``date``, ``variable``, ``item`` (the by-product, or the sector
+        for ``profit_cny``; ``all`` for totals),
         ``unit``, ``value``; one row per step (0 = initial state) and series.
     """
     wide = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
@@ -87,11 +88,11 @@ def tidy_series(model: SymbiosisModel) -> pd.DataFrame:
     long = wide.melt(id_vars="step", var_name="series", value_name="value")
     parts = long["series"].str.split(".", n=1, expand=True)
     long["variable"] = parts[0]
-    long["byproduct"] = parts[1].fillna(TOTAL) if parts.shape[1] > 1 else TOTAL
+    long["item"] = parts[1].fillna(TOTAL) if parts.shape[1] > 1 else TOTAL
     long["unit"] = long["variable"].map(unit_of)
     dates = {step: _date_of(model, step) for step in range(len(wide))}
     long["date"] = long["step"].map(dates)
-    return long[["step", "date", "variable", "byproduct", "unit", "value"]].astype({"value": float})
+    return long[["step", "date", "variable", "item", "unit", "value"]].astype({"value": float})
 
 
 def _date_of(model: SymbiosisModel, step: int) -> str:

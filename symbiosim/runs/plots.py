@@ -38,15 +38,16 @@ def plot_byproduct_series(series: pd.DataFrame, path: Path) -> None:
         path: PNG file to write.
     """
     fig, axes = plt.subplots(2, 1, figsize=(11.5, 8), sharex=True)
-    data = series[(series["step"] > 0) & (series["byproduct"] != "all")]
-    palette = plt.get_cmap("tab10" if data["byproduct"].nunique() <= 10 else "tab20")
-    colors = {name: palette(i % palette.N) for i, name in enumerate(sorted(data["byproduct"].unique()))}
+    data = series[(series["step"] > 0) & (series["item"] != "all")]
+    data = data[data["variable"].isin(("exchanged_t", "landfilled_t"))]
+    palette = plt.get_cmap("tab10" if data["item"].nunique() <= 10 else "tab20")
+    colors = {name: palette(i % palette.N) for i, name in enumerate(sorted(data["item"].unique()))}
     for ax, variable, title in (
         (axes[0], "exchanged_t", "Exchanged"),
         (axes[1], "landfilled_t", "Landfilled"),
     ):
         part = data[data["variable"] == variable]
-        wide = part.pivot(index="date", columns="byproduct", values="value") / T_PER_KT
+        wide = part.pivot(index="date", columns="item", values="value") / T_PER_KT
         wide.index = pd.to_datetime(wide.index)
         for column in wide.columns:
             if wide[column].abs().sum() > 0:

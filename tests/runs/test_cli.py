@@ -46,7 +46,8 @@ def test_run_writes_every_output(one_year):
     out, result = one_year
     assert {p.name for p in out.iterdir()} == EXPECTED
     series = pd.read_parquet(out / "timeseries.parquet")
-    assert list(series.columns) == ["step", "date", "variable", "byproduct", "unit", "value"]
+    assert list(series.columns) == ["step", "date", "variable", "item", "unit", "value"]
+    assert set(series.query("variable == 'profit_cny'")["item"]) >= {"all", "steel", "cement", "power"}
     assert series["step"].max() == 12
     assert set(series.query("variable == 'exchanged_t'")["unit"]) == {"t"}
     flows = pd.read_csv(out / "flows.csv")
