@@ -1,0 +1,165 @@
+"""Compare scenarios run with the same seeds: a side-by-side table (mean and spread) and plots."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib as mpl
+
+mpl.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from symbiosim.environment.scenario import Scenario, load_scenario
+from symbiosim.model import MONTHS_PER_YEAR, SymbiosisModel
+from symbiosim.runs.outputs import write_atomic
+
+__all__ = ["DEFAULT_NAME", "Comparison", "compare_scenarios", "run_metrics"]
+
+DEFAULT_NAME = "default"
+T_PER_KT, TCE_PER_KTCE, T_PER_MT, CNY_PER_M = 1e3, 1e3, 1e6, 1e6
+SERIES_PANELS = (
+    ("exchanged_t", "exchanged, kt/month"),
+    ("landfilled_t", "landfilled, kt/month"),
+    ("energy_saved_tce", "energy saved by symbiosis, ktce/month"),
+    ("co2_t", "CO2 emitted, kt/month"),
+)
+DPI = 130
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What ``compare_scenarios`` produced."""
+
+    runs: pd.DataFrame  # one row per scenario, seed and metric
+    table: pd.DataFrame  # metric x (scenario, mean/sd)
+    files: list[Path]
+
+
+def run_metrics(model: SymbiosisModel) -> dict[str, float]:
+    """Figures of a finished run: the last 12 months per year, and totals over the whole run.
+
+    Units are in the names: kt/yr, Mt/yr, ktce/yr, million CNY/yr; ``utilisation_rate.*``
+    is exchanged ÷ generated over the last 12 months.
+    """
+    series = model.datacollector.get_model_vars_dataframe().iloc[1:]
+    year = series.iloc[-MONTHS_PER_YEAR:]
+    metrics = {
+        "exchanged_kt_per_yr": year["exchanged_t"].sum() / T_PER_KT,
+        "landfilled_kt_per_yr": year["landfilled_t"].sum() / T_PER_KT,
+    }
+    for name in model.byproducts:
+        generated = year[f"generated_t.{name}"].sum()
+        if generated > 0:
+            metrics[f"utilisation_rate.{name}"] = year[f"exchanged_t.{name}"].sum() / generated
+    metrics.update(
+        {
+            "energy_use_mtce_per_yr": year["energy_tce"].sum() / T_PER_MT,
+            "energy_saved_ktce_per_yr": year["energy_saved_tce"].sum() / TCE_PER_KTCE,
+            "co2_mt_per_yr": year["co2_t"].sum() / T_PER_MT,
+            "co2_avoided_mt_per_yr": year["co2_avoided_t"].sum() / T_PER_MT,
+            "so2_kt_per_yr": year["so2_t"].sum() / T_PER_KT,
+            "nox_kt_per_yr": year["nox_t"].sum() / T_PER_KT,
+            "pm_kt_per_yr": year["pm_t"].sum() / T_PER_KT,
+            "fiscal_cost_m_cny_per_yr": year["fiscal_cost_cny"].sum() / CNY_PER_M,
+            "subsidies_m_cny_per_yr": year["subsidy_cny"].sum() / CNY_PER_M,
+            "ep_tax_m_cny_per_yr": year["ep_tax_cny"].sum() / CNY_PER_M,
+        }
+    )
+    for column in series.columns:
+        if column.startswith("profit_cny."):
+            metrics[f"profit_m_cny_per_yr.{column.split('.', 1)[1]}"] = year[column].sum() / CNY_PER_M
+    metrics["exchanged_kt_whole_run"] = series["exchanged_t"].sum() / T_PER_KT
+    metrics["contract_shortfalls_whole_run"] = float(series["contract_shortfalls"].sum())
+    metrics["contract_undelivered_kt_whole_run"] = series["contract_undelivered_t"].sum() / T_PER_KT
+    return {key: float(value) for key, value in metrics.items()}
+
+
+def _label(path: str | Path | None, scenario: Scenario) -> str:
+    return DEFAULT_NAME if path in (None, DEFAULT_NAME) else Path(path).stem
+
+
+def compare_scenarios(
+    scenarios: list[str | Path | None],
+    seeds: list[int],
+    out: Path,
+    years: int | None = None,
+    progress: bool = True,
+) -> Comparison:
+    """Run every scenario with every seed and write the comparison into ``out``.
+
+    Args:
+        scenarios: TOML paths, or ``None``/``"default"`` for the bundled JJJ scenario; the
+            first is the reference for ``symbiotic_flow_lost_kt``.
+        seeds: random seeds, the same for every scenario.
+        out: output folder.
+        years: horizon (default: each scenario's).
+        progress: show a progress bar.
+
+    Returns:
+        The per-run metrics, the side-by-side table and the files written:
+        ``compare_runs.csv`` (scenario, seed, metric, value), ``compare.csv`` (metric x
+        scenario: mean and sd across seeds), ``compare.md`` and ``compare_series.png``.
+    """
+    loaded = [(_path, load_scenario(None if _path in (None, DEFAULT_NAME) else _path)) for _path in scenarios]
+    labels = [_label(path, scenario) for path, scenario in loaded]
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"scenario names must differ: {labels}")
+    overrides = {} if years is None else {"years": years}
+    rows, monthly = [], []
+    with tqdm(total=len(loaded) * len(seeds), desc="compare", unit="run", disable=not progress) as bar:
+        for label, (_, scenario) in zip(labels, loaded, strict=True):
+            for seed in seeds:
+                model = SymbiosisModel(scenario, rng=seed, collect_agent_data=False, **overrides)
+                model.run()
+                rows += [
+                    {"scenario": label, "seed": seed, "metric": k, "value": v} for k, v in run_metrics(model).items()
+                ]
+                series = model.datacollector.get_model_vars_dataframe().iloc[1:]
+                frame = series[[name for name, _ in SERIES_PANELS]].reset_index(drop=True)
+                frame["month"] = np.arange(1, len(frame) + 1)
+                monthly.append(frame.assign(scenario=label, seed=seed))
+                bar.update()
+    runs = pd.DataFrame(rows)
+    reference = runs[(runs["scenario"] == labels[0]) & (runs["metric"] == "exchanged_kt_whole_run")]
+    lost = runs[runs["metric"] == "exchanged_kt_whole_run"].merge(reference[["seed", "value"]], on="seed")
+    lost = lost.assign(metric="symbiotic_flow_lost_kt_vs_first", value=lost["value_y"] - lost["value_x"])
+    runs = pd.concat([runs, lost[["scenario", "seed", "metric", "value"]]], ignore_index=True)
+    table = runs.groupby(["metric", "scenario"], sort=False)["value"].agg(["mean", "std"]).unstack("scenario")
+    table = table.swaplevel(axis=1).reindex(columns=pd.MultiIndex.from_product([labels, ["mean", "std"]]))
+    table = table.rename(columns={"std": "sd"}, level=1)
+    out.mkdir(parents=True, exist_ok=True)
+    files = [
+        write_atomic(out / "compare_runs.csv", lambda p: runs.to_csv(p, index=False)),
+        write_atomic(out / "compare.csv", lambda p: table.to_csv(p)),
+        write_atomic(out / "compare.md", lambda p: p.write_text(_markdown(table, labels, seeds), encoding="utf-8")),
+        write_atomic(out / "compare_series.png", lambda p: _plot(pd.concat(monthly), labels, p)),
+    ]
+    return Comparison(runs=runs, table=table, files=files)
+
+
+def _markdown(table: pd.DataFrame, labels: list[str], seeds: list[int]) -> str:
+    header = "| metric | " + " | ".join(labels) + " |\n|---|" + "---:|" * len(labels) + "\n"
+    lines = []
+    for metric, row in table.iterrows():
+        cells = [f"{row[(label, 'mean')]:,.3g} ± {row[(label, 'sd')]:,.2g}" for label in labels]
+        lines.append(f"| {metric} | " + " | ".join(cells) + " |")
+    note = f"Mean ± standard deviation over seeds {', '.join(map(str, seeds))}; the last 12 months unless named whole_run.\n\n"
+    return note + header + "\n".join(lines) + "\n"
+
+
+def _plot(monthly: pd.DataFrame, labels: list[str], path: Path) -> None:
+    fig, axes = plt.subplots(len(SERIES_PANELS), 1, figsize=(10, 2.6 * len(SERIES_PANELS)), sharex=True)
+    means = monthly.groupby(["scenario", "month"])[[name for name, _ in SERIES_PANELS]].mean()
+    for ax, (name, title) in zip(axes, SERIES_PANELS, strict=True):
+        for label in labels:
+            values = means.loc[label, name] / T_PER_KT
+            ax.plot(values.index, values.to_numpy(), label=label, linewidth=1.4)
+        ax.set_title(title, fontsize=10)
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+    axes[-1].set_xlabel("month of the run (mean over seeds)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
