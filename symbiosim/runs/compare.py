@@ -143,10 +143,23 @@ def _markdown(table: pd.DataFrame, labels: list[str], seeds: list[int]) -> str:
     header = "| metric | " + " | ".join(labels) + " |\n|---|" + "---:|" * len(labels) + "\n"
     lines = []
     for metric, row in table.iterrows():
-        cells = [f"{row[(label, 'mean')]:,.3g} ± {row[(label, 'sd')]:,.2g}" for label in labels]
+        cells = [f"{_figure(row[(label, 'mean')])} ± {_figure(row[(label, 'sd')])}" for label in labels]
         lines.append(f"| {metric} | " + " | ".join(cells) + " |")
     note = f"Mean ± standard deviation over seeds {', '.join(map(str, seeds))}; the last 12 months unless named whole_run.\n\n"
     return note + header + "\n".join(lines) + "\n"
+
+
+def _figure(value: float) -> str:
+    """A number for a table: thousands separated, three significant digits below 1,000.
+
+    >>> _figure(45812.4), _figure(0.0968), _figure(-2360.2), _figure(12.51)
+    ('45,812', '0.0968', '-2,360', '12.5')
+    """
+    if not np.isfinite(value):
+        return "–"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.3g}"
 
 
 def _plot(monthly: pd.DataFrame, labels: list[str], path: Path) -> None:
