@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from symbiosim.model import SymbiosisModel
 
 __all__ = [
+    "EFFECT_OF",
+    "EMITTED",
     "INCOME_ENTRIES",
     "RouteFactors",
     "book_energy_and_emissions",
@@ -46,6 +48,8 @@ INCOME_ENTRIES = (
     "landfill_revenue_cny",
 )
 REVENUE_ENTRIES = ("product_revenue_cny", "byproduct_sales_cny", "landfill_revenue_cny", "subsidy_cny")
+EMITTED = ("co2", "so2", "nox", "pm")  # what emission charges can be levied on
+EFFECT_OF = {"co2": "co2_avoided_t", **{p: f"{p}_avoided_t" for p in POLLUTANTS}}
 EFFECTS = ("energy_saved_tce", "co2_avoided_t", *(f"{p}_avoided_t" for p in POLLUTANTS))
 
 
@@ -146,6 +150,7 @@ def money_ledger(
         "depreciation_cny": model.depreciation_cny_per_month.copy(),
     }
     money["landfill_revenue_cny"] = model.landfill_share.T @ money["landfill_fee_cny"]
+    money["emission_charges_cny"] = emission_charges_cny(model)
     income = sum(money[key] for key in INCOME_ENTRIES)
     money["profit_cny"] = income - sum(money[key] for key in money if key not in INCOME_ENTRIES)
     return money
@@ -166,6 +171,20 @@ def facility_view(model: SymbiosisModel) -> dict[str, list[float]]:
         "co2_t": led["co2_t"],
     }
     return {name: values.tolist() for name, values in arrays.items()}
+
+
+def emission_charges_cny(model: SymbiosisModel) -> NDArray[np.float64]:
+    """Per-facility carbon and air-pollutant charges this month (CNY).
+
+    CO2 is charged on emissions above the free allocation (a negative charge is the sale of
+    unused allowances); SO2, NOx and PM on all emissions.
+    """
+    led, charges = model.ledger, model.emission_charge_cny_per_t
+    free_t = (model.output * model.free_co2_t_per_unit).sum(axis=1)
+    total = charges["co2"] * (led["co2_t"] - free_t)
+    for pol in POLLUTANTS:
+        total = total + charges[pol] * led[f"{pol}_t"]
+    return total
 
 
 def month_summary(model: SymbiosisModel, tonnes: NDArray[np.float64], value: NDArray[np.float64]) -> dict[str, float]:
@@ -201,9 +220,11 @@ def month_summary(model: SymbiosisModel, tonnes: NDArray[np.float64], value: NDA
             **{f"{pol}_t": float(led[f"{pol}_t"].sum()) for pol in POLLUTANTS},
             "ep_tax_cny": float(model.money["ep_tax_cny"].sum()),
             "subsidy_cny": float(model.money["subsidy_cny"].sum()) + model.capex_subsidy_paid_cny,
+            "emission_charges_cny": float(model.money["emission_charges_cny"].sum()),
             "fiscal_cost_cny": float(model.money["subsidy_cny"].sum())
             + model.capex_subsidy_paid_cny
-            - float(model.money["ep_tax_cny"].sum()),
+            - float(model.money["ep_tax_cny"].sum())
+            - float(model.money["emission_charges_cny"].sum()),
             "landfill_fees_outside_cny": float(model.money["landfill_fee_cny"][~model.has_landfill].sum()),
             "contract_shortfalls": int(model.clearing.shortfalls) if model.clearing else 0,
             "contract_undelivered_t": float(model.clearing.undelivered_t) if model.clearing else 0.0,

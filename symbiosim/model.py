@@ -30,6 +30,8 @@ from scipy import sparse
 from scipy.spatial import cKDTree
 
 from symbiosim.accounting import (
+    EFFECT_OF,
+    EMITTED,
     book_energy_and_emissions,
     facility_view,
     flow_records,
@@ -323,6 +325,10 @@ class SymbiosisModel(Model):
         self.subsidy_cny_per_t = np.zeros((n, n_k))  # paid to the buyer per tonne used
         self.transport_subsidy_cny_per_t_km = np.zeros(n_b)  # paid to the buyer per t km hauled
         self.is_platform_on = False
+        # charges on emissions (carbon price, air-pollutant tax), CNY per tonne emitted, and the
+        # free carbon allocation, t CO2 per unit of output
+        self.emission_charge_cny_per_t = {name: np.zeros(n) for name in EMITTED}
+        self.free_co2_t_per_unit = np.zeros((n, len(self.products)))
         self.last_tonnes = np.zeros(self.market.n_routes)
         self.ledger = {
             name: np.zeros((n, n_b))
@@ -341,6 +347,8 @@ class SymbiosisModel(Model):
         self.money = {"profit_cny": np.zeros(n)}
         self.search_cost_cny = np.zeros(n)
         self.route_factors = route_factors(self.arrays, self.market)
+        per_tonne = route_effects(self.route_factors, np.ones(self.market.n_routes), self.market.distance_km)
+        self.route_saved_t_per_t = {name: per_tonne[EFFECT_OF[name]] for name in EMITTED}
         self.last: dict[str, float] = {}
         self.account(np.zeros(self.market.n_routes), np.zeros(self.market.n_routes))
 
@@ -389,6 +397,9 @@ class SymbiosisModel(Model):
         self.transport_subsidy_cny_per_t_km[:] = 0.0
         self.capex_subsidy_share[:] = 0.0
         self.is_platform_on = False
+        for charge in self.emission_charge_cny_per_t.values():
+            charge[:] = 0.0
+        self.free_co2_t_per_unit[:] = 0.0
         self.policies.apply(self, self.date)
 
     def produce(self) -> None:
@@ -415,11 +426,21 @@ class SymbiosisModel(Model):
         """Per-route willingness to pay and seller reservation price (CNY/t) this month."""
         mk = self.market
         wtp_k = self.tech_avoided_cny_per_t - self.tech_opex_cny_per_t
-        wtp = wtp_k[mk.technology] + self.route_subsidy_cny_per_t()
+        wtp = wtp_k[mk.technology] + self.route_subsidy_cny_per_t() + self.route_avoided_charges_cny_per_t()
         # the seller's outside option is landfill (fee + tax); storage only defers it, so adding
         # the storage cost as well would count a tonne as both stored and landfilled
         reservation_nb = self.supply_cost[None, :] - (self.landfill_fee + self.ep_tax)
         return wtp, reservation_nb[mk.seller, mk.byproduct]
+
+    def route_avoided_charges_cny_per_t(self) -> np.ndarray:
+        """Per-route emission charges (carbon price, air tax) the buyer avoids per tonne used (CNY/t)."""
+        buyer = self.market.buyer
+        total = np.zeros(self.market.n_routes)
+        for name, saved in self.route_saved_t_per_t.items():
+            charge = self.emission_charge_cny_per_t[name]
+            if charge.any():
+                total += charge[buyer] * saved
+        return total
 
     def route_subsidy_cny_per_t(self) -> np.ndarray:
         """Per-route subsidy to the buyer this month (CNY/t): per tonne used plus per t km hauled."""

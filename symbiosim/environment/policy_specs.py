@@ -125,7 +125,17 @@ def validate_policies(
                 if value not in col_spec.get("allowed", [value]):
                     problem = f"'{value}' is not one of {col_spec['allowed']}"
             elif col_spec["type"] == "list":
-                value, problem = _names(value, _known(tables, col_spec["references"]), key.replace("_", " "))
+                allowed = set(col_spec["allowed"]) if "allowed" in col_spec else _known(tables, col_spec["references"])
+                value, problem = _names(value, allowed, key.replace("_", " "))
+            elif col_spec["type"] == "product_map":
+                products = _known(tables, "products.product")
+                if not isinstance(value, dict) or any(p not in products for p in value):
+                    problem = f"must map product names ({sorted(products)}) to t CO2 per unit"
+                else:
+                    for share in value.values():
+                        _, bad = _number(share, {"type": "float", "min": 0.0})
+                        problem = problem or bad
+                    value = {p: float(v) for p, v in value.items()} if not problem else value
             elif col_spec["type"] == "grade_map":
                 if not isinstance(value, dict) or any(g not in GRADES for g in value):
                     problem = f"must map emission grades {list(GRADES)} to cap shares"

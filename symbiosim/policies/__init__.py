@@ -7,6 +7,7 @@ its :class:`Scope`. Several policies compose in list order. The default scenario
 policy beyond the catalog's baseline fees and taxes.
 """
 
+from symbiosim.policies.emissions import AirPollutantTax, CarbonPrice
 from symbiosim.policies.fiscal import CapexSubsidy, EnvironmentalTax, LandfillFee, PerTonneSubsidy, TransportSubsidy
 from symbiosim.policies.information import FacilitationPlatform
 from symbiosim.policies.production import LIMIT_MODES, ProductionLimit
@@ -17,7 +18,9 @@ from symbiosim.policies.specs import POLICY_TYPES, build_policies
 __all__ = [
     "LIMIT_MODES",
     "POLICY_TYPES",
+    "AirPollutantTax",
     "CapexSubsidy",
+    "CarbonPrice",
     "EnvironmentalTax",
     "FacilitationPlatform",
     "LandfillFee",

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from symbiosim.policies.emissions import AirPollutantTax, CarbonPrice
 from symbiosim.policies.fiscal import CapexSubsidy, EnvironmentalTax, LandfillFee, PerTonneSubsidy, TransportSubsidy
 from symbiosim.policies.information import FacilitationPlatform
 from symbiosim.policies.production import ProductionLimit
@@ -17,9 +18,19 @@ POLICY_TYPES = {
     "per_tonne_subsidy": PerTonneSubsidy,
     "capex_subsidy": CapexSubsidy,
     "transport_subsidy": TransportSubsidy,
+    "carbon_price": CarbonPrice,
+    "air_pollutant_tax": AirPollutantTax,
     "facilitation_platform": FacilitationPlatform,
 }
-SCOPED = ("production_limit", "landfill_fee", "environmental_tax", "per_tonne_subsidy", "capex_subsidy")
+SCOPED = (
+    "production_limit",
+    "landfill_fee",
+    "environmental_tax",
+    "per_tonne_subsidy",
+    "capex_subsidy",
+    "carbon_price",
+    "air_pollutant_tax",
+)
 SCOPE_FIELDS = ("provinces", "cities", "sectors", "facility_ids")
 
 
@@ -43,8 +54,9 @@ def build_policies(specs: list[dict], first_month: dt.date, last_month: dt.date)
         arguments = {k: v for k, v in spec.items() if k not in ("type", "start", "end", "every_year", *SCOPE_FIELDS)}
         if kind in SCOPED:
             arguments["scope"] = Scope(**{k: tuple(spec.get(k, ())) for k in SCOPE_FIELDS})
-        if "exempt_facility_ids" in arguments:
-            arguments["exempt_facility_ids"] = tuple(arguments["exempt_facility_ids"])
+        for key in ("exempt_facility_ids", "pollutants", "byproducts", "technologies"):
+            if key in arguments:
+                arguments[key] = tuple(arguments[key])
         offsets = [0]
         if spec["every_year"]:
             offsets = range(first_month.year - spec["end"].year - 1, last_month.year - spec["start"].year + 1)

@@ -65,6 +65,7 @@ def run_metrics(model: SymbiosisModel) -> dict[str, float]:
             "fiscal_cost_m_cny_per_yr": year["fiscal_cost_cny"].sum() / CNY_PER_M,
             "subsidies_m_cny_per_yr": year["subsidy_cny"].sum() / CNY_PER_M,
             "ep_tax_m_cny_per_yr": year["ep_tax_cny"].sum() / CNY_PER_M,
+            "emission_charges_m_cny_per_yr": year["emission_charges_cny"].sum() / CNY_PER_M,
         }
     )
     for column in series.columns:

@@ -201,3 +201,40 @@ def test_unknown_names_in_a_policy_are_an_error(tiny_park_toml):
         first_month(tiny_park_toml, PerTonneSubsidy(*ALWAYS, cny_per_t=1.0, technologies=("T99",)))
     with pytest.raises(ValueError, match="mode must be one of"):
         ProductionLimit(*ALWAYS, cap_share=0.5, mode="everyone")
+
+
+def test_carbon_price_is_paid_on_emissions_and_raises_the_value_of_avoided_co2(tiny_park_toml):
+    from symbiosim.policies import CarbonPrice
+
+    cement = Scope(sectors=("cement",))
+    model, flows = first_month(tiny_park_toml, CarbonPrice(*ALWAYS, cny_per_t_co2=100.0, scope=cement))
+    # a tonne of slag on the 20 km route avoids 1 x 853.4 - 20.4 (grinding) - 20 x 0.031 kg of CO2
+    avoided_t_per_t = (853.4 - 20.4 - 20 * 0.031) / 1000
+    assert flows.loc["cement_near", "price_cny_per_t"] == pytest.approx(price(260 + 100 * avoided_t_per_t, 20, -75))
+    near = model.facility_ids.index("cement_near")
+    assert model.money["emission_charges_cny"][near] == pytest.approx(100.0 * model.ledger["co2_t"][near])
+    steel = model.facility_ids.index("steel_s")
+    assert model.money["emission_charges_cny"][steel] == 0.0  # not covered
+
+
+def test_free_allocation_is_deducted_before_the_carbon_price(tiny_park_toml):
+    from symbiosim.policies import CarbonPrice
+
+    policy = CarbonPrice(
+        *ALWAYS, cny_per_t_co2=100.0, scope=Scope(sectors=("cement",)), free_allocation={"cement": 0.5}
+    )
+    model, _ = first_month(tiny_park_toml, policy)
+    near = model.facility_ids.index("cement_near")
+    free_t = 0.5 * model.output[near, model.products.index("cement")]  # 0.5 t per t of 50 kt cement
+    assert model.money["emission_charges_cny"][near] == pytest.approx(100.0 * (model.ledger["co2_t"][near] - free_t))
+
+
+def test_air_pollutant_tax_per_pollution_equivalent(tiny_park_toml):
+    from symbiosim.policies import AirPollutantTax
+
+    model, _ = first_month(tiny_park_toml, AirPollutantTax(*ALWAYS, cny_per_equivalent=1.2, scope=STEEL))
+    steel = model.facility_ids.index("steel_s")
+    led = model.ledger
+    expected = 1.2 * 1000 * (led["so2_t"][steel] / 0.95 + led["nox_t"][steel] / 0.95 + led["pm_t"][steel] / 4.0)
+    assert model.money["emission_charges_cny"][steel] == pytest.approx(expected)
+    assert model.last["fiscal_cost_cny"] == pytest.approx(-model.money["ep_tax_cny"].sum() - expected)

@@ -118,3 +118,61 @@ def test_policies_must_be_an_array_of_tables(park):
     park.write_text('policies = "none"\n' + park.read_text())  # a top-level key, before any table
     with pytest.raises(ScenarioError, match=r"array of tables"):
         load_scenario(park)
+
+
+def test_emission_charges_from_the_scenario_file(park):
+    toml = with_policies(
+        park,
+        """
+[[policies]]
+type = "carbon_price"
+start = "2025-01-01"
+end = "2025-12-31"
+cny_per_t_co2 = 100.0
+sectors = ["cement"]
+free_allocation = { cement = 0.5 }
+
+[[policies]]
+type = "air_pollutant_tax"
+start = "2025-01-01"
+end = "2025-12-31"
+cny_per_equivalent = 4.8
+pollutants = ["so2", "nox"]
+cities = ["Alpha"]
+""",
+    )
+    model = SymbiosisModel(toml, rng=3)
+    model.step()
+    near = model.facility_ids.index("cement_near")
+    free_t = 0.5 * model.output[near, model.products.index("cement")]
+    led = model.ledger
+    air = 4.8 * 1000 / 0.95 * (led["so2_t"][near] + led["nox_t"][near])
+    assert model.money["emission_charges_cny"][near] == pytest.approx(100.0 * (led["co2_t"][near] - free_t) + air)
+
+
+def test_bad_emission_charge_entries(park):
+    toml = with_policies(
+        park,
+        """
+[[policies]]
+type = "carbon_price"
+start = "2025-01-01"
+end = "2025-12-31"
+cny_per_t_co2 = -5
+free_allocation = { unobtainium = 1.0 }
+
+[[policies]]
+type = "air_pollutant_tax"
+start = "2025-01-01"
+end = "2025-12-31"
+cny_per_equivalent = 1.2
+pollutants = ["co"]
+""",
+    )
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(toml)
+    assert {issue.column for issue in err.value.issues} == {
+        "policies[0].cny_per_t_co2",
+        "policies[0].free_allocation",
+        "policies[1].pollutants",
+    }
