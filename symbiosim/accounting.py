@@ -45,9 +45,16 @@ INCOME_ENTRIES = (
     "byproduct_sales_cny",
     "avoided_material_cny",
     "subsidy_cny",
+    "vat_rebate_cny",
     "landfill_revenue_cny",
 )
-REVENUE_ENTRIES = ("product_revenue_cny", "byproduct_sales_cny", "landfill_revenue_cny", "subsidy_cny")
+REVENUE_ENTRIES = (
+    "product_revenue_cny",
+    "byproduct_sales_cny",
+    "landfill_revenue_cny",
+    "subsidy_cny",
+    "vat_rebate_cny",
+)
 EMITTED = ("co2", "so2", "nox", "pm")  # what emission charges can be levied on
 EFFECT_OF = {"co2": "co2_avoided_t", **{p: f"{p}_avoided_t" for p in POLLUTANTS}}
 EFFECTS = ("energy_saved_tce", "co2_avoided_t", *(f"{p}_avoided_t" for p in POLLUTANTS))
@@ -151,6 +158,7 @@ def money_ledger(
     }
     money["landfill_revenue_cny"] = model.landfill_share.T @ money["landfill_fee_cny"]
     money["emission_charges_cny"] = emission_charges_cny(model)
+    money["vat_rebate_cny"] = model.vat_rebate_cny()
     income = sum(money[key] for key in INCOME_ENTRIES)
     money["profit_cny"] = income - sum(money[key] for key in money if key not in INCOME_ENTRIES)
     return money
@@ -221,8 +229,10 @@ def month_summary(model: SymbiosisModel, tonnes: NDArray[np.float64], value: NDA
             "ep_tax_cny": float(model.money["ep_tax_cny"].sum()),
             "subsidy_cny": float(model.money["subsidy_cny"].sum()) + model.capex_subsidy_paid_cny,
             "emission_charges_cny": float(model.money["emission_charges_cny"].sum()),
+            "vat_rebate_cny": float(model.money["vat_rebate_cny"].sum()),
             "fiscal_cost_cny": float(model.money["subsidy_cny"].sum())
             + model.capex_subsidy_paid_cny
+            + float(model.money["vat_rebate_cny"].sum())
             - float(model.money["ep_tax_cny"].sum())
             - float(model.money["emission_charges_cny"].sum()),
             "landfill_fees_outside_cny": float(model.money["landfill_fee_cny"][~model.has_landfill].sum()),

@@ -328,6 +328,11 @@ class SymbiosisModel(Model):
         # charges on emissions (carbon price, air-pollutant tax), CNY per tonne emitted, and the
         # free carbon allocation, t CO2 per unit of output
         self.emission_charge_cny_per_t = {name: np.zeros(n) for name in EMITTED}
+        # VAT rebate for comprehensive resource use: rebate rate (share x VAT rate), the waste
+        # share of raw material that triggers it, and raw material per unit of each product
+        self.vat_rebate_rate = np.zeros(n)
+        self.vat_threshold = np.zeros(n)
+        self.raw_material_t_per_unit = np.zeros((n, len(self.products)))
         self.free_co2_t_per_unit = np.zeros((n, len(self.products)))
         self.last_tonnes = np.zeros(self.market.n_routes)
         self.ledger = {
@@ -399,6 +404,9 @@ class SymbiosisModel(Model):
         self.is_platform_on = False
         for charge in self.emission_charge_cny_per_t.values():
             charge[:] = 0.0
+        self.vat_rebate_rate[:] = 0.0
+        self.vat_threshold[:] = 0.0
+        self.raw_material_t_per_unit[:] = 0.0
         self.free_co2_t_per_unit[:] = 0.0
         self.policies.apply(self, self.date)
 
@@ -432,6 +440,33 @@ class SymbiosisModel(Model):
         reservation_nb = self.supply_cost[None, :] - (self.landfill_fee + self.ep_tax)
         return wtp, reservation_nb[mk.seller, mk.byproduct]
 
+    def vat_threshold_premium_cny_per_t(self) -> np.ndarray:
+        """Extra value per tonne of listed waste to a plant that can reach the VAT-rebate threshold.
+
+        The rebate (rate x this month's product income) is won only if listed wastes reach the
+        threshold share of raw material. A plant that cannot reach it even with all its capacity
+        for wastes gains nothing from one more tonne; a plant that can values each tonne at the
+        rebate spread over that capacity. So the value of a tonne jumps from nothing to
+        rate x income / capacity as the threshold comes within reach (e.g. as output, and with
+        it the raw material, falls, or as capacity is installed).
+        """
+        income = (self.output * self.arrays.product_factors["price_cny"]).sum(axis=1)
+        needed_t = self.vat_threshold * (self.output * self.raw_material_t_per_unit).sum(axis=1)
+        capacity_t = self.capacity_t.sum(axis=1)
+        reachable = (self.vat_rebate_rate > 0) & (needed_t > 0) & (needed_t <= capacity_t)
+        return np.divide(self.vat_rebate_rate * income, capacity_t, out=np.zeros(self.n_facilities), where=reachable)
+
+    def vat_rebate_cny(self) -> np.ndarray:
+        """VAT rebate earned this month: rate x product income where listed wastes reached the threshold."""
+        if not self.vat_rebate_rate.any():
+            return np.zeros(self.n_facilities)
+        raw_t = (self.output * self.raw_material_t_per_unit).sum(axis=1)
+        wastes_t = self.ledger["bought_t"][:, self.is_landfilled].sum(axis=1)
+        share = np.divide(wastes_t, raw_t, out=np.zeros(self.n_facilities), where=raw_t > 0)
+        income = (self.output * self.arrays.product_factors["price_cny"]).sum(axis=1)
+        qualifies = (self.vat_rebate_rate > 0) & (raw_t > 0) & (share >= self.vat_threshold)
+        return np.where(qualifies, self.vat_rebate_rate * income, 0.0)
+
     def route_avoided_charges_cny_per_t(self) -> np.ndarray:
         """Per-route emission charges (carbon price, air tax) the buyer avoids per tonne used (CNY/t)."""
         buyer = self.market.buyer
@@ -452,8 +487,10 @@ class SymbiosisModel(Model):
         """Clear the market, then store or landfill what is unsold. Returns tonnes and value per route."""
         mk = self.market
         wtp, reservation = self.route_prices()
-        self.route_wtp, self.route_reservation = wtp, reservation
         self.capacity_t = self.buyer_capacity_t()
+        if self.vat_rebate_rate.any():
+            wtp = wtp + self.vat_threshold_premium_cny_per_t()[mk.buyer]
+        self.route_wtp, self.route_reservation = wtp, reservation
         self.group_capacity_t = self.group_cap_t_per_t[None, :] * self.output[:, self.arrays.group_cap_product]
         result = mk.clear(
             self.month_index,

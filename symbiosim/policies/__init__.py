@@ -8,7 +8,14 @@ policy beyond the catalog's baseline fees and taxes.
 """
 
 from symbiosim.policies.emissions import AirPollutantTax, CarbonPrice
-from symbiosim.policies.fiscal import CapexSubsidy, EnvironmentalTax, LandfillFee, PerTonneSubsidy, TransportSubsidy
+from symbiosim.policies.fiscal import (
+    CapexSubsidy,
+    EnvironmentalTax,
+    LandfillFee,
+    PerTonneSubsidy,
+    TransportSubsidy,
+    VATRebate,
+)
 from symbiosim.policies.information import FacilitationPlatform
 from symbiosim.policies.production import LIMIT_MODES, ProductionLimit
 from symbiosim.policies.schedule import Policy, PolicySchedule, month_end, share_of_month
@@ -30,6 +37,7 @@ __all__ = [
     "ProductionLimit",
     "Scope",
     "TransportSubsidy",
+    "VATRebate",
     "build_policies",
     "month_end",
     "share_of_month",

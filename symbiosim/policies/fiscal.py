@@ -19,7 +19,7 @@ from symbiosim.policies.scope import Scope
 if TYPE_CHECKING:
     from symbiosim.model import SymbiosisModel
 
-__all__ = ["CapexSubsidy", "EnvironmentalTax", "LandfillFee", "PerTonneSubsidy", "TransportSubsidy"]
+__all__ = ["CapexSubsidy", "EnvironmentalTax", "LandfillFee", "PerTonneSubsidy", "TransportSubsidy", "VATRebate"]
 
 
 def _columns(names: tuple[str, ...], known: list[str], what: str) -> np.ndarray:
@@ -137,3 +137,37 @@ class TransportSubsidy:
         """Add this month's transport subsidy."""
         cols = _columns(self.byproducts, model.byproducts, "by-products")
         model.transport_subsidy_cny_per_t_km[cols] += share_of_month(self, date) * self.cny_per_t_km
+
+
+@dataclass(frozen=True)
+class VATRebate:
+    """VAT refund for comprehensive resource use (2022 catalogue, item 2.2).
+
+    A covered producer whose listed wastes (the by-products it buys that would otherwise be
+    landfilled) reach ``threshold`` of its raw material in a month receives ``rebate_share`` x
+    ``vat_rate`` x its product income for that month (the seed's eq. 5: 70% x 13%, 17% before
+    2018; threshold 20% for 42.5-grade cement, 40% for other cement and clinker). Raw material
+    per unit of output is ``raw_material_t_per_t`` (assumption: 1.55 t of raw meal per t of
+    clinker; 1.0 t of ground material per t of cement). Near the threshold one more tonne of
+    waste is worth far more than its material value (see
+    ``SymbiosisModel.vat_threshold_premium_cny_per_t``).
+    """
+
+    start: dt.date
+    end: dt.date
+    rebate_share: float = 0.7
+    vat_rate: float = 0.13
+    threshold: float = 0.2
+    scope: Scope = field(default_factory=lambda: Scope(sectors=("cement",)))
+    raw_material_t_per_t: tuple[tuple[str, float], ...] = (("clinker", 1.55), ("cement", 1.0))
+
+    def apply(self, model: SymbiosisModel, date: dt.date) -> None:
+        """Set this month's rebate rate, threshold and raw-material coefficients for covered plants."""
+        rows = self.scope.mask(model)
+        share = share_of_month(self, date)
+        model.vat_rebate_rate[rows] = share * self.rebate_share * self.vat_rate
+        model.vat_threshold[rows] = self.threshold
+        for product, t_per_t in self.raw_material_t_per_t:
+            if product not in model.products:
+                raise ValueError(f"unknown product in raw_material_t_per_t: {product}")
+            model.raw_material_t_per_unit[rows, model.products.index(product)] = t_per_t

@@ -3,7 +3,14 @@
 import datetime as dt
 
 from symbiosim.policies.emissions import AirPollutantTax, CarbonPrice
-from symbiosim.policies.fiscal import CapexSubsidy, EnvironmentalTax, LandfillFee, PerTonneSubsidy, TransportSubsidy
+from symbiosim.policies.fiscal import (
+    CapexSubsidy,
+    EnvironmentalTax,
+    LandfillFee,
+    PerTonneSubsidy,
+    TransportSubsidy,
+    VATRebate,
+)
 from symbiosim.policies.information import FacilitationPlatform
 from symbiosim.policies.production import ProductionLimit
 from symbiosim.policies.schedule import Policy, month_end
@@ -20,6 +27,7 @@ POLICY_TYPES = {
     "transport_subsidy": TransportSubsidy,
     "carbon_price": CarbonPrice,
     "air_pollutant_tax": AirPollutantTax,
+    "vat_rebate": VATRebate,
     "facilitation_platform": FacilitationPlatform,
 }
 SCOPED = (
@@ -30,6 +38,7 @@ SCOPED = (
     "capex_subsidy",
     "carbon_price",
     "air_pollutant_tax",
+    "vat_rebate",
 )
 SCOPE_FIELDS = ("provinces", "cities", "sectors", "facility_ids")
 
@@ -57,6 +66,8 @@ def build_policies(specs: list[dict], first_month: dt.date, last_month: dt.date)
         for key in ("exempt_facility_ids", "pollutants", "byproducts", "technologies"):
             if key in arguments:
                 arguments[key] = tuple(arguments[key])
+        if "raw_material_t_per_t" in arguments:
+            arguments["raw_material_t_per_t"] = tuple(arguments["raw_material_t_per_t"].items())
         offsets = [0]
         if spec["every_year"]:
             offsets = range(first_month.year - spec["end"].year - 1, last_month.year - spec["start"].year + 1)

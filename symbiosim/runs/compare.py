@@ -66,6 +66,7 @@ def run_metrics(model: SymbiosisModel) -> dict[str, float]:
             "subsidies_m_cny_per_yr": year["subsidy_cny"].sum() / CNY_PER_M,
             "ep_tax_m_cny_per_yr": year["ep_tax_cny"].sum() / CNY_PER_M,
             "emission_charges_m_cny_per_yr": year["emission_charges_cny"].sum() / CNY_PER_M,
+            "vat_rebate_m_cny_per_yr": year["vat_rebate_cny"].sum() / CNY_PER_M,
         }
     )
     for column in series.columns:

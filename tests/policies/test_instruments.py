@@ -238,3 +238,25 @@ def test_air_pollutant_tax_per_pollution_equivalent(tiny_park_toml):
     expected = 1.2 * 1000 * (led["so2_t"][steel] / 0.95 + led["nox_t"][steel] / 0.95 + led["pm_t"][steel] / 4.0)
     assert model.money["emission_charges_cny"][steel] == pytest.approx(expected)
     assert model.last["fiscal_cost_cny"] == pytest.approx(-model.money["ep_tax_cny"].sum() - expected)
+
+
+def test_vat_rebate_threshold_rule_by_hand(tiny_park_toml):
+    from symbiosim.policies import VATRebate
+
+    # each kiln: 50 kt cement + 33.3 kt clinker a month -> raw material 1.55 x 33,333 + 50,000
+    # = 101,667 t; income 50,000 x 400 + 33,333 x 300 = 30 M CNY; rebate 0.7 x 0.13 x 30 M
+    raw_t = 1.55 * 400_000 / 12 + 50_000
+    income = 50_000 * 400 + 400_000 / 12 * 300
+    rebate = 0.7 * 0.13 * income
+    reachable = VATRebate(*ALWAYS, threshold=0.04)  # needs 4,067 t: within the 5,000 t cap
+    model, flows = first_month(tiny_park_toml, reachable)
+    premium = rebate / 5000  # the rebate spread over the 5,000 t the kiln can take
+    assert flows.loc["cement_near", "price_cny_per_t"] == pytest.approx(price(260 + premium, 20, -75))
+    near = model.facility_ids.index("cement_near")
+    assert 5000 / raw_t >= 0.04
+    assert model.money["vat_rebate_cny"][near] == pytest.approx(rebate)
+    assert model.last["vat_rebate_cny"] == pytest.approx(2 * rebate)  # near and far both qualify
+    out_of_reach = VATRebate(*ALWAYS, threshold=0.2)  # needs 20,333 t: more than the kiln can take
+    model, flows = first_month(tiny_park_toml, out_of_reach)
+    assert flows.loc["cement_near", "price_cny_per_t"] == pytest.approx(price(260, 20, -75))  # no premium
+    assert model.money["vat_rebate_cny"].sum() == 0.0
