@@ -66,7 +66,7 @@ def test_money_balances(stepped):
         assert money["landfill_fee_cny"].sum() == pytest.approx(money["landfill_revenue_cny"].sum(), rel=RELATIVE)
         assert model.has_landfill.all()  # every JJJ city has its landfill: no fee leaves the scenario
         internal = ("byproduct_sales_cny", "byproduct_purchases_cny", "landfill_fee_cny", "landfill_revenue_cny")
-        income = ("product_revenue_cny", "avoided_material_cny", "subsidy_cny")
+        income = ("product_revenue_cny", "avoided_material_cny", "subsidy_cny", "vat_rebate_cny")
         external = sum(money[k].sum() for k in income) - sum(
             money[k].sum() for k in money if k not in (*internal, *income, "profit_cny")
         )
