@@ -1,5 +1,6 @@
 """Shared fixtures: the default scenario (loaded once) and a tiny hand-built park."""
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -20,3 +21,16 @@ def jjj() -> Scenario:
 def tiny_park_toml() -> Path:
     """A hand-built park: one steel plant, one power plant, two cement plants (tests/data/tiny)."""
     return DATA / "tiny" / "scenario.toml"
+
+
+@pytest.fixture
+def tiny_park_without_t2(tiny_park_toml, tmp_path) -> Path:
+    """A copy of the tiny park in which no cement plant has T2 at the start (so investment shows)."""
+    park = tmp_path / "park_without_t2"
+    shutil.copytree(tiny_park_toml.parent, park)
+    technologies = park / "technologies.csv"
+    lines = technologies.read_text().splitlines()
+    lines[1] = lines[1].replace(",20,1.0,test,", ",20,0.0,test,")  # initial_adoption_share 1.0 -> 0.0
+    assert ",20,0.0,test," in lines[1]
+    technologies.write_text("\n".join(lines) + "\n")
+    return park / "scenario.toml"

@@ -150,18 +150,10 @@ def test_ranges_apply_even_when_a_scenario_table_has_none(tiny_park_toml):
         SymbiosisModel(tiny_park_toml, bargaining_share=2.0)
 
 
-def test_first_year_investment_does_not_depend_on_the_start_month(tiny_park_toml, tmp_path):
-    import shutil
-
-    park = tmp_path / "park"
-    shutil.copytree(tiny_park_toml.parent, park)
-    technologies = park / "technologies.csv"
-    lines = technologies.read_text().splitlines()
-    lines[1] = lines[1].replace(",20,1.0,test,", ",20,0.0,test,")  # nobody has T2 at the start
-    technologies.write_text("\n".join(lines) + "\n")
+def test_first_year_investment_does_not_depend_on_the_start_month(tiny_park_without_t2):
     sizes = []
     for start in ("2025-01", "2025-12"):  # a full first year, and a first year of one month
-        model = SymbiosisModel(park / "scenario.toml", rng=1, start=start, consider_probability=1.0)
+        model = SymbiosisModel(tiny_park_without_t2, rng=1, start=start, consider_probability=1.0)
         model.run(12)
         sizes.append([(a.facility_id, round(a.capacity_t_per_yr)) for a in model.adoptions if a.step <= 12])
     assert sizes[0] and sizes[0] == sizes[1]

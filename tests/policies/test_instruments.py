@@ -162,17 +162,11 @@ def test_platform_shows_partners_beyond_the_search_radius(tiny_park_toml):
     assert with_platform.flows["step"].min() == 2  # found by the first month's search, traded in the second
 
 
-def test_capex_subsidy_halves_the_capex_of_an_investment(tiny_park_toml, tmp_path):
-    park = tmp_path / "park"
-    shutil.copytree(tiny_park_toml.parent, park)
-    technologies = park / "technologies.csv"
-    lines = technologies.read_text().splitlines()
-    lines[1] = lines[1].replace(",20,1.0,test,", ",20,0.0,test,")  # nobody has T2 at the start
-    technologies.write_text("\n".join(lines) + "\n")
+def test_capex_subsidy_halves_the_capex_of_an_investment(tiny_park_without_t2):
     runs = {}
     for share in (0.0, 0.5):
         policies = [CapexSubsidy(*ALWAYS, share=share, technologies=("T2",))] if share else []
-        model = SymbiosisModel(park / "scenario.toml", rng=1, consider_probability=1.0, policies=policies)
+        model = SymbiosisModel(tiny_park_without_t2, rng=1, consider_probability=1.0, policies=policies)
         model.run(12)
         runs[share] = model.adoptions
         paid = model.datacollector.get_model_vars_dataframe()["subsidy_cny"].iloc[12]  # December
