@@ -141,7 +141,7 @@ def money_ledger(
     pf = model.arrays.product_factors
     landfilled = model.ledger["landfilled_t"]
     money = {
-        "product_revenue_cny": (model.output * pf["price_cny"]).sum(axis=1),
+        "product_revenue_cny": model.product_income_cny(),
         "product_cost_cny": (model.output * pf["cost_cny"]).sum(axis=1),
         "byproduct_sales_cny": weighted_sum_by(mk.seller, value, n),
         "byproduct_purchases_cny": weighted_sum_by(mk.buyer, value, n),

@@ -440,6 +440,14 @@ class SymbiosisModel(Model):
         reservation_nb = self.supply_cost[None, :] - (self.landfill_fee + self.ep_tax)
         return wtp, reservation_nb[mk.seller, mk.byproduct]
 
+    def product_income_cny(self) -> np.ndarray:
+        """Each facility's income from its products this month (CNY)."""
+        return (self.output * self.arrays.product_factors["price_cny"]).sum(axis=1)
+
+    def raw_material_t(self) -> np.ndarray:
+        """Each facility's raw material this month (t), for the VAT-rebate share of wastes."""
+        return (self.output * self.raw_material_t_per_unit).sum(axis=1)
+
     def vat_threshold_premium_cny_per_t(self) -> np.ndarray:
         """Extra value per tonne of listed waste to a plant that can reach the VAT-rebate threshold.
 
@@ -450,8 +458,8 @@ class SymbiosisModel(Model):
         rate x income / capacity as the threshold comes within reach (e.g. as output, and with
         it the raw material, falls, or as capacity is installed).
         """
-        income = (self.output * self.arrays.product_factors["price_cny"]).sum(axis=1)
-        needed_t = self.vat_threshold * (self.output * self.raw_material_t_per_unit).sum(axis=1)
+        income = self.product_income_cny()
+        needed_t = self.vat_threshold * self.raw_material_t()
         capacity_t = self.capacity_t.sum(axis=1)
         reachable = (self.vat_rebate_rate > 0) & (needed_t > 0) & (needed_t <= capacity_t)
         return np.divide(self.vat_rebate_rate * income, capacity_t, out=np.zeros(self.n_facilities), where=reachable)
@@ -460,10 +468,10 @@ class SymbiosisModel(Model):
         """VAT rebate earned this month: rate x product income where listed wastes reached the threshold."""
         if not self.vat_rebate_rate.any():
             return np.zeros(self.n_facilities)
-        raw_t = (self.output * self.raw_material_t_per_unit).sum(axis=1)
+        raw_t = self.raw_material_t()
         wastes_t = self.ledger["bought_t"][:, self.is_landfilled].sum(axis=1)
         share = np.divide(wastes_t, raw_t, out=np.zeros(self.n_facilities), where=raw_t > 0)
-        income = (self.output * self.arrays.product_factors["price_cny"]).sum(axis=1)
+        income = self.product_income_cny()
         qualifies = (self.vat_rebate_rate > 0) & (raw_t > 0) & (share >= self.vat_threshold)
         return np.where(qualifies, self.vat_rebate_rate * income, 0.0)
 

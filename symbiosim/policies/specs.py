@@ -1,6 +1,7 @@
 """Policy objects from the validated ``[[policies]]`` specifications of a scenario file."""
 
 import datetime as dt
+from dataclasses import fields
 
 from symbiosim.policies.emissions import AirPollutantTax, CarbonPrice
 from symbiosim.policies.fiscal import (
@@ -30,16 +31,6 @@ POLICY_TYPES = {
     "vat_rebate": VATRebate,
     "facilitation_platform": FacilitationPlatform,
 }
-SCOPED = (
-    "production_limit",
-    "landfill_fee",
-    "environmental_tax",
-    "per_tonne_subsidy",
-    "capex_subsidy",
-    "carbon_price",
-    "air_pollutant_tax",
-    "vat_rebate",
-)
 SCOPE_FIELDS = ("provinces", "cities", "sectors", "facility_ids")
 
 
@@ -61,7 +52,7 @@ def build_policies(specs: list[dict], first_month: dt.date, last_month: dt.date)
     for spec in specs:
         kind = spec["type"]
         arguments = {k: v for k, v in spec.items() if k not in ("type", "start", "end", "every_year", *SCOPE_FIELDS)}
-        if kind in SCOPED:
+        if "scope" in {f.name for f in fields(POLICY_TYPES[kind])}:
             arguments["scope"] = Scope(**{k: tuple(spec.get(k, ())) for k in SCOPE_FIELDS})
         for key in ("exempt_facility_ids", "pollutants", "byproducts", "technologies"):
             if key in arguments:
