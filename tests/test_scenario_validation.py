@@ -336,7 +336,9 @@ def test_bad_mode_and_extends(park):
         '[tables.distances]\nfile = "distances.csv"\nmode = "append"',
     )
     issues = {issue.column: issue for issue in issues_of(toml)}
-    check(issues["scenario.extends"], "scenario.toml", None, "scenario.extends", "must be 'default' or 'none'")
+    check(
+        issues["scenario.extends"], "scenario.toml", None, "scenario.extends", "must be 'default', 'none' or the name"
+    )
     check(
         issues["tables.distances.mode"], "scenario.toml", None, "tables.distances.mode", "must be 'extend' or 'replace'"
     )

@@ -56,6 +56,10 @@ def _index(values: list[str]) -> dict[str, int]:
 def build_arrays(scenario: Scenario) -> CatalogArrays:
     """Arrays for a validated scenario (see module docstring for the index order)."""
     fac = scenario.table("facilities").reset_index(drop=True)
+    grades = scenario.table("emission_grades")
+    fac["emission_grade"] = fac["facility_id"].map(
+        dict(zip(grades["facility_id"], grades["emission_grade"], strict=True))
+    )
     prod_table = scenario.table("products")
     byp = scenario.table("byproducts").reset_index(drop=True)
     tech = scenario.table("technologies").reset_index(drop=True)

@@ -6,7 +6,7 @@ A scenario file is TOML::
     name = "my run"          # free text
     start = "2025-01"        # first simulated month, "YYYY-MM" (or a TOML date)
     years = 10               # horizon
-    extends = "default"      # "default" (the bundled JJJ scenario) or "none"
+    extends = "default"      # "default" (the bundled JJJ scenario), "none", or another scenario file
 
     [parameters]             # any row of catalog/parameters.csv
     circuity_factor = 1.4
@@ -17,6 +17,12 @@ A scenario file is TOML::
 
     [remove]
     facilities = ["steel_p100000120125"]
+
+A scenario that extends another file (``extends = "baseline.toml"``, relative to this file)
+starts from everything that file defines — tables, parameters, start, horizon, removed
+facilities and policies — and adds its own on top: its tables merge into the parent's, its
+``[parameters]`` and ``[scenario]`` settings replace the parent's, its removals and policies
+are added after the parent's.
 
 Everything is validated on load; all problems are reported together in a
 :class:`~symbiosim.environment.validation.ScenarioError`.
@@ -67,9 +73,9 @@ CATALOG_TABLES = (
     "seasonality",
     "parameters",
 )
-FACILITY_TABLES = ("facilities", "capacities")
+FACILITY_TABLES = ("facilities", "capacities", "emission_grades")
 SCENARIO_TABLES = (*CATALOG_TABLES, *FACILITY_TABLES, "distances")
-OPTIONAL_TABLES = ("distances", "seasonality")
+OPTIONAL_TABLES = ("distances", "seasonality", "emission_grades")
 DEFAULT_START = dt.date(2025, 1, 1)
 DEFAULT_YEARS = 10
 MAX_YEARS = 100
@@ -382,7 +388,7 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
     """Load and validate a scenario TOML file, or the default scenario when ``path`` is None.
 
     Args:
-        path: TOML scenario file; CSV files it names are relative to it.
+        path: TOML scenario file; CSV files and a parent scenario it names are relative to it.
 
     Returns:
         The validated scenario.
@@ -392,15 +398,42 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
     """
     if path is None:
         return default_scenario()
-    path = Path(path)
+    return _load(Path(path), ())
+
+
+def _parent(
+    extends: object, path: Path, chain: tuple[Path, ...], file: str
+) -> tuple[Scenario | None, list[ValidationIssue]]:
+    """The scenario file that ``extends`` names, loaded (None for "default", "none" or a bad name).
+
+    Raises:
+        ScenarioError: the parent file's own problems.
+    """
+    if extends in ("default", "none"):
+        return None, []
+    rule = "must be 'default', 'none' or the name of another scenario file (.toml)"
+    if not isinstance(extends, str) or not extends.endswith(".toml"):
+        return None, [ValidationIssue(file, None, "scenario.extends", rule)]
+    parent_path = path.parent / extends
+    if parent_path.resolve() in chain:
+        cycle = " -> ".join(p.name for p in (*chain, parent_path.resolve()))
+        return None, [ValidationIssue(file, None, "scenario.extends", f"scenario files extend in a cycle: {cycle}")]
+    if not parent_path.is_file():
+        return None, [ValidationIssue(file, None, "scenario.extends", f"scenario file '{parent_path}' not found")]
+    return _load(parent_path, chain), []
+
+
+def _load(path: Path, chain: tuple[Path, ...]) -> Scenario:
     file = str(path)
     data = _read_toml(path, file)
     issues = _check_toml_keys(data, file)
     meta = _section(data, "scenario")
     extends = meta.get("extends", "default")
-    if extends not in ("default", "none"):
-        issues.append(ValidationIssue(file, None, "scenario.extends", "must be 'default' or 'none'"))
-    if extends == "none":
+    parent, found = _parent(extends, path, (*chain, path.resolve()), file)
+    issues += found
+    if parent is not None:
+        tables = {name: frame.copy() for name, frame in parent.tables.items()}
+    elif extends == "none":
         tables = {name: empty_table(name) for name in SCENARIO_TABLES}
     else:
         tables, found = _default_tables()
@@ -428,12 +461,14 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
                 issues.append(ValidationIssue(file, None, "remove.facilities", f"unknown facility id '{fid}'"))
         drop = set(removed)
         tables["facilities"] = tables["facilities"][~tables["facilities"]["facility_id"].isin(drop)]
-        tables["capacities"] = tables["capacities"][~tables["capacities"]["facility_id"].isin(drop)]
+        for name in ("capacities", "emission_grades"):
+            tables[name] = tables[name][~tables[name]["facility_id"].isin(drop)]
         dist = tables["distances"]
         tables["distances"] = dist[~dist["from_facility_id"].isin(drop) & ~dist["to_facility_id"].isin(drop)]
-    start, found = parse_start(meta.get("start", DEFAULT_START.strftime("%Y-%m")), file)
+    inherited_start = parent.start.strftime("%Y-%m") if parent else DEFAULT_START.strftime("%Y-%m")
+    start, found = parse_start(meta.get("start", inherited_start), file)
     issues += found
-    years = meta.get("years", DEFAULT_YEARS)
+    years = meta.get("years", parent.years if parent else DEFAULT_YEARS)
     if not isinstance(years, int) or isinstance(years, bool) or not 1 <= years <= MAX_YEARS:
         issues.append(
             ValidationIssue(file, None, "scenario.years", f"must be a whole number of years in 1-{MAX_YEARS}")
@@ -442,6 +477,8 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
     if missing:
         raise ScenarioError(issues)
     parameters = _parameters(tables)
+    if parent is not None:  # the parent's [parameters] settings, where they differ from its table
+        parameters.update({k: v for k, v in parent.parameters.items() if v != _parameters(parent.tables).get(k)})
     known = set(tables["parameters"]["name"])
     for key, value in _section(data, "parameters").items():
         if key not in known:
@@ -459,12 +496,12 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
     issues += found
     _finish(tables, issues)
     return Scenario(
-        policies=policies,
+        policies=[*(parent.policies if parent else []), *policies],
         name=str(meta.get("name", path.stem)),
         tables=tables,
         parameters=parameters,
         start=start,
         years=years,
         source=file,
-        removed=list(removed),
+        removed=[*(parent.removed if parent else []), *removed],
     )

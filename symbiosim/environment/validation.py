@@ -29,6 +29,7 @@ __all__ = [
     "check_references",
     "empty_table",
     "read_table",
+    "read_text_rows",
     "schema",
     "validate_table",
 ]
@@ -273,6 +274,26 @@ def _read_text_rows(path: Path | str, name: str) -> tuple[list[str], list[list[s
     return columns, [[row[p] for p in keep] for row in rows], lines, issues
 
 
+def read_text_rows(path: Path | str, name: str) -> tuple[list[str], list[list[str]], list[int], list[ValidationIssue]]:
+    """Header, rows (as text) and line number of each row of a CSV file, and any issue.
+
+    A file that cannot be read gives no columns and an issue naming ``name``.
+    """
+    try:
+        return _read_text_rows(path, name)
+    except FileNotFoundError:
+        return [], [], [], [ValidationIssue(name, None, None, "file not found")]
+    except UnicodeDecodeError as exc:
+        return (
+            [],
+            [],
+            [],
+            [ValidationIssue(name, None, None, f"cannot be read as CSV: not UTF-8 text (byte {exc.start})")],
+        )
+    except OSError as exc:
+        return [], [], [], [ValidationIssue(name, None, None, f"cannot be read: {exc.strerror or exc}")]
+
+
 def read_table(path: Path | str, table: str, display: str | None = None) -> tuple[pd.DataFrame, list[ValidationIssue]]:
     """Read one CSV file as text and validate it against the schema of ``table``.
 
@@ -280,15 +301,7 @@ def read_table(path: Path | str, table: str, display: str | None = None) -> tupl
     the file has blank lines or quoted cells that span lines.
     """
     name = display or str(path)
-    try:
-        columns, rows, lines, issues = _read_text_rows(path, name)
-    except FileNotFoundError:
-        return empty_table(table), [ValidationIssue(name, None, None, "file not found")]
-    except UnicodeDecodeError as exc:
-        rule = f"cannot be read as CSV: not UTF-8 text (byte {exc.start})"
-        return empty_table(table), [ValidationIssue(name, None, None, rule)]
-    except OSError as exc:
-        return empty_table(table), [ValidationIssue(name, None, None, f"cannot be read: {exc.strerror or exc}")]
+    columns, rows, lines, issues = read_text_rows(path, name)
     if not columns:
         return empty_table(table), issues
     raw = pd.DataFrame(rows, columns=columns, dtype=object) if rows else pd.DataFrame(columns=columns, dtype=object)

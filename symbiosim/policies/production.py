@@ -34,8 +34,8 @@ class ProductionLimit:
         cap_share: share of capacity allowed, 0-1 (0 = shutdown).
         scope: the facilities covered.
         mode: ``uniform`` (every covered facility at ``cap_share``); ``graded`` (cap by the
-            facility's ``emission_grade``, from ``grade_caps``; a facility without a grade, or
-            with a grade not listed, gets ``cap_share``); ``symbiosis_aware`` (as uniform, but
+            facility's grade in the scenario's ``emission_grades`` table, from ``grade_caps``;
+            a facility without a grade, or with a grade not listed, gets ``cap_share``); ``symbiosis_aware`` (as uniform, but
             the facilities in ``exempt_facility_ids`` and the ``exempt_top_k`` key symbiosis
             nodes are exempt).
         grade_caps: cap share per emission grade (e.g. ``{"A": 1.0, "B": 0.8, "C": 0.5, "D": 0.0}``).
@@ -67,9 +67,8 @@ class ProductionLimit:
         covered = self.scope.mask(model)
         caps = np.full(model.n_facilities, self.cap_share)
         if self.mode == "graded":
-            grades = model.facilities.get("emission_grade")
-            if grades is not None:
-                caps = np.array([self.grade_caps.get(g, self.cap_share) for g in grades.fillna("")])
+            grades = model.facilities["emission_grade"].fillna("")
+            caps = np.array([self.grade_caps.get(g, self.cap_share) for g in grades])
         elif self.mode == "symbiosis_aware":
             covered &= ~self.exempt(model, covered)
         return np.where(covered, caps, 1.0)

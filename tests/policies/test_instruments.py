@@ -102,13 +102,10 @@ def test_a_limit_from_mid_month_is_averaged_over_the_days(tiny_park_toml):
 def _graded_park(tiny_park_toml, tmp_path):
     park = tmp_path / "park"
     shutil.copytree(tiny_park_toml.parent, park)
-    facilities = park / "facilities.csv"
-    lines = facilities.read_text().splitlines()
-    lines[0] += ",emission_grade"
-    grades = {"cement_near": "A", "cement_far": "C"}
-    lines[1:] = [line + "," + grades.get(line.split(",")[0], "") for line in lines[1:]]
-    facilities.write_text("\n".join(lines) + "\n")
-    return park / "scenario.toml"
+    (park / "grades.csv").write_text("facility_id,emission_grade,source\ncement_near,A,test\ncement_far,C,test\n")
+    toml = park / "scenario.toml"
+    toml.write_text(toml.read_text() + '\n[tables.emission_grades]\nfile = "grades.csv"\n')
+    return toml
 
 
 def test_the_three_limit_modes_differ_as_designed(tiny_park_toml, tmp_path):
