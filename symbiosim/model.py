@@ -138,6 +138,9 @@ class SymbiosisModel(Model):
         self.policies = PolicySchedule([*scheduled, *(policies or [])])
         self.policy_memory: dict[object, object] = {}  # what a policy fixes when it first applies
         self.adoptions: list[Adoption] = []
+        self.capacity_changes = pd.DataFrame(
+            columns=["date", "facility_id", "product", "capacity_before_per_yr", "capacity_after_per_yr"]
+        )  # capacity retired or added by policies
         self._flow_chunks: list[dict[str, np.ndarray]] = []
         self._flows_cache: tuple[int, pd.DataFrame] | None = None
 
@@ -675,6 +678,33 @@ class SymbiosisModel(Model):
             else:
                 keep.append(vintage)
         self.vintages = keep
+
+    def scale_capacity(self, factor: np.ndarray, date: dt.date) -> pd.DataFrame:
+        """Multiply each facility's capacity by ``factor`` for good (0 retires it).
+
+        What follows from capacity scales with it: the caps of its technologies at full
+        output and its storage limit. Each change is recorded in ``capacity_changes``.
+
+        Returns:
+            The changes made (one row per facility and product).
+        """
+        rows = np.flatnonzero(factor != 1.0)
+        before = self.capacity_per_yr[rows].copy()
+        self.capacity_per_yr[rows] *= factor[rows, None]
+        self.full_cap_tpa[rows] *= factor[rows, None]
+        self.storage_limit_t[rows] *= factor[rows, None]
+        facility, product = np.nonzero(before > 0)
+        changes = pd.DataFrame(
+            {
+                "date": date,
+                "facility_id": [self.facility_ids[rows[i]] for i in facility],
+                "product": [self.products[j] for j in product],
+                "capacity_before_per_yr": before[facility, product],
+                "capacity_after_per_yr": self.capacity_per_yr[rows[facility], product],
+            }
+        )
+        self.capacity_changes = pd.concat([self.capacity_changes, changes], ignore_index=True)
+        return changes
 
     def account(self, tonnes: np.ndarray, value: np.ndarray) -> None:
         """Energy, emission and money ledgers, the month's summary and its flow records."""

@@ -30,3 +30,32 @@ def test_heating_season_example_curtails_in_winter_only():
     march = round(1 - 15 / 31 * 0.5, 4)
     assert caps == [0.5, 0.5, march, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, november, 0.5]
     assert (model.limit_factor[~covered] == 1.0).all()
+
+
+POLICIES = Path(__file__).parents[1] / "examples" / "policies"
+
+
+def test_graded_example_exempts_the_published_grade_a_plants():
+    model = SymbiosisModel(POLICIES / "heating_season_graded.toml", rng=1, years=1, collect_agent_data=False)
+    model.run(12)  # December: the limit is in force all month
+    fac = model.facilities
+    covered = fac.eval("city in ['Tangshan', 'Handan'] and sector in ['steel', 'cement']").to_numpy()
+    grade_a = (fac["emission_grade"] == "A").to_numpy()
+    assert (covered & grade_a).sum() >= 10  # Tangshan's grade-A steel plants and one in Handan
+    assert (model.limit_factor[covered & grade_a] == 1.0).all()
+    assert (model.limit_factor[covered & ~grade_a] == 0.5).all()
+    assert (model.limit_factor[~covered] == 1.0).all()
+
+
+def test_capacity_swap_example_moves_capacity_to_the_coast():
+    model = SymbiosisModel(POLICIES / "capacity_swap.toml", rng=1, years=3, collect_agent_data=False)
+    before = model.capacity_per_yr.max(axis=1).copy()
+    model.run(25)  # to January 2027
+    after = model.capacity_per_yr.max(axis=1)
+    fac = model.facilities
+    retired = fac.eval("city == 'Tangshan' and sector == 'steel'").to_numpy() & (before < 3e6)
+    assert retired.sum() >= 5 and (after[retired] == 0).all()
+    coast = fac["facility_id"].isin(["steel_p100000120106", "steel_p100000120315"]).to_numpy()
+    assert after[coast].sum() - before[coast].sum() == pytest.approx(before[retired].sum() / 1.5)
+    unchanged = ~retired & ~coast
+    assert (after[unchanged] == before[unchanged]).all()

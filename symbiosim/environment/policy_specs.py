@@ -23,6 +23,7 @@ SCOPE_KEYS = {
     "facility_ids": ("facilities", "facility_id"),
 }
 COMMON_KEYS = ("type", "start", "end", "every_year", "schedule", *SCOPE_KEYS)
+END_OPTIONAL = ("capacity_replacement",)  # acts once, at start: end defaults to start
 SCHEDULE_COLUMN_TYPES = ("float", "int", "str", "list")  # maps are set in the TOML entry
 GRADES = ("A", "B", "C", "D")
 
@@ -175,6 +176,9 @@ def _validate_entry(
     spec: dict = {"type": kind, "every_year": False}
     found = []
     for key in ("start", "end"):
+        if key == "end" and "end" not in entry and kind in END_OPTIONAL:
+            spec["end"] = spec["start"]
+            continue
         value = _date(entry.get(key))
         if value is None:
             found.append(at_key(key, f"'{entry.get(key)}' is not a date YYYY-MM-DD"))

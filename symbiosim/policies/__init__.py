@@ -3,10 +3,11 @@
 A policy has a validity window (``start``, ``end``, both days included) and is applied at the
 start of every month its window touches, before production; it edits that month's arrays of
 the model (production caps, fees, taxes, subsidies, the platform switch) for the facilities in
-its :class:`Scope`. Several policies compose in list order. The default scenario runs with no
+its :class:`Scope`; a capacity retirement or replacement changes capacity for good. Several policies compose in list order. The default scenario runs with no
 policy beyond the catalog's baseline fees and taxes.
 """
 
+from symbiosim.policies.capacity import CapacityReplacement
 from symbiosim.policies.emissions import AirPollutantTax, CarbonPrice
 from symbiosim.policies.fiscal import (
     CapexSubsidy,
@@ -26,6 +27,7 @@ __all__ = [
     "LIMIT_MODES",
     "POLICY_TYPES",
     "AirPollutantTax",
+    "CapacityReplacement",
     "CapexSubsidy",
     "CarbonPrice",
     "EnvironmentalTax",

@@ -3,6 +3,7 @@
 import datetime as dt
 from dataclasses import fields
 
+from symbiosim.policies.capacity import CapacityReplacement
 from symbiosim.policies.emissions import AirPollutantTax, CarbonPrice
 from symbiosim.policies.fiscal import (
     CapexSubsidy,
@@ -30,6 +31,7 @@ POLICY_TYPES = {
     "air_pollutant_tax": AirPollutantTax,
     "vat_rebate": VATRebate,
     "facilitation_platform": FacilitationPlatform,
+    "capacity_replacement": CapacityReplacement,
 }
 SCOPE_FIELDS = ("provinces", "cities", "sectors", "facility_ids")
 
@@ -54,7 +56,7 @@ def build_policies(specs: list[dict], first_month: dt.date, last_month: dt.date)
         arguments = {k: v for k, v in spec.items() if k not in ("type", "start", "end", "every_year", *SCOPE_FIELDS)}
         if "scope" in {f.name for f in fields(POLICY_TYPES[kind])}:
             arguments["scope"] = Scope(**{k: tuple(spec.get(k, ())) for k in SCOPE_FIELDS})
-        for key in ("exempt_facility_ids", "pollutants", "byproducts", "technologies"):
+        for key in ("exempt_facility_ids", "pollutants", "byproducts", "technologies", "replaced_by"):
             if key in arguments:
                 arguments[key] = tuple(arguments[key])
         if "raw_material_t_per_t" in arguments:

@@ -37,6 +37,9 @@ class Comparison:
     files: list[Path]
 
 
+ROUNDING_NOISE = 1e-9
+
+
 def run_metrics(model: SymbiosisModel) -> dict[str, float]:
     """Figures of a finished run: the last 12 months per year, and totals over the whole run.
 
@@ -154,11 +157,15 @@ def _markdown(table: pd.DataFrame, labels: list[str], seeds: list[int]) -> str:
 def _figure(value: float) -> str:
     """A number for a table: thousands separated, three significant digits below 1,000.
 
-    >>> _figure(45812.4), _figure(0.0968), _figure(-2360.2), _figure(12.51)
-    ('45,812', '0.0968', '-2,360', '12.5')
+    Rounding noise (below 1e-9) shows as 0.
+
+    >>> _figure(45812.4), _figure(0.0968), _figure(-2360.2), _figure(12.51), _figure(5.55e-17)
+    ('45,812', '0.0968', '-2,360', '12.5', '0')
     """
     if not np.isfinite(value):
         return "–"
+    if abs(value) < ROUNDING_NOISE:
+        return "0"
     if abs(value) >= 1000:
         return f"{value:,.0f}"
     return f"{value:.3g}"

@@ -74,6 +74,8 @@ def write_outputs(model: SymbiosisModel, folder: Path, *, rng: int) -> RunOutput
         files.append(write_atomic(folder / f"{name}.parquet", lambda p, t=table: t.to_parquet(p, index=False)))
     adoptions = pd.DataFrame([a.__dict__ for a in model.adoptions])
     files.append(write_atomic(folder / "adoptions.csv", lambda p: adoptions.to_csv(p, index=False)))
+    changes = model.capacity_changes
+    files.append(write_atomic(folder / "capacity_changes.csv", lambda p: changes.to_csv(p, index=False)))
     files.append(write_atomic(folder / "summary.csv", lambda p: summary.to_csv(p)))
     files.append(write_atomic(folder / "key_nodes.csv", lambda p: nodes.to_csv(p, index=False)))
     facilities = model.facilities.assign(node=range(len(model.facilities)))

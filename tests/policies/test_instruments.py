@@ -14,6 +14,7 @@ import pytest
 
 from symbiosim import SymbiosisModel
 from symbiosim.policies import (
+    CapacityReplacement,
     CapexSubsidy,
     EnvironmentalTax,
     FacilitationPlatform,
@@ -251,3 +252,57 @@ def test_vat_rebate_threshold_rule_by_hand(tiny_park_toml):
     model, flows = first_month(tiny_park_toml, out_of_reach)
     assert flows.loc["cement_near", "price_cny_per_t"] == pytest.approx(price(260, 20, -75))  # no premium
     assert model.money["vat_rebate_cny"].sum() == 0.0
+
+
+def output_by_month(toml, months, *policies):
+    model = SymbiosisModel(toml, rng=3, policies=list(policies))
+    rows = []
+    for _ in range(months):
+        model.step()
+        rows.append(dict(zip(model.facility_ids, model.output.sum(axis=1), strict=True)))
+    return model, rows
+
+
+def test_capacity_retired_for_good_and_replaced_at_the_ratio(tiny_park_toml):
+    swap = CapacityReplacement(
+        dt.date(2025, 2, 10),
+        scope=Scope(facility_ids=("cement_near",)),
+        replaced_by=("cement_far",),
+        replacement_ratio=2.0,
+    )
+    _, base = output_by_month(tiny_park_toml, 4)
+    model, out = output_by_month(tiny_park_toml, 4, swap)
+    assert out[0] == base[0]  # January: before the retirement
+    for month in (1, 2, 3):  # from February on, for good (the window was one day)
+        assert out[month]["cement_near"] == 0.0
+        # 600 kt retired at 2:1 adds 300 kt to the 600 kt plant: x1.5
+        assert out[month]["cement_far"] == pytest.approx(1.5 * base[month]["cement_far"])
+        assert out[month]["cement_out"] == base[month]["cement_out"]
+    changes = model.capacity_changes.set_index(["facility_id", "product"])
+    assert changes.loc[("cement_near", "cement"), "capacity_after_per_yr"] == 0.0
+    assert changes.loc[("cement_far", "clinker"), "capacity_after_per_yr"] == pytest.approx(600_000.0)
+    assert len(changes) == 4  # two products at each of the two plants, changed once
+    near = model.facility_ids.index("cement_near")
+    assert model.ledger["bought_t"][near].sum() == 0.0  # a closed kiln buys no slag
+
+
+@pytest.mark.parametrize(
+    ("below", "retired"), [(500_000.0, set()), (700_000.0, {"cement_near", "cement_far", "cement_out"})]
+)
+def test_only_covered_facilities_below_the_size_limit_retire(tiny_park_toml, below, retired):
+    policy = CapacityReplacement(dt.date(2025, 1, 1), scope=Scope(sectors=("cement",)), below_capacity=below)
+    _, out = output_by_month(tiny_park_toml, 1, policy)
+    assert {f for f, units in out[0].items() if units == 0 and f != "landfill_alpha"} == retired
+
+
+def test_capacity_replacement_from_a_scenario_file(tiny_park_toml, tmp_path):
+    park = tmp_path / "park"
+    shutil.copytree(tiny_park_toml.parent, park)
+    toml = park / "scenario.toml"
+    toml.write_text(
+        toml.read_text()
+        + '\n[[policies]]\ntype = "capacity_replacement"\nstart = "2025-03-01"\nfacility_ids = ["steel_s"]\n'
+    )
+    _, out = output_by_month(toml, 3)
+    assert [month["steel_s"] for month in out][2] == 0.0
+    assert out[1]["steel_s"] > 0

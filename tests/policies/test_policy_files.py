@@ -1,6 +1,8 @@
 """Policies scheduled in scenario files: [[policies]] tables, validated on load."""
 
+import re
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -176,3 +178,64 @@ pollutants = ["co"]
         "policies[0].free_allocation",
         "policies[1].pollutants",
     }
+
+
+def test_a_schedule_from_a_csv_file(park):
+    (park.parent / "limits.csv").write_text(
+        "start,end,cap_share,sectors\n"
+        "2025-02-01,2025-02-28,0.5,\n"
+        "\n"  # a blank line is skipped but counted
+        "2025-03-01,2025-03-31,0.25,steel;cement\n"
+    )
+    toml = with_policies(
+        park,
+        '[[policies]]\ntype = "production_limit"\nschedule = "limits.csv"\ncap_share = 1.0\nsectors = ["steel"]\n',
+    )
+    assert len(load_scenario(toml).policies) == 2
+    assert monthly_slag(toml, 4) == [12000, 6000, 3000, 12000]
+
+
+def test_every_problem_in_a_schedule_names_its_file_row_and_column(park):
+    (park.parent / "limits.csv").write_text(
+        "start,end,cap_share,cities,colour\n"
+        "2025-02-01,2025-02-28,half,Alpha,red\n"
+        "2025-03-01,2025-02-01,0.5,Gotham,blue\n"
+        "2025-04-01,,0.5,,\n"
+    )
+    toml = with_policies(park, '[[policies]]\ntype = "production_limit"\nschedule = "limits.csv"\n')
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(toml)
+    found = {(issue.row, issue.column): issue for issue in err.value.issues}
+    assert all(issue.file.endswith("limits.csv") for issue in err.value.issues)
+    assert "unknown column" in found[(1, "colour")].rule
+    assert "'half' is not a number" in found[(2, "cap_share")].rule
+    assert "before start" in found[(3, "end")].rule
+    assert "unknown cities: ['Gotham']" in found[(3, "cities")].rule
+    assert "not a date" in found[(4, "end")].rule
+    assert len(err.value.issues) == 5
+
+
+@pytest.mark.parametrize(
+    ("schedule", "phrase"),
+    [('"missing.csv"', "file not found"), ("3", "must be the name of a CSV file")],
+)
+def test_a_missing_schedule_file_is_reported(park, schedule, phrase):
+    toml = with_policies(park, f'[[policies]]\ntype = "carbon_price"\nschedule = {schedule}\n')
+    with pytest.raises(ScenarioError, match=phrase):
+        load_scenario(toml)
+
+
+def test_the_carbon_price_path_of_the_guide(park):
+    guide = (Path(__file__).parents[2] / "docs" / "scenarios.md").read_text(encoding="utf-8")
+    section = guide[guide.index("### Policy schedules in CSV files") :].split("\n## ", 1)[0]
+    toml_text, csv_text = re.findall(r"```(?:toml|text)\n(.*?)```", section, flags=re.DOTALL)[:2]
+    toml = with_policies(park, toml_text.replace('"power", "steel", "cement"', '"steel", "cement"'))
+    (park.parent / "carbon_path.csv").write_text(csv_text)
+    prices = [(p["start"].year, p["cny_per_t_co2"]) for p in load_scenario(toml).policies]
+    assert prices == [(2025, 60.0), (2027, 100.0), (2030, 150.0)]
+    (park.parent / "carbon_path.csv").write_text(csv_text.replace("100", "high"))
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(toml)
+    [issue] = err.value.issues
+    message = re.findall(r"e\.g\. `(.*?)`", section.replace("\n", " "))[-1]
+    assert str(issue).endswith(message)

@@ -20,6 +20,7 @@ EXPECTED = {
     "summary.csv",
     "key_nodes.csv",
     "adoptions.csv",
+    "capacity_changes.csv",
     "facilities.csv",
     "byproducts_over_time.png",
     "map.png",
