@@ -236,6 +236,7 @@ def month_summary(model: SymbiosisModel, tonnes: NDArray[np.float64], value: NDA
             - float(model.money["ep_tax_cny"].sum())
             - float(model.money["emission_charges_cny"].sum()),
             "landfill_fees_outside_cny": float(model.money["landfill_fee_cny"][~model.has_landfill].sum()),
+            "limited_facilities": int((model.limit_factor < 1.0).sum()),
             "contract_shortfalls": int(model.clearing.shortfalls) if model.clearing else 0,
             "contract_undelivered_t": float(model.clearing.undelivered_t) if model.clearing else 0.0,
         }

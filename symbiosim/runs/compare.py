@@ -96,7 +96,9 @@ def compare_scenarios(
 
     Args:
         scenarios: TOML paths, or ``None``/``"default"`` for the bundled JJJ scenario; the
-            first is the reference for ``symbiotic_flow_lost_kt``.
+            first is the reference for ``symbiotic_flow_lost_kt_vs_first`` (whole run) and
+            ``symbiotic_flow_lost_kt_during_limits`` (the months in which a production limit
+            held in the compared scenario).
         seeds: random seeds, the same for every scenario.
         out: output folder.
         years: horizon (default: each scenario's).
@@ -122,7 +124,7 @@ def compare_scenarios(
                     {"scenario": label, "seed": seed, "metric": k, "value": v} for k, v in run_metrics(model).items()
                 ]
                 series = model.datacollector.get_model_vars_dataframe().iloc[1:]
-                frame = series[[name for name, _ in SERIES_PANELS]].reset_index(drop=True)
+                frame = series[[*(name for name, _ in SERIES_PANELS), "limited_facilities"]].reset_index(drop=True)
                 frame["month"] = np.arange(1, len(frame) + 1)
                 monthly.append(frame.assign(scenario=label, seed=seed))
                 bar.update()
@@ -130,7 +132,8 @@ def compare_scenarios(
     reference = runs[(runs["scenario"] == labels[0]) & (runs["metric"] == "exchanged_kt_whole_run")]
     lost = runs[runs["metric"] == "exchanged_kt_whole_run"].merge(reference[["seed", "value"]], on="seed")
     lost = lost.assign(metric="symbiotic_flow_lost_kt_vs_first", value=lost["value_y"] - lost["value_x"])
-    runs = pd.concat([runs, lost[["scenario", "seed", "metric", "value"]]], ignore_index=True)
+    runs = pd.concat([runs, lost[["scenario", "seed", "metric", "value"]], _lost_during_limits(monthly, labels[0])])
+    runs = runs.reset_index(drop=True)
     table = runs.groupby(["metric", "scenario"], sort=False)["value"].agg(["mean", "std"]).unstack("scenario")
     table = table.swaplevel(axis=1).reindex(columns=pd.MultiIndex.from_product([labels, ["mean", "std"]]))
     table = table.rename(columns={"std": "sd"}, level=1)
@@ -142,6 +145,18 @@ def compare_scenarios(
         write_atomic(out / "compare_series.png", lambda p: _plot(pd.concat(monthly), labels, p)),
     ]
     return Comparison(runs=runs, table=table, files=files)
+
+
+def _lost_during_limits(monthly: list[pd.DataFrame], reference: str) -> pd.DataFrame:
+    """Per scenario and seed: tonnes exchanged (kt) short of the reference in the months a production limit held."""
+    frames = pd.concat(monthly, ignore_index=True)
+    base = frames[frames["scenario"] == reference][["seed", "month", "exchanged_t"]]
+    both = frames.merge(base, on=["seed", "month"], suffixes=("", "_reference"))
+    both["lost_kt"] = (
+        (both["exchanged_t_reference"] - both["exchanged_t"]) * (both["limited_facilities"] > 0) / T_PER_KT
+    )
+    lost = both.groupby(["scenario", "seed"], sort=False)["lost_kt"].sum().reset_index(name="value")
+    return lost.assign(metric="symbiotic_flow_lost_kt_during_limits")[["scenario", "seed", "metric", "value"]]
 
 
 def _markdown(table: pd.DataFrame, labels: list[str], seeds: list[int]) -> str:

@@ -34,6 +34,8 @@ UNIT_SUFFIXES = (
     ("rate", "share"),
     ("links", "count"),
     ("installed", "count"),
+    ("facilities", "count"),
+    ("shortfalls", "count"),
 )
 TOTAL = "all"
 ALL_SOLID = "all solid"

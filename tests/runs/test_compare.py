@@ -39,6 +39,8 @@ def test_compare_measures_the_flow_a_limit_costs(two_parks, tmp_path):
     assert table.loc["contract_undelivered_kt_whole_run", ("steel_limit", "mean")] == pytest.approx(16.0)
     assert table.loc["contract_shortfalls_whole_run", ("steel_limit", "mean")] == 4
     assert table.loc["symbiotic_flow_lost_kt_vs_first", ("steel_limit", "mean")] == pytest.approx(16.0)
+    assert table.loc["symbiotic_flow_lost_kt_during_limits", ("steel_limit", "mean")] == pytest.approx(16.0)
+    assert table.loc["symbiotic_flow_lost_kt_during_limits", ("baseline", "mean")] == 0.0
     assert table.loc["contract_undelivered_kt_whole_run", ("baseline", "mean")] == 0.0
     assert table.loc["exchanged_kt_per_yr", ("baseline", "mean")] == pytest.approx(120.0)  # 10 kt a month
     runs = pd.read_csv(tmp_path / "out" / "compare_runs.csv")
@@ -74,3 +76,16 @@ def test_compare_command_line(two_parks, tmp_path):
         check=False,
     )
     assert bad.returncode == 2 and "--seeds must be at least 1" in bad.stderr
+
+
+def test_flow_lost_during_limits_counts_only_the_limited_months():
+    from symbiosim.runs.compare import _lost_during_limits
+
+    months = [1, 2, 3, 4]
+    reference = pd.DataFrame({"month": months, "exchanged_t": [10e3] * 4, "limited_facilities": 0})
+    limited = pd.DataFrame({"month": months, "exchanged_t": [10e3, 6e3, 7e3, 8e3], "limited_facilities": [0, 3, 3, 0]})
+    lost = _lost_during_limits(
+        [reference.assign(scenario="base", seed=1), limited.assign(scenario="limit", seed=1)], "base"
+    ).set_index("scenario")["value"]
+    assert lost["limit"] == pytest.approx(4.0 + 3.0)  # kt, months 2 and 3 only; month 4 is after the limit
+    assert lost["base"] == 0.0
