@@ -31,6 +31,7 @@ __all__ = [
     "INCOME_ENTRIES",
     "RouteFactors",
     "book_energy_and_emissions",
+    "facility_record",
     "facility_view",
     "flow_records",
     "money_ledger",
@@ -128,8 +129,8 @@ def book_energy_and_emissions(model: SymbiosisModel, effects: dict[str, NDArray[
     led["energy_tce"] = (model.output * pf["energy_kgce"]).sum(axis=1) / KG_PER_T - led["energy_saved_tce"]
     led["co2_t"] = (model.output * pf["co2_kg"]).sum(axis=1) / KG_PER_T - led["co2_avoided_t"]
     for pol in POLLUTANTS:
-        avoided = weighted_sum_by(buyer, effects[f"{pol}_avoided_t"], n)
-        led[f"{pol}_t"] = (model.output * pf[f"{pol}_kg"]).sum(axis=1) / KG_PER_T - avoided
+        led[f"{pol}_avoided_t"] = weighted_sum_by(buyer, effects[f"{pol}_avoided_t"], n)
+        led[f"{pol}_t"] = (model.output * pf[f"{pol}_kg"]).sum(axis=1) / KG_PER_T - led[f"{pol}_avoided_t"]
 
 
 def money_ledger(
@@ -181,6 +182,39 @@ def facility_view(model: SymbiosisModel) -> dict[str, list[float]]:
     return {name: values.tolist() for name, values in arrays.items()}
 
 
+LEDGER_PHYSICAL = (
+    "energy_tce",
+    "energy_saved_tce",
+    "co2_t",
+    "co2_avoided_t",
+    *(f"{p}_t" for p in POLLUTANTS),
+    *(f"{p}_avoided_t" for p in POLLUTANTS),
+)
+LEDGER_TONNES = ("generated_t", "sold_t", "bought_t", "landfilled_t")
+
+
+def facility_record(model: SymbiosisModel, tonnes: NDArray[np.float64]) -> dict[str, NDArray[np.float64]]:
+    """This month's per-facility ledger: tonnes, energy, emissions and money (output value = product revenue).
+
+    ``output_main_units`` is the output of the facility's main product (t or MWh);
+    ``generated_solid_t`` counts the by-products whose unsold part is landfilled;
+    ``symbiosis_used_solid_t`` the tonnes of those the facility bought through symbiosis
+    technologies (not plain waste treatment such as MSW incineration); the money entries are
+    those of :func:`money_ledger` (CNY).
+    """
+    led, mk = model.ledger, model.market
+    solid_symbiosis = model.arrays.tech_is_symbiosis[mk.technology] & model.is_landfilled[mk.byproduct]
+    return {
+        "output_main_units": model.output[np.arange(model.n_facilities), model.main_product],
+        "generated_solid_t": led["generated_t"][:, model.is_landfilled].sum(axis=1),
+        "symbiosis_used_solid_t": weighted_sum_by(mk.buyer, tonnes * solid_symbiosis, model.n_facilities),
+        **{name: led[name].sum(axis=1) for name in LEDGER_TONNES},
+        "sold_solid_t": led["sold_t"][:, model.is_landfilled].sum(axis=1),
+        **{name: led[name] for name in LEDGER_PHYSICAL},
+        **model.money,
+    }
+
+
 def emission_charges_cny(model: SymbiosisModel) -> NDArray[np.float64]:
     """Per-facility carbon and air-pollutant charges this month (CNY).
 
@@ -226,6 +260,7 @@ def month_summary(model: SymbiosisModel, tonnes: NDArray[np.float64], value: NDA
             "co2_t": float(led["co2_t"].sum()),
             "co2_avoided_t": float(led["co2_avoided_t"].sum()),
             **{f"{pol}_t": float(led[f"{pol}_t"].sum()) for pol in POLLUTANTS},
+            **{f"{pol}_avoided_t": float(led[f"{pol}_avoided_t"].sum()) for pol in POLLUTANTS},
             "ep_tax_cny": float(model.money["ep_tax_cny"].sum()),
             "subsidy_cny": float(model.money["subsidy_cny"].sum()) + model.capex_subsidy_paid_cny,
             "emission_charges_cny": float(model.money["emission_charges_cny"].sum()),
@@ -236,6 +271,11 @@ def month_summary(model: SymbiosisModel, tonnes: NDArray[np.float64], value: NDA
             - float(model.money["ep_tax_cny"].sum())
             - float(model.money["emission_charges_cny"].sum()),
             "landfill_fees_outside_cny": float(model.money["landfill_fee_cny"][~model.has_landfill].sum()),
+            "output_value_cny": float(model.product_income_cny().sum()),
+            **{
+                f"output_units.{p}": float(total)
+                for p, total in zip(model.products, model.output.sum(axis=0), strict=True)
+            },
             "limited_facilities": int((model.limit_factor < 1.0).sum()),
             "contract_shortfalls": int(model.clearing.shortfalls) if model.clearing else 0,
             "contract_undelivered_t": float(model.clearing.undelivered_t) if model.clearing else 0.0,

@@ -33,6 +33,7 @@ from symbiosim.accounting import (
     EFFECT_OF,
     EMITTED,
     book_energy_and_emissions,
+    facility_record,
     facility_view,
     flow_records,
     money_ledger,
@@ -142,6 +143,8 @@ class SymbiosisModel(Model):
             columns=["date", "facility_id", "product", "capacity_before_per_yr", "capacity_after_per_yr"]
         )  # capacity retired or added by policies
         self._flow_chunks: list[dict[str, np.ndarray]] = []
+        self._ledger_chunks: list[np.ndarray] = []  # (fields, facilities) per month
+        self._ledger_fields: tuple[str, ...] = ()
         self._flows_cache: tuple[int, pd.DataFrame] | None = None
 
         self._build_catalog()
@@ -715,6 +718,10 @@ class SymbiosisModel(Model):
         self.last = month_summary(self, tonnes, value)
         if tonnes.any():
             self._flow_chunks.append(flow_records(self, tonnes, value, effects))
+        if self.month_index > 0:
+            record = facility_record(self, tonnes)
+            self._ledger_fields = tuple(record)
+            self._ledger_chunks.append(np.vstack(list(record.values())))
         self.route_effects = effects
         self.last_tonnes = tonnes
         self.capex_subsidy_paid_cny = 0.0
@@ -730,6 +737,26 @@ class SymbiosisModel(Model):
             table = pd.DataFrame({c: np.concatenate([chunk[c] for chunk in self._flow_chunks]) for c in columns})
             self._flows_cache = (len(self._flow_chunks), table)
         return self._flows_cache[1].copy()
+
+    @property
+    def facility_ledger(self) -> pd.DataFrame:
+        """Every facility's monthly ledger so far: one row per month and facility.
+
+        Columns ``step``, ``date``, ``facility_id``, then output value, tonnes, energy,
+        emissions and money (units in the names; see :func:`symbiosim.accounting.facility_record`).
+        """
+        n, months = self.n_facilities, len(self._ledger_chunks)
+        if months == 0:
+            return pd.DataFrame(columns=["step", "date", "facility_id", *self._ledger_fields])
+        stacked = np.stack(self._ledger_chunks)  # (months, fields, facilities)
+        table = pd.DataFrame(
+            stacked.transpose(0, 2, 1).reshape(months * n, len(self._ledger_fields)), columns=self._ledger_fields
+        )
+        steps = np.repeat(np.arange(1, months + 1), n)
+        table.insert(0, "facility_id", np.tile(np.asarray(self.facility_ids, dtype=object), months))
+        table.insert(0, "date", [month_date(self.start, step - 1).isoformat() for step in steps])
+        table.insert(0, "step", steps)
+        return table
 
     def exchange_network(self) -> nx.MultiDiGraph:
         """The network of the latest month's exchanges (see ``environment.network``)."""

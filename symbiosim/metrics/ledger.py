@@ -10,12 +10,21 @@ For a tonne of by-product used by technology k and hauled d km:
 
 Savings are counted against the counterfactual in which the by-product is landfilled and
 the buyer uses virgin material (see COEFFICIENTS note on ground slag).
+
+The ledgers of a run (one row per facility and month) are summed by facility, sector, city,
+province or region, per month or year, with :func:`aggregate`; :func:`government_ledger`
+gives subsidies, rebates, taxes and the net fiscal cost per tonne of CO2 avoided and of
+waste used (SPEC 7.8).
 """
 
-import numpy as np
-from numpy.typing import NDArray
+from collections.abc import Callable
 
-__all__ = ["exchange_effects", "weighted_sum_by"]
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+from pandas.api.types import is_numeric_dtype
+
+__all__ = ["LEVELS", "aggregate", "exchange_effects", "government_ledger", "to_long", "weighted_sum_by"]
 
 type FloatArray = NDArray[np.float64]
 
@@ -43,3 +52,105 @@ def exchange_effects(
 def weighted_sum_by(index: NDArray[np.intp], values: FloatArray, size: int) -> FloatArray:
     """Sum ``values`` into ``size`` bins given by ``index`` (e.g. per facility)."""
     return np.bincount(index, weights=values, minlength=size).astype(np.float64)
+
+
+LEVELS = ("facility", "sector", "city", "province", "region")
+PERIODS = ("month", "year")
+REGION = "all"
+
+
+def aggregate(
+    ledger: pd.DataFrame, facilities: pd.DataFrame, level: str = "region", period: str = "month"
+) -> pd.DataFrame:
+    """Sum a per-facility monthly ledger by facility, sector, city, province or region, per month or year.
+
+    Args:
+        ledger: one row per month and facility: ``date`` (ISO ``YYYY-MM-DD``, first of the
+            month), ``facility_id`` and numeric columns (units in their names, e.g. ``energy_tce``).
+        facilities: ``facility_id`` with ``sector``, ``city`` and ``province``.
+        level: ``facility``, ``sector``, ``city``, ``province`` or ``region`` (all facilities).
+        period: ``month`` (``YYYY-MM``) or ``year`` (calendar year; a year the run covers only
+            in part is summed over the months it has, counted in ``months``).
+
+    Returns:
+        Columns ``period``, ``level``, ``item`` (the facility id, sector, city or province, or
+        ``all``), ``months`` and the summed numeric columns; sorted by period and item.
+
+    Raises:
+        ValueError: unknown level or period, or facilities missing from ``facilities``.
+
+    >>> ledger = pd.DataFrame({"date": ["2025-01-01", "2025-01-01", "2025-02-01"],
+    ...                        "facility_id": ["a", "b", "a"], "co2_t": [1.0, 2.0, 4.0]})
+    >>> facilities = pd.DataFrame({"facility_id": ["a", "b"], "sector": ["steel", "cement"],
+    ...                            "city": ["X", "X"], "province": ["P", "P"]})
+    >>> aggregate(ledger, facilities, "city", "year")[["period", "item", "months", "co2_t"]].to_dict("records")
+    [{'period': '2025', 'item': 'X', 'months': 2, 'co2_t': 7.0}]
+    """
+    if level not in LEVELS:
+        raise ValueError(f"level must be one of {LEVELS}, not {level!r}")
+    if period not in PERIODS:
+        raise ValueError(f"period must be one of {PERIODS}, not {period!r}")
+    values = [c for c in ledger.columns if c not in ("step", "date", "facility_id") and is_numeric_dtype(ledger[c])]
+    frame = ledger[["date", "facility_id", *values]].copy()
+    if level == "facility":
+        frame["item"] = frame["facility_id"]
+    elif level == "region":
+        frame["item"] = REGION
+    else:
+        lookup = facilities.set_index("facility_id")[level]
+        missing = sorted(set(frame["facility_id"]) - set(lookup.index))
+        if missing:
+            raise ValueError(f"facilities missing from the facilities table: {missing[:5]}")
+        frame["item"] = frame["facility_id"].map(lookup)
+    month = frame["date"].astype(str).str.slice(0, 7)
+    frame["period"] = month if period == "month" else month.str.slice(0, 4)
+    frame["month"] = month
+    grouped = frame.groupby(["period", "item"], sort=True)
+    table = grouped[values].sum()
+    table.insert(0, "months", grouped["month"].nunique())
+    table = table.reset_index()
+    table.insert(1, "level", level)
+    return table
+
+
+def to_long(table: pd.DataFrame, unit_of: Callable[[str], str]) -> pd.DataFrame:
+    """A table of :func:`aggregate` in long form: ``period, level, item, variable, unit, value``."""
+    long = table.melt(id_vars=["period", "level", "item", "months"], var_name="variable", value_name="value")
+    long["unit"] = long["variable"].map(unit_of)
+    return long[["period", "level", "item", "months", "variable", "unit", "value"]]
+
+
+GOVERNMENT_COLUMNS = ("subsidy_cny", "vat_rebate_cny", "ep_tax_cny", "emission_charges_cny")
+
+
+def government_ledger(annual: pd.DataFrame) -> pd.DataFrame:
+    """Subsidies and rebates paid, taxes and charges collected, and the net fiscal cost (SPEC 7.8).
+
+    Args:
+        annual: one row per period with ``subsidy_cny`` (per-tonne, transport and capex
+            subsidies paid), ``vat_rebate_cny``, ``ep_tax_cny``, ``emission_charges_cny``
+            (carbon price and air-pollutant tax), ``co2_avoided_t`` and ``waste_used_t``
+            (tonnes of by-products used through symbiosis).
+
+    Returns:
+        The input columns plus ``net_fiscal_cost_cny`` (subsidies + rebates − taxes −
+        charges; negative = net revenue), ``net_fiscal_cost_cny_per_t_co2_avoided`` and
+        ``net_fiscal_cost_cny_per_t_waste_used`` (NaN where the divisor is not positive).
+
+    >>> year = pd.DataFrame({"subsidy_cny": [300.0], "vat_rebate_cny": [100.0], "ep_tax_cny": [50.0],
+    ...                      "emission_charges_cny": [0.0], "co2_avoided_t": [10.0], "waste_used_t": [0.0]})
+    >>> row = government_ledger(year).iloc[0]
+    >>> float(row["net_fiscal_cost_cny"]), float(row["net_fiscal_cost_cny_per_t_co2_avoided"])
+    (350.0, 35.0)
+    """
+    missing = [c for c in (*GOVERNMENT_COLUMNS, "co2_avoided_t", "waste_used_t") if c not in annual.columns]
+    if missing:
+        raise ValueError(f"government_ledger needs columns {missing}")
+    table = annual.copy()
+    table["net_fiscal_cost_cny"] = (
+        table["subsidy_cny"] + table["vat_rebate_cny"] - table["ep_tax_cny"] - table["emission_charges_cny"]
+    )
+    for divisor, name in (("co2_avoided_t", "t_co2_avoided"), ("waste_used_t", "t_waste_used")):
+        positive = table[divisor] > 0
+        table[f"net_fiscal_cost_cny_per_{name}"] = (table["net_fiscal_cost_cny"] / table[divisor]).where(positive)
+    return table

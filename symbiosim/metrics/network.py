@@ -1,11 +1,29 @@
-"""Network metrics of the exchange flows: effective radius, key nodes, distance decay."""
+"""Network metrics of the exchange flows (SPEC 7.7).
 
+Active links, tonnes and value by by-product; degree; key nodes by flow share and
+betweenness; the effective symbiosis radius per by-product; the Spearman correlation of
+path profit against distance; robustness (flow lost when a node is curtailed); clustering by
+city. Every function takes a flows table (one row per route and month, as
+``SymbiosisModel.flows``) for whatever period the caller selects.
+"""
+
+import networkx as nx
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 from scipy import stats
 
-__all__ = ["effective_radius_km", "key_nodes", "profit_distance_spearman", "weighted_quantile"]
+__all__ = [
+    "byproduct_flows",
+    "clustering_by_city",
+    "degrees",
+    "effective_radius_km",
+    "key_nodes",
+    "partner_graph",
+    "profit_distance_spearman",
+    "robustness",
+    "weighted_quantile",
+]
 
 
 def weighted_quantile(values: NDArray[np.float64], weights: NDArray[np.float64], q: float) -> float:
@@ -64,7 +82,9 @@ def key_nodes(flows: pd.DataFrame, top: int = 10) -> pd.DataFrame:
         top: how many to return.
 
     Returns:
-        Columns ``facility_id``, ``tonnes``, ``share`` (of total tonnes), ``partners``.
+        Columns ``facility_id``, ``tonnes``, ``share`` (of total tonnes), ``partners`` and
+        ``betweenness`` (normalised betweenness centrality in the undirected partner graph:
+        the share of shortest paths between other facilities that pass through it).
     """
     sold = flows.groupby("seller_id")["tonnes"].sum()
     bought = flows.groupby("buyer_id")["tonnes"].sum()
@@ -77,8 +97,9 @@ def key_nodes(flows: pd.DataFrame, top: int = 10) -> pd.DataFrame:
     total = float(flows["tonnes"].sum())
     table = pd.DataFrame({"tonnes": tonnes, "partners": partners}).fillna(0)
     table["share"] = table["tonnes"] / (2 * total) if total > 0 else 0.0
+    table["betweenness"] = pd.Series(nx.betweenness_centrality(partner_graph(flows)), dtype=float)
     table = table.sort_values(["tonnes"], ascending=False, kind="stable").head(top)
-    return table.rename_axis("facility_id").reset_index()[["facility_id", "tonnes", "share", "partners"]]
+    return table.rename_axis("facility_id").reset_index()[["facility_id", "tonnes", "share", "partners", "betweenness"]]
 
 
 def profit_distance_spearman(distance_km: NDArray[np.float64], profit_cny: NDArray[np.float64]) -> float:
@@ -86,3 +107,144 @@ def profit_distance_spearman(distance_km: NDArray[np.float64], profit_cny: NDArr
     if len(distance_km) < 3:
         return float("nan")
     return float(stats.spearmanr(distance_km, profit_cny).statistic)
+
+
+def partner_graph(flows: pd.DataFrame) -> nx.Graph:
+    """Undirected graph of facilities that traded, edges weighted by tonnes (``seller_id``, ``buyer_id``, ``tonnes``)."""
+    pairs = flows.groupby(["seller_id", "buyer_id"], sort=True)["tonnes"].sum().reset_index()
+    graph = nx.Graph()
+    for seller, buyer, tonnes in pairs.itertuples(index=False):
+        if graph.has_edge(seller, buyer):
+            graph[seller][buyer]["tonnes"] += float(tonnes)
+        else:
+            graph.add_edge(seller, buyer, tonnes=float(tonnes))
+    return graph
+
+
+def byproduct_flows(flows: pd.DataFrame) -> pd.DataFrame:
+    """Active links, tonnes and value by by-product.
+
+    Args:
+        flows: rows with ``byproduct``, ``seller_id``, ``buyer_id``, ``tonnes`` and ``price_cny_per_t``.
+
+    Returns:
+        Index ``byproduct``; columns ``active_links`` (distinct seller-buyer pairs),
+        ``tonnes``, ``value_cny`` (price x tonnes; negative where sellers pay buyers to take
+        the waste) and ``mean_price_cny_per_t`` (tonne-weighted).
+    """
+    frame = flows.assign(value_cny=flows["tonnes"] * flows["price_cny_per_t"])
+    grouped = frame.groupby("byproduct", sort=True)
+    table = pd.DataFrame(
+        {
+            "active_links": grouped.apply(lambda g: len(g[["seller_id", "buyer_id"]].drop_duplicates())),
+            "tonnes": grouped["tonnes"].sum(),
+            "value_cny": grouped["value_cny"].sum(),
+        }
+    )
+    table["mean_price_cny_per_t"] = table["value_cny"] / table["tonnes"]
+    return table.astype({"active_links": int})
+
+
+def degrees(flows: pd.DataFrame) -> pd.DataFrame:
+    """Partners and tonnes of each facility that traded.
+
+    Returns:
+        Index ``facility_id``; columns ``out_degree`` (distinct buyers), ``in_degree``
+        (distinct sellers), ``degree`` (distinct partners either way), ``sold_t``, ``bought_t``.
+    """
+    out_degree = flows.groupby("seller_id")["buyer_id"].nunique()
+    in_degree = flows.groupby("buyer_id")["seller_id"].nunique()
+    graph = partner_graph(flows)
+    table = pd.DataFrame(
+        {
+            "out_degree": out_degree,
+            "in_degree": in_degree,
+            "sold_t": flows.groupby("seller_id")["tonnes"].sum(),
+            "bought_t": flows.groupby("buyer_id")["tonnes"].sum(),
+        }
+    ).fillna(0.0)
+    table["degree"] = pd.Series(dict(graph.degree()))
+    table = table.astype({"out_degree": int, "in_degree": int, "degree": int}).rename_axis("facility_id")
+    return table[["out_degree", "in_degree", "degree", "sold_t", "bought_t"]].sort_index()
+
+
+def robustness(flows: pd.DataFrame, curtailment_share: float = 1.0) -> pd.DataFrame:
+    """Symbiotic flow lost when one facility is curtailed, facility by facility (first order).
+
+    A facility curtailed by ``curtailment_share`` loses that share of what it sells and buys;
+    its partners are taken not to find other partners within the period, so this is the
+    flow at risk before any rerouting (the model's dynamic answer comes from running a
+    production limit on the facility and comparing).
+
+    Args:
+        flows: rows with ``seller_id``, ``buyer_id`` and ``tonnes``.
+        curtailment_share: share of the facility's output cut, 0-1.
+
+    Returns:
+        Index ``facility_id``; columns ``flow_lost_t``, ``share_of_flow`` (of all tonnes) and
+        ``partners_affected``; sorted by flow lost, largest first.
+
+    Raises:
+        ValueError: ``curtailment_share`` outside 0-1.
+    """
+    if not 0.0 <= curtailment_share <= 1.0:
+        raise ValueError(f"curtailment_share must lie in 0-1, not {curtailment_share}")
+    table = degrees(flows)
+    total = float(flows["tonnes"].sum())
+    lost = curtailment_share * (table["sold_t"] + table["bought_t"])
+    result = pd.DataFrame(
+        {
+            "flow_lost_t": lost,
+            "share_of_flow": lost / total if total > 0 else 0.0,
+            "partners_affected": table["degree"],
+        }
+    )
+    return result.sort_values("flow_lost_t", ascending=False, kind="stable")
+
+
+def clustering_by_city(flows: pd.DataFrame, facilities: pd.DataFrame) -> pd.DataFrame:
+    """How much of the symbiosis stays within each city.
+
+    Args:
+        flows: rows with ``seller_id``, ``buyer_id`` and ``tonnes``.
+        facilities: ``facility_id`` and ``city``.
+
+    Returns:
+        Index ``city``; columns ``facilities``, ``active_facilities`` (traded at least once),
+        ``within_city_t`` (both ends in the city), ``bought_from_outside_t``,
+        ``sold_to_outside_t``, ``within_city_share`` (within ÷ all tonnes touching the city)
+        and ``clustering`` (mean clustering coefficient of the city's active facilities in
+        the undirected partner graph).
+    """
+    city = facilities.set_index("facility_id")["city"]
+    frame = flows.assign(seller_city=flows["seller_id"].map(city), buyer_city=flows["buyer_id"].map(city))
+    same = frame["seller_city"] == frame["buyer_city"]
+    graph = partner_graph(flows)
+    coefficient = pd.Series(nx.clustering(graph), dtype=float)
+    active = pd.Index(list(graph.nodes))
+    table = pd.DataFrame(
+        {
+            "facilities": facilities.groupby("city")["facility_id"].nunique(),
+            "active_facilities": city[city.index.isin(active)].value_counts(),
+            "within_city_t": frame[same].groupby("seller_city")["tonnes"].sum(),
+            "bought_from_outside_t": frame[~same].groupby("buyer_city")["tonnes"].sum(),
+            "sold_to_outside_t": frame[~same].groupby("seller_city")["tonnes"].sum(),
+            "clustering": coefficient.groupby(coefficient.index.map(city)).mean(),
+        }
+    )
+    table[["active_facilities", "within_city_t", "bought_from_outside_t", "sold_to_outside_t"]] = table[
+        ["active_facilities", "within_city_t", "bought_from_outside_t", "sold_to_outside_t"]
+    ].fillna(0.0)
+    touching = table["within_city_t"] + table["bought_from_outside_t"] + table["sold_to_outside_t"]
+    table["within_city_share"] = (table["within_city_t"] / touching).where(touching > 0)
+    table = table.astype({"facilities": int, "active_facilities": int}).rename_axis("city")
+    columns = [
+        "facilities",
+        "active_facilities",
+        "within_city_t",
+        "bought_from_outside_t",
+        "sold_to_outside_t",
+        "within_city_share",
+        "clustering",
+    ]
+    return table[columns].sort_index()

@@ -19,7 +19,6 @@ from symbiosim.model import MONTHS_PER_YEAR, SymbiosisModel
 
 __all__ = [
     "atomic_path",
-    "facility_series",
     "summary_table",
     "tidy_series",
     "unit_of",
@@ -101,27 +100,6 @@ def _date_of(model: SymbiosisModel, step: int) -> str:
     from symbiosim.model import month_date
 
     return "" if step == 0 else month_date(model.start, step - 1).isoformat()
-
-
-def facility_series(model: SymbiosisModel) -> pd.DataFrame:
-    """Agent-type series in long form: ``step``, ``facility_id``, ``sector``, ``variable``, ``value``."""
-    frames = []
-    for cls in {type(a) for a in model.agent_list}:
-        data = model.datacollector.get_agenttype_vars_dataframe(cls)
-        if data.empty:
-            continue
-        data = data.reset_index()
-        frames.append(data)
-    if not frames:
-        return pd.DataFrame(columns=["step", "facility_id", "sector", "variable", "value"])
-    wide = pd.concat(frames, ignore_index=True)
-    by_unique_id = {a.unique_id: a for a in model.agent_list}
-    wide["facility_id"] = wide["AgentID"].map(lambda uid: by_unique_id[uid].facility_id)
-    wide["sector"] = wide["AgentID"].map(lambda uid: by_unique_id[uid].sector)
-    wide["step"] = wide["Step"].astype(int)
-    value_columns = [c for c in wide.columns if c not in ("Step", "AgentID", "facility_id", "sector", "step")]
-    long = wide.melt(id_vars=["step", "facility_id", "sector"], value_vars=value_columns, var_name="variable")
-    return long.sort_values(["step", "facility_id", "variable"], kind="stable").reset_index(drop=True)
 
 
 def summary_table(model: SymbiosisModel) -> pd.DataFrame:

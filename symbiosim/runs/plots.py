@@ -1,4 +1,4 @@
-"""Static PNG plots of a run: by-product series over time and a map of facilities and flows."""
+"""Static PNG plots of a run: by-product series, a map of facilities and flows, synergy, savings and radius."""
 
 from pathlib import Path
 
@@ -12,7 +12,7 @@ from matplotlib.collections import LineCollection
 
 from symbiosim.model import SymbiosisModel
 
-__all__ = ["plot_byproduct_series", "plot_map"]
+__all__ = ["plot_byproduct_series", "plot_map", "plot_radius", "plot_savings", "plot_synergy"]
 
 T_PER_KT = 1000.0
 SECTOR_STYLE = {
@@ -110,6 +110,88 @@ def plot_map(model: SymbiosisModel, path: Path, months: int = 12) -> None:
     fig.text(
         0.01, 0.005, "Plant data: Global Energy Monitor trackers, CC BY 4.0; urban waste sites synthetic.", fontsize=7
     )
+    fig.tight_layout()
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+
+
+def plot_synergy(table: pd.DataFrame, path: Path) -> None:
+    """Subsystem order degrees, coupling coordination and synergy degree per year (two panels).
+
+    Args:
+        table: one row per year: ``year``, ``order_*`` columns, ``D``, ``synergy_fixed``, ``synergy_chained``.
+        path: PNG file to write.
+    """
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 7), sharex=True)
+    years = table["year"].astype(str)
+    for column in [c for c in table.columns if c.startswith("order_")]:
+        top.plot(years, table[column], marker="o", label=f"order degree: {column.removeprefix('order_')}")
+    top.plot(years, table["D"], marker="s", color="black", label="coupling coordination D")
+    top.set_ylim(0, 1)
+    top.set_ylabel("0-1")
+    top.set_title("Subsystem order degrees and their coupling coordination")
+    top.legend(fontsize=8, frameon=False)
+    for column, style in (("synergy_fixed", "-o"), ("synergy_chained", "--s")):
+        bottom.plot(years, table[column], style, label=column.replace("_", " ") + " base")
+    bottom.axhline(0, color="grey", linewidth=0.8)
+    bottom.set_ylabel("synergy degree (-1 to 1)")
+    bottom.set_title("Composite-system synergy degree")
+    bottom.set_xlabel("year")
+    bottom.legend(fontsize=8, frameon=False)
+    for ax in (top, bottom):
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+
+
+def plot_savings(series: pd.DataFrame, path: Path) -> None:
+    """Energy saved and emissions avoided by symbiosis per month (three panels).
+
+    Args:
+        series: tidy series (``tidy_series``) with ``energy_saved_tce``, ``co2_avoided_t`` and
+            ``so2_avoided_t``, ``nox_avoided_t``, ``pm_avoided_t``.
+        path: PNG file to write.
+    """
+    data = series[(series["step"] > 0) & (series["item"] == "all")]
+    wide = data.pivot(index="date", columns="variable", values="value")
+    wide.index = pd.to_datetime(wide.index)
+    fig, axes = plt.subplots(3, 1, figsize=(10, 8), sharex=True)
+    axes[0].plot(wide.index, wide["energy_saved_tce"] / 1000.0, color="#2ca02c")
+    axes[0].set_ylabel("ktce per month")
+    axes[0].set_title("Energy saved by symbiosis (direct + indirect - transport)")
+    axes[1].plot(wide.index, wide["co2_avoided_t"] / T_PER_KT, color="#1f77b4")
+    axes[1].set_ylabel("kt CO2 per month")
+    axes[1].set_title("CO2 avoided")
+    for pollutant, color in (("so2", "#d62728"), ("nox", "#ff7f0e"), ("pm", "#7f7f7f")):
+        axes[2].plot(wide.index, wide[f"{pollutant}_avoided_t"], label=pollutant.upper(), color=color)
+    axes[2].set_ylabel("t per month")
+    axes[2].set_title("Air pollutants avoided")
+    axes[2].legend(fontsize=8, frameon=False)
+    axes[2].set_xlabel("month")
+    for ax in axes:
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
+
+
+def plot_radius(radius: pd.DataFrame, path: Path) -> None:
+    """Effective symbiosis radius (tonne-weighted 90th percentile of haul distance) by by-product per year.
+
+    Args:
+        radius: ``year``, ``byproduct``, ``radius_km``.
+        path: PNG file to write.
+    """
+    wide = radius.pivot(index="year", columns="byproduct", values="radius_km")
+    fig, ax = plt.subplots(figsize=(9, 5))
+    for column in wide.columns:
+        ax.plot(wide.index.astype(str), wide[column], marker="o", label=column)
+    ax.set_ylabel("km (90th percentile, tonne-weighted)")
+    ax.set_xlabel("year")
+    ax.set_title("Effective symbiosis radius by by-product")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
     fig.tight_layout()
     fig.savefig(path, dpi=DPI)
     plt.close(fig)

@@ -12,8 +12,9 @@ from tqdm import tqdm
 from symbiosim.environment.network import write_geojson, write_graphml
 from symbiosim.environment.scenario import Scenario, load_scenario
 from symbiosim.model import SymbiosisModel
-from symbiosim.runs.outputs import facility_series, key_node_table, summary_table, tidy_series, write_atomic
-from symbiosim.runs.plots import plot_byproduct_series, plot_map
+from symbiosim.runs.metric_tables import write_metric_tables
+from symbiosim.runs.outputs import key_node_table, summary_table, tidy_series, write_atomic
+from symbiosim.runs.plots import plot_byproduct_series, plot_map, plot_radius, plot_savings, plot_synergy
 
 __all__ = ["RunOutputs", "run_scenario", "write_outputs"]
 
@@ -63,12 +64,12 @@ def write_outputs(model: SymbiosisModel, folder: Path, *, rng: int) -> RunOutput
     folder.mkdir(parents=True, exist_ok=True)
     files: list[Path] = []
     series = tidy_series(model)
-    per_facility = facility_series(model)
+    per_facility = model.facility_ledger
     flows = model.flows
     summary = summary_table(model)
     nodes = key_node_table(model)
     graph = model.exchange_network()
-    tables = {"timeseries": series, "facility_timeseries": per_facility, "flows": flows}
+    tables = {"timeseries": series, "facility_ledger": per_facility, "flows": flows}
     for name, table in tables.items():
         files.append(write_atomic(folder / f"{name}.csv", lambda p, t=table: t.to_csv(p, index=False)))
         files.append(write_atomic(folder / f"{name}.parquet", lambda p, t=table: t.to_parquet(p, index=False)))
@@ -84,6 +85,13 @@ def write_outputs(model: SymbiosisModel, folder: Path, *, rng: int) -> RunOutput
     files.append(write_atomic(folder / "network.geojson", lambda p: write_geojson(graph, p)))
     files.append(write_atomic(folder / "byproducts_over_time.png", lambda p: plot_byproduct_series(series, p)))
     files.append(write_atomic(folder / "map.png", lambda p: plot_map(model, p)))
+    metrics, metric_files, notes = write_metric_tables(model, folder)
+    files += metric_files
+    files.append(write_atomic(folder / "savings_over_time.png", lambda p: plot_savings(series, p)))
+    if "synergy_annual" in metrics:
+        files.append(write_atomic(folder / "synergy.png", lambda p: plot_synergy(metrics["synergy_annual"], p)))
+    if "radius_annual" in metrics:
+        files.append(write_atomic(folder / "radius.png", lambda p: plot_radius(metrics["radius_annual"], p)))
     attribution = resources.files("symbiosim.environment").joinpath("data/jjj/ATTRIBUTION.md")
     files.append(write_atomic(folder / "ATTRIBUTION.md", lambda p: shutil.copyfile(str(attribution), p)))
     manifest = {
@@ -93,6 +101,7 @@ def write_outputs(model: SymbiosisModel, folder: Path, *, rng: int) -> RunOutput
         "start": model.start.isoformat(),
         "months": model.month_index,
         "facilities": model.n_facilities,
+        "metrics": notes,
         "files": sorted(p.name for p in files),
     }
     files.append(write_atomic(folder / "manifest.json", lambda p: p.write_text(json.dumps(manifest, indent=2))))

@@ -4,13 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from symbiosim.metrics import (
-    effective_radius_km,
-    exchange_effects,
-    key_nodes,
-    profit_distance_spearman,
-    weighted_quantile,
-)
+from symbiosim.metrics import effective_radius_km, exchange_effects, key_nodes, profit_distance_spearman
+from symbiosim.metrics.network import byproduct_flows, clustering_by_city, degrees, robustness, weighted_quantile
 
 
 def test_weighted_quantile_hand_values():
@@ -56,3 +51,61 @@ def test_exchange_effects_eq6_by_hand():
         np.array([100.0]), np.array([30.0]), np.array([0.8]), np.array([110.0]), np.array([0.61]), np.array([0.0143])
     )
     assert saved[0] == pytest.approx(100 * (88.0 - 0.61 - 0.429))
+
+
+# a small network: A sells slag to B (twice) and C, D sells fly ash to C; path B-A-C-D
+FLOWS = pd.DataFrame(
+    {
+        "seller_id": ["A", "A", "D", "A"],
+        "buyer_id": ["B", "C", "C", "B"],
+        "byproduct": ["steel_slag", "steel_slag", "fly_ash", "steel_slag"],
+        "tonnes": [10.0, 20.0, 30.0, 10.0],
+        "price_cny_per_t": [5.0, 5.0, -10.0, 5.0],
+    }
+)
+FACILITIES = pd.DataFrame({"facility_id": ["A", "B", "C", "D", "E"], "city": ["X", "X", "Y", "Y", "X"]})
+
+
+def test_links_tonnes_and_value_by_byproduct():
+    table = byproduct_flows(FLOWS)
+    assert table.loc["steel_slag"].to_dict() == {
+        "active_links": 2,
+        "tonnes": 40.0,
+        "value_cny": 200.0,
+        "mean_price_cny_per_t": 5.0,
+    }
+    assert table.loc["fly_ash", "value_cny"] == -300.0 and table.loc["fly_ash", "active_links"] == 1
+
+
+def test_degrees_count_distinct_partners():
+    table = degrees(FLOWS)
+    assert table.loc["A"].to_dict() == {"out_degree": 2, "in_degree": 0, "degree": 2, "sold_t": 40.0, "bought_t": 0.0}
+    assert table.loc["C", ["in_degree", "degree", "bought_t"]].tolist() == [2, 2, 50.0]
+    assert table.loc["B", "degree"] == 1
+
+
+def test_key_nodes_carry_betweenness():
+    table = key_nodes(FLOWS, top=4).set_index("facility_id")
+    # on the path B-A-C-D, A and C each lie on 2 of the 3 shortest paths between the others
+    assert table["betweenness"].to_dict() == pytest.approx({"A": 2 / 3, "C": 2 / 3, "B": 0.0, "D": 0.0})
+
+
+def test_robustness_is_the_flow_through_a_curtailed_node():
+    table = robustness(FLOWS, curtailment_share=0.5)
+    assert table["flow_lost_t"].to_dict() == pytest.approx({"C": 25.0, "A": 20.0, "D": 15.0, "B": 10.0})
+    assert list(table.index) == ["C", "A", "D", "B"]
+    assert table.loc["A", "share_of_flow"] == pytest.approx(20.0 / 70.0)
+    with pytest.raises(ValueError, match="0-1"):
+        robustness(FLOWS, curtailment_share=1.5)
+
+
+def test_clustering_by_city():
+    table = clustering_by_city(FLOWS, FACILITIES)
+    x, y = table.loc["X"], table.loc["Y"]
+    assert (x["facilities"], x["active_facilities"], y["active_facilities"]) == (3, 2, 2)
+    assert (x["within_city_t"], x["sold_to_outside_t"], x["bought_from_outside_t"]) == (20.0, 20.0, 0.0)
+    assert x["within_city_share"] == pytest.approx(0.5)
+    assert y["within_city_share"] == pytest.approx(30.0 / 50.0)
+    assert (table["clustering"] == 0.0).all()  # no triangles
+    triangle = pd.concat([FLOWS, pd.DataFrame({"seller_id": ["B"], "buyer_id": ["C"], "tonnes": [1.0]})])
+    assert clustering_by_city(triangle, FACILITIES).loc["X", "clustering"] > 0
