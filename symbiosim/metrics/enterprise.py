@@ -134,29 +134,25 @@ def evaluate_enterprise(
         ``weight_covered`` (the share of the published weights the run's indicators carry),
         ``composite_rescaled`` (composite ÷ weight covered, so that the published grade
         thresholds, set for the full index system, apply) with its ``grade_rescaled`` and
-        ``grade_rescaled_label``, ``net_profit_cny`` and ``note`` (why a mode could not be
-        evaluated: the index system is undefined for a loss, so both composites are then NaN).
+        ``grade_rescaled_label``, ``net_profit_cny`` and ``note`` (why the enterprise could not
+        be evaluated, e.g. the index system is undefined for a loss; the composites are then NaN).
+        A facility with no raw-material cost in a mode (a landfill, say) is evaluated without
+        A11 and A21.
     """
     books = accounts(totals, landfill_charge_cny_per_t)
     profits = {mode: books[mode]["net_profit_cny"] for mode in MODES}
     if min(profits.values()) <= 0:
         losing = [mode for mode in MODES if profits[mode] <= 0]
-        return pd.DataFrame(
-            {
-                "mode": list(MODES),
-                "composite": float("nan"),
-                "grade": pd.NA,
-                "grade_label": "",
-                "weight_covered": float("nan"),
-                "composite_rescaled": float("nan"),
-                "grade_rescaled": pd.NA,
-                "grade_rescaled_label": "",
-                "net_profit_cny": [profits[m] for m in MODES],
-                "note": f"not evaluable: net profit <= 0 in {', '.join(losing)}",
-            }
-        )
-    tables = {mode: value_flow.indicators_from_accounts(books[mode]) for mode in MODES}
-    summary = value_flow.compare(tables["synergistic"], tables["non_synergistic"], cap=cap)
+        return _not_evaluable(profits, f"net profit <= 0 in {', '.join(losing)}")
+    # a facility without raw-material cost (a landfill, say) has no A11 or A21 in either mode
+    if min(books[mode]["raw_material_cost_cny"] for mode in MODES) <= 0:
+        for mode in MODES:
+            del books[mode]["raw_material_cost_cny"]
+    try:
+        tables = {mode: value_flow.indicators_from_accounts(books[mode]) for mode in MODES}
+        summary = value_flow.compare(tables["synergistic"], tables["non_synergistic"], cap=cap)
+    except ValueError as error:
+        return _not_evaluable(profits, str(error))
     rescaled = summary["composite"] / summary["weight_covered"]
     grades = [value_flow.grade_of(value) for value in rescaled]
     return summary.assign(
@@ -165,4 +161,21 @@ def evaluate_enterprise(
         grade_rescaled_label=[label for _, label in grades],
         net_profit_cny=[profits[m] for m in summary["mode"]],
         note="",
+    )
+
+
+def _not_evaluable(profits: Mapping[str, float], why: str) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "mode": list(MODES),
+            "composite": float("nan"),
+            "grade": pd.NA,
+            "grade_label": "",
+            "weight_covered": float("nan"),
+            "composite_rescaled": float("nan"),
+            "grade_rescaled": pd.NA,
+            "grade_rescaled_label": "",
+            "net_profit_cny": [profits[m] for m in MODES],
+            "note": f"not evaluable: {why}",
+        }
     )

@@ -26,13 +26,22 @@ def _parser() -> argparse.ArgumentParser:
         "run",
         help="run a scenario and write results",
         description="Run a scenario (default: the bundled Beijing-Tianjin-Hebei scenario) month by month and "
-        "write tidy time series (CSV, Parquet), the flows table, the exchange network (GraphML, GeoJSON), "
-        "a summary table and PNG plots into the output folder.",
+        "write tidy time series (CSV, Parquet), the flows table, each facility's monthly ledger, the exchange "
+        "network (GraphML, GeoJSON), a summary table, metric tables (ledgers by sector, city and region, "
+        "government ledger, network metrics, synergy degree and coupling coordination, value flow) and PNG plots "
+        "into the output folder.",
     )
     run.add_argument("--scenario", type=Path, default=None, help="scenario TOML file (default: bundled JJJ scenario)")
     run.add_argument("--years", type=int, default=None, help="horizon in years (default: the scenario's, 10)")
     run.add_argument("--rng", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
     run.add_argument("--out", type=Path, default=Path("results"), help="output folder (default ./results)")
+    run.add_argument(
+        "--value-flow",
+        nargs="+",
+        default=[],
+        metavar="FACILITY_ID",
+        help="also evaluate these enterprises in value_flow.csv (the 10 key symbiosis nodes always are)",
+    )
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     compare = commands.add_parser(
         "compare",
@@ -68,8 +77,15 @@ def _run(args: argparse.Namespace) -> int:
         print(f"error: {problem}", file=sys.stderr)
         return 2
     try:
-        result = run_scenario(args.scenario, years=args.years, rng=args.rng, out=args.out, progress=not args.quiet)
-    except ScenarioError as exc:
+        result = run_scenario(
+            args.scenario,
+            years=args.years,
+            rng=args.rng,
+            out=args.out,
+            progress=not args.quiet,
+            value_flow_ids=args.value_flow,
+        )
+    except (ScenarioError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
@@ -85,6 +101,13 @@ def _run(args: argparse.Namespace) -> int:
             f"\nactive routes {last['active_links']}, technologies installed {last['technologies_installed']}, "
             f"energy saved {last['energy_saved_tce']:,.0f} tce/month, CO2 avoided {last['co2_avoided_t']:,.0f} t/month"
         )
+        synergy = result.metrics.get("synergy_annual")
+        if synergy is not None and len(synergy):
+            first, final = synergy.iloc[0], synergy.iloc[-1]
+            print(
+                f"synergy degree {first['year']}-{final['year']} (fixed base) {final['synergy_fixed']:.3f}; "
+                f"coupling coordination D {final['D']:.3f} ({final['band']})"
+            )
         print("\nKey symbiosis nodes (share of tonnes exchanged):")
         print(key_node_table(result.model, top=5)[["facility_id", "name", "city", "share"]].to_string(index=False))
     print(f"\n{len(result.files)} files written to {result.folder.resolve()}")

@@ -6,6 +6,7 @@ functions of :mod:`symbiosim.metrics`; :func:`write_metric_tables` writes them a
 
 from pathlib import Path
 
+import networkx as nx
 import numpy as np
 import pandas as pd
 
@@ -17,6 +18,8 @@ from symbiosim.metrics.network import (
     degrees,
     effective_radius_km,
     key_nodes,
+    partner_graph,
+    profit_distance_spearman,
     robustness,
 )
 from symbiosim.model import MONTHS_PER_YEAR, SymbiosisModel
@@ -26,6 +29,7 @@ __all__ = [
     "annual_totals",
     "government_table",
     "ledger_tables",
+    "network_summary",
     "network_tables",
     "synergy_assessment",
     "value_flow_of",
@@ -125,6 +129,7 @@ def network_tables(model: SymbiosisModel) -> dict[str, pd.DataFrame]:
         for year, part in flows.groupby(flows["date"].str.slice(0, 4))
     ]
     return {
+        "network_summary": network_summary(recent),
         "network_byproducts": byproduct_flows(recent).reset_index(),
         "network_degrees": degrees(recent).join(info).reset_index(),
         "network_key_nodes": key_nodes(recent, top=20).join(info, on="facility_id"),
@@ -134,6 +139,40 @@ def network_tables(model: SymbiosisModel) -> dict[str, pd.DataFrame]:
             ["year", "byproduct", "median_km", "radius_km", "tonnes"]
         ],
     }
+
+
+def network_summary(flows: pd.DataFrame) -> pd.DataFrame:
+    """One row summing up a period's flows.
+
+    Active links (seller-buyer pairs), routes (pairs and by-product), tonnes, value, active
+    facilities, mean square clustering (see :func:`symbiosim.metrics.network.clustering_by_city`) and
+    the Spearman correlation of path profit (the seller's plus the buyer's gain, CNY/t) against
+    distance over the routes (the JJJ study found -0.22).
+    """
+    graph = partner_graph(flows)
+    gain = flows["seller_gain_cny_per_t"] + flows["buyer_gain_cny_per_t"]
+    routes = (
+        flows.assign(gain_cny=gain * flows["tonnes"])
+        .groupby(["seller_id", "buyer_id", "byproduct"])
+        .agg(distance_km=("distance_km", "first"), tonnes=("tonnes", "sum"), gain_cny=("gain_cny", "sum"))
+    )
+    return pd.DataFrame(
+        {
+            "active_links": [len(flows[["seller_id", "buyer_id"]].drop_duplicates())],
+            "routes": [len(routes)],
+            "tonnes": [float(flows["tonnes"].sum())],
+            "value_cny": [float((flows["tonnes"] * flows["price_cny_per_t"]).sum())],
+            "facilities_active": [graph.number_of_nodes()],
+            "mean_square_clustering": [
+                float(np.mean(list(nx.square_clustering(graph).values()))) if len(graph) else np.nan
+            ],
+            "spearman_profit_vs_distance": [
+                profit_distance_spearman(
+                    routes["distance_km"].to_numpy(), (routes["gain_cny"] / routes["tonnes"]).to_numpy()
+                )
+            ],
+        }
+    )
 
 
 def _landfill_charge_cny_per_t(model: SymbiosisModel, index: int) -> float:
@@ -161,13 +200,13 @@ def value_flow_of(model: SymbiosisModel, facility_id: str, months: int = MONTHS_
     return table.assign(facility_id=facility_id)
 
 
-def value_flow_table(model: SymbiosisModel, facility_ids: list[str] | None = None) -> pd.DataFrame:
-    """Value-flow evaluation of the given enterprises, or of the 10 key symbiosis nodes of the last year."""
-    if facility_ids is None:
-        flows = model.flows
-        recent = flows[(flows["step"] > model.month_index - MONTHS_PER_YEAR)] if len(flows) else flows
-        recent = recent[recent["is_symbiosis"].astype(bool)] if len(recent) else recent
-        facility_ids = list(key_nodes(recent, top=VALUE_FLOW_TOP)["facility_id"]) if len(recent) else []
+def value_flow_table(model: SymbiosisModel, extra_ids: list[str] | None = None) -> pd.DataFrame:
+    """Value-flow evaluation of the 10 key symbiosis nodes of the last year, and of ``extra_ids``."""
+    flows = model.flows
+    recent = flows[(flows["step"] > model.month_index - MONTHS_PER_YEAR)] if len(flows) else flows
+    recent = recent[recent["is_symbiosis"].astype(bool)] if len(recent) else recent
+    key = list(key_nodes(recent, top=VALUE_FLOW_TOP)["facility_id"]) if len(recent) else []
+    facility_ids = list(dict.fromkeys([*key, *(extra_ids or [])]))
     if not facility_ids:
         return pd.DataFrame()
     table = pd.concat([value_flow_of(model, fid) for fid in facility_ids], ignore_index=True)
@@ -178,9 +217,9 @@ def value_flow_table(model: SymbiosisModel, facility_ids: list[str] | None = Non
 
 
 def write_metric_tables(
-    model: SymbiosisModel, folder: Path
+    model: SymbiosisModel, folder: Path, value_flow_ids: list[str] | None = None
 ) -> tuple[dict[str, pd.DataFrame], list[Path], dict[str, str]]:
-    """Write every metric table (CSV) into ``folder``.
+    """Write every metric table (CSV) into ``folder``; ``value_flow_ids`` are evaluated besides the key nodes.
 
     Returns:
         The tables by name, the files written and notes for the manifest (which years the
@@ -197,7 +236,7 @@ def write_metric_tables(
         tables["synergy_indicators"] = synergy_long(assessment, values)
         notes["synergy_bounds"] = assessment.notes["bounds"]
         notes["synergy_weights"] = assessment.notes["weights"]
-    tables["value_flow"] = value_flow_table(model)
+    tables["value_flow"] = value_flow_table(model, value_flow_ids)
     files = [
         write_atomic(folder / f"{name}.csv", lambda p, t=table: t.to_csv(p, index=False))
         for name, table in tables.items()

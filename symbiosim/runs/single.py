@@ -29,6 +29,7 @@ class RunOutputs:
     folder: Path
     files: list[Path]
     summary: pd.DataFrame
+    metrics: dict[str, pd.DataFrame]
 
 
 def run_scenario(
@@ -38,6 +39,7 @@ def run_scenario(
     rng: int = DEFAULT_SEED,
     out: Path | str = "results",
     progress: bool = True,
+    value_flow_ids: list[str] | None = None,
 ) -> RunOutputs:
     """Run a scenario to its horizon and write every output into ``out``.
 
@@ -47,19 +49,29 @@ def run_scenario(
         rng: random seed.
         out: output folder (created if needed; files in it are replaced atomically).
         progress: show a progress bar.
+        value_flow_ids: enterprises to evaluate in ``value_flow.csv`` besides the key nodes.
 
     Returns:
-        The model, the folder, the files written and the summary table.
+        The model, the folder, the files written, the summary table and the metric tables.
+
+    Raises:
+        ScenarioError: the scenario is invalid.
+        ValueError: an unknown facility id in ``value_flow_ids`` (before anything is simulated).
     """
     loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     overrides = {} if years is None else {"years": years}
     model = SymbiosisModel(loaded, rng=rng, **overrides)
+    unknown = [fid for fid in value_flow_ids or [] if fid not in model.facility_index]
+    if unknown:
+        raise ValueError(f"--value-flow: unknown facility id(s) {unknown}")
     for _ in tqdm(range(model.horizon_months), desc=f"{loaded.name}", unit="month", disable=not progress):
         model.step()
-    return write_outputs(model, Path(out), rng=rng)
+    return write_outputs(model, Path(out), rng=rng, value_flow_ids=value_flow_ids)
 
 
-def write_outputs(model: SymbiosisModel, folder: Path, *, rng: int) -> RunOutputs:
+def write_outputs(
+    model: SymbiosisModel, folder: Path, *, rng: int, value_flow_ids: list[str] | None = None
+) -> RunOutputs:
     """Write series, flows, network, summary, plots and a manifest of a finished model."""
     folder.mkdir(parents=True, exist_ok=True)
     files: list[Path] = []
@@ -85,7 +97,7 @@ def write_outputs(model: SymbiosisModel, folder: Path, *, rng: int) -> RunOutput
     files.append(write_atomic(folder / "network.geojson", lambda p: write_geojson(graph, p)))
     files.append(write_atomic(folder / "byproducts_over_time.png", lambda p: plot_byproduct_series(series, p)))
     files.append(write_atomic(folder / "map.png", lambda p: plot_map(model, p)))
-    metrics, metric_files, notes = write_metric_tables(model, folder)
+    metrics, metric_files, notes = write_metric_tables(model, folder, value_flow_ids)
     files += metric_files
     files.append(write_atomic(folder / "savings_over_time.png", lambda p: plot_savings(series, p)))
     if "synergy_annual" in metrics:
@@ -105,4 +117,4 @@ def write_outputs(model: SymbiosisModel, folder: Path, *, rng: int) -> RunOutput
         "files": sorted(p.name for p in files),
     }
     files.append(write_atomic(folder / "manifest.json", lambda p: p.write_text(json.dumps(manifest, indent=2))))
-    return RunOutputs(model=model, folder=folder, files=files, summary=summary)
+    return RunOutputs(model=model, folder=folder, files=files, summary=summary, metrics=metrics)

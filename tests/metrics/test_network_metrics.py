@@ -106,6 +106,7 @@ def test_clustering_by_city():
     assert (x["within_city_t"], x["sold_to_outside_t"], x["bought_from_outside_t"]) == (20.0, 20.0, 0.0)
     assert x["within_city_share"] == pytest.approx(0.5)
     assert y["within_city_share"] == pytest.approx(30.0 / 50.0)
-    assert (table["clustering"] == 0.0).all()  # no triangles
-    triangle = pd.concat([FLOWS, pd.DataFrame({"seller_id": ["B"], "buyer_id": ["C"], "tonnes": [1.0]})])
-    assert clustering_by_city(triangle, FACILITIES).loc["X", "clustering"] > 0
+    assert (table["clustering"] == 0.0).all()  # a path has no squares
+    # D also sells to B: A and D now share the buyers B and C, a square A-B-D-C
+    square = pd.concat([FLOWS, pd.DataFrame({"seller_id": ["D"], "buyer_id": ["B"], "tonnes": [1.0]})])
+    assert clustering_by_city(square, FACILITIES)["clustering"].to_dict() == pytest.approx({"X": 1.0, "Y": 1.0})

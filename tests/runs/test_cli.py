@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+LANDFILL_TANGSHAN = "landfill_tangshan"  # not a key symbiosis node
 EXPECTED = {
     "timeseries.csv",
     "timeseries.parquet",
@@ -29,6 +30,7 @@ EXPECTED = {
     "ledger_monthly.csv",
     "ledger_annual.csv",
     "government_annual.csv",
+    "network_summary.csv",
     "network_byproducts.csv",
     "network_degrees.csv",
     "network_key_nodes.csv",
@@ -50,7 +52,19 @@ def _symbiosim(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def one_year(tmp_path_factory):
     folder = tmp_path_factory.mktemp("run")
-    result = _symbiosim("run", "--years", "1", "--rng", "3", "--out", str(folder / "out"), "--quiet", cwd=folder)
+    result = _symbiosim(
+        "run",
+        "--years",
+        "1",
+        "--rng",
+        "3",
+        "--out",
+        str(folder / "out"),
+        "--quiet",
+        "--value-flow",
+        LANDFILL_TANGSHAN,
+        cwd=folder,
+    )
     assert result.returncode == 0, result.stderr
     return folder / "out", result
 
@@ -70,6 +84,9 @@ def test_run_writes_every_output(one_year):
     assert "Last 12 months" in result.stdout and "fly_ash" in result.stdout
     assert (out / "map.png").read_bytes()[:4] == b"\x89PNG"
     assert "CC BY 4.0" in (out / "ATTRIBUTION.md").read_text()
+    value_flow = pd.read_csv(out / "value_flow.csv")
+    assert LANDFILL_TANGSHAN in set(value_flow["facility_id"])  # asked for, besides the 10 key nodes
+    assert value_flow["facility_id"].nunique() == 11 and set(value_flow["mode"]) == {"synergistic", "non_synergistic"}
 
 
 def test_rerun_into_the_same_folder_is_safe_and_identical(one_year):
@@ -96,7 +113,7 @@ def test_bad_scenario_gives_a_precise_error_and_writes_nothing(tmp_path):
 
 def test_help_lists_the_options(tmp_path):
     result = _symbiosim("run", "--help", cwd=tmp_path)
-    for flag in ("--scenario", "--years", "--rng", "--out", "--quiet"):
+    for flag in ("--scenario", "--years", "--rng", "--out", "--value-flow", "--quiet"):
         assert flag in result.stdout
 
 
@@ -106,6 +123,7 @@ def test_bad_arguments_are_rejected_before_simulating(tmp_path):
         (["--rng", "-1"], "--rng must be a non-negative integer"),
         (["--out", str(tmp_path / "a_file")], "exists and is not a folder"),
         (["--years", "0"], "--years must be between 1 and 100"),
+        (["--value-flow", "steel_nowhere"], "unknown facility id(s) ['steel_nowhere']"),
     ):
         result = _symbiosim("run", *args, "--quiet", cwd=tmp_path)
         assert result.returncode == 2 and phrase in result.stderr, result.stderr
