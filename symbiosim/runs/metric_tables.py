@@ -46,12 +46,19 @@ VALUE_FLOW_TOP = 10
 def ledger_tables(model: SymbiosisModel) -> dict[str, pd.DataFrame]:
     """The facility ledger summed by every level, per month (not per facility) and per year, in long form."""
     ledger, facilities = model.facility_ledger, model.facilities
-    monthly = [aggregate(ledger, facilities, level, "month") for level in LEVELS if level != "facility"]
-    annual = [aggregate(ledger, facilities, level, "year") for level in LEVELS]
+    monthly = [_without_mixed_units(aggregate(ledger, facilities, level, "month")) for level in LEVELS[1:]]
+    annual = [_without_mixed_units(aggregate(ledger, facilities, level, "year")) for level in LEVELS]
     return {
         "ledger_monthly": to_long(pd.concat(monthly, ignore_index=True), unit_of),
         "ledger_annual": to_long(pd.concat(annual, ignore_index=True), unit_of),
     }
+
+
+def _without_mixed_units(table: pd.DataFrame) -> pd.DataFrame:
+    """Output of the main product only where it adds up: per facility and per sector (t or MWh)."""
+    if table.empty or table["level"].iloc[0] in ("facility", "sector"):
+        return table
+    return table.drop(columns=["output_main_units"], errors="ignore")
 
 
 def annual_totals(model: SymbiosisModel) -> pd.DataFrame:
@@ -153,7 +160,7 @@ def network_summary(flows: pd.DataFrame) -> pd.DataFrame:
     gain = flows["seller_gain_cny_per_t"] + flows["buyer_gain_cny_per_t"]
     routes = (
         flows.assign(gain_cny=gain * flows["tonnes"])
-        .groupby(["seller_id", "buyer_id", "byproduct"])
+        .groupby(["seller_id", "buyer_id", "technology"])
         .agg(distance_km=("distance_km", "first"), tonnes=("tonnes", "sum"), gain_cny=("gain_cny", "sum"))
     )
     return pd.DataFrame(

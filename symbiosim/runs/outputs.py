@@ -35,6 +35,7 @@ UNIT_SUFFIXES = (
     ("installed", "count"),
     ("facilities", "count"),
     ("shortfalls", "count"),
+    ("_units", "t or MWh"),
 )
 TOTAL = "all"
 ALL_SOLID = "all solid"
