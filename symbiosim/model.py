@@ -325,6 +325,11 @@ class SymbiosisModel(Model):
         self.output_this_year = np.zeros((n, len(self.products)))
         self.months_this_year = 0  # months accumulated in the *_this_year arrays
         self.output = np.zeros((n, len(self.products)))
+        # per calendar year: output (units), months simulated, and the technology capacity in
+        # place when the year began (t/yr), for planner snapshots of the run
+        self.annual_output: dict[int, np.ndarray] = {}
+        self.annual_months: dict[int, int] = {}
+        self.installed_at_year_start: dict[int, np.ndarray] = {}
         self.limit_factor = np.ones(n)
         self.landfill_fee = self.base_landfill_fee.copy()
         self.ep_tax = self.base_ep_tax.copy()
@@ -388,6 +393,7 @@ class SymbiosisModel(Model):
         self.month_index += 1
         self.date = month_date(self.start, self.month_index - 1)
         self.retire()
+        self.installed_at_year_start.setdefault(self.date.year, self.installed_tpa.copy())
         self.apply_policies()
         self.produce()
         tonnes, value = self.trade()
@@ -423,6 +429,9 @@ class SymbiosisModel(Model):
         rate = np.minimum(a.utilisation * a.season[:, month : month + 1], self.limit_factor[:, None])
         self.output = self.capacity_per_yr / MONTHS_PER_YEAR * np.clip(rate, 0.0, 1.0)
         self.output_this_year += self.output
+        self.annual_output.setdefault(self.date.year, np.zeros_like(self.output))
+        self.annual_output[self.date.year] += self.output
+        self.annual_months[self.date.year] = self.annual_months.get(self.date.year, 0) + 1
         self.months_this_year += 1
         generated = np.einsum("np,npb->nb", self.output, a.generation_t_per_unit)
         self.ledger["generated_t"] = generated

@@ -9,7 +9,9 @@ import pandas as pd
 
 from symbiosim.environment.scenario import MAX_YEARS
 from symbiosim.environment.validation import ScenarioError
+from symbiosim.metrics.planner import SCHEMES
 from symbiosim.runs.compare import compare_scenarios
+from symbiosim.runs.optimize import optimize_scenario, write_optimization
 from symbiosim.runs.outputs import key_node_table
 from symbiosim.runs.single import DEFAULT_SEED, run_scenario
 
@@ -42,6 +44,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FACILITY_ID",
         help="also evaluate these enterprises in value_flow.csv (the 10 key symbiosis nodes always are)",
     )
+    run.add_argument(
+        "--vs-optimal",
+        action="store_true",
+        help="each year, compare the emergent network with the planner's optimum of the same year "
+        "(emergent_vs_optimal.csv and .png; solves three schemes a year, a few seconds each)",
+    )
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     compare = commands.add_parser(
         "compare",
@@ -57,6 +65,22 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--years", type=int, default=None, help="horizon in years (default: each scenario's)")
     compare.add_argument("--out", type=Path, default=Path("comparison"), help="output folder (default ./comparison)")
     compare.add_argument("--quiet", action="store_true", help="no progress bar")
+    optimize = commands.add_parser(
+        "optimize",
+        help="the planner's optimal symbiosis network for a year of a scenario",
+        description="Solve the planner's schemes for one calendar year of a scenario with HiGHS: theoretical "
+        "(most tonnes used within supply and technology caps), economic (most profit, with the VAT-rebate "
+        "threshold as a binary per plant when the scenario has the rebate) and win-win (the economic optimum on "
+        "routes that save energy and CO2). Writes the paths, tonnes and utilisation by waste, totals (profit, "
+        "energy saved, emissions avoided, solve time, MIP gap, problem size), a map of the paths and a bar chart.",
+    )
+    optimize.add_argument("--scenario", type=Path, default=None, help="scenario TOML file (default: bundled JJJ)")
+    optimize.add_argument("--year", type=int, default=None, help="calendar year (default: the scenario's first)")
+    optimize.add_argument(
+        "--scheme", nargs="+", choices=SCHEMES, default=list(SCHEMES), help="schemes to solve (default: all three)"
+    )
+    optimize.add_argument("--rng", type=int, default=DEFAULT_SEED, help="seed of the initial technology adoption")
+    optimize.add_argument("--out", type=Path, default=Path("optimum"), help="output folder (default ./optimum)")
     return parser
 
 
@@ -84,6 +108,7 @@ def _run(args: argparse.Namespace) -> int:
             out=args.out,
             progress=not args.quiet,
             value_flow_ids=args.value_flow,
+            vs_optimal=args.vs_optimal,
         )
     except (ScenarioError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -138,6 +163,31 @@ def _compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _optimize(args: argparse.Namespace) -> int:
+    if args.out.exists() and not args.out.is_dir():
+        print(f"error: --out {args.out} exists and is not a folder", file=sys.stderr)
+        return 2
+    if args.rng < 0:
+        print("error: --rng must be a non-negative integer", file=sys.stderr)
+        return 2
+    try:
+        results, model, snapshot = optimize_scenario(args.scenario, args.year, tuple(args.scheme), rng=args.rng)
+        files = write_optimization(results, model.facilities, args.out)
+    except (ScenarioError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"error: cannot write results to {args.out}: {exc}", file=sys.stderr)
+        return 1
+    totals = pd.concat([r.totals for r in results.values()], ignore_index=True).set_index("scheme")
+    shown = totals[["tonnes_used", "profit_cny", "energy_saved_tce", "co2_avoided_t", "paths", "solve_s", "mip_gap"]]
+    print(f"Planner schemes for {snapshot.period} of '{model.scenario.name}':")
+    with pd.option_context("display.width", 140, "display.float_format", "{:,.3g}".format):
+        print(shown.to_string())
+    print(f"\n{len(files)} files written to {args.out.resolve()}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``symbiosim``; returns the exit code."""
     args = _parser().parse_args(argv)
@@ -145,6 +195,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run(args)
     if args.command == "compare":
         return _compare(args)
+    if args.command == "optimize":
+        return _optimize(args)
     return 2  # pragma: no cover - argparse rejects unknown commands
 
 

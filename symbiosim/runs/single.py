@@ -13,7 +13,9 @@ from symbiosim.environment.network import write_geojson, write_graphml
 from symbiosim.environment.scenario import Scenario, load_scenario
 from symbiosim.model import SymbiosisModel
 from symbiosim.runs.metric_tables import write_metric_tables
+from symbiosim.runs.optimize import emergent_vs_optimal
 from symbiosim.runs.outputs import key_node_table, summary_table, tidy_series, write_atomic
+from symbiosim.runs.planner_plots import plot_emergent_vs_optimal
 from symbiosim.runs.plots import plot_byproduct_series, plot_map, plot_radius, plot_savings, plot_synergy
 
 __all__ = ["RunOutputs", "run_scenario", "write_outputs"]
@@ -40,6 +42,7 @@ def run_scenario(
     out: Path | str = "results",
     progress: bool = True,
     value_flow_ids: list[str] | None = None,
+    vs_optimal: bool = False,
 ) -> RunOutputs:
     """Run a scenario to its horizon and write every output into ``out``.
 
@@ -50,6 +53,8 @@ def run_scenario(
         out: output folder (created if needed; files in it are replaced atomically).
         progress: show a progress bar.
         value_flow_ids: enterprises to evaluate in ``value_flow.csv`` besides the key nodes.
+        vs_optimal: compare each year's emergent network with the planner's optimum
+            (``emergent_vs_optimal.csv`` and ``.png``).
 
     Returns:
         The model, the folder, the files written, the summary table and the metric tables.
@@ -66,11 +71,16 @@ def run_scenario(
         raise ValueError(f"--value-flow: unknown facility id(s) {unknown}")
     for _ in tqdm(range(model.horizon_months), desc=f"{loaded.name}", unit="month", disable=not progress):
         model.step()
-    return write_outputs(model, Path(out), rng=rng, value_flow_ids=value_flow_ids)
+    return write_outputs(model, Path(out), rng=rng, value_flow_ids=value_flow_ids, vs_optimal=vs_optimal)
 
 
 def write_outputs(
-    model: SymbiosisModel, folder: Path, *, rng: int, value_flow_ids: list[str] | None = None
+    model: SymbiosisModel,
+    folder: Path,
+    *,
+    rng: int,
+    value_flow_ids: list[str] | None = None,
+    vs_optimal: bool = False,
 ) -> RunOutputs:
     """Write series, flows, network, summary, plots and a manifest of a finished model."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -102,6 +112,11 @@ def write_outputs(
     files.append(write_atomic(folder / "savings_over_time.png", lambda p: plot_savings(series, p)))
     if "synergy_annual" in metrics:
         files.append(write_atomic(folder / "synergy.png", lambda p: plot_synergy(metrics["synergy_annual"], p)))
+    if vs_optimal:
+        table = emergent_vs_optimal(model)
+        metrics["emergent_vs_optimal"] = table
+        files.append(write_atomic(folder / "emergent_vs_optimal.csv", lambda p: table.to_csv(p, index=False)))
+        files.append(write_atomic(folder / "emergent_vs_optimal.png", lambda p: plot_emergent_vs_optimal(table, p)))
     if "radius_annual" in metrics:
         files.append(write_atomic(folder / "radius.png", lambda p: plot_radius(metrics["radius_annual"], p)))
     attribution = resources.files("symbiosim.environment").joinpath("data/jjj/ATTRIBUTION.md")

@@ -1,0 +1,109 @@
+"""The planner's schemes on instances solved by hand, and its guarantees."""
+
+import pandas as pd
+import pytest
+
+from symbiosim.metrics.planner import PlannerError, Snapshot, solve
+
+EFFECTS = {
+    "energy_saved_tce": 0.1,
+    "co2_avoided_t": 0.8,
+    "so2_avoided_t": 0.0,
+    "nox_avoided_t": 0.0,
+    "pm_avoided_t": 0.0,
+}
+
+
+def instance(vat: bool = False, near_saves_energy: bool = True) -> Snapshot:
+    """One steel plant with 100 t of slag; kiln B1 has 60 t of installed capacity and earns 30 CNY/t;
+    kiln B2 may install 80 t at 10 CNY/t and earns 25 CNY/t (before its capacity cost)."""
+    routes = pd.DataFrame(
+        {
+            "seller": ["s1", "s1"],
+            "buyer": ["b1", "b2"],
+            "byproduct": ["slag", "slag"],
+            "technology": ["T", "T"],
+            "group": ["g", "g"],
+            "distance_km": [20.0, 60.0],
+            "margin_cny_per_t": [30.0, 25.0],
+            "is_listed_waste": [True, True],
+            **{k: [v, v] for k, v in EFFECTS.items()},
+        }
+    )
+    if not near_saves_energy:
+        routes.loc[0, "energy_saved_tce"] = -0.01
+    return Snapshot(
+        routes=routes,
+        supply=pd.DataFrame({"seller": ["s1"], "byproduct": ["slag"], "supply_t": [100.0]}),
+        capacity=pd.DataFrame(
+            {
+                "buyer": ["b1", "b2"],
+                "technology": ["T", "T"],
+                "cap_t": [60.0, 80.0],
+                "installed_t": [60.0, 0.0],
+                "upgrade_cny_per_t": [10.0, 10.0],
+            }
+        ),
+        group_capacity=pd.DataFrame({"buyer": ["b1", "b2"], "group": ["g", "g"], "cap_t": [1000.0, 1000.0]}),
+        vat=pd.DataFrame({"buyer": ["b2"], "rebate_cny": [500.0], "needed_t": [70.0]})
+        if vat
+        else pd.DataFrame(columns=["buyer", "rebate_cny", "needed_t"]),
+    )
+
+
+def tonnes_by_buyer(result) -> dict[str, float]:
+    return result.paths.groupby("buyer")["tonnes"].sum().round(6).to_dict()
+
+
+def test_theoretical_uses_every_tonne_the_caps_allow():
+    result = solve(instance(), "theoretical")
+    assert result.totals.loc[0, "tonnes_used"] == pytest.approx(100.0)  # min(100, 60 + 80)
+    assert result.by_waste.set_index("byproduct").loc["slag", "utilisation_rate"] == pytest.approx(1.0)
+
+
+def test_economic_fills_the_better_kiln_first():
+    result = solve(instance(), "economic")
+    # b1: 60 t x 30 = 1,800; b2: 40 t x (25 - 10 for new capacity) = 600
+    assert tonnes_by_buyer(result) == {"b1": 60.0, "b2": 40.0}
+    assert result.totals.loc[0, "profit_cny"] == pytest.approx(2400.0)
+    assert result.totals.loc[0, "new_capacity_t"] == pytest.approx(40.0)
+
+
+def test_the_vat_threshold_binary_changes_the_allocation():
+    result = solve(instance(vat=True), "economic")
+    # b2 needs 70 t for its 500 CNY rebate: 30 x 30 + 70 x 15 + 500 = 2,450 > 2,400 without it
+    assert tonnes_by_buyer(result) == {"b1": 30.0, "b2": 70.0}
+    assert result.totals.loc[0, "profit_cny"] == pytest.approx(2450.0)
+    assert result.totals.loc[0, "vat_plants_qualified"] == 1
+    relaxed = solve(instance(vat=True), "economic", relax=True)
+    # the rebate spread as 500/70 CNY per tonne: 1,800 + 40 x (15 + 500/70) = 2,685.71
+    assert relaxed.totals.loc[0, "profit_cny"] == pytest.approx(1800 + 40 * (15 + 500 / 70))
+    assert relaxed.totals.loc[0, "profit_cny"] >= result.totals.loc[0, "profit_cny"]
+
+
+def test_win_win_drops_routes_without_a_net_environmental_benefit():
+    result = solve(instance(near_saves_energy=False), "win_win")
+    assert tonnes_by_buyer(result) == {"b2": 80.0}  # only the route that saves energy; 80 t x 15
+    assert result.totals.loc[0, "profit_cny"] == pytest.approx(80 * 15.0)
+
+
+def test_same_inputs_same_solution():
+    first, second = solve(instance(vat=True), "economic"), solve(instance(vat=True), "economic")
+    pd.testing.assert_frame_equal(first.paths, second.paths)
+
+
+@pytest.mark.parametrize(
+    ("change", "phrase"),
+    [
+        (lambda s: s.supply.assign(supply_t=[-1.0]), "supply.supply_t has negative values"),
+        (lambda s: s.supply.assign(byproduct=["ash"]), "has no row in the supply table"),
+        (lambda s: s.supply.assign(supply_t=[float("nan")]), "supply.supply_t has missing or infinite values"),
+    ],
+)
+def test_bad_inputs_name_the_cause(change, phrase):
+    snapshot = instance()
+    bad = Snapshot(snapshot.routes, change(snapshot), snapshot.capacity, snapshot.group_capacity, snapshot.vat)
+    with pytest.raises(PlannerError, match=phrase):
+        solve(bad, "economic")
+    with pytest.raises(PlannerError, match="scheme must be one of"):
+        solve(snapshot, "utopia")
