@@ -4,7 +4,8 @@ Three schemes, each a linear program (the economic ones a mixed-integer program 
 rebate applies), solved with HiGHS through :func:`scipy.optimize.milp` on sparse matrices:
 
 * ``theoretical``: maximise the tonnes used, subject to supply (eq. 2) and the technology caps
-  (eq. 3, including the caps shared by a group of technologies); no prices.
+  (eq. 3, including the caps shared by a group of technologies); no prices (among solutions
+  with equal tonnes, the one that needs the least new capacity).
 * ``economic``: maximise total profit (eq. 1) -- for every tonne on a route, what the buyer
   saves (avoided material less processing, plus subsidies and avoided emission charges) less
   transport, less the seller's outside option (landfill fee and EP tax avoided, net of the cost
@@ -34,7 +35,8 @@ __all__ = ["SCHEMES", "PlannerError", "PlannerResult", "Snapshot", "solve", "sol
 SCHEMES = ("theoretical", "economic", "win_win")
 EFFECTS = ("energy_saved_tce", "co2_avoided_t", "so2_avoided_t", "nox_avoided_t", "pm_avoided_t")
 ROUTE_COLUMNS = ("seller", "buyer", "byproduct", "technology", "distance_km", "margin_cny_per_t", "is_listed_waste")
-TONNE_EPSILON = 1e-6  # tonnes below this in a solution are rounding, not a path
+TONNE_EPSILON = 1e-6
+NEW_CAPACITY_TIE_BREAK = 1e-6  # theoretical scheme: cost of a tonne of new capacity, in tonnes used  # tonnes below this in a solution are rounding, not a path
 
 
 class PlannerError(ValueError):
@@ -194,7 +196,8 @@ def solve(
             ]
         )
     else:
-        gain = np.concatenate([np.ones(n_r), np.zeros(n_c + n_v)])
+        # most tonnes; among equal tonnes, the least new capacity (a tie-break worth nothing beside a tonne)
+        gain = np.concatenate([np.ones(n_r), np.full(n_c, -NEW_CAPACITY_TIE_BREAK), np.zeros(n_v)])
     integrality = np.concatenate([np.zeros(n_r + n_c), np.ones(n_v) if not relax else np.zeros(n_v)])
     bounds = Bounds(np.zeros(n_r + n_c + n_v), np.concatenate([np.full(n_r, np.inf), room, np.ones(n_v)]))
     started = time.perf_counter()
@@ -210,7 +213,7 @@ def solve(
         raise PlannerError(
             f"HiGHS found no solution for the {scheme} scheme: {result.message} (status {result.status})"
         )
-    return _result(scheme, snapshot, routes, capacity, vat, result, seconds, matrix)
+    return _result(scheme, snapshot, routes, capacity, vat, result, seconds, matrix, at_capacity)
 
 
 def _result(
@@ -222,16 +225,19 @@ def _result(
     result: object,
     seconds: float,
     matrix: sparse.csr_array,
+    at_capacity: NDArray[np.intp],
 ) -> PlannerResult:
     n_r, n_c = len(routes), len(capacity)
     tonnes = np.where(result.x[:n_r] > TONNE_EPSILON, result.x[:n_r], 0.0)
-    new = result.x[n_r : n_r + n_c]
+    # new capacity: what the tonnes need beyond what is installed
+    used = np.bincount(at_capacity, weights=tonnes, minlength=n_c)
+    new = np.maximum(used - capacity["installed_t"].to_numpy(float), 0.0)
     share_won = result.x[n_r + n_c :]  # 0 or 1; between them in the LP relaxation
-    used = routes.assign(tonnes=tonnes)[tonnes > 0]
-    paths = used[["seller", "buyer", "byproduct", "technology", "tonnes", "distance_km"]].copy()
-    paths["profit_cny"] = used["margin_cny_per_t"] * used["tonnes"]
+    used_routes = routes.assign(tonnes=tonnes)[tonnes > 0]
+    paths = used_routes[["seller", "buyer", "byproduct", "technology", "tonnes", "distance_km"]].copy()
+    paths["profit_cny"] = used_routes["margin_cny_per_t"] * used_routes["tonnes"]
     for effect in EFFECTS:
-        paths[effect] = used[effect] * used["tonnes"]
+        paths[effect] = used_routes[effect] * used_routes["tonnes"]
     supply = snapshot.supply.groupby("byproduct")["supply_t"].sum()
     by_waste = pd.DataFrame({"supply_t": supply, "used_t": paths.groupby("byproduct")["tonnes"].sum()})
     by_waste["used_t"] = by_waste["used_t"].fillna(0.0)

@@ -59,6 +59,8 @@ def test_theoretical_uses_every_tonne_the_caps_allow():
     result = solve(instance(), "theoretical")
     assert result.totals.loc[0, "tonnes_used"] == pytest.approx(100.0)  # min(100, 60 + 80)
     assert result.by_waste.set_index("byproduct").loc["slag", "utilisation_rate"] == pytest.approx(1.0)
+    # of the equally large solutions, the one with the least new capacity: b1's 60 installed t, 40 t new at b2
+    assert result.totals.loc[0, "new_capacity_t"] == pytest.approx(40.0)
 
 
 def test_economic_fills_the_better_kiln_first():
