@@ -76,6 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     optimize.add_argument("--scenario", type=Path, default=None, help="scenario TOML file (default: bundled JJJ)")
     optimize.add_argument("--year", type=int, default=None, help="calendar year (default: the scenario's first)")
+    optimize.add_argument("--month", type=int, default=None, help="1-12: a one-month snapshot (default: the year)")
     optimize.add_argument(
         "--scheme", nargs="+", choices=SCHEMES, default=list(SCHEMES), help="schemes to solve (default: all three)"
     )
@@ -171,7 +172,9 @@ def _optimize(args: argparse.Namespace) -> int:
         print("error: --rng must be a non-negative integer", file=sys.stderr)
         return 2
     try:
-        results, model, snapshot = optimize_scenario(args.scenario, args.year, tuple(args.scheme), rng=args.rng)
+        results, model, snapshot = optimize_scenario(
+            args.scenario, args.year, tuple(args.scheme), rng=args.rng, month=args.month
+        )
         files = write_optimization(results, model.facilities, args.out)
     except (ScenarioError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)

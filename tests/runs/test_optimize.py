@@ -128,3 +128,18 @@ def test_optimize_command_line(tmp_path):
         check=False,
     )
     assert bad.returncode == 2 and "outside the scenario's horizon" in bad.stderr
+
+
+def test_monthly_snapshots_add_up_to_the_year():
+    model = SymbiosisModel(rng=1, years=1, collect_agent_data=False)
+    monthly = []
+    for _ in range(12):
+        model.step()
+        monthly.append(snapshot_of_model(model).supply["supply_t"].sum())
+    year = snapshot_of_model(model, 2025)
+    assert sum(monthly) == pytest.approx(year.supply["supply_t"].sum(), rel=1e-12)
+    march, _ = snapshot_of_scenario(None, 2025, rng=1, month=3)
+    assert march.period == "2025-03"
+    assert march.supply["supply_t"].sum() == pytest.approx(monthly[2], rel=1e-12)  # output does not depend on trade
+    with pytest.raises(ValueError, match="outside the scenario's horizon"):
+        snapshot_of_scenario(None, 2025, month=13)
