@@ -1,8 +1,9 @@
 """The ``symbiosim`` command line."""
 
 import argparse
+import contextlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -85,23 +86,45 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _check_arguments(args: argparse.Namespace) -> str | None:
-    """What is wrong with the arguments, found before any simulation is run."""
-    if args.years is not None and not 1 <= args.years <= MAX_YEARS:
-        return f"--years must be between 1 and {MAX_YEARS}"
-    if args.rng < 0:
-        return "--rng must be a non-negative integer"
-    if args.out.exists() and not args.out.is_dir():
-        return f"--out {args.out} exists and is not a folder"
-    return None
+class _CommandError(Exception):
+    """A command failed: the message for stderr and the exit code."""
+
+    def __init__(self, message: str, code: int = 2) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@contextlib.contextmanager
+def _reported(out: Path) -> Iterator[None]:
+    """Turn invalid input (exit code 2) and unwritable output (exit code 1) into a one-line error."""
+    try:
+        yield
+    except (ScenarioError, ValueError) as exc:
+        raise _CommandError(str(exc)) from exc
+    except OSError as exc:
+        raise _CommandError(f"cannot write results to {out}: {exc}", code=1) from exc
+
+
+def _check_out(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise _CommandError(f"--out {out} exists and is not a folder")
+
+
+def _check_years(years: int | None) -> None:
+    if years is not None and not 1 <= years <= MAX_YEARS:
+        raise _CommandError(f"--years must be between 1 and {MAX_YEARS}")
+
+
+def _check_rng(rng: int) -> None:
+    if rng < 0:
+        raise _CommandError("--rng must be a non-negative integer")
 
 
 def _run(args: argparse.Namespace) -> int:
-    problem = _check_arguments(args)
-    if problem:
-        print(f"error: {problem}", file=sys.stderr)
-        return 2
-    try:
+    _check_years(args.years)
+    _check_rng(args.rng)
+    _check_out(args.out)
+    with _reported(args.out):
         result = run_scenario(
             args.scenario,
             years=args.years,
@@ -111,12 +134,6 @@ def _run(args: argparse.Namespace) -> int:
             value_flow_ids=args.value_flow,
             vs_optimal=args.vs_optimal,
         )
-    except (ScenarioError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"error: cannot write results to {args.out}: {exc}", file=sys.stderr)
-        return 1
     with pd.option_context("display.width", 140, "display.max_columns", 20, "display.float_format", "{:,.2f}".format):
         print(
             f"\nLast 12 months of '{result.model.scenario.name}' to {result.model.date:%Y-%m} (kt = thousand tonnes):"
@@ -142,46 +159,25 @@ def _run(args: argparse.Namespace) -> int:
 
 def _compare(args: argparse.Namespace) -> int:
     if args.seeds < 1 or args.first_seed < 0:
-        print("error: --seeds must be at least 1 and --first-seed non-negative", file=sys.stderr)
-        return 2
-    if args.years is not None and not 1 <= args.years <= MAX_YEARS:
-        print(f"error: --years must be between 1 and {MAX_YEARS}", file=sys.stderr)
-        return 2
-    if args.out.exists() and not args.out.is_dir():
-        print(f"error: --out {args.out} exists and is not a folder", file=sys.stderr)
-        return 2
+        raise _CommandError("--seeds must be at least 1 and --first-seed non-negative")
+    _check_years(args.years)
+    _check_out(args.out)
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
-    try:
+    with _reported(args.out):
         result = compare_scenarios(args.scenarios, seeds, args.out, years=args.years, progress=not args.quiet)
-    except (ScenarioError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"error: cannot write results to {args.out}: {exc}", file=sys.stderr)
-        return 1
     print((args.out / "compare.md").read_text(encoding="utf-8"))
     print(f"{len(result.files)} files written to {args.out.resolve()}")
     return 0
 
 
 def _optimize(args: argparse.Namespace) -> int:
-    if args.out.exists() and not args.out.is_dir():
-        print(f"error: --out {args.out} exists and is not a folder", file=sys.stderr)
-        return 2
-    if args.rng < 0:
-        print("error: --rng must be a non-negative integer", file=sys.stderr)
-        return 2
-    try:
+    _check_rng(args.rng)
+    _check_out(args.out)
+    with _reported(args.out):
         results, model, snapshot = optimize_scenario(
             args.scenario, args.year, tuple(args.scheme), rng=args.rng, month=args.month
         )
         files = write_optimization(results, model.facilities, args.out)
-    except (ScenarioError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"error: cannot write results to {args.out}: {exc}", file=sys.stderr)
-        return 1
     totals = pd.concat([r.totals for r in results.values()], ignore_index=True).set_index("scheme")
     shown = totals[["tonnes_used", "profit_cny", "energy_saved_tce", "co2_avoided_t", "paths", "solve_s", "mip_gap"]]
     print(f"Planner schemes for {snapshot.period} of '{model.scenario.name}':")
@@ -191,16 +187,17 @@ def _optimize(args: argparse.Namespace) -> int:
     return 0
 
 
+COMMANDS = {"run": _run, "compare": _compare, "optimize": _optimize}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``symbiosim``; returns the exit code."""
+    """Entry point of ``symbiosim``; returns the exit code (0 ok, 1 output not written, 2 bad input)."""
     args = _parser().parse_args(argv)
-    if args.command == "run":
-        return _run(args)
-    if args.command == "compare":
-        return _compare(args)
-    if args.command == "optimize":
-        return _optimize(args)
-    return 2  # pragma: no cover - argparse rejects unknown commands
+    try:
+        return COMMANDS[args.command](args)
+    except _CommandError as failure:
+        print(f"error: {failure}", file=sys.stderr)
+        return failure.code
 
 
 if __name__ == "__main__":
