@@ -143,7 +143,7 @@ def route_ceiling_kt(model: SymbiosisModel) -> pd.Series:
     model: the plant's sector is the sink sector and it has capacity for the required product
     and for the cap product.
     """
-    sc = model.scenario
+    sc = model.scenario_data
     caps = sc.table("capacities").merge(sc.table("facilities")[["facility_id", "sector"]], on="facility_id")
     util = sc.table("products")[["sector", "product", "utilisation"]]
     caps = caps.merge(util, on=["sector", "product"], how="left")
@@ -177,7 +177,7 @@ def measure(seed: int) -> dict[str, object]:
     series = model.datacollector.get_model_vars_dataframe().reset_index(drop=True).iloc[-MONTHS:]
     flows = model.flows
     flows = flows[(flows["step"] > model.month_index - MONTHS) & (flows["tonnes"] > 0)].copy()
-    tech = model.scenario.table("technologies")
+    tech = model.scenario_data.table("technologies")
     dest = destination_of(tech)
     city = model.facilities.set_index("facility_id")["city"]
     flows["destination"] = flows["technology"].map(dest)
@@ -340,7 +340,7 @@ def measure(seed: int) -> dict[str, object]:
         "energy_by_dest": energy_by_dest,
         "not_symbiosis_kt": not_symbiosis_kt,
         "tangshan_handan_km": th_km,
-        "haul_km": model.scenario.table("byproducts").set_index("byproduct")["max_haul_km"],
+        "haul_km": model.scenario_data.table("byproducts").set_index("byproduct")["max_haul_km"],
         "key_nodes": key_node_table(model, top=8),
     }
 
@@ -670,7 +670,7 @@ def report(seeds: Sequence[int], command: str) -> str:
 
 def byproduct_of(model: SymbiosisModel, technology: str) -> str:
     """By-product used by a technology."""
-    tech = model.scenario.table("technologies").set_index("technology")
+    tech = model.scenario_data.table("technologies").set_index("technology")
     return str(tech.at[technology, "byproduct"]) if technology in tech.index else ""
 
 

@@ -30,3 +30,6 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] || ! .venv/bin/python -
     .venv/bin/python -m pip install --quiet -e ".[dev]"
     echo "$want" > "$stamp"
 fi
+
+# front-end assets of the browser app, served locally (no internet needed to open it)
+bash scripts/setup_app_assets.sh

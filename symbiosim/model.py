@@ -83,6 +83,9 @@ class SymbiosisModel(Model):
         **overrides: model parameters by name (see ``catalog/parameters.csv``), ``years``
             (horizon) or ``start`` (first month, ``YYYY-MM``).
 
+    The validated scenario is ``scenario_data`` (``Model.scenario`` is Mesa's own, for its
+    experimental scenario API, and stays unset).
+
     Raises:
         ScenarioError: the scenario file is invalid, or an override (a parameter, ``years``
             or ``start``) is outside its valid range.
@@ -99,9 +102,9 @@ class SymbiosisModel(Model):
         **overrides: object,
     ) -> None:
         super().__init__(rng=_seed(rng))
-        self.scenario = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-        self.params = dict(self.scenario.parameters)
-        self.years, self.start = self.scenario.years, self.scenario.start
+        self.scenario_data = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+        self.params = dict(self.scenario_data.parameters)
+        self.years, self.start = self.scenario_data.years, self.scenario_data.start
         problems: list[ValidationIssue] = []
         for key, value in overrides.items():
             if key == "years":
@@ -123,7 +126,7 @@ class SymbiosisModel(Model):
                     )
             else:
                 raise TypeError(f"unknown parameter '{key}'; known: {sorted(self.params)} and years, start")
-        problems += parameter_range_issues(self.params, self.scenario.tables["parameters"], "overrides")
+        problems += parameter_range_issues(self.params, self.scenario_data.tables["parameters"], "overrides")
         if not float(self.params.get("investment_month", 1)).is_integer():
             month = self.params["investment_month"]
             problems.append(
@@ -135,7 +138,7 @@ class SymbiosisModel(Model):
         self.month_index = 0
         self.date = self.start
         last_month = month_date(self.start, self.horizon_months - 1)
-        scheduled = build_policies(self.scenario.policies, self.start, last_month)
+        scheduled = build_policies(self.scenario_data.policies, self.start, last_month)
         self.policies = PolicySchedule([*scheduled, *(policies or [])])
         self.policy_memory: dict[object, object] = {}  # what a policy fixes when it first applies
         self.adoptions: list[Adoption] = []
@@ -156,7 +159,7 @@ class SymbiosisModel(Model):
 
     # --- construction -------------------------------------------------------------------
     def _build_catalog(self) -> None:
-        arrays = build_arrays(self.scenario)
+        arrays = build_arrays(self.scenario_data)
         self.arrays = arrays
         self.facilities = arrays.facilities
         self.facility_ids = arrays.facility_ids
@@ -202,7 +205,11 @@ class SymbiosisModel(Model):
         }
         self.space = Network(graph, capacity=1, random=self.random, layout=layout)
         classes = dict(
-            zip(self.scenario.table("sectors")["sector"], self.scenario.table("sectors")["agent_class"], strict=True)
+            zip(
+                self.scenario_data.table("sectors")["sector"],
+                self.scenario_data.table("sectors")["agent_class"],
+                strict=True,
+            )
         )
         self.agent_list: list[Enterprise] = []
         for index, record in enumerate(fac.to_dict("records")):
@@ -211,7 +218,7 @@ class SymbiosisModel(Model):
             self.agent_list.append(agent)
         # what a facility landfills goes to its city's landfill(s); the gate fee is split equally
         # among them, and paid to disposal outside the scenario where the city has none
-        sectors = self.scenario.table("sectors")
+        sectors = self.scenario_data.table("sectors")
         receiving = set(sectors.loc[sectors["receives_landfill"].map(lambda v: v is True), "sector"])
         by_city: dict[str, list[int]] = {}
         for agent in self.agent_list:
@@ -232,7 +239,7 @@ class SymbiosisModel(Model):
         fac = self.facilities
         lat, lon = fac["latitude"].to_numpy(dtype=float), fac["longitude"].to_numpy(dtype=float)
         byp = arrays.byproduct
-        overrides = self.scenario.table("distances")
+        overrides = self.scenario_data.table("distances")
         index = self.facility_index
         given = {
             (index[f], index[t]): float(km)
@@ -767,15 +774,29 @@ class SymbiosisModel(Model):
         table.insert(0, "step", steps)
         return table
 
-    def exchange_network(self) -> nx.MultiDiGraph:
-        """The network of the latest month's exchanges (see ``environment.network``)."""
+    @property
+    def latest_flows(self) -> pd.DataFrame:
+        """The exchanges of the month just simulated (columns as ``flows``; empty before any trade)."""
         last = self._flow_chunks[-1] if self._flow_chunks else None
         if last is not None and int(last["step"][0]) == self.month_index:
-            latest = pd.DataFrame(last)
-        else:
-            latest = pd.DataFrame(columns=["seller", "buyer", "byproduct", "technology", "tonnes", "distance_km"])
-        latest = latest.rename(columns={"tonnes": "tonnes_per_month"})
-        return exchange_graph(self.facilities, latest)
+            return pd.DataFrame(last)
+        return pd.DataFrame(
+            columns=[
+                "step",
+                "seller",
+                "buyer",
+                "seller_id",
+                "buyer_id",
+                "byproduct",
+                "technology",
+                "tonnes",
+                "distance_km",
+            ]
+        )
+
+    def exchange_network(self) -> nx.MultiDiGraph:
+        """The network of the latest month's exchanges (see ``environment.network``)."""
+        return exchange_graph(self.facilities, self.latest_flows.rename(columns={"tonnes": "tonnes_per_month"}))
 
     def tonnes_by_facility(self, months: int) -> np.ndarray:
         """Tonnes each facility exchanged (sold + bought, symbiosis exchanges) in the last ``months`` months."""

@@ -2,13 +2,14 @@
 
 import argparse
 import contextlib
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pandas as pd
 
-from symbiosim.environment.scenario import MAX_YEARS
+from symbiosim.environment.scenario import MAX_YEARS, load_scenario
 from symbiosim.environment.validation import ScenarioError
 from symbiosim.metrics.planner import SCHEMES
 from symbiosim.runs.compare import compare_scenarios
@@ -17,6 +18,12 @@ from symbiosim.runs.outputs import key_node_table
 from symbiosim.runs.single import DEFAULT_SEED, run_scenario
 
 __all__ = ["main"]
+
+DEFAULT_APP_PORT = 8765
+MAX_PORT = 65535
+APP_FILE = Path(__file__).with_name("app.py")
+SCENARIO_ENV = "SYMBIOSIM_APP_SCENARIO"  # read by symbiosim/runs/app.py
+ASSET_CACHE = Path(__file__).resolve().parents[2] / ".solara-cdn"  # filled by scripts/setup_app_assets.sh
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -83,6 +90,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     optimize.add_argument("--rng", type=int, default=DEFAULT_SEED, help="seed of the initial technology adoption")
     optimize.add_argument("--out", type=Path, default=Path("optimum"), help="output folder (default ./optimum)")
+    app = commands.add_parser(
+        "app",
+        help="start the browser app (Solara server on localhost) and print its URL",
+        description="Start the browser app: a map of the facilities with the month's exchanges, time series, policy "
+        "controls applied on Reset, Step/Play/Pause, and a comparison of two runs. The server listens on "
+        "localhost only, unless --host says otherwise; front-end assets are served from the local cache that "
+        "scripts/setup.sh fills, so no internet is needed. Stop it with Ctrl+C.",
+    )
+    app.add_argument("--scenario", type=Path, default=None, help="scenario TOML file, first in the app's list")
+    app.add_argument("--port", type=int, default=DEFAULT_APP_PORT, help=f"port (default {DEFAULT_APP_PORT})")
+    app.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
     return parser
 
 
@@ -136,7 +154,7 @@ def _run(args: argparse.Namespace) -> int:
         )
     with pd.option_context("display.width", 140, "display.max_columns", 20, "display.float_format", "{:,.2f}".format):
         print(
-            f"\nLast 12 months of '{result.model.scenario.name}' to {result.model.date:%Y-%m} (kt = thousand tonnes):"
+            f"\nLast 12 months of '{result.model.scenario_data.name}' to {result.model.date:%Y-%m} (kt = thousand tonnes):"
         )
         print(result.summary.to_string())
         last = result.model.last
@@ -180,14 +198,33 @@ def _optimize(args: argparse.Namespace) -> int:
         files = write_optimization(results, model.facilities, args.out)
     totals = pd.concat([r.totals for r in results.values()], ignore_index=True).set_index("scheme")
     shown = totals[["tonnes_used", "profit_cny", "energy_saved_tce", "co2_avoided_t", "paths", "solve_s", "mip_gap"]]
-    print(f"Planner schemes for {snapshot.period} of '{model.scenario.name}':")
+    print(f"Planner schemes for {snapshot.period} of '{model.scenario_data.name}':")
     with pd.option_context("display.width", 140, "display.float_format", "{:,.3g}".format):
         print(shown.to_string())
     print(f"\n{len(files)} files written to {args.out.resolve()}")
     return 0
 
 
-COMMANDS = {"run": _run, "compare": _compare, "optimize": _optimize}
+def _app(args: argparse.Namespace) -> int:
+    if not 1 <= args.port <= MAX_PORT:
+        raise _CommandError(f"--port must be between 1 and {MAX_PORT}")
+    env = dict(os.environ, SOLARA_TELEMETRY_MIXPANEL_ENABLE="False")
+    if args.scenario is not None:
+        with _reported(args.scenario):
+            load_scenario(args.scenario)  # a bad file is reported here, not in the browser
+        env[SCENARIO_ENV] = str(args.scenario.resolve())
+    assets = Path(env.get("SOLARA_ASSETS_PROXY_CACHE_DIR", ASSET_CACHE))
+    if not assets.is_dir():
+        print(f"warning: no local front-end assets in {assets}; the page needs internet (run scripts/setup.sh)")
+    env["SOLARA_ASSETS_PROXY_CACHE_DIR"] = str(assets)
+    solara = Path(sys.executable).with_name("solara")
+    command = [str(solara), "run", str(APP_FILE), "--host", args.host, "--port", str(args.port), "--no-open"]
+    print(f"symbiosim app: http://{args.host}:{args.port}/  (starting; Ctrl+C to stop)", flush=True)
+    os.execve(command[0], command, env)  # the server replaces this process: its PID is ours
+    return 0  # pragma: no cover - execve does not return
+
+
+COMMANDS = {"run": _run, "compare": _compare, "optimize": _optimize, "app": _app}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

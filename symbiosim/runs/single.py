@@ -122,8 +122,8 @@ def write_outputs(
     attribution = resources.files("symbiosim.environment").joinpath("data/jjj/ATTRIBUTION.md")
     files.append(write_atomic(folder / "ATTRIBUTION.md", lambda p: shutil.copyfile(str(attribution), p)))
     manifest = {
-        "scenario": model.scenario.name,
-        "scenario_source": model.scenario.source,
+        "scenario": model.scenario_data.name,
+        "scenario_source": model.scenario_data.source,
         "rng": rng,
         "start": model.start.isoformat(),
         "months": model.month_index,
