@@ -79,7 +79,9 @@ class SymbiosisModel(Model):
         rng: seed (int) or numpy Generator; all randomness comes from it.
         policies: policy instruments to apply by date, after those scheduled in the scenario
             file (default none).
-        collect_agent_data: record agent-type series every step (default True).
+        collect_agent_data: also record Mesa agent-type series every step (output, profit,
+            energy, CO2, tonnes per facility; default False: the model-level series, and the
+            model's own per-facility ledger ``facility_ledger``, are always recorded).
         **overrides: model parameters by name (see ``catalog/parameters.csv``), ``years``
             (horizon) or ``start`` (first month, ``YYYY-MM``).
 
@@ -98,7 +100,7 @@ class SymbiosisModel(Model):
         *,
         rng: object = None,
         policies: list[Policy] | None = None,
-        collect_agent_data: bool = True,
+        collect_agent_data: bool = False,
         **overrides: object,
     ) -> None:
         super().__init__(rng=_seed(rng))

@@ -6,7 +6,8 @@ import pytest
 
 from symbiosim import SymbiosisModel, load_scenario
 
-EXAMPLES = sorted((Path(__file__).parents[1] / "examples").rglob("*.toml"))
+EXAMPLES = sorted(p for p in (Path(__file__).parents[1] / "examples").rglob("*.toml") if p.parent.name != "sweeps")
+SWEEPS = sorted((Path(__file__).parents[1] / "examples" / "sweeps").glob("*.toml"))
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: f"{p.parent.name}/{p.name}")
@@ -59,3 +60,12 @@ def test_capacity_swap_example_moves_capacity_to_the_coast():
     assert after[coast].sum() - before[coast].sum() == pytest.approx(before[retired].sum() / 1.5)
     unchanged = ~retired & ~coast
     assert (after[unchanged] == before[unchanged]).all()
+
+
+@pytest.mark.parametrize("path", SWEEPS, ids=lambda p: p.name)
+def test_example_sweep_specs_are_valid(path):
+    from symbiosim.runs.sweep import load_spec, run_design
+
+    design = run_design(load_spec(path))
+    assert len(design.points) >= 12
+    assert path.name in (path.parent / "README.md").read_text()

@@ -15,7 +15,7 @@ from symbiosim.environment.network import to_geojson, write_geojson, write_graph
 
 @pytest.fixture(scope="module")
 def year(jjj):
-    model = SymbiosisModel(jjj, rng=2, years=1)
+    model = SymbiosisModel(jjj, rng=2, years=1, collect_agent_data=True)
     model.run()
     return model
 
@@ -189,3 +189,10 @@ def test_capacity_is_depreciated_over_its_lifetime_then_retired(tiny_park_toml, 
     for _, index, k, capacity, _ in model.vintages:
         alive[index, k] += capacity
     assert np.allclose(model.installed_tpa, alive)  # nothing was installed at the start
+
+
+def test_agent_data_is_optional_and_off_by_default(jjj):
+    model = SymbiosisModel(jjj, rng=2, years=1)
+    model.run(2)
+    assert model.datacollector.agenttype_reporters == {}
+    assert len(model.facility_ledger) == 2 * model.n_facilities  # the model's own ledger is always kept

@@ -15,7 +15,9 @@ from symbiosim.metrics.planner import SCHEMES
 from symbiosim.runs.compare import compare_scenarios
 from symbiosim.runs.optimize import optimize_scenario, write_optimization
 from symbiosim.runs.outputs import key_node_table
+from symbiosim.runs.sensitivity import write_sensitivity
 from symbiosim.runs.single import DEFAULT_SEED, run_scenario
+from symbiosim.runs.sweep import ENGINES, load_spec, run_sweep
 
 __all__ = ["main"]
 
@@ -90,6 +92,22 @@ def _parser() -> argparse.ArgumentParser:
     )
     optimize.add_argument("--rng", type=int, default=DEFAULT_SEED, help="seed of the initial technology adoption")
     optimize.add_argument("--out", type=Path, default=Path("optimum"), help="output folder (default ./optimum)")
+    sweep = commands.add_parser(
+        "sweep",
+        help="run a parameter design x seeds (grid, Latin hypercube or Sobol), locally or on Ray",
+        description="Run every point of a sweep spec (TOML: base scenario, horizon, seeds, design, and the model "
+        "parameters or policy controls to vary) with every seed, in parallel processes (default), serially or "
+        "on Ray. Results go to a Parquet dataset in the output folder (annual/ one row per run and year, "
+        "monthly/ the series), written as runs finish; re-running the same spec resumes, skipping finished runs; "
+        "failed runs are listed in failures/. Then writes sensitivity.csv and .png (Sobol indices for a Sobol "
+        "design, Spearman rank correlations otherwise).",
+    )
+    sweep.add_argument("spec", type=Path, help="sweep spec TOML file")
+    sweep.add_argument("--engine", choices=ENGINES, default="process", help="process (default), serial or ray")
+    sweep.add_argument("--workers", type=int, default=2, help="processes or Ray CPUs (default 2)")
+    sweep.add_argument("--address", default=None, help="address of an existing Ray cluster (--engine ray)")
+    sweep.add_argument("--out", type=Path, default=None, help="output folder (default ./sweep_<spec name>)")
+    sweep.add_argument("--quiet", action="store_true", help="no progress bar")
     app = commands.add_parser(
         "app",
         help="start the browser app (Solara server on localhost) and print its URL",
@@ -224,7 +242,32 @@ def _app(args: argparse.Namespace) -> int:
     return 0  # pragma: no cover - execve does not return
 
 
-COMMANDS = {"run": _run, "compare": _compare, "optimize": _optimize, "app": _app}
+def _sweep(args: argparse.Namespace) -> int:
+    if args.workers < 1:
+        raise _CommandError("--workers must be at least 1")
+    if args.address and args.engine != "ray":
+        raise _CommandError("--address is for --engine ray")
+    with _reported(args.spec):
+        spec = load_spec(args.spec)
+    out = args.out or Path(f"sweep_{args.spec.stem}")
+    _check_out(out)
+    with _reported(out):
+        result = run_sweep(spec, out, args.engine, args.workers, args.address, progress=not args.quiet)
+    print(
+        f"{result.planned} runs: {result.skipped} already done, {result.completed} completed, "
+        f"{len(result.failed)} failed, in {result.seconds:.1f} s; dataset in {out.resolve()}"
+    )
+    for run in result.failed:
+        print(f"  failed: {run} (see {out / 'failures' / (run + '.json')})")
+    try:
+        write_sensitivity(out)
+        print(f"sensitivity: {out / 'sensitivity.csv'} and sensitivity.png")
+    except ValueError as exc:
+        print(f"no sensitivity summary: {exc}")
+    return 1 if result.failed else 0
+
+
+COMMANDS = {"run": _run, "compare": _compare, "optimize": _optimize, "sweep": _sweep, "app": _app}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from symbiosim.policies import CarbonPrice, FacilitationPlatform, ProductionLimit, VATRebate
-from symbiosim.runs.app import DEFAULT_LABEL, AppModel, app_policies, scenario_choices
+from symbiosim.runs.app import DEFAULT_LABEL, AppModel, scenario_choices
+from symbiosim.runs.controls import app_policies
 from symbiosim.runs.svg_map import facility_notes, svg_map
 
 START = dt.date(2025, 1, 1)
