@@ -389,6 +389,7 @@ class SweepResult:
     failed: list[str]
     out: Path
     seconds: float
+    finished_s: tuple[float, ...] = ()  # when each run of this call finished, seconds from the start
 
 
 def run_sweep(
@@ -426,10 +427,11 @@ def run_sweep(
         stale.unlink()
     done = {p.stem for p in _finished(out)}
     todo = [task for task in todo_all if task["run_id"] not in done]
-    failed = []
+    failed, finished = [], []
     with tqdm(total=len(todo), desc=spec.name, unit="run", disable=not progress) as bar:
         for result in RUNNERS[engine](todo, workers, address):
             _store(result, out)
+            finished.append(time.perf_counter() - started)
             if not result["ok"]:
                 failed.append(result["run_id"])
                 bar.write(f"run {result['run_id']} failed: {result['error']}")
@@ -441,6 +443,7 @@ def run_sweep(
         failed=failed,
         out=out,
         seconds=time.perf_counter() - started,
+        finished_s=tuple(finished),
     )
 
 
