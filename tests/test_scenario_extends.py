@@ -1,6 +1,7 @@
 """Scenario files that extend other scenario files (``extends = "parent.toml"``)."""
 
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -99,3 +100,10 @@ def test_a_longer_cycle_is_reported(park):
     write(park.parent / "b.toml", '[scenario]\nextends = "a.toml"\n')
     with pytest.raises(ScenarioError, match=r"cycle: a.toml -> b.toml -> a.toml"):
         load_scenario(park.parent / "a.toml")
+
+
+def test_the_digest_names_what_a_model_is_built_from():
+    examples = Path(__file__).parents[1] / "examples" / "policies"
+    default = load_scenario(None).digest()
+    assert load_scenario(examples / "vat_rebate_off.toml").digest() == default  # the same model, another name
+    assert load_scenario(examples / "baseline.toml").digest() != default  # one policy more

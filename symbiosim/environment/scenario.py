@@ -29,6 +29,8 @@ Everything is validated on load; all problems are reported together in a
 """
 
 import datetime as dt
+import hashlib
+import json
 import math
 import re
 import tomllib
@@ -113,6 +115,19 @@ class Scenario:
     source: str = "default"
     removed: list[str] = field(default_factory=list)
     policies: list[dict] = field(default_factory=list)
+
+    def digest(self) -> str:
+        """SHA-256 of everything a run is built from: tables, parameters, policies, start and horizon.
+
+        Two scenarios with the same digest build the same model (whatever files they came from).
+        """
+        sha = hashlib.sha256()
+        for name in sorted(self.tables):
+            sha.update(name.encode())
+            sha.update(self.table(name).to_csv(index=False, lineterminator="\n").encode())
+        settings = {"parameters": self.parameters, "policies": self.policies, "start": self.start, "years": self.years}
+        sha.update(json.dumps(settings, sort_keys=True, default=str).encode())
+        return sha.hexdigest()
 
     def table(self, name: str) -> pd.DataFrame:
         """A table without the bookkeeping columns."""

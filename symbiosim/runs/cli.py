@@ -92,6 +92,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     optimize.add_argument("--rng", type=int, default=DEFAULT_SEED, help="seed of the initial technology adoption")
     optimize.add_argument("--out", type=Path, default=Path("optimum"), help="output folder (default ./optimum)")
+    validate = commands.add_parser(
+        "validate",
+        help="check a scenario file without running it",
+        description="Load and validate a scenario (TOML and the CSV tables it names) and print every problem, "
+        "each with its file, row or key, column and rule; or one line with the counts of facilities, by-products, "
+        "technologies and policies when it is valid. Exit code 0 when valid, 2 otherwise.",
+    )
+    validate.add_argument("scenario", type=Path, nargs="?", default=None, help="scenario TOML (default: bundled JJJ)")
     sweep = commands.add_parser(
         "sweep",
         help="run a parameter design x seeds (grid, Latin hypercube or Sobol), locally or on Ray",
@@ -242,6 +250,25 @@ def _app(args: argparse.Namespace) -> int:
     return 0  # pragma: no cover - execve does not return
 
 
+def _validate(args: argparse.Namespace) -> int:
+    try:
+        scenario = load_scenario(args.scenario)
+    except ScenarioError as exc:
+        print(f"{args.scenario}: {len(exc.issues)} problem(s)")
+        for issue in exc.issues:
+            print(f"  {issue}")
+        return 2
+    counts = {
+        "facilities": len(scenario.tables["facilities"]),
+        "by-products": len(scenario.tables["byproducts"]),
+        "technologies": len(scenario.tables["technologies"]),
+        "policies": len(scenario.policies),
+    }
+    where = args.scenario or "bundled default scenario"
+    print(f"OK {where}: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
+    return 0
+
+
 def _sweep(args: argparse.Namespace) -> int:
     if args.workers < 1:
         raise _CommandError("--workers must be at least 1")
@@ -267,7 +294,14 @@ def _sweep(args: argparse.Namespace) -> int:
     return 1 if result.failed else 0
 
 
-COMMANDS = {"run": _run, "compare": _compare, "optimize": _optimize, "sweep": _sweep, "app": _app}
+COMMANDS = {
+    "run": _run,
+    "compare": _compare,
+    "optimize": _optimize,
+    "validate": _validate,
+    "sweep": _sweep,
+    "app": _app,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,9 +1,10 @@
 """One run of a scenario: simulate, then write tables, network and plots to a folder."""
 
 import json
+import platform
 import shutil
 from dataclasses import dataclass
-from importlib import resources
+from importlib import metadata, resources
 from pathlib import Path
 
 import pandas as pd
@@ -21,6 +22,14 @@ from symbiosim.runs.plots import plot_byproduct_series, plot_map, plot_radius, p
 __all__ = ["RunOutputs", "run_scenario", "write_outputs"]
 
 DEFAULT_SEED = 42
+VERSIONED = ("symbiosim", "mesa", "numpy", "pandas", "scipy", "networkx", "pyarrow")
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"
 
 
 @dataclass(frozen=True)
@@ -124,6 +133,8 @@ def write_outputs(
     manifest = {
         "scenario": model.scenario_data.name,
         "scenario_source": model.scenario_data.source,
+        "scenario_sha256": model.scenario_data.digest(),
+        "versions": {"python": platform.python_version(), **{name: _version(name) for name in VERSIONED}},
         "rng": rng,
         "start": model.start.isoformat(),
         "months": model.month_index,

@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+EXAMPLES = Path(__file__).parents[2] / "examples" / "policies"
 LANDFILL_TANGSHAN = "landfill_tangshan"  # not a key symbiosis node
 EXPECTED = {
     "timeseries.csv",
@@ -81,6 +82,8 @@ def test_run_writes_every_output(one_year):
     assert flows["tonnes"].gt(0).all()
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["rng"] == 3 and manifest["months"] == 12
+    assert len(manifest["scenario_sha256"]) == 64
+    assert manifest["versions"]["mesa"].startswith("3.5") and manifest["versions"]["python"].startswith("3.12")
     assert "Last 12 months" in result.stdout and "fly_ash" in result.stdout
     assert (out / "map.png").read_bytes()[:4] == b"\x89PNG"
     assert "CC BY 4.0" in (out / "ATTRIBUTION.md").read_text()
@@ -128,3 +131,16 @@ def test_bad_arguments_are_rejected_before_simulating(tmp_path):
         result = _symbiosim("run", *args, "--quiet", cwd=tmp_path)
         assert result.returncode == 2 and phrase in result.stderr, result.stderr
         assert "Traceback" not in result.stderr
+
+
+def test_validate_reports_every_problem_or_ok(tmp_path):
+    good = _symbiosim("validate", str(EXAMPLES / "heating_season_graded.toml"), cwd=tmp_path)
+    assert good.returncode == 0, good.stderr
+    assert "OK" in good.stdout and "308 facilities, 10 by-products, 15 technologies, 2 policies" in good.stdout
+    bad_toml = tmp_path / "bad.toml"
+    bad_toml.write_text('[scenario]\nyears = 0\n[[policies]]\ntype = "carbon_price"\nstart = "2025-01-01"\n'
+                        'end = "2025-12-31"\ncny_per_t_co2 = -1\n')  # fmt: skip
+    bad = _symbiosim("validate", str(bad_toml), cwd=tmp_path)
+    assert bad.returncode == 2
+    assert "2 problem(s)" in bad.stdout
+    assert "'scenario.years'" in bad.stdout and "'policies[0].cny_per_t_co2'" in bad.stdout
