@@ -414,6 +414,13 @@ class SymbiosisModel(Model):
         if self.month_index >= self.horizon_months:
             self.running = False
 
+    def policy_key(self, kind: str, policy: object) -> tuple[str, int]:
+        """Key of what a policy fixes when it first applies (``policy_memory``): its place in the schedule.
+
+        Stable across checkpoints, unlike the policy object's identity.
+        """
+        return kind, next(i for i, p in enumerate(self.policies.policies) if p is policy)
+
     def apply_policies(self) -> None:
         """Reset this month's policy arrays to the baseline, then apply policies in force."""
         self.limit_factor[:] = 1.0

@@ -60,7 +60,7 @@ class CapacityReplacement:
 
     def apply(self, model: SymbiosisModel, date: dt.date) -> None:
         """Retire and replace capacity, once: in the first month the policy is in force."""
-        key = ("capacity", id(self))
+        key = model.policy_key("capacity", self)
         if key in model.policy_memory:
             return
         unknown = set(self.replaced_by) - set(model.facility_index)
@@ -78,4 +78,5 @@ class CapacityReplacement:
             if base > 0:
                 added = main_capacity[retired & (sectors == sector)].sum() / self.replacement_ratio
                 factor[receivers] = 1.0 + added / base
-        model.policy_memory[key] = model.scale_capacity(factor, date)
+        model.scale_capacity(factor, date)
+        model.policy_memory[key] = True

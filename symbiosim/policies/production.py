@@ -75,7 +75,7 @@ class ProductionLimit:
 
     def exempt(self, model: SymbiosisModel, covered: np.ndarray) -> np.ndarray:
         """Facilities exempt in symbiosis-aware mode (named, or top-k key nodes when first applied)."""
-        key = ("exempt", id(self))
+        key = model.policy_key("exempt", self)
         if key not in model.policy_memory:
             exempt = model.facilities["facility_id"].isin(self.exempt_facility_ids).to_numpy().copy()
             if self.exempt_top_k > 0:

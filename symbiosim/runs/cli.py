@@ -60,6 +60,20 @@ def _parser() -> argparse.ArgumentParser:
         help="each year, compare the emergent network with the planner's optimum of the same year "
         "(emergent_vs_optimal.csv and .png; solves three schemes a year, a few seconds each)",
     )
+    run.add_argument(
+        "--checkpoint-every",
+        type=int,
+        default=None,
+        metavar="N",
+        help="save the model's state to OUT/checkpoint every N months (removed when the run completes)",
+    )
+    run.add_argument(
+        "--resume",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="continue the interrupted run whose output folder is DIR (its checkpoint gives scenario, years, seed)",
+    )
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     compare = commands.add_parser(
         "compare",
@@ -167,16 +181,21 @@ def _check_rng(rng: int) -> None:
 def _run(args: argparse.Namespace) -> int:
     _check_years(args.years)
     _check_rng(args.rng)
-    _check_out(args.out)
-    with _reported(args.out):
+    if args.resume is not None and (args.scenario is not None or args.years is not None):
+        raise _CommandError("--resume takes the scenario, years and seed from the checkpoint")
+    out = args.resume if args.resume is not None else args.out
+    _check_out(out)
+    with _reported(out):
         result = run_scenario(
             args.scenario,
             years=args.years,
             rng=args.rng,
-            out=args.out,
+            out=out,
             progress=not args.quiet,
             value_flow_ids=args.value_flow,
             vs_optimal=args.vs_optimal,
+            checkpoint_every=args.checkpoint_every,
+            resume=args.resume is not None,
         )
     with pd.option_context("display.width", 140, "display.max_columns", 20, "display.float_format", "{:,.2f}".format):
         print(

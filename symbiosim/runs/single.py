@@ -13,6 +13,7 @@ from tqdm import tqdm
 from symbiosim.environment.network import write_geojson, write_graphml
 from symbiosim.environment.scenario import Scenario, load_scenario
 from symbiosim.model import SymbiosisModel
+from symbiosim.runs.checkpoint import load_checkpoint, read_state, save_checkpoint
 from symbiosim.runs.metric_tables import write_metric_tables
 from symbiosim.runs.optimize import emergent_vs_optimal
 from symbiosim.runs.outputs import key_node_table, summary_table, tidy_series, write_atomic
@@ -22,6 +23,7 @@ from symbiosim.runs.plots import plot_byproduct_series, plot_map, plot_radius, p
 __all__ = ["RunOutputs", "run_scenario", "write_outputs"]
 
 DEFAULT_SEED = 42
+CHECKPOINT = "checkpoint"
 VERSIONED = ("symbiosim", "mesa", "numpy", "pandas", "scipy", "networkx", "pyarrow")
 
 
@@ -52,6 +54,8 @@ def run_scenario(
     progress: bool = True,
     value_flow_ids: list[str] | None = None,
     vs_optimal: bool = False,
+    checkpoint_every: int | None = None,
+    resume: bool = False,
 ) -> RunOutputs:
     """Run a scenario to its horizon and write every output into ``out``.
 
@@ -64,23 +68,44 @@ def run_scenario(
         value_flow_ids: enterprises to evaluate in ``value_flow.csv`` besides the key nodes.
         vs_optimal: compare each year's emergent network with the planner's optimum
             (``emergent_vs_optimal.csv`` and ``.png``).
+        checkpoint_every: save the model's state to ``out/checkpoint`` every this many months
+            (removed when the run is complete).
+        resume: continue the run checkpointed in ``out/checkpoint`` (scenario, horizon and seed
+            come from the checkpoint; the other arguments are ignored).
 
     Returns:
         The model, the folder, the files written, the summary table and the metric tables.
 
     Raises:
         ScenarioError: the scenario is invalid.
-        ValueError: an unknown facility id in ``value_flow_ids`` (before anything is simulated).
+        CheckpointError: ``resume`` without a loadable checkpoint.
+        ValueError: an unknown facility id in ``value_flow_ids`` (before anything is simulated),
+            or ``checkpoint_every`` < 1.
     """
-    loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    overrides = {} if years is None else {"years": years}
-    model = SymbiosisModel(loaded, rng=rng, **overrides)
+    out = Path(out)
+    folder = out / CHECKPOINT
+    if checkpoint_every is not None and checkpoint_every < 1:
+        raise ValueError("--checkpoint-every must be at least 1 month")
+    if resume:
+        model = load_checkpoint(folder)
+        rng = read_state(folder)["rng"]
+    else:
+        loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+        overrides = {} if years is None else {"years": years}
+        model = SymbiosisModel(loaded, rng=rng, **overrides)
     unknown = [fid for fid in value_flow_ids or [] if fid not in model.facility_index]
     if unknown:
         raise ValueError(f"--value-flow: unknown facility id(s) {unknown}")
-    for _ in tqdm(range(model.horizon_months), desc=f"{loaded.name}", unit="month", disable=not progress):
+    name = model.scenario_data.name
+    remaining = range(model.month_index, model.horizon_months)
+    for _ in tqdm(remaining, desc=name, unit="month", disable=not progress, initial=model.month_index,
+                  total=model.horizon_months):  # fmt: skip
         model.step()
-    return write_outputs(model, Path(out), rng=rng, value_flow_ids=value_flow_ids, vs_optimal=vs_optimal)
+        if checkpoint_every and model.month_index % checkpoint_every == 0 and model.running:
+            save_checkpoint(model, folder, rng)
+    result = write_outputs(model, out, rng=rng, value_flow_ids=value_flow_ids, vs_optimal=vs_optimal)
+    shutil.rmtree(folder, ignore_errors=True)
+    return result
 
 
 def write_outputs(
