@@ -16,7 +16,7 @@ from symbiosim.runs.compare import compare_scenarios
 from symbiosim.runs.optimize import optimize_scenario, write_optimization
 from symbiosim.runs.outputs import key_node_table
 from symbiosim.runs.sensitivity import write_sensitivity
-from symbiosim.runs.single import DEFAULT_SEED, run_scenario
+from symbiosim.runs.single import DEFAULT_SEED, rerun_from_outputs, run_scenario
 from symbiosim.runs.sweep import ENGINES, load_spec, run_sweep
 
 __all__ = ["main"]
@@ -73,6 +73,13 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         metavar="DIR",
         help="continue the interrupted run whose output folder is DIR (its checkpoint gives scenario, years, seed)",
+    )
+    run.add_argument(
+        "--from-outputs",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="run again what wrote DIR (scenario, checked by its digest; seed; horizon; options) into --out",
     )
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     compare = commands.add_parser(
@@ -181,8 +188,15 @@ def _check_rng(rng: int) -> None:
 def _run(args: argparse.Namespace) -> int:
     _check_years(args.years)
     _check_rng(args.rng)
-    if args.resume is not None and (args.scenario is not None or args.years is not None):
-        raise _CommandError("--resume takes the scenario, years and seed from the checkpoint")
+    taken = args.resume is not None or args.from_outputs is not None
+    if taken and (args.scenario is not None or args.years is not None):
+        raise _CommandError("--resume and --from-outputs take the scenario, years and seed from the folder")
+    if args.from_outputs is not None:
+        _check_out(args.out)
+        with _reported(args.out):
+            result = rerun_from_outputs(args.from_outputs, args.out, progress=not args.quiet)
+        print(f"{len(result.files)} files written to {result.folder.resolve()}")
+        return 0
     out = args.resume if args.resume is not None else args.out
     _check_out(out)
     with _reported(out):

@@ -20,11 +20,16 @@ from symbiosim.runs.outputs import key_node_table, summary_table, tidy_series, w
 from symbiosim.runs.planner_plots import plot_emergent_vs_optimal
 from symbiosim.runs.plots import plot_byproduct_series, plot_map, plot_radius, plot_savings, plot_synergy
 
-__all__ = ["RunOutputs", "run_scenario", "write_outputs"]
+__all__ = ["RunOutputs", "rerun_from_outputs", "run_scenario", "write_outputs"]
 
 DEFAULT_SEED = 42
 CHECKPOINT = "checkpoint"
 VERSIONED = ("symbiosim", "mesa", "numpy", "pandas", "scipy", "networkx", "pyarrow")
+
+
+def _absolute(source: str) -> str:
+    """The scenario file as an absolute path (so the run can be repeated from anywhere), or ``default``."""
+    return source if source == "default" else str(Path(source).resolve())
 
 
 def _version(package: str) -> str:
@@ -108,6 +113,31 @@ def run_scenario(
     return result
 
 
+def rerun_from_outputs(folder: Path, out: Path, progress: bool = True) -> RunOutputs:
+    """Run again what produced an output folder: same scenario (checked by its digest), seed and options.
+
+    Raises:
+        ValueError: no manifest, or the scenario file has changed since (its digest differs).
+    """
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{folder} has no readable manifest.json: {exc}") from None
+    source = manifest["scenario_source"]
+    scenario = load_scenario(None if source == "default" else source)
+    if scenario.digest() != manifest["scenario_sha256"]:
+        raise ValueError(f"the scenario {source} has changed since {folder} was written (its digest differs)")
+    return run_scenario(
+        scenario,
+        years=manifest["years"],
+        rng=manifest["rng"],
+        out=out,
+        progress=progress,
+        value_flow_ids=manifest.get("value_flow_ids") or None,
+        vs_optimal=manifest.get("vs_optimal", False),
+    )
+
+
 def write_outputs(
     model: SymbiosisModel,
     folder: Path,
@@ -157,12 +187,15 @@ def write_outputs(
     files.append(write_atomic(folder / "ATTRIBUTION.md", lambda p: shutil.copyfile(str(attribution), p)))
     manifest = {
         "scenario": model.scenario_data.name,
-        "scenario_source": model.scenario_data.source,
+        "scenario_source": _absolute(model.scenario_data.source),
         "scenario_sha256": model.scenario_data.digest(),
         "versions": {"python": platform.python_version(), **{name: _version(name) for name in VERSIONED}},
         "rng": rng,
         "start": model.start.isoformat(),
         "months": model.month_index,
+        "years": model.years,
+        "value_flow_ids": list(value_flow_ids or []),
+        "vs_optimal": vs_optimal,
         "facilities": model.n_facilities,
         "metrics": notes,
         "files": sorted(p.name for p in files),

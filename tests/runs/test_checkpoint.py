@@ -86,3 +86,13 @@ def test_a_killed_run_resumes_to_the_same_outputs(tmp_path):
     assert not (tmp_path / "cut" / "checkpoint").exists()  # removed once the run is complete
     refused = subprocess.run(_cli("--resume", str(tmp_path / "cut")), capture_output=True, text=True, check=False)
     assert refused.returncode == 2 and "has no checkpoint" in refused.stderr
+    again = tmp_path / "again"
+    rerun = subprocess.run(
+        _cli("--from-outputs", str(tmp_path / "whole"), "--out", str(again)),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert rerun.returncode == 0, rerun.stderr
+    for name in COMPARED:  # reproduced from the outputs alone
+        assert (again / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), name
