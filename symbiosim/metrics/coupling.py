@@ -12,14 +12,15 @@ pairwise-sum denominator for n = 3 (3·{U1U2U3/[(U1+U2)(U1+U3)(U2+U3)]}^(1/3), 1
 Wang Shujia, Kong Wei et al. 2021's modified C is offered as an option (:func:`coupling_degree_wang`).
 Bands come from ``data/coupling_bands.csv`` (Tian Shenzhen et al. 2021, 地理学报 76(4):781, Table 1).
 
-Worked example C2 (COEFFICIENTS 2, constructed), equal weights:
+Examples:
+    Worked example C2 (COEFFICIENTS 2, constructed), equal weights:
 
->>> table = coordination(pd.DataFrame({"economy": [0.3], "energy": [0.5], "environment": [0.7]}))
->>> table[["C", "T", "D"]].round(6).iloc[0].tolist(), table.loc[0, "band"]
-([0.943539, 0.5, 0.686855], 'primary coordination')
->>> table = coordination(pd.DataFrame({"CE": [0.2], "LC": [0.6]}))
->>> table[["C", "T", "D"]].round(6).iloc[0].tolist(), table.loc[0, "coupling_band"]
-([0.866025, 0.4, 0.588566], 'high-level coupling')
+    >>> table = coordination(pd.DataFrame({"economy": [0.3], "energy": [0.5], "environment": [0.7]}))
+    >>> table[["C", "T", "D"]].round(6).iloc[0].tolist(), table.loc[0, "band"]
+    ([0.943539, 0.5, 0.686855], 'primary coordination')
+    >>> table = coordination(pd.DataFrame({"CE": [0.2], "LC": [0.6]}))
+    >>> table[["C", "T", "D"]].round(6).iloc[0].tolist(), table.loc[0, "coupling_band"]
+    ([0.866025, 0.4, 0.588566], 'high-level coupling')
 """
 
 import functools

@@ -66,14 +66,15 @@ def accounts(totals: Mapping[str, float], landfill_charge_cny_per_t: float) -> d
     Raises:
         ValueError: a key of ``NEEDED`` is missing, or the charge is negative.
 
-    >>> totals = dict.fromkeys(NEEDED, 0.0) | {"profit_cny": 100.0, "product_cost_cny": 500.0,
-    ...     "avoided_material_cny": 60.0, "byproduct_purchases_cny": 10.0, "transport_cny": 20.0,
-    ...     "energy_tce": 9.0, "energy_saved_tce": 1.0}
-    >>> books = accounts(totals, landfill_charge_cny_per_t=75.0)
-    >>> books["synergistic"]["raw_material_cost_cny"], books["non_synergistic"]["raw_material_cost_cny"]
-    (470.0, 500.0)
-    >>> books["non_synergistic"]["net_profit_cny"], books["non_synergistic"]["energy_tce"]
-    (70.0, 10.0)
+    Examples:
+        >>> totals = dict.fromkeys(NEEDED, 0.0) | {"profit_cny": 100.0, "product_cost_cny": 500.0,
+        ...     "avoided_material_cny": 60.0, "byproduct_purchases_cny": 10.0, "transport_cny": 20.0,
+        ...     "energy_tce": 9.0, "energy_saved_tce": 1.0}
+        >>> books = accounts(totals, landfill_charge_cny_per_t=75.0)
+        >>> books["synergistic"]["raw_material_cost_cny"], books["non_synergistic"]["raw_material_cost_cny"]
+        (470.0, 500.0)
+        >>> books["non_synergistic"]["net_profit_cny"], books["non_synergistic"]["energy_tce"]
+        (70.0, 10.0)
     """
     missing = [key for key in NEEDED if key not in totals]
     if missing:
@@ -126,7 +127,8 @@ def evaluate_enterprise(
     """Value-flow evaluation of an enterprise, synergistic against non-synergistic.
 
     Args:
-        totals, landfill_charge_cny_per_t: as for :func:`accounts`.
+        totals: as for :func:`accounts`.
+        landfill_charge_cny_per_t: as for :func:`accounts`.
         cap: cap each index at 1 (see :func:`symbiosim.metrics.value_flow.evaluate`).
 
     Returns:

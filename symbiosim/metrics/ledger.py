@@ -42,9 +42,10 @@ def exchange_effects(
     All arguments are arrays of the same length (one entry per exchange); the result is in
     the unit of ``material_factor_per_unit`` (e.g. kgce) for each exchange.
 
-    >>> round(float(exchange_effects(np.array([10.0]), np.array([50.0]), np.array([1.0]),
-    ...                              np.array([110.0]), np.array([4.67]), np.array([0.0143]))[0]), 6)
-    1046.15
+    Examples:
+        >>> round(float(exchange_effects(np.array([10.0]), np.array([50.0]), np.array([1.0]),
+        ...                              np.array([110.0]), np.array([4.67]), np.array([0.0143]))[0]), 6)
+        1046.15
     """
     return tonnes * (displaced_per_t * material_factor_per_unit - extra_per_t - distance_km * transport_per_t_km)
 
@@ -79,12 +80,13 @@ def aggregate(
     Raises:
         ValueError: unknown level or period, or facilities missing from ``facilities``.
 
-    >>> ledger = pd.DataFrame({"date": ["2025-01-01", "2025-01-01", "2025-02-01"],
-    ...                        "facility_id": ["a", "b", "a"], "co2_t": [1.0, 2.0, 4.0]})
-    >>> facilities = pd.DataFrame({"facility_id": ["a", "b"], "sector": ["steel", "cement"],
-    ...                            "city": ["X", "X"], "province": ["P", "P"]})
-    >>> aggregate(ledger, facilities, "city", "year")[["period", "item", "months", "co2_t"]].to_dict("records")
-    [{'period': '2025', 'item': 'X', 'months': 2, 'co2_t': 7.0}]
+    Examples:
+        >>> ledger = pd.DataFrame({"date": ["2025-01-01", "2025-01-01", "2025-02-01"],
+        ...                        "facility_id": ["a", "b", "a"], "co2_t": [1.0, 2.0, 4.0]})
+        >>> facilities = pd.DataFrame({"facility_id": ["a", "b"], "sector": ["steel", "cement"],
+        ...                            "city": ["X", "X"], "province": ["P", "P"]})
+        >>> aggregate(ledger, facilities, "city", "year")[["period", "item", "months", "co2_t"]].to_dict("records")
+        [{'period': '2025', 'item': 'X', 'months': 2, 'co2_t': 7.0}]
     """
     if level not in LEVELS:
         raise ValueError(f"level must be one of {LEVELS}, not {level!r}")
@@ -137,11 +139,12 @@ def government_ledger(annual: pd.DataFrame) -> pd.DataFrame:
         charges; negative = net revenue), ``net_fiscal_cost_cny_per_t_co2_avoided`` and
         ``net_fiscal_cost_cny_per_t_waste_used`` (NaN where the divisor is not positive).
 
-    >>> year = pd.DataFrame({"subsidy_cny": [300.0], "vat_rebate_cny": [100.0], "ep_tax_cny": [50.0],
-    ...                      "emission_charges_cny": [0.0], "co2_avoided_t": [10.0], "waste_used_t": [0.0]})
-    >>> row = government_ledger(year).iloc[0]
-    >>> float(row["net_fiscal_cost_cny"]), float(row["net_fiscal_cost_cny_per_t_co2_avoided"])
-    (350.0, 35.0)
+    Examples:
+        >>> year = pd.DataFrame({"subsidy_cny": [300.0], "vat_rebate_cny": [100.0], "ep_tax_cny": [50.0],
+        ...                      "emission_charges_cny": [0.0], "co2_avoided_t": [10.0], "waste_used_t": [0.0]})
+        >>> row = government_ledger(year).iloc[0]
+        >>> float(row["net_fiscal_cost_cny"]), float(row["net_fiscal_cost_cny_per_t_co2_avoided"])
+        (350.0, 35.0)
     """
     missing = [c for c in (*GOVERNMENT_COLUMNS, "co2_avoided_t", "waste_used_t") if c not in annual.columns]
     if missing:

@@ -29,8 +29,9 @@ __all__ = [
 def weighted_quantile(values: NDArray[np.float64], weights: NDArray[np.float64], q: float) -> float:
     """Quantile ``q`` (0-1) of ``values`` weighted by ``weights`` (inverted CDF, no interpolation).
 
-    >>> weighted_quantile(np.array([10.0, 50.0, 100.0]), np.array([1.0, 1.0, 8.0]), 0.5)
-    100.0
+    Examples:
+        >>> weighted_quantile(np.array([10.0, 50.0, 100.0]), np.array([1.0, 1.0, 8.0]), 0.5)
+        100.0
 
     Raises:
         ValueError: if the arrays differ in length, weights are negative, or all are zero.

@@ -6,26 +6,27 @@ Formula source: Meng Qingsong & Han Wenxiu 2000, 复合系统协调度模型研�
 (:func:`subsystem_order`) -> synergy degree between periods (:func:`synergy_degree`) -> a band
 (:func:`synergy_band`, from ``data/synergy_bands.csv``; the banding scheme is not standardised, U).
 
-Worked example S1 (COEFFICIENTS 2, constructed): two subsystems with three indicators each.
+Examples:
+    Worked example S1 (COEFFICIENTS 2, constructed): two subsystems with three indicators each.
 
->>> periods = ["t0", "t1"]
->>> ce = pd.DataFrame({"CE1": [60, 75], "CE2": [90, 94], "CE3": [1.4, 1.1]}, index=periods)
->>> lc = pd.DataFrame({"LC1": [2.2, 1.8], "LC2": [0.15, 0.25], "LC3": [10, 18]}, index=periods)
->>> u_ce = order_degree(ce, {"CE1": 40, "CE2": 80, "CE3": 0.5}, {"CE1": 100, "CE2": 100, "CE3": 2.0},
-...                     {"CE1": "+", "CE2": "+", "CE3": "-"})
->>> u_lc = order_degree(lc, {"LC1": 1.0, "LC2": 0.05, "LC3": 0}, {"LC1": 3.0, "LC2": 0.45, "LC3": 40},
-...                     {"LC1": "-", "LC2": "+", "LC3": "+"})
->>> u_ce.round(6).to_numpy().tolist()
-[[0.333333, 0.5, 0.4], [0.583333, 0.7, 0.6]]
->>> orders = pd.DataFrame({
-...     "CE": subsystem_order(u_ce, pd.Series({"CE1": 0.5, "CE2": 0.2, "CE3": 0.3})),
-...     "LC": subsystem_order(u_lc, pd.Series({"LC1": 0.4, "LC2": 0.4, "LC3": 0.2})),
-... })
->>> orders.round(6).to_numpy().tolist()
-[[0.386667, 0.31], [0.611667, 0.53]]
->>> synergy = synergy_degree(orders)
->>> synergy.round(6).to_dict(), synergy_band(synergy).to_dict()
-({'t1': 0.222486}, {'t1': 'low'})
+    >>> periods = ["t0", "t1"]
+    >>> ce = pd.DataFrame({"CE1": [60, 75], "CE2": [90, 94], "CE3": [1.4, 1.1]}, index=periods)
+    >>> lc = pd.DataFrame({"LC1": [2.2, 1.8], "LC2": [0.15, 0.25], "LC3": [10, 18]}, index=periods)
+    >>> u_ce = order_degree(ce, {"CE1": 40, "CE2": 80, "CE3": 0.5}, {"CE1": 100, "CE2": 100, "CE3": 2.0},
+    ...                     {"CE1": "+", "CE2": "+", "CE3": "-"})
+    >>> u_lc = order_degree(lc, {"LC1": 1.0, "LC2": 0.05, "LC3": 0}, {"LC1": 3.0, "LC2": 0.45, "LC3": 40},
+    ...                     {"LC1": "-", "LC2": "+", "LC3": "+"})
+    >>> u_ce.round(6).to_numpy().tolist()
+    [[0.333333, 0.5, 0.4], [0.583333, 0.7, 0.6]]
+    >>> orders = pd.DataFrame({
+    ...     "CE": subsystem_order(u_ce, pd.Series({"CE1": 0.5, "CE2": 0.2, "CE3": 0.3})),
+    ...     "LC": subsystem_order(u_lc, pd.Series({"LC1": 0.4, "LC2": 0.4, "LC3": 0.2})),
+    ... })
+    >>> orders.round(6).to_numpy().tolist()
+    [[0.386667, 0.31], [0.611667, 0.53]]
+    >>> synergy = synergy_degree(orders)
+    >>> synergy.round(6).to_dict(), synergy_band(synergy).to_dict()
+    ({'t1': 0.222486}, {'t1': 'low'})
 """
 
 import functools

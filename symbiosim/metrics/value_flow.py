@@ -111,9 +111,10 @@ def default_weights() -> pd.DataFrame:
         ``group`` (A1, A2, B1, B2), ``direction`` ("cost" or "benefit"), ``weight`` (dimensionless), ``source``
         and ``note``.
 
-    >>> weights = default_weights()
-    >>> round(float(weights["weight"].sum()), 3), weights.set_index("indicator").loc["A21", "direction"]
-    (0.988, 'benefit')
+    Examples:
+        >>> weights = default_weights()
+        >>> round(float(weights["weight"].sum()), 3), weights.set_index("indicator").loc["A21", "direction"]
+        (0.988, 'benefit')
     """
     return _package_table("value_flow_weights.csv").copy()
 
@@ -131,8 +132,9 @@ def default_grades() -> pd.DataFrame:
 def grade_of(composite: float) -> tuple[int, str]:
     """Grade (1 = very high ... 5 = very low) and its label for a composite index (SPEC 7.5).
 
-    >>> grade_of(0.85)
-    (2, 'high')
+    Examples:
+        >>> grade_of(0.85)
+        (2, 'high')
     """
     grades = _package_table("value_flow_grades.csv")
     reached = grades.loc[composite >= grades["composite_min"] - GRADE_TOLERANCE]
@@ -202,15 +204,16 @@ def evaluate(table: pd.DataFrame, cap: bool = False) -> ValueFlowResult:
             benchmark without ``cap`` (its index would be unbounded; 0 against a benchmark of 0 scores 1). The
             message names the indicator and the column.
 
-    >>> table = pd.DataFrame({"indicator": ["A11", "B11", "A21"], "benchmark": [2.0, 0.8, 4.0],
-    ...                       "actual": [2.5, 0.6, 6.0], "direction": ["cost", "benefit", "benefit"],
-    ...                       "weight": [0.5, 0.3, 0.2]})
-    >>> result = evaluate(table)  # indices 0.8, 0.75, 1.5 -> 0.4 + 0.225 + 0.3
-    >>> round(result.composite, 6), result.grade, result.grade_label
-    (0.925, 1, 'very high')
-    >>> capped = evaluate(table, cap=True)  # A21 capped at 1 -> 0.4 + 0.225 + 0.2
-    >>> round(capped.composite, 6), capped.grade, capped.grade_label
-    (0.825, 2, 'high')
+    Examples:
+        >>> table = pd.DataFrame({"indicator": ["A11", "B11", "A21"], "benchmark": [2.0, 0.8, 4.0],
+        ...                       "actual": [2.5, 0.6, 6.0], "direction": ["cost", "benefit", "benefit"],
+        ...                       "weight": [0.5, 0.3, 0.2]})
+        >>> result = evaluate(table)  # indices 0.8, 0.75, 1.5 -> 0.4 + 0.225 + 0.3
+        >>> round(result.composite, 6), result.grade, result.grade_label
+        (0.925, 1, 'very high')
+        >>> capped = evaluate(table, cap=True)  # A21 capped at 1 -> 0.4 + 0.225 + 0.2
+        >>> round(capped.composite, 6), capped.grade, capped.grade_label
+        (0.825, 2, 'high')
     """
     what = "value-flow table"
     _require_columns(table, REQUIRED_COLUMNS, what)
@@ -288,16 +291,17 @@ def compare(
             tables, or from only one mode table, or disagree between the modes, or if ``evaluate`` rejects a
             mode. The message names the mode.
 
-    >>> weights = pd.DataFrame({"indicator": ["A11", "B11"], "direction": ["cost", "benefit"],
-    ...                         "weight": [0.6, 0.4]})
-    >>> syn = pd.DataFrame({"indicator": ["A11", "B11"], "actual": [2.0, 0.6]})
-    >>> non = pd.DataFrame({"indicator": ["A11", "B11"], "actual": [4.0, 0.8]})
-    >>> summary = compare(syn, non, weights)  # benchmarks 2.0 (lower cost) and 0.8 (higher rate)
-    >>> summary.round(6)[["mode", "composite", "grade", "grade_label"]].to_numpy().tolist()
-    [['synergistic', 0.9, 1, 'very high'], ['non_synergistic', 0.7, 3, 'medium']]
-    >>> detail = pd.concat({mode: r.table for mode, r in summary.attrs["results"].items()}, names=["mode", None])
-    >>> detail.loc["non_synergistic", "index"].tolist()
-    [0.5, 1.0]
+    Examples:
+        >>> weights = pd.DataFrame({"indicator": ["A11", "B11"], "direction": ["cost", "benefit"],
+        ...                         "weight": [0.6, 0.4]})
+        >>> syn = pd.DataFrame({"indicator": ["A11", "B11"], "actual": [2.0, 0.6]})
+        >>> non = pd.DataFrame({"indicator": ["A11", "B11"], "actual": [4.0, 0.8]})
+        >>> summary = compare(syn, non, weights)  # benchmarks 2.0 (lower cost) and 0.8 (higher rate)
+        >>> summary.round(6)[["mode", "composite", "grade", "grade_label"]].to_numpy().tolist()
+        [['synergistic', 0.9, 1, 'very high'], ['non_synergistic', 0.7, 3, 'medium']]
+        >>> detail = pd.concat({mode: r.table for mode, r in summary.attrs["results"].items()}, names=["mode", None])
+        >>> detail.loc["non_synergistic", "index"].tolist()
+        [0.5, 1.0]
     """
     weights = default_weights() if weights is None else weights
     _require_columns(weights, ("indicator", "direction", "weight"), "weights")
@@ -386,12 +390,13 @@ def indicators_from_accounts(accounts: Mapping[str, float]) -> pd.DataFrame:
             the net profit is <= 0 (a loss-making enterprise cannot be evaluated by this index system), a
             recycled amount exceeds its total, or a denominator is 0.
 
-    >>> table = indicators_from_accounts({"net_profit_cny": 2.0e7, "raw_material_cost_cny": 5.0e7,
-    ...                                   "raw_material_t": 1.0e4, "raw_material_recycled_t": 2.5e3})
-    >>> table.to_numpy().tolist()
-    [['A11', 2.5, 'CNY/CNY'], ['A13', 0.0005, 't/CNY'], ['A21', 0.4, 'CNY/CNY'], ['B11', 0.25, 't/t']]
-    >>> table.attrs["missing"]
-    ['A12', 'A14', 'A15', 'A22', 'B12', 'B21', 'B22', 'B23', 'B24']
+    Examples:
+        >>> table = indicators_from_accounts({"net_profit_cny": 2.0e7, "raw_material_cost_cny": 5.0e7,
+        ...                                   "raw_material_t": 1.0e4, "raw_material_recycled_t": 2.5e3})
+        >>> table.to_numpy().tolist()
+        [['A11', 2.5, 'CNY/CNY'], ['A13', 0.0005, 't/CNY'], ['A21', 0.4, 'CNY/CNY'], ['B11', 0.25, 't/t']]
+        >>> table.attrs["missing"]
+        ['A12', 'A14', 'A15', 'A22', 'B12', 'B21', 'B22', 'B23', 'B24']
     """
     unknown = sorted(set(accounts) - ACCOUNT_KEYS)
     if unknown:

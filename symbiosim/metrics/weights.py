@@ -83,14 +83,15 @@ def entropy(
             if the normalisation is unknown; under ``"raw"``, a "-" direction, a negative value or a zero
             column sum; if every column is constant (or, by round-off, every e_j is 1).
 
-    Example (Xu 2004, EJOR 156:530-532, raw data; COEFFICIENTS E1):
+    Examples:
+        Xu 2004, EJOR 156:530-532, raw data (COEFFICIENTS E1):
 
-    >>> data = pd.DataFrame([[30, 30, 38, 29], [19, 54, 86, 29], [19, 15, 85, 28.9], [68, 70, 60, 29]])
-    >>> weights = entropy(data, normalisation="raw")
-    >>> weights.round(4).tolist()
-    [0.463, 0.3992, 0.1378, 0.0]
-    >>> [round(e, 4) for e in weights.attrs["entropy"].values()]
-    [0.8872, 0.9027, 0.9664, 1.0]
+        >>> data = pd.DataFrame([[30, 30, 38, 29], [19, 54, 86, 29], [19, 15, 85, 28.9], [68, 70, 60, 29]])
+        >>> weights = entropy(data, normalisation="raw")
+        >>> weights.round(4).tolist()
+        [0.463, 0.3992, 0.1378, 0.0]
+        >>> [round(e, 4) for e in weights.attrs["entropy"].values()]
+        [0.8872, 0.9027, 0.9664, 1.0]
     """
     if normalisation not in _NORMALISATIONS:
         raise ValueError(f"normalisation must be one of {_NORMALISATIONS}, got {normalisation!r}")
@@ -207,14 +208,15 @@ def ahp(
             entry ≠ 1 or a pair (i, j) with a_ij·a_ji ≠ 1 (the first such pair is named); if the labels do not
             fit; if RI(n) is unavailable or not positive; if ``on_inconsistent="raise"`` and CR ≥ 0.10.
 
-    Example (姜启源《数学模型》 tourism matrix, COEFFICIENTS A2):
+    Examples:
+        姜启源《数学模型》, tourism matrix (COEFFICIENTS A2):
 
-    >>> result = ahp([[1, 1/2, 4, 3, 3], [2, 1, 7, 5, 5], [1/4, 1/7, 1, 1/2, 1/3],
-    ...               [1/3, 1/5, 2, 1, 1], [1/3, 1/5, 3, 1, 1]])
-    >>> result.weights.round(4).tolist()
-    [0.2636, 0.4758, 0.0538, 0.0981, 0.1087]
-    >>> round(result.lambda_max, 5), round(result.ci, 5), round(result.cr, 5), result.is_consistent
-    (5.07208, 0.01802, 0.01609, True)
+        >>> result = ahp([[1, 1/2, 4, 3, 3], [2, 1, 7, 5, 5], [1/4, 1/7, 1, 1/2, 1/3],
+        ...               [1/3, 1/5, 2, 1, 1], [1/3, 1/5, 3, 1, 1]])
+        >>> result.weights.round(4).tolist()
+        [0.2636, 0.4758, 0.0538, 0.0981, 0.1087]
+        >>> round(result.lambda_max, 5), round(result.ci, 5), round(result.cr, 5), result.is_consistent
+        (5.07208, 0.01802, 0.01609, True)
     """
     if on_inconsistent not in _ON_INCONSISTENT:
         raise ValueError(f"on_inconsistent must be one of {_ON_INCONSISTENT}, got {on_inconsistent!r}")
@@ -307,7 +309,7 @@ def combine(a: pd.Series, b: pd.Series, method: CombineMethod = "linear", alpha:
     * ``"linear"``: w = α·a + (1 - α)·b.
     * ``"multiplicative"``: w_j = a_j·b_j / Σ a_j·b_j.
     * ``"min_information"``: w_j = √(a_j·b_j) / Σ √(a_j·b_j).
-    * ``"game_theory"``: solve [a·a a·b; b·a b·b] [α1, α2]ᵀ = [a·a, b·b]ᵀ, normalise α to sum 1,
+    * ``"game_theory"``: solve ``[a·a a·b; b·a b·b] [α1, α2]ᵀ = [a·a, b·b]ᵀ``, normalise α to sum 1,
       w = α1·a + α2·b (zhjx19/mathmodels ``combine_weights``). When a negative α would make w a
       non-convex mix that can give negative weights, a ValueError is raised instead of clipping.
       If a and b coincide (sin² of their angle ≤ 1e-12) the system is singular and α = (1/2, 1/2).
@@ -328,12 +330,13 @@ def combine(a: pd.Series, b: pd.Series, method: CombineMethod = "linear", alpha:
             to 1, ``alpha`` is outside [0, 1], the method is unknown, Σ a_j·b_j = 0 (multiplicative and
             minimum-information) or a game-theory coefficient is negative.
 
-    >>> a = pd.Series({"x": 0.5, "y": 0.3, "z": 0.2})
-    >>> b = pd.Series({"z": 0.4, "x": 0.2, "y": 0.4})
-    >>> combine(a, b, "linear", alpha=0.5).round(4).tolist()
-    [0.35, 0.35, 0.3]
-    >>> combine(a, b, "multiplicative").round(4).tolist()
-    [0.3333, 0.4, 0.2667]
+    Examples:
+        >>> a = pd.Series({"x": 0.5, "y": 0.3, "z": 0.2})
+        >>> b = pd.Series({"z": 0.4, "x": 0.2, "y": 0.4})
+        >>> combine(a, b, "linear", alpha=0.5).round(4).tolist()
+        [0.35, 0.35, 0.3]
+        >>> combine(a, b, "multiplicative").round(4).tolist()
+        [0.3333, 0.4, 0.2667]
     """
     if method not in _COMBINE_METHODS:
         raise ValueError(f"method must be one of {_COMBINE_METHODS}, got {method!r}")

@@ -84,8 +84,9 @@ def tax_on_flue_gas_cny(
 ) -> float:
     """EP tax on one pollutant in a volume of flue gas (worked example T1 of COEFFICIENTS.md).
 
-    >>> round(tax_on_flue_gas_cny(1e7, 120.0, 1.2), 2)
-    1515.79
+    Examples:
+        >>> round(tax_on_flue_gas_cny(1e7, 120.0, 1.2), 2)
+        1515.79
     """
     kg = flue_gas_m3 * mg_per_m3 / 1e6
     return kg / KG_PER_POLLUTION_EQUIVALENT[pollutant] * cny_per_equivalent

@@ -26,8 +26,9 @@ class Policy(Protocol):
 def month_end(month_start: dt.date) -> dt.date:
     """Last day of the month that starts on ``month_start``.
 
-    >>> month_end(dt.date(2024, 2, 1))
-    datetime.date(2024, 2, 29)
+    Examples:
+        >>> month_end(dt.date(2024, 2, 1))
+        datetime.date(2024, 2, 29)
     """
     return month_start.replace(day=calendar.monthrange(month_start.year, month_start.month)[1])
 
@@ -35,12 +36,13 @@ def month_end(month_start: dt.date) -> dt.date:
 def share_of_month(policy: Policy, month_start: dt.date) -> float:
     """Share of the month's days on which ``policy`` is in force (0-1).
 
-    A heating-season limit from 15 November covers 16 of November's 30 days:
+    Examples:
+        A heating-season limit from 15 November covers 16 of November's 30 days:
 
-    >>> class Window:
-    ...     start, end = dt.date(2025, 11, 15), dt.date(2026, 3, 15)
-    >>> round(share_of_month(Window(), dt.date(2025, 11, 1)), 4), share_of_month(Window(), dt.date(2025, 12, 1))
-    (0.5333, 1.0)
+        >>> class Window:
+        ...     start, end = dt.date(2025, 11, 15), dt.date(2026, 3, 15)
+        >>> round(share_of_month(Window(), dt.date(2025, 11, 1)), 4), share_of_month(Window(), dt.date(2025, 12, 1))
+        (0.5333, 1.0)
     """
     last = month_end(month_start)
     first_day, last_day = max(policy.start, month_start), min(policy.end, last)

@@ -48,7 +48,8 @@ def build_policies(specs: list[dict], first_month: dt.date, last_month: dt.date)
 
     Args:
         specs: validated specifications (``Scenario.policies``).
-        first_month, last_month: first days of the run's first and last months.
+        first_month: first day of the run's first month.
+        last_month: first day of the run's last month.
     """
     policies: list[Policy] = []
     for spec in specs:
