@@ -96,3 +96,28 @@ def test_the_comparison_view_runs_two_models(page, artifacts):
     expect(page.get_by_text("Comparison over 3 year(s), seed 42")).to_be_visible(timeout=90_000)
     expect(page.get_by_text("exchanged, kt/yr")).to_be_visible(timeout=TIMEOUT_MS)
     page.screenshot(path=artifacts / "app_page2_compare_result.png", full_page=True)
+
+
+def _outward_address() -> str:
+    """This machine's address on its network (not loopback), or '' when it has none."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("10.255.255.255", 1))  # no packet is sent for UDP connect
+            return probe.getsockname()[0]
+        except OSError:
+            return ""
+
+
+def test_the_server_listens_on_this_machine_only(app_url):
+    import urllib.error
+    import urllib.request
+
+    port = app_url.rsplit(":", 1)[1].strip("/")
+    with urllib.request.urlopen(app_url, timeout=5) as response:
+        assert response.status == 200
+    address = _outward_address()
+    assert address and not address.startswith("127."), "no network address to test against"
+    with pytest.raises(urllib.error.URLError):
+        urllib.request.urlopen(f"http://{address}:{port}/", timeout=5)
