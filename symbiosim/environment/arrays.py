@@ -57,9 +57,8 @@ def build_arrays(scenario: Scenario) -> CatalogArrays:
     """Arrays for a validated scenario (see module docstring for the index order)."""
     fac = scenario.table("facilities").reset_index(drop=True)
     grades = scenario.table("emission_grades")
-    fac["emission_grade"] = fac["facility_id"].map(
-        dict(zip(grades["facility_id"], grades["emission_grade"], strict=True))
-    )
+    grade_of = dict(zip(grades["facility_id"], grades["emission_grade"], strict=True))
+    fac["emission_grade"] = [grade_of.get(facility_id, "") for facility_id in fac["facility_id"]]  # "" = ungraded
     prod_table = scenario.table("products")
     byp = scenario.table("byproducts").reset_index(drop=True)
     tech = scenario.table("technologies").reset_index(drop=True)

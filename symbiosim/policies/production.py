@@ -67,7 +67,7 @@ class ProductionLimit:
         covered = self.scope.mask(model)
         caps = np.full(model.n_facilities, self.cap_share)
         if self.mode == "graded":
-            grades = model.facilities["emission_grade"].fillna("")
+            grades = model.facilities["emission_grade"]  # "" where ungraded
             caps = np.array([self.grade_caps.get(g, self.cap_share) for g in grades])
         elif self.mode == "symbiosis_aware":
             covered &= ~self.exempt(model, covered)
