@@ -695,7 +695,9 @@ class SymbiosisModel(Model):
         """Retire the capacity installed during the run that has reached the end of its lifetime.
 
         Capacity present at the start (the initial adoption) is taken as maintained and is not
-        retired; retired capacity can be replaced by new investment.
+        retired; retired capacity can be replaced by new investment. The buyer ends the contracts
+        of that technology when a line retires (a planned end, which costs no trust); the market
+        signs new ones within the capacity left.
         """
         keep = []
         for vintage in self.vintages:
@@ -703,6 +705,12 @@ class SymbiosisModel(Model):
             if last_month < self.month_index:
                 self.installed_tpa[index, k] = max(self.installed_tpa[index, k] - capacity_tpa, 0.0)
                 self.depreciation_cny_per_month[index] = max(self.depreciation_cny_per_month[index] - monthly, 0.0)
+                # the buyer ends the contracts of the line it retires (planned, so trust is not hurt);
+                # new ones are signed within the capacity it has left
+                mk = self.market
+                routes = self.routes_of_technology[k]
+                ending = routes[(mk.buyer[routes] == index) & (mk.contract_end[routes] >= self.month_index)]
+                mk.contract_end[ending] = self.month_index - 1
             else:
                 keep.append(vintage)
         self.vintages = keep

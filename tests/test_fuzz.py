@@ -722,11 +722,6 @@ def test_a_fifty_year_horizon_runs_to_the_end(fifty_years):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="a buyer's technology line reaching the end of its lifetime breaks its contracts (shortfall), "
-    "trust falls below min_trust for good and profitable trade stops, while the buyer keeps reinvesting",
-)
 def test_lines_reaching_their_lifetime_do_not_end_trade_for_good(fifty_years):
     model = fifty_years
     series = model.datacollector.get_model_vars_dataframe()
