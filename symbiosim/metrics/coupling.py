@@ -142,6 +142,13 @@ def _labels_for(values: NDArray[np.float64], quantity: Literal["C", "D"]) -> NDA
     return _band_labels(values, table[table["quantity"] == quantity], quantity)
 
 
+def _band_of(value: float | pd.Series, quantity: Literal["C", "D"], name: str) -> str | pd.Series:
+    """The band label of one value, or a Series of labels (named ``name``) for a Series."""
+    if isinstance(value, pd.Series):
+        return pd.Series(_labels_for(_as_float(value.to_numpy(), quantity), quantity), index=value.index, name=name)
+    return str(_labels_for(_as_float(np.atleast_1d(value), quantity), quantity)[0])
+
+
 def coordination_band(d: float | pd.Series) -> str | pd.Series:
     """English label of the coupling coordination degree band of ``d`` (intervals (a, b]).
 
@@ -158,9 +165,7 @@ def coordination_band(d: float | pd.Series) -> str | pd.Series:
         >>> coordination_band(0.5), coordination_band(0.5000001)
         ('on the verge of imbalance', 'barely coordinated')
     """
-    if isinstance(d, pd.Series):
-        return pd.Series(_labels_for(_as_float(d.to_numpy(), "D"), "D"), index=d.index, name="band")
-    return str(_labels_for(_as_float(np.atleast_1d(d), "D"), "D")[0])
+    return _band_of(d, "D", "band")
 
 
 def coupling_band(c: float | pd.Series) -> str | pd.Series:
@@ -179,9 +184,7 @@ def coupling_band(c: float | pd.Series) -> str | pd.Series:
         >>> coupling_band(0.3), coupling_band(0.8000001)
         ('low-level coupling', 'high-level coupling')
     """
-    if isinstance(c, pd.Series):
-        return pd.Series(_labels_for(_as_float(c.to_numpy(), "C"), "C"), index=c.index, name="coupling_band")
-    return str(_labels_for(_as_float(np.atleast_1d(c), "C"), "C")[0])
+    return _band_of(c, "C", "coupling_band")
 
 
 def coordination(
