@@ -23,7 +23,7 @@ from symbiosim.metrics.network import (
     robustness,
 )
 from symbiosim.model import MONTHS_PER_YEAR, SymbiosisModel
-from symbiosim.runs.outputs import unit_of, write_atomic
+from symbiosim.runs.outputs import symbiosis_flows, unit_of, write_atomic
 
 __all__ = [
     "annual_totals",
@@ -124,10 +124,8 @@ def synergy_long(assessment: indicators.SynergyAssessment, values: pd.DataFrame)
 
 def network_tables(model: SymbiosisModel) -> dict[str, pd.DataFrame]:
     """Network metrics of the last 12 months, and the effective radius per year (symbiosis exchanges only)."""
-    flows = model.flows
-    if len(flows):
-        flows = flows[flows["is_symbiosis"].astype(bool)]
-    recent = flows[flows["step"] > model.month_index - MONTHS_PER_YEAR] if len(flows) else flows
+    flows = symbiosis_flows(model, months=None)
+    recent = symbiosis_flows(model)
     if recent.empty:
         return {}
     info = model.facilities.set_index("facility_id")[["name", "sector", "city"]]
@@ -209,9 +207,7 @@ def value_flow_of(model: SymbiosisModel, facility_id: str, months: int = MONTHS_
 
 def value_flow_table(model: SymbiosisModel, extra_ids: list[str] | None = None) -> pd.DataFrame:
     """Value-flow evaluation of the 10 key symbiosis nodes of the last year, and of ``extra_ids``."""
-    flows = model.flows
-    recent = flows[(flows["step"] > model.month_index - MONTHS_PER_YEAR)] if len(flows) else flows
-    recent = recent[recent["is_symbiosis"].astype(bool)] if len(recent) else recent
+    recent = symbiosis_flows(model)
     key = list(key_nodes(recent, top=VALUE_FLOW_TOP)["facility_id"]) if len(recent) else []
     facility_ids = list(dict.fromkeys([*key, *(extra_ids or [])]))
     if not facility_ids:

@@ -20,6 +20,7 @@ from symbiosim.model import MONTHS_PER_YEAR, SymbiosisModel
 __all__ = [
     "atomic_path",
     "summary_table",
+    "symbiosis_flows",
     "tidy_series",
     "unit_of",
     "write_atomic",
@@ -142,15 +143,24 @@ def summary_table(model: SymbiosisModel) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("byproduct")
 
 
+def symbiosis_flows(model: SymbiosisModel, months: int | None = MONTHS_PER_YEAR) -> pd.DataFrame:
+    """The run's symbiosis exchanges (not plain waste treatment such as MSW incineration), of the
+    last ``months`` months (``None``: all)."""
+    flows = model.flows
+    if flows.empty:
+        return flows
+    keep = flows["is_symbiosis"].astype(bool)
+    if months is not None:
+        keep &= flows["step"] > model.month_index - months
+    return flows[keep]
+
+
 def key_node_table(model: SymbiosisModel, top: int = 10) -> pd.DataFrame:
     """Key symbiosis nodes over the last 12 months, with name, sector and city.
 
     Only symbiosis exchanges count (plain waste treatment such as MSW incineration is left out).
     """
-    flows = model.flows
-    recent = flows[flows["step"] > model.month_index - MONTHS_PER_YEAR] if len(flows) else flows
-    if len(recent):
-        recent = recent[recent["is_symbiosis"].astype(bool)]
+    recent = symbiosis_flows(model)
     if recent.empty:
         return pd.DataFrame(columns=["facility_id", "name", "sector", "city", "tonnes", "share", "partners"])
     table = key_nodes(recent, top=top)
