@@ -294,6 +294,12 @@ def flow_records(
     mk = model.market
     r = np.flatnonzero(tonnes > 0)
     price = value[r] / tonnes[r]
+    # the buyer's VAT rebate of the month (if it reached the threshold), spread over the listed
+    # wastes it bought, replaces the threshold premium it bid: its gain is what it earned
+    listed = model.is_landfilled[mk.byproduct[r]]
+    listed_t = model.ledger["bought_t"][:, model.is_landfilled].sum(axis=1)
+    rebate = np.divide(model.money["vat_rebate_cny"], listed_t, out=np.zeros(model.n_facilities), where=listed_t > 0)
+    rebate_per_t = rebate[mk.buyer[r]] * listed
     ids = np.asarray(model.facility_ids, dtype=object)
     is_symbiosis = model.arrays.tech_is_symbiosis[mk.technology[r]]
     return {
@@ -311,7 +317,9 @@ def flow_records(
         "price_cny_per_t": price,
         "transport_cny_per_t": mk.transport_cny_per_t[r],
         "seller_gain_cny_per_t": price - model.route_reservation[r],
-        "buyer_gain_cny_per_t": model.route_wtp[r] - mk.transport_cny_per_t[r] - price,
+        "buyer_gain_cny_per_t": model.route_wtp[r] - model.route_vat_premium[r] - mk.transport_cny_per_t[r] - price
+        + rebate_per_t,
+        "buyer_vat_rebate_cny_per_t": rebate_per_t,
         "contract_tonnes": model.clearing.contract_tonnes[r],
         "start_step": mk.first_trade_step[r],
         **{name: effects[name][r] for name in EFFECTS},

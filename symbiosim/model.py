@@ -466,9 +466,12 @@ class SymbiosisModel(Model):
         mk = self.market
         wtp_k = self.tech_avoided_cny_per_t - self.tech_opex_cny_per_t
         wtp = wtp_k[mk.technology] + self.route_subsidy_cny_per_t() + self.route_avoided_charges_cny_per_t()
-        # the seller's outside option is landfill (fee + tax); storage only defers it, so adding
-        # the storage cost as well would count a tonne as both stored and landfilled
-        reservation_nb = self.supply_cost[None, :] - (self.landfill_fee + self.ep_tax)
+        # the seller's outside option is its by-product's disposal route: landfill avoids nothing
+        # but costs fee + tax; a by-product that is not extracted (steam) costs nothing unsold,
+        # whatever fee a policy sets on it. Storage only defers disposal, so adding the storage
+        # cost as well would count a tonne as both stored and landfilled
+        disposal_cny_per_t = (self.landfill_fee + self.ep_tax) * self.is_landfilled[None, :]
+        reservation_nb = self.supply_cost[None, :] - disposal_cny_per_t
         return wtp, reservation_nb[mk.seller, mk.byproduct]
 
     def product_income_cny(self) -> np.ndarray:
@@ -495,16 +498,18 @@ class SymbiosisModel(Model):
         reachable = (self.vat_rebate_rate > 0) & (needed_t > 0) & (needed_t <= capacity_t)
         return np.divide(self.vat_rebate_rate * income, capacity_t, out=np.zeros(self.n_facilities), where=reachable)
 
+    def vat_qualifies(self, listed_wastes_t: np.ndarray) -> np.ndarray:
+        """Which plants reach the VAT-rebate threshold with ``listed_wastes_t`` (t) of listed wastes this month."""
+        raw_t = self.raw_material_t()
+        share = np.divide(listed_wastes_t, raw_t, out=np.zeros(self.n_facilities), where=raw_t > 0)
+        return (self.vat_rebate_rate > 0) & (raw_t > 0) & (share >= self.vat_threshold)
+
     def vat_rebate_cny(self) -> np.ndarray:
         """VAT rebate earned this month: rate x product income where listed wastes reached the threshold."""
         if not self.vat_rebate_rate.any():
             return np.zeros(self.n_facilities)
-        raw_t = self.raw_material_t()
-        wastes_t = self.ledger["bought_t"][:, self.is_landfilled].sum(axis=1)
-        share = np.divide(wastes_t, raw_t, out=np.zeros(self.n_facilities), where=raw_t > 0)
-        income = self.product_income_cny()
-        qualifies = (self.vat_rebate_rate > 0) & (raw_t > 0) & (share >= self.vat_threshold)
-        return np.where(qualifies, self.vat_rebate_rate * income, 0.0)
+        qualifies = self.vat_qualifies(self.ledger["bought_t"][:, self.is_landfilled].sum(axis=1))
+        return np.where(qualifies, self.vat_rebate_rate * self.product_income_cny(), 0.0)
 
     def route_avoided_charges_cny_per_t(self) -> np.ndarray:
         """Per-route emission charges (carbon price, air tax) the buyer avoids per tonne used (CNY/t)."""
@@ -523,30 +528,48 @@ class SymbiosisModel(Model):
         return per_tonne + self.transport_subsidy_cny_per_t_km[mk.byproduct] * mk.distance_km
 
     def trade(self) -> tuple[np.ndarray, np.ndarray]:
-        """Clear the market, then store or landfill what is unsold. Returns tonnes and value per route."""
+        """Clear the market, then store or landfill what is unsold. Returns tonnes and value per route.
+
+        Under a VAT rebate, a plant that can reach the threshold values listed wastes at the
+        threshold premium (``vat_threshold_premium_cny_per_t``). It pays that premium only if
+        it does reach the threshold this month: the month is cleared again, from the same
+        contracts and trust, without the premium of every plant that fell short, until every
+        plant bidding the premium qualifies (each round drops at least one plant).
+        """
         mk = self.market
         wtp, reservation = self.route_prices()
-        self.capacity_t = self.buyer_capacity_t()
-        if self.vat_rebate_rate.any():
-            wtp = wtp + self.vat_threshold_premium_cny_per_t()[mk.buyer]
-        self.route_wtp, self.route_reservation = wtp, reservation
-        self.group_capacity_t = self.group_cap_t_per_t[None, :] * self.output[:, self.arrays.group_cap_product]
-        result = mk.clear(
-            self.month_index,
-            MonthInputs(
-                supply_t=self.supply_t,
+        capacity_t = self.buyer_capacity_t()
+        group_capacity_t = self.group_cap_t_per_t[None, :] * self.output[:, self.arrays.group_cap_product]
+        self.capacity_t = capacity_t  # the premium depends on the capacity for wastes
+        premium = self.vat_threshold_premium_cny_per_t() if self.vat_rebate_rate.any() else np.zeros(self.n_facilities)
+        listed_route = self.is_landfilled[mk.byproduct]
+        before = mk.mutable_state() if premium.any() else None
+        while True:
+            route_premium = premium[mk.buyer] * listed_route
+            month = MonthInputs(
+                supply_t=self.supply_t.copy(),
                 generated_t=self.ledger["generated_t"],
-                capacity_t=self.capacity_t,
-                group_capacity_t=self.group_capacity_t,
-                wtp_cny_per_t=wtp,
+                capacity_t=capacity_t.copy(),
+                group_capacity_t=group_capacity_t.copy(),
+                wtp_cny_per_t=wtp + route_premium,
                 reservation_cny_per_t=reservation,
                 is_installed=self.installed_tpa[mk.buyer, mk.technology] > 0,
                 season_now=self.arrays.season[:, self.date.month - 1],
                 installed_monthly_t=self.installed_tpa / MONTHS_PER_YEAR,
                 season_peak=self.arrays.season.max(axis=1),
                 seller_share=self.params["bargaining_share"],
-            ),
-        )
+            )
+            result = mk.clear(self.month_index, month)
+            if before is None:
+                break
+            listed_t = np.bincount(mk.buyer, weights=result.tonnes * listed_route, minlength=self.n_facilities)
+            short = (premium > 0) & ~self.vat_qualifies(listed_t)
+            if not short.any():
+                break
+            premium = np.where(short, 0.0, premium)
+            mk.restore_state(before)
+        self.supply_t, self.capacity_t, self.group_capacity_t = month.supply_t, month.capacity_t, month.group_capacity_t
+        self.route_wtp, self.route_reservation, self.route_vat_premium = month.wtp_cny_per_t, reservation, route_premium
         n, n_b = self.n_facilities, self.n_byproducts
         flat_seller = mk.seller * n_b + mk.byproduct
         flat_buyer = mk.buyer * n_b + mk.byproduct

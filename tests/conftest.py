@@ -1,12 +1,21 @@
-"""Shared fixtures: the default scenario (loaded once) and a tiny hand-built park."""
+"""Shared fixtures (the default scenario, loaded once, and a tiny hand-built park) and hypothesis profiles."""
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from symbiosim import default_scenario
 from symbiosim.environment.scenario import Scenario
+
+# Property tests are reproducible: the same examples on every run and machine (derandomize),
+# and no local database of past failures changes what a run tries. Failures found that way are
+# kept as explicit @example cases. HYPOTHESIS_PROFILE=explore searches afresh with random draws.
+settings.register_profile("reproducible", derandomize=True, database=None, print_blob=True)
+settings.register_profile("explore", max_examples=1000, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "reproducible"))
 
 DATA = Path(__file__).parent / "data"
 

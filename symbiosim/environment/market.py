@@ -158,6 +158,26 @@ class Market:
         """Number of candidate routes."""
         return len(self.seller)
 
+    MUTABLE = (
+        "trust",
+        "contract_volume_t",
+        "contract_price",
+        "contract_start",
+        "contract_end",
+        "first_trade_step",
+        "contract_seller_season",
+        "contract_buyer_season",
+    )  # what a clearing changes
+
+    def mutable_state(self) -> dict[str, NDArray]:
+        """Copies of everything :meth:`clear` changes, to clear a month again from the same state."""
+        return {name: getattr(self, name).copy() for name in self.MUTABLE}
+
+    def restore_state(self, state: dict[str, NDArray]) -> None:
+        """Put back a state saved by :meth:`mutable_state`."""
+        for name in self.MUTABLE:
+            getattr(self, name)[...] = state[name]
+
     def active_contracts(self, step: int) -> NDArray[np.bool_]:
         """Routes with a contract in force at ``step``."""
         return self.contract_end >= step

@@ -197,7 +197,7 @@ def order_degree[V: (float, np.ndarray, pd.Series, pd.DataFrame)](
     return result
 
 
-def default_bounds(data: pd.DataFrame, widen: float = 0.1) -> pd.DataFrame:
+def default_bounds(data: pd.DataFrame, widen: float = 0.1, degenerate: Literal["raise", "nan"] = "raise") -> pd.DataFrame:
     """Default bounds per indicator: the period range, widened outwards by ``widen`` of each end's magnitude.
 
     Rule: α = max + widen·|max| and β = min − widen·|min|, over all rows of each column. For
@@ -208,13 +208,17 @@ def default_bounds(data: pd.DataFrame, widen: float = 0.1) -> pd.DataFrame:
     Args:
         data: indicator values, rows = periods (or objects), columns = indicators.
         widen: relative widening, ≥ 0 (0 gives the plain max and min).
+        degenerate: what to do with a column for which the rule gives α = β (constant at 0, or
+            constant with ``widen`` = 0): ``"raise"`` (default) or ``"nan"``, which gives it NaN
+            bounds and lists it in ``attrs["degenerate"]``.
 
     Returns:
-        Index ``lower``, ``upper``; one column per indicator; ``attrs["rule"]`` states the rule.
+        Index ``lower``, ``upper``; one column per indicator; ``attrs["rule"]`` states the rule and
+        ``attrs["degenerate"]`` lists the columns without bounds.
 
     Raises:
         ValueError: if ``data`` is empty or not finite numbers, ``widen`` < 0, or a column gives α = β
-            (constant at 0, or constant with ``widen`` = 0).
+            and ``degenerate`` is ``"raise"``.
 
     Examples:
         >>> default_bounds(pd.DataFrame({"x": [50.0, 100.0], "y": [-4.0, -2.0]}))
@@ -229,13 +233,15 @@ def default_bounds(data: pd.DataFrame, widen: float = 0.1) -> pd.DataFrame:
     values = _as_float(data.to_numpy(), "data")
     top, bottom = values.max(axis=0), values.min(axis=0)
     upper, lower = top + widen * np.abs(top), bottom - widen * np.abs(bottom)
-    degenerate = ~(upper > lower)
-    if degenerate.any():
+    flat = ~(upper > lower)
+    if flat.any() and degenerate == "raise":
         raise ValueError(
-            f"the default rule gives α = β for {_listed(list(data.columns[degenerate]))} "
+            f"the default rule gives α = β for {_listed(list(data.columns[flat]))} "
             "(constant at 0, or constant with widen = 0); pass bounds explicitly"
         )
+    lower, upper = np.where(flat, np.nan, lower), np.where(flat, np.nan, upper)
     bounds = pd.DataFrame([lower, upper], index=["lower", "upper"], columns=data.columns)
+    bounds.attrs["degenerate"] = list(data.columns[flat])
     bounds.attrs["rule"] = (
         f"upper = max + {widen}*|max|, lower = min - {widen}*|min| per column over all rows "
         f"(= {1 + widen:g}*max and {1 - widen:g}*min for non-negative data)"

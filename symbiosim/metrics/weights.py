@@ -81,7 +81,9 @@ def entropy(
         ValueError: if ``data`` has fewer than 2 rows, no columns, duplicate or non-numeric columns, NaN or
             infinite values (naming the column); if a direction is not "+"/"-" or names an unknown column;
             if the normalisation is unknown; under ``"raw"``, a "-" direction, a negative value or a zero
-            column sum; if every column is constant (or, by round-off, every e_j is 1).
+            column sum; if every column is constant, or no column separates the rows in floating point:
+            under ``"raw"`` a column whose values differ only within round-off (relative spread below
+            about 1e-7) has e_j = 1 exactly, like a constant one.
 
     Examples:
         Xu 2004, EJOR 156:530-532, raw data (COEFFICIENTS E1):

@@ -15,7 +15,7 @@ from mesa.visualization.utils import update_counter
 
 from symbiosim.model import MONTHS_PER_YEAR, SymbiosisModel, month_date
 from symbiosim.runs.compare import run_metrics
-from symbiosim.runs.metric_tables import annual_totals, synergy_assessment
+from symbiosim.runs.metric_tables import MetricUnavailableError, annual_totals, synergy_assessment
 from symbiosim.runs.svg_map import facility_notes, svg_map
 
 if TYPE_CHECKING:
@@ -131,12 +131,12 @@ def SeriesView(model: AppModel) -> None:
 
 
 def _synergy_panel(model: SymbiosisModel, ax: plt.Axes) -> None:
-    assessment, _, note = synergy_assessment(annual_totals(model))
-    if assessment is None:
-        ax.text(0.5, 0.5, f"synergy and coupling: {note}", ha="center", va="center", wrap=True, fontsize=9)
+    try:
+        table = synergy_assessment(annual_totals(model))[0].table()
+    except MetricUnavailableError as why:
+        ax.text(0.5, 0.5, f"synergy and coupling: {why}", ha="center", va="center", wrap=True, fontsize=9)
         ax.set_title("synergy degree and coupling coordination (yearly)")
         return
-    table = assessment.table()
     years = table.index.astype(str)
     ax.plot(years, table["D"], marker="s", color="black", label="coupling coordination D")
     ax.plot(years, table["synergy_fixed"], marker="o", label="synergy degree (fixed base)")

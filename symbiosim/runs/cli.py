@@ -4,6 +4,7 @@ import argparse
 import contextlib
 import os
 import sys
+import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -337,14 +338,21 @@ COMMANDS = {
 }
 
 
+def _one_line_warning(message: Warning | str, *_: object, **__: object) -> None:
+    """Show a warning as one line on stderr (``warning: ...``), without the source line."""
+    print(f"warning: {message}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``symbiosim``; returns the exit code (0 ok, 1 output not written, 2 bad input)."""
     args = _parser().parse_args(argv)
-    try:
-        return COMMANDS[args.command](args)
-    except _CommandError as failure:
-        print(f"error: {failure}", file=sys.stderr)
-        return failure.code
+    with warnings.catch_warnings():
+        warnings.showwarning = _one_line_warning
+        try:
+            return COMMANDS[args.command](args)
+        except _CommandError as failure:
+            print(f"error: {failure}", file=sys.stderr)
+            return failure.code
 
 
 if __name__ == "__main__":

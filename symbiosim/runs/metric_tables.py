@@ -4,6 +4,7 @@ Each function reads the model's records (facility ledger, flows, series) and cal
 functions of :mod:`symbiosim.metrics`; :func:`write_metric_tables` writes them all.
 """
 
+import warnings
 from pathlib import Path
 
 import networkx as nx
@@ -26,12 +27,17 @@ from symbiosim.model import MONTHS_PER_YEAR, SymbiosisModel
 from symbiosim.runs.outputs import symbiosis_flows, unit_of, write_atomic
 
 __all__ = [
+    "TABLE_COLUMNS",
+    "MetricUnavailableError",
+    "MetricUnavailableWarning",
     "annual_totals",
+    "compute_metric_tables",
     "government_table",
     "ledger_tables",
     "network_summary",
     "network_tables",
     "synergy_assessment",
+    "unavailable_table",
     "value_flow_of",
     "value_flow_table",
     "write_metric_tables",
@@ -89,20 +95,24 @@ def government_table(annual: pd.DataFrame) -> pd.DataFrame:
     return government_ledger(annual[[*columns, "co2_avoided_t", "waste_used_t"]]).reset_index()
 
 
-def synergy_assessment(annual: pd.DataFrame) -> tuple[indicators.SynergyAssessment | None, pd.DataFrame, str]:
+def synergy_assessment(annual: pd.DataFrame) -> tuple[indicators.SynergyAssessment, pd.DataFrame, str]:
     """Synergy and coupling of the circular-economy and low-carbon subsystems over the full years of a run.
 
+    Indicators that cannot be assessed (e.g. cement substitution in a region without cement
+    plants, or an indicator constant at 0) are left out with the reason in the assessment's
+    ``notes["unavailable"]``.
+
     Returns:
-        The assessment (None when fewer than two full years, or no cement plant, allow it),
-        the indicator values per year, and a note saying which years were used or why none.
+        The assessment, the indicator values per year, and a note saying which years were used.
+
+    Raises:
+        MetricUnavailableError: fewer than two full calendar years.
     """
     full = annual[annual["months"] == FULL_YEAR]
     if len(full) < 2:
-        return None, pd.DataFrame(), f"synergy needs two full calendar years; the run has {len(full)}"
-    if (full["cement_output_t"] <= 0).any():
-        return None, pd.DataFrame(), "the default indicators need cement plants (cement_substitution_t_per_t)"
-    values = indicators.indicator_values(full)
-    assessment = indicators.assess(values)
+        raise MetricUnavailableError(f"the synergy degree needs two full calendar years; the run has {len(full)}")
+    values = indicators.indicator_values(full, unavailable="nan")
+    assessment = indicators.assess(values, unavailable="exclude")
     return assessment, values, f"years {full.index[0]}-{full.index[-1]} (full calendar years only)"
 
 
@@ -119,20 +129,19 @@ def synergy_long(assessment: indicators.SynergyAssessment, values: pd.DataFrame)
     long["upper"] = long["indicator"].map(assessment.bounds.loc["upper"])
     long["weight"] = long["indicator"].map(assessment.weights)
     columns = ["year", "subsystem", "indicator", "direction", "unit", "value", "lower", "upper", "weight"]
-    return long[[*columns, "order_degree"]]
+    long = long[[*columns, "order_degree"]]
+    reasons = assessment.notes.get("unavailable", {})
+    if reasons:
+        long[UNAVAILABLE] = long["indicator"].map(reasons).fillna("")
+    return long
 
 
 def network_tables(model: SymbiosisModel) -> dict[str, pd.DataFrame]:
-    """Network metrics of the last 12 months, and the effective radius per year (symbiosis exchanges only)."""
-    flows = symbiosis_flows(model, months=None)
+    """Network metrics of the last 12 months (symbiosis exchanges only; none without such exchanges)."""
     recent = symbiosis_flows(model)
     if recent.empty:
         return {}
     info = model.facilities.set_index("facility_id")[["name", "sector", "city"]]
-    radius = [
-        effective_radius_km(part).reset_index().assign(year=year)
-        for year, part in flows.groupby(flows["date"].str.slice(0, 4))
-    ]
     return {
         "network_summary": network_summary(recent),
         "network_byproducts": byproduct_flows(recent).reset_index(),
@@ -140,9 +149,6 @@ def network_tables(model: SymbiosisModel) -> dict[str, pd.DataFrame]:
         "network_key_nodes": key_nodes(recent, top=20).join(info, on="facility_id"),
         "network_robustness": robustness(recent).head(20).join(info).reset_index(),
         "network_cities": clustering_by_city(recent, model.facilities).reset_index(),
-        "radius_annual": pd.concat(radius, ignore_index=True)[
-            ["year", "byproduct", "median_km", "radius_km", "tonnes"]
-        ],
     }
 
 
@@ -183,6 +189,8 @@ def network_summary(flows: pd.DataFrame) -> pd.DataFrame:
 def _landfill_charge_cny_per_t(model: SymbiosisModel, index: int) -> float:
     """Gate fee + EP tax per tonne of the facility's solid by-products, weighted by what it generates."""
     solid = model.is_landfilled
+    if not solid.any():
+        return 0.0
     charge = (model.landfill_fee + model.ep_tax)[index, solid]
     weight = model.storage_limit_t[index, solid] / np.maximum(model.storage_months[solid], 1e-12)
     return float(np.average(charge, weights=weight)) if weight.sum() > 0 else float(charge.mean())
@@ -219,27 +227,262 @@ def value_flow_table(model: SymbiosisModel, extra_ids: list[str] | None = None) 
     return table[first + [c for c in table.columns if c not in first]]
 
 
-def write_metric_tables(
-    model: SymbiosisModel, folder: Path, value_flow_ids: list[str] | None = None
-) -> tuple[dict[str, pd.DataFrame], list[Path], dict[str, str]]:
-    """Write every metric table (CSV) into ``folder``; ``value_flow_ids`` are evaluated besides the key nodes.
+class MetricUnavailableError(Exception):
+    """A metric that cannot be computed for this run; the message says why."""
+
+
+class MetricUnavailableWarning(UserWarning):
+    """A metric table of a run was written without values (NaN), with the reason in the table."""
+
+
+UNAVAILABLE = "unavailable_reason"  # column naming why a table's values are NaN
+NOT_COMPUTABLE = (MetricUnavailableError, ValueError, ArithmeticError, LookupError, nx.NetworkXException)
+LEDGER_COLUMNS = ["period", "level", "item", "months", "variable", "unit", "value"]
+TABLE_COLUMNS = {  # the columns of each metric table, also when it cannot be computed
+    "ledger_monthly": LEDGER_COLUMNS,
+    "ledger_annual": LEDGER_COLUMNS,
+    "government_annual": [
+        "year",
+        "months",
+        "subsidy_cny",
+        "vat_rebate_cny",
+        "ep_tax_cny",
+        "emission_charges_cny",
+        "co2_avoided_t",
+        "waste_used_t",
+        "net_fiscal_cost_cny",
+        "net_fiscal_cost_cny_per_t_co2_avoided",
+        "net_fiscal_cost_cny_per_t_waste_used",
+    ],
+    "network_summary": [
+        "active_links",
+        "routes",
+        "tonnes",
+        "value_cny",
+        "facilities_active",
+        "mean_square_clustering",
+        "spearman_profit_vs_distance",
+    ],
+    "network_byproducts": ["byproduct", "active_links", "tonnes", "value_cny", "mean_price_cny_per_t"],
+    "network_degrees": [
+        "facility_id",
+        "out_degree",
+        "in_degree",
+        "degree",
+        "sold_t",
+        "bought_t",
+        "name",
+        "sector",
+        "city",
+    ],
+    "network_key_nodes": ["facility_id", "tonnes", "share", "partners", "betweenness", "name", "sector", "city"],
+    "network_robustness": [
+        "facility_id",
+        "flow_lost_t",
+        "share_of_flow",
+        "partners_affected",
+        "name",
+        "sector",
+        "city",
+    ],
+    "network_cities": [
+        "city",
+        "facilities",
+        "active_facilities",
+        "within_city_t",
+        "bought_from_outside_t",
+        "sold_to_outside_t",
+        "within_city_share",
+        "clustering",
+    ],
+    "radius_annual": ["year", "byproduct", "median_km", "radius_km", "tonnes"],
+    "synergy_annual": [
+        "year",
+        *(f"order_{name}" for name in dict.fromkeys(indicators.default_indicators()["subsystem"])),
+        "synergy_fixed",
+        "synergy_chained",
+        "C",
+        "T",
+        "D",
+        "band",
+        "coupling_band",
+    ],
+    "synergy_indicators": [
+        "year",
+        "subsystem",
+        "indicator",
+        "direction",
+        "unit",
+        "value",
+        "lower",
+        "upper",
+        "weight",
+        "order_degree",
+    ],
+    "value_flow": [
+        "facility_id",
+        "name",
+        "sector",
+        "city",
+        "mode",
+        "composite",
+        "grade",
+        "grade_label",
+        "weight_covered",
+        "composite_rescaled",
+        "grade_rescaled",
+        "grade_rescaled_label",
+        "net_profit_cny",
+        "note",
+    ],
+}
+PER_YEAR = ("government_annual", "synergy_annual")  # unavailable tables keep one row per year of the run
+
+
+def unavailable_table(name: str, reason: str, years: list[str] | None = None) -> pd.DataFrame:
+    """Table ``name`` with its usual columns, NaN values and the reason in ``unavailable_reason``.
+
+    One row per year in ``years`` for the yearly tables (``PER_YEAR``), otherwise one row.
+    """
+    columns = TABLE_COLUMNS[name]
+    rows = years if name in PER_YEAR and years else [None]
+    table = pd.DataFrame(np.nan, index=range(len(rows)), columns=columns).astype(object)
+    if "year" in columns and rows != [None]:
+        table["year"] = rows
+    table[UNAVAILABLE] = reason
+    return table
+
+
+def _years(model: SymbiosisModel) -> list[str]:
+    """The calendar years the run has simulated (``YYYY``)."""
+    return sorted({str(year) for year in model.annual_months})
+
+
+def _synergy_tables(model: SymbiosisModel, annual: pd.DataFrame, notes: dict) -> dict[str, pd.DataFrame]:
+    assessment, values, notes["synergy"] = synergy_assessment(annual)
+    notes["synergy_bounds"] = assessment.notes["bounds"]
+    notes["synergy_weights"] = assessment.notes["weights"]
+    table = assessment.table().rename_axis("year").reset_index()
+    reasons = assessment.notes.get("unavailable", {})
+    missing = {key: why for key, why in reasons.items() if key.startswith("order_")}
+    if missing:
+        table[UNAVAILABLE] = "; ".join(missing.values())
+    return {"synergy_annual": table, "synergy_indicators": synergy_long(assessment, values)}
+
+
+def _network(model: SymbiosisModel) -> dict[str, pd.DataFrame]:
+    tables = network_tables(model)
+    if not tables:
+        raise MetricUnavailableError("no symbiosis exchanges in the last 12 months")
+    return tables
+
+
+def _radius(model: SymbiosisModel) -> dict[str, pd.DataFrame]:
+    flows = symbiosis_flows(model, months=None)
+    if flows.empty:
+        raise MetricUnavailableError("no symbiosis exchanges in the run")
+    radius = [
+        effective_radius_km(part).reset_index().assign(year=year)
+        for year, part in flows.groupby(flows["date"].str.slice(0, 4))
+    ]
+    return {
+        "radius_annual": pd.concat(radius, ignore_index=True)[["year", "byproduct", "median_km", "radius_km", "tonnes"]]
+    }
+
+
+def _value_flow(model: SymbiosisModel, value_flow_ids: list[str] | None) -> dict[str, pd.DataFrame]:
+    table = value_flow_table(model, value_flow_ids)
+    if table.empty:
+        raise MetricUnavailableError("no key symbiosis node in the last 12 months and no facility named with --value-flow")
+    return {"value_flow": table}
+
+
+def _unavailable_summary(table: pd.DataFrame) -> str:
+    """Why (part of) a table has no values: its ``unavailable_reason`` entries, by indicator if it has them."""
+    if UNAVAILABLE not in table:
+        return ""
+    missing = table[table[UNAVAILABLE].fillna("").astype(str) != ""]
+    if missing.empty:
+        return ""
+    if "indicator" in missing and missing["indicator"].notna().all():
+        by_reason = missing.groupby(UNAVAILABLE, sort=False)["indicator"].unique()
+        return "; ".join(f"{reason}: {', '.join(names)}" for reason, names in by_reason.items())
+    return "; ".join(dict.fromkeys(missing[UNAVAILABLE].astype(str)))
+
+
+def compute_metric_tables(
+    model: SymbiosisModel, value_flow_ids: list[str] | None = None
+) -> tuple[dict[str, pd.DataFrame], dict[str, object]]:
+    """Every metric table of a finished run, and notes for the manifest.
+
+    A table that cannot be computed for this run (no exchanges, no symbiosis, a run shorter
+    than the metric needs, an indicator that cannot be assessed, ...) is still returned: with
+    its usual columns, NaN values and the reason in an ``unavailable_reason`` column. The
+    reason is also in the notes (``unavailable``: table -> reason) and in a
+    :class:`MetricUnavailableWarning`.
 
     Returns:
-        The tables by name, the files written and notes for the manifest (which years the
-        synergy covers and the rules for its bounds and weights, or why it is missing).
+        The tables by name (always every name of ``TABLE_COLUMNS``) and the notes: which years
+        the synergy covers and the rules for its bounds and weights, and what is unavailable.
     """
-    tables = ledger_tables(model)
-    annual = annual_totals(model)
-    tables["government_annual"] = government_table(annual)
-    tables.update(network_tables(model))
-    notes: dict[str, str] = {}
-    assessment, values, notes["synergy"] = synergy_assessment(annual)
-    if assessment is not None:
-        tables["synergy_annual"] = assessment.table().rename_axis("year").reset_index()
-        tables["synergy_indicators"] = synergy_long(assessment, values)
-        notes["synergy_bounds"] = assessment.notes["bounds"]
-        notes["synergy_weights"] = assessment.notes["weights"]
-    tables["value_flow"] = value_flow_table(model, value_flow_ids)
+    notes: dict[str, object] = {}
+    unavailable: dict[str, str] = {}
+    tables: dict[str, pd.DataFrame] = {}
+    annual: list[pd.DataFrame] = []
+
+    def government() -> dict[str, pd.DataFrame]:
+        annual.append(annual_totals(model))
+        return {"government_annual": government_table(annual[0])}
+
+    def synergy() -> dict[str, pd.DataFrame]:
+        if not annual:
+            raise MetricUnavailableError("the yearly totals could not be computed")
+        return _synergy_tables(model, annual[0], notes)
+
+    groups = {
+        ("ledger_monthly", "ledger_annual"): lambda: ledger_tables(model),
+        ("government_annual",): government,
+        ("network_summary", "network_byproducts", "network_degrees", "network_key_nodes", "network_robustness",
+         "network_cities"): lambda: _network(model),
+        ("radius_annual",): lambda: _radius(model),
+        ("synergy_annual", "synergy_indicators"): synergy,
+        ("value_flow",): lambda: _value_flow(model, value_flow_ids),
+    }  # fmt: skip
+    for names, compute in groups.items():
+        try:
+            found = compute()
+        except NOT_COMPUTABLE as error:
+            reason = str(error) if isinstance(error, MetricUnavailableError) else f"{type(error).__name__}: {error}"
+            found = {name: unavailable_table(name, reason, _years(model)) for name in names}
+        for name in names:
+            tables[name] = found[name]
+            reason = _unavailable_summary(found[name])
+            if reason:
+                unavailable[name] = reason
+        by_reason: dict[str, list[str]] = {}
+        for name in names:
+            if name in unavailable:
+                by_reason.setdefault(unavailable[name], []).append(name)
+        for reason, missing in by_reason.items():
+            warnings.warn(f"{', '.join(missing)}: {reason}", MetricUnavailableWarning, stacklevel=2)
+    notes.setdefault("synergy", unavailable.get("synergy_annual", ""))
+    if unavailable:
+        notes["unavailable"] = unavailable
+    return tables, notes
+
+
+def write_metric_tables(
+    model: SymbiosisModel, folder: Path, value_flow_ids: list[str] | None = None
+) -> tuple[dict[str, pd.DataFrame], list[Path], dict[str, object]]:
+    """Write every metric table (CSV) into ``folder``; ``value_flow_ids`` are evaluated besides the key nodes.
+
+    See :func:`compute_metric_tables`: every table is written, with NaN values and the reason
+    where it cannot be computed for this run.
+
+    Returns:
+        The tables by name, the files written and notes for the manifest.
+    """
+    tables, notes = compute_metric_tables(model, value_flow_ids)
     files = [
         write_atomic(folder / f"{name}.csv", lambda p, t=table: t.to_csv(p, index=False))
         for name, table in tables.items()

@@ -12,7 +12,7 @@ from matplotlib.collections import LineCollection
 
 from symbiosim.model import SymbiosisModel
 
-__all__ = ["plot_byproduct_series", "plot_map", "plot_radius", "plot_savings", "plot_synergy"]
+__all__ = ["plot_byproduct_series", "plot_map", "plot_radius", "plot_savings", "plot_synergy", "plot_unavailable"]
 
 T_PER_KT = 1000.0
 SECTOR_STYLE = {
@@ -28,6 +28,17 @@ SECTOR_STYLE = {
 }
 DEFAULT_STYLE = ("#17becf", "o")
 DPI = 130
+UNAVAILABLE = "unavailable_reason"  # column of a metric table that could not be computed
+
+
+def plot_unavailable(title: str, reason: str, path: Path) -> None:
+    """A figure saying that ``title`` could not be drawn for this run, and why."""
+    fig, ax = plt.subplots(figsize=(9, 3))
+    ax.set_axis_off()
+    ax.set_title(title)
+    ax.text(0.5, 0.5, f"not available for this run:\n{reason}", ha="center", va="center", wrap=True)
+    fig.savefig(path, dpi=DPI)
+    plt.close(fig)
 
 
 def plot_byproduct_series(series: pd.DataFrame, path: Path) -> None:
@@ -56,7 +67,10 @@ def plot_byproduct_series(series: pd.DataFrame, path: Path) -> None:
         ax.set_ylabel("kt per month")
         ax.grid(alpha=0.3)
     for ax in axes:  # beside the panel, so no line is hidden
-        ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+        else:
+            ax.text(0.5, 0.5, "none", ha="center", va="center", transform=ax.transAxes, color="grey")
     axes[1].set_xlabel("month")
     fig.tight_layout()
     fig.savefig(path, dpi=DPI)
@@ -122,6 +136,9 @@ def plot_synergy(table: pd.DataFrame, path: Path) -> None:
         table: one row per year: ``year``, ``order_*`` columns, ``D``, ``synergy_fixed``, ``synergy_chained``.
         path: PNG file to write.
     """
+    if UNAVAILABLE in table and table[[c for c in table if c.startswith("order_")]].isna().all(axis=None):
+        plot_unavailable("Composite-system synergy degree", str(table[UNAVAILABLE].iloc[0]), path)
+        return
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 7), sharex=True)
     years = table["year"].astype(str)
     for column in [c for c in table.columns if c.startswith("order_")]:
@@ -183,6 +200,9 @@ def plot_radius(radius: pd.DataFrame, path: Path) -> None:
         radius: ``year``, ``byproduct``, ``radius_km``.
         path: PNG file to write.
     """
+    if UNAVAILABLE in radius:
+        plot_unavailable("Effective symbiosis radius by by-product", str(radius[UNAVAILABLE].iloc[0]), path)
+        return
     wide = radius.pivot(index="year", columns="byproduct", values="radius_km")
     fig, ax = plt.subplots(figsize=(9, 5))
     for column in wide.columns:

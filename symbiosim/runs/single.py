@@ -174,15 +174,13 @@ def write_outputs(
     metrics, metric_files, notes = write_metric_tables(model, folder, value_flow_ids)
     files += metric_files
     files.append(write_atomic(folder / "savings_over_time.png", lambda p: plot_savings(series, p)))
-    if "synergy_annual" in metrics:
-        files.append(write_atomic(folder / "synergy.png", lambda p: plot_synergy(metrics["synergy_annual"], p)))
+    files.append(write_atomic(folder / "synergy.png", lambda p: plot_synergy(metrics["synergy_annual"], p)))
     if vs_optimal:
         table = emergent_vs_optimal(model)
         metrics["emergent_vs_optimal"] = table
         files.append(write_atomic(folder / "emergent_vs_optimal.csv", lambda p: table.to_csv(p, index=False)))
         files.append(write_atomic(folder / "emergent_vs_optimal.png", lambda p: plot_emergent_vs_optimal(table, p)))
-    if "radius_annual" in metrics:
-        files.append(write_atomic(folder / "radius.png", lambda p: plot_radius(metrics["radius_annual"], p)))
+    files.append(write_atomic(folder / "radius.png", lambda p: plot_radius(metrics["radius_annual"], p)))
     attribution = resources.files("symbiosim.environment").joinpath("data/jjj/ATTRIBUTION.md")
     files.append(write_atomic(folder / "ATTRIBUTION.md", lambda p: shutil.copyfile(str(attribution), p)))
     manifest = {

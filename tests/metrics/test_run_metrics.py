@@ -8,7 +8,13 @@ from symbiosim import SymbiosisModel
 from symbiosim.metrics import enterprise
 from symbiosim.metrics.indicators import default_indicators
 from symbiosim.metrics.ledger import aggregate
-from symbiosim.runs.metric_tables import annual_totals, government_table, synergy_assessment, value_flow_of
+from symbiosim.runs.metric_tables import (
+    MetricUnavailableError,
+    annual_totals,
+    government_table,
+    synergy_assessment,
+    value_flow_of,
+)
 
 LEDGER_VS_SERIES = {
     "energy_tce": "energy_tce",
@@ -72,8 +78,8 @@ def test_synergy_of_a_run_covers_its_full_years(jjj_run):
 def test_one_full_year_is_too_short_for_a_synergy_degree():
     model = SymbiosisModel(rng=2, years=1, collect_agent_data=False)
     model.run()
-    assessment, _, note = synergy_assessment(annual_totals(model))
-    assert assessment is None and "two full calendar years" in note
+    with pytest.raises(MetricUnavailableError, match="two full calendar years; the run has 1"):
+        synergy_assessment(annual_totals(model))
 
 
 def _first_month(toml, **overrides):

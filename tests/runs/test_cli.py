@@ -38,6 +38,9 @@ EXPECTED = {
     "network_robustness.csv",
     "network_cities.csv",
     "radius_annual.csv",
+    "synergy_annual.csv",
+    "synergy_indicators.csv",
+    "synergy.png",
     "value_flow.csv",
     "ATTRIBUTION.md",
     "manifest.json",
@@ -73,6 +76,13 @@ def one_year(tmp_path_factory):
 def test_run_writes_every_output(one_year):
     out, result = one_year
     assert {p.name for p in out.iterdir()} == EXPECTED
+    # a one-year run has no synergy degree: the tables say why, and so does one warning line
+    synergy = pd.read_csv(out / "synergy_annual.csv")
+    assert synergy["unavailable_reason"].str.contains("two full calendar years").all()
+    assert synergy["D"].isna().all()
+    assert result.stderr.strip().splitlines() == [
+        "warning: synergy_annual, synergy_indicators: the synergy degree needs two full calendar years; the run has 1"
+    ]
     series = pd.read_parquet(out / "timeseries.parquet")
     assert list(series.columns) == ["step", "date", "variable", "item", "unit", "value"]
     assert set(series.query("variable == 'profit_cny'")["item"]) >= {"all", "steel", "cement", "power"}
