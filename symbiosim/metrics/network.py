@@ -14,6 +14,7 @@ from numpy.typing import NDArray
 from scipy import stats
 
 __all__ = [
+    "CITY_COLUMNS",
     "byproduct_flows",
     "clustering_by_city",
     "degrees",
@@ -25,6 +26,16 @@ __all__ = [
     "weighted_quantile",
 ]
 
+
+CITY_COLUMNS = (
+    "facilities",
+    "active_facilities",
+    "within_city_t",
+    "bought_from_outside_t",
+    "sold_to_outside_t",
+    "within_city_share",
+    "clustering",
+)  # of clustering_by_city, indexed by city
 
 def weighted_quantile(values: NDArray[np.float64], weights: NDArray[np.float64], q: float) -> float:
     """Quantile ``q`` (0-1) of ``values`` weighted by ``weights`` (inverted CDF, no interpolation).
@@ -241,13 +252,4 @@ def clustering_by_city(flows: pd.DataFrame, facilities: pd.DataFrame) -> pd.Data
     touching = table["within_city_t"] + table["bought_from_outside_t"] + table["sold_to_outside_t"]
     table["within_city_share"] = (table["within_city_t"] / touching).where(touching > 0)
     table = table.astype({"facilities": int, "active_facilities": int}).rename_axis("city")
-    columns = [
-        "facilities",
-        "active_facilities",
-        "within_city_t",
-        "bought_from_outside_t",
-        "sold_to_outside_t",
-        "within_city_share",
-        "clustering",
-    ]
-    return table[columns].sort_index()
+    return table[list(CITY_COLUMNS)].sort_index()

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from symbiosim.agents import Adoption
+from symbiosim.environment.market import Market
 from symbiosim.environment.scenario import Scenario, load_scenario
 from symbiosim.model import SymbiosisModel
 
@@ -41,17 +42,7 @@ MODEL_ARRAYS = (
     "search_cost_cny",
     "last_tonnes",
 )
-MARKET_ARRAYS = (
-    "known",
-    "trust",
-    "contract_volume_t",
-    "contract_price",
-    "contract_start",
-    "contract_end",
-    "first_trade_step",
-    "contract_seller_season",
-    "contract_buyer_season",
-)
+MARKET_ARRAYS = ("known", *Market.MUTABLE)
 SCALARS = ("month_index", "running", "months_this_year", "capex_subsidy_paid_cny")
 
 

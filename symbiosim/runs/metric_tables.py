@@ -14,6 +14,7 @@ import pandas as pd
 from symbiosim.metrics import enterprise, indicators
 from symbiosim.metrics.ledger import LEVELS, aggregate, government_ledger, to_long
 from symbiosim.metrics.network import (
+    CITY_COLUMNS,
     byproduct_flows,
     clustering_by_city,
     degrees,
@@ -285,16 +286,7 @@ TABLE_COLUMNS = {  # the columns of each metric table, also when it cannot be co
         "sector",
         "city",
     ],
-    "network_cities": [
-        "city",
-        "facilities",
-        "active_facilities",
-        "within_city_t",
-        "bought_from_outside_t",
-        "sold_to_outside_t",
-        "within_city_share",
-        "clustering",
-    ],
+    "network_cities": ["city", *CITY_COLUMNS],
     "radius_annual": ["year", "byproduct", "median_km", "radius_km", "tonnes"],
     "synergy_annual": [
         "year",
