@@ -31,7 +31,10 @@ def _outputs_by_point(out: Path) -> tuple[pd.DataFrame, list[str]]:
     full = annual[annual["months"] == annual["months"].max()]
     last = full[full["year"] == full.groupby("run_id")["year"].transform("max")]
     params = [c for c in last.columns if c.startswith("param.")]
-    by_point = last.groupby("point")[[*params, *OUTPUTS]].mean()
+    numeric = [c for c in [*params, *OUTPUTS] if pd.api.types.is_numeric_dtype(last[c])]
+    text = [c for c in params if c not in numeric]  # a choice such as limit_mode: one value per point
+    grouped = last.groupby("point")
+    by_point = pd.concat([grouped[numeric].mean(), grouped[text].first()], axis=1)[[*params, *OUTPUTS]]
     return by_point, params
 
 
@@ -70,8 +73,10 @@ def sensitivity(out: Path) -> pd.DataFrame:
     else:
         for output in OUTPUTS:
             for param in params:
-                x, y = by_point[param].astype(float), by_point[output]
-                rho, p_value = stats.spearmanr(x, y) if x.nunique() > 1 and y.nunique() > 1 else (np.nan, np.nan)
+                x, y = by_point[param], by_point[output]
+                ranked = pd.api.types.is_numeric_dtype(x) and x.nunique() > 1 and y.nunique() > 1
+                # a text choice has no order to rank, and a constant has no correlation: NaN
+                rho, p_value = stats.spearmanr(x.astype(float), y) if ranked else (np.nan, np.nan)
                 rows.append({"output": output, "parameter": param.removeprefix("param."), "method": "spearman",
                              "rho": float(rho), "p_value": float(p_value)})  # fmt: skip
     return pd.DataFrame(rows)

@@ -85,6 +85,18 @@ def test_a_failing_run_is_recorded_and_the_others_finish(tmp_path):
     assert len(read_annual(tmp_path / "out")) == 1
 
 
+def test_sensitivity_of_a_grid_with_a_text_choice(tmp_path):
+    """A text parameter (a limit mode) is carried per point; it has no rank correlation, the numbers do."""
+    body = (
+        'design = "grid"\n[parameters.limit_mode]\nvalues = ["uniform"]\n'
+        "[parameters.landfill_tax_cny_per_t]\nvalues = [0.0, 50.0, 100.0]\n"
+    )
+    run_sweep(load_spec(spec_file(tmp_path, body, seeds=1)), tmp_path / "out", "serial", progress=False)
+    table = sensitivity(tmp_path / "out").set_index(["output", "parameter"])
+    assert np.isnan(table.loc[("exchanged_t", "limit_mode"), "rho"])
+    assert table.loc[("profit_cny", "landfill_tax_cny_per_t"), "rho"] == pytest.approx(-1.0)  # the tax is paid
+
+
 def test_sensitivity_of_a_sobol_design(tmp_path):
     body = (
         'design = "sobol"\nsamples = 4\n[parameters.landfill_tax_cny_per_t]\nmin = 0.0\nmax = 100.0\n'
