@@ -179,20 +179,20 @@ def measure(seed: int) -> dict[str, object]:
     flows = flows[(flows["step"] > model.month_index - MONTHS) & (flows["tonnes"] > 0)].copy()
     tech = model.scenario_data.table("technologies")
     dest = destination_of(tech)
-    city = model.facilities.set_index("facility_id")["city"]
+    city = model.catalog.facilities.set_index("facility_id")["city"]
     flows["destination"] = flows["technology"].map(dest)
     flows["seller_city"] = flows["seller_id"].map(city)
     flows["buyer_city"] = flows["buyer_id"].map(city)
     flows["profit_cny_per_t"] = flows["seller_gain_cny_per_t"] + flows["buyer_gain_cny_per_t"]
     kiln = flows["technology"].isin(SEED_TECHNOLOGIES)
-    byproducts = list(model.byproducts)
+    byproducts = list(model.catalog.byproducts)
 
     generated = pd.Series({b: series[f"generated_t.{b}"].sum() for b in byproducts})
     exchanged = pd.Series({b: series[f"exchanged_t.{b}"].sum() for b in byproducts})
     kiln_t = flows[kiln].groupby("byproduct")["tonnes"].sum().reindex(byproducts, fill_value=0.0)
     # wastes whose unsold part is landfilled (leaves out steam, an extractable potential)
     solid = summary_table(model).loc[ALL_SOLID]
-    solid_members = [b for b, landfilled in zip(byproducts, model.is_landfilled, strict=True) if landfilled]
+    solid_members = [b for b, landfilled in zip(byproducts, model.catalog.is_landfilled, strict=True) if landfilled]
 
     # (b) routes
     by_route = flows.groupby(["byproduct", "technology"])
@@ -305,7 +305,7 @@ def measure(seed: int) -> dict[str, object]:
     energy_by_dest = flows[symbiosis].groupby("destination")["energy_saved_tce"].sum()
 
     # Tangshan–Handan shortest road distance
-    fac = model.facilities
+    fac = model.catalog.facilities
     ts, hd = fac[fac["city"] == a], fac[fac["city"] == b]
     th_km = float(
         road_km(
@@ -388,8 +388,8 @@ def report(seeds: Sequence[int], command: str) -> str:
     runs = [measure(s) for s in seeds]
     elapsed = time.perf_counter() - start
     model = runs[0]["model"]
-    byproducts = list(model.byproducts)
-    technologies = list(model.technologies)
+    byproducts = list(model.catalog.byproducts)
+    technologies = list(model.catalog.technologies)
     dest = runs[0]["destination"]
     years = model.horizon_months // MONTHS
     last_year = model.date.year

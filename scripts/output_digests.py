@@ -73,7 +73,8 @@ def digest(path: Path) -> str:
         data = json.loads(path.read_text(encoding="utf-8"))
         for key in VOLATILE_KEYS[path.name]:
             data.pop(key, None)
-        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+        text = json.dumps(data, sort_keys=True).replace(str(ROOT), "<repository>")  # where the checkout lies
+        return hashlib.sha256(text.encode()).hexdigest()
     if path.name in VOLATILE_COLUMNS:
         table = pd.read_csv(path).drop(columns=list(VOLATILE_COLUMNS[path.name]))
         return hashlib.sha256(table.to_csv(index=False).encode()).hexdigest()

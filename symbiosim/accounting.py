@@ -1,9 +1,13 @@
-"""Monthly accounts of a model: energy, emissions, money, the summary series and flow records.
+"""Monthly accounts: energy, emissions, money, the summary series and flow records.
 
 The per-route physical factors (what a tonne on each route displaces, the technology's extra
 process energy and CO2, the transport factors) do not change during a run and are computed
 once (:func:`route_factors`); each month they are combined with the tonnes traded through the
-pure functions of :mod:`symbiosim.metrics.ledger` (seed eq. 6 and 7).
+pure functions of :mod:`symbiosim.metrics.ledger` (energy and emission effects of an exchange).
+
+Accounting reads the state groups (:class:`Books`: the catalog, the facility state, the policy
+levers, the market and where landfilled tonnes go) and writes one month's
+:class:`MonthAccounts`; it never reads or writes the model.
 
 Plain waste treatment (technologies with ``is_symbiosis`` false, e.g. MSW incineration)
 displaces material in the buyer's economics, but its effects are not symbiosis savings: its
@@ -12,35 +16,43 @@ factors are zero here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+import datetime as dt
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
+from symbiosim.agents import FacilityState
 from symbiosim.environment.arrays import POLLUTANTS, CatalogArrays
-from symbiosim.environment.market import Market
+from symbiosim.environment.geography import Landfills
+from symbiosim.environment.market import ClearingResult, Market
+from symbiosim.environment.pricing import RoutePrices, subsidy_cny_per_t, vat_qualifies
+from symbiosim.environment.routes import Routes
+from symbiosim.environment.units import KG_PER_T
 from symbiosim.metrics.ledger import exchange_effects, weighted_sum_by
-
-if TYPE_CHECKING:
-    from symbiosim.model import SymbiosisModel
+from symbiosim.policies.levers import EMITTED, PolicyLevers
 
 __all__ = [
     "EFFECT_OF",
     "EMITTED",
     "INCOME_ENTRIES",
+    "LEDGER_TONNES_BY_BYPRODUCT",
+    "Books",
+    "MonthAccounts",
     "RouteFactors",
     "book_energy_and_emissions",
     "facility_record",
-    "facility_view",
+    "facility_totals",
     "flow_records",
     "money_ledger",
     "month_summary",
+    "product_income_cny",
+    "raw_material_t",
     "route_effects",
     "route_factors",
+    "vat_rebate_cny",
 ]
 
-KG_PER_T = 1000.0
 INCOME_ENTRIES = (
     "product_revenue_cny",
     "byproduct_sales_cny",
@@ -56,9 +68,119 @@ REVENUE_ENTRIES = (
     "subsidy_cny",
     "vat_rebate_cny",
 )
-EMITTED = ("co2", "so2", "nox", "pm")  # what emission charges can be levied on
 EFFECT_OF = {"co2": "co2_avoided_t", **{p: f"{p}_avoided_t" for p in POLLUTANTS}}
 EFFECTS = ("energy_saved_tce", "co2_avoided_t", *(f"{p}_avoided_t" for p in POLLUTANTS))
+LEDGER_TONNES_BY_BYPRODUCT = (
+    "generated_t",
+    "drawn_from_stock_t",
+    "sold_t",
+    "bought_t",
+    "added_to_stock_t",
+    "disposed_t",
+    "landfilled_t",
+)  # (facilities, by-products) each
+LEDGER_PER_FACILITY = (
+    "energy_tce",
+    "co2_t",
+    "energy_saved_tce",
+    "co2_avoided_t",
+    *(f"{p}_t" for p in POLLUTANTS),
+    *(f"{p}_avoided_t" for p in POLLUTANTS),
+)  # (facilities,) each
+
+
+@dataclass(frozen=True)
+class Books:
+    """What accounting reads: the state groups of a run (none of them is changed by accounting).
+
+    Attributes:
+        catalog: the scenario's arrays.
+        state: the facilities.
+        levers: this month's policy levers.
+        market: routes, partner knowledge and contracts.
+        landfills: where each facility's landfilled tonnes go.
+        sector_rows: the facilities of each sector.
+        factors: per-route effect factors.
+    """
+
+    catalog: CatalogArrays
+    state: FacilityState
+    levers: PolicyLevers
+    market: Market
+    landfills: Landfills
+    sector_rows: dict[str, NDArray[np.intp]]
+    factors: RouteFactors
+
+
+@dataclass
+class MonthAccounts:
+    """One month's accounts (replaced, entry by entry, every month).
+
+    Attributes:
+        ledger: physical entries by name, (facilities, by-products) for ``LEDGER_TONNES_BY_BYPRODUCT``,
+            (facilities,) for energy and emissions.
+        money: money entries by name (CNY), (facilities,) each; ``profit_cny`` = income - costs.
+        totals: per-facility totals agents report (profit, energy, tonnes, ...), as lists.
+        summary: region totals of the month, as the DataCollector records them.
+        prices: this month's route prices.
+        clearing: this month's clearing (None before the first month).
+        tonnes, value_cny: (routes,) traded this month.
+        effects: per effect, (routes,) energy saved and emissions avoided this month.
+        search_cost_cny: (facilities,) what searching for partners cost this month.
+    """
+
+    ledger: dict[str, NDArray[np.float64]]
+    money: dict[str, NDArray[np.float64]]
+    totals: dict[str, list[float]]
+    summary: dict[str, float]
+    prices: RoutePrices
+    tonnes: NDArray[np.float64]
+    value_cny: NDArray[np.float64]
+    effects: dict[str, NDArray[np.float64]]
+    search_cost_cny: NDArray[np.float64]
+    clearing: ClearingResult | None = None
+    flows: dict[str, NDArray] | None = field(default=None, repr=False)
+
+    def copy(self) -> MonthAccounts:
+        """An independent copy."""
+        return MonthAccounts(
+            ledger={name: values.copy() for name, values in self.ledger.items()},
+            money={name: values.copy() for name, values in self.money.items()},
+            totals={name: list(values) for name, values in self.totals.items()},
+            summary=dict(self.summary),
+            prices=RoutePrices(self.prices.wtp.copy(), self.prices.reservation.copy(), self.prices.vat_premium.copy()),
+            tonnes=self.tonnes.copy(),
+            value_cny=self.value_cny.copy(),
+            effects={name: values.copy() for name, values in self.effects.items()},
+            search_cost_cny=self.search_cost_cny.copy(),
+            clearing=self.clearing,
+        )
+
+    def restore(self, saved: MonthAccounts) -> None:
+        """Take ``saved``'s entries (``totals`` is updated in place: agents read it)."""
+        copied = saved.copy()
+        self.ledger, self.money, self.summary = copied.ledger, copied.money, copied.summary
+        self.prices, self.tonnes, self.value_cny = copied.prices, copied.tonnes, copied.value_cny
+        self.effects, self.search_cost_cny, self.clearing = copied.effects, copied.search_cost_cny, copied.clearing
+        self.totals.clear()
+        self.totals.update(copied.totals)
+
+    @classmethod
+    def empty(cls, n: int, n_byproducts: int, n_routes: int) -> MonthAccounts:
+        """Accounts of no month yet: every entry zero."""
+        ledger = {name: np.zeros((n, n_byproducts)) for name in LEDGER_TONNES_BY_BYPRODUCT}
+        ledger |= {name: np.zeros(n) for name in LEDGER_PER_FACILITY}
+        return cls(
+            ledger=ledger,
+            money={"profit_cny": np.zeros(n)},
+            totals={},
+            summary={},
+            prices=RoutePrices.zeros(n_routes),
+            tonnes=np.zeros(n_routes),
+            value_cny=np.zeros(n_routes),
+            effects={},
+            search_cost_cny=np.zeros(n),
+        )
 
 
 @dataclass(frozen=True)
@@ -76,9 +198,9 @@ class RouteFactors:
     transport: dict[str, NDArray[np.float64]]
 
 
-def route_factors(arrays: CatalogArrays, market: Market) -> RouteFactors:
+def route_factors(arrays: CatalogArrays, routes: Routes) -> RouteFactors:
     """Per-route factors for every effect in ``EFFECTS``."""
-    k, b = market.technology, market.byproduct
+    k, b = routes.technology, routes.byproduct
     counts = arrays.tech_is_symbiosis[k].astype(float)
     mat = arrays.tech_material[k]
     tech, byp, mf = arrays.technology, arrays.byproduct, arrays.material_factors
@@ -120,64 +242,97 @@ def route_effects(
     }
 
 
-def book_energy_and_emissions(model: SymbiosisModel, effects: dict[str, NDArray[np.float64]]) -> None:
+def product_income_cny(catalog: CatalogArrays, state: FacilityState) -> NDArray[np.float64]:
+    """Each facility's income from its products this month (CNY)."""
+    return (state.output * catalog.product_factors["price_cny"]).sum(axis=1)
+
+
+def raw_material_t(state: FacilityState, levers: PolicyLevers) -> NDArray[np.float64]:
+    """Each facility's raw material this month (t), for the VAT-rebate share of wastes."""
+    return (state.output * levers.raw_material_t_per_unit).sum(axis=1)
+
+
+def vat_rebate_cny(books: Books, bought_t: NDArray[np.float64]) -> NDArray[np.float64]:
+    """VAT rebate earned this month: rate x product income where listed wastes (of ``bought_t``) reached the threshold."""
+    levers, n = books.levers, books.catalog.n_facilities
+    if not levers.vat_rebate_rate.any():
+        return np.zeros(n)
+    listed_t = bought_t[:, books.catalog.is_landfilled].sum(axis=1)
+    qualifies = vat_qualifies(
+        listed_t, raw_material_t(books.state, levers), levers.vat_rebate_rate, levers.vat_threshold
+    )
+    return np.where(qualifies, levers.vat_rebate_rate * product_income_cny(books.catalog, books.state), 0.0)
+
+
+def book_energy_and_emissions(
+    books: Books, effects: dict[str, NDArray[np.float64]], ledger: dict[str, NDArray[np.float64]]
+) -> None:
     """Facility energy use and emissions: output x intensity, less what its purchases save."""
-    n, buyer, led = model.n_facilities, model.market.buyer, model.ledger
-    pf = model.arrays.product_factors
-    led["energy_saved_tce"] = weighted_sum_by(buyer, effects["energy_saved_tce"], n)
-    led["co2_avoided_t"] = weighted_sum_by(buyer, effects["co2_avoided_t"], n)
-    led["energy_tce"] = (model.output * pf["energy_kgce"]).sum(axis=1) / KG_PER_T - led["energy_saved_tce"]
-    led["co2_t"] = (model.output * pf["co2_kg"]).sum(axis=1) / KG_PER_T - led["co2_avoided_t"]
+    n, buyer = books.catalog.n_facilities, books.market.routes.buyer
+    pf, output = books.catalog.product_factors, books.state.output
+    ledger["energy_saved_tce"] = weighted_sum_by(buyer, effects["energy_saved_tce"], n)
+    ledger["co2_avoided_t"] = weighted_sum_by(buyer, effects["co2_avoided_t"], n)
+    ledger["energy_tce"] = (output * pf["energy_kgce"]).sum(axis=1) / KG_PER_T - ledger["energy_saved_tce"]
+    ledger["co2_t"] = (output * pf["co2_kg"]).sum(axis=1) / KG_PER_T - ledger["co2_avoided_t"]
     for pol in POLLUTANTS:
-        led[f"{pol}_avoided_t"] = weighted_sum_by(buyer, effects[f"{pol}_avoided_t"], n)
-        led[f"{pol}_t"] = (model.output * pf[f"{pol}_kg"]).sum(axis=1) / KG_PER_T - led[f"{pol}_avoided_t"]
+        ledger[f"{pol}_avoided_t"] = weighted_sum_by(buyer, effects[f"{pol}_avoided_t"], n)
+        ledger[f"{pol}_t"] = (output * pf[f"{pol}_kg"]).sum(axis=1) / KG_PER_T - ledger[f"{pol}_avoided_t"]
 
 
 def money_ledger(
-    model: SymbiosisModel, tonnes: NDArray[np.float64], value: NDArray[np.float64]
+    books: Books,
+    ledger: dict[str, NDArray[np.float64]],
+    tonnes: NDArray[np.float64],
+    value: NDArray[np.float64],
+    search_cost_cny: NDArray[np.float64],
 ) -> dict[str, NDArray[np.float64]]:
     """Per-facility money this month (CNY); ``profit_cny`` = income entries - all others."""
-    mk, n = model.market, model.n_facilities
-    k, b = mk.technology, mk.byproduct
-    pf = model.arrays.product_factors
-    landfilled = model.ledger["landfilled_t"]
+    catalog, state, levers, routes = books.catalog, books.state, books.levers, books.market.routes
+    n, k, b = catalog.n_facilities, routes.technology, routes.byproduct
+    pf = catalog.product_factors
+    landfilled = ledger["landfilled_t"]
+    route_subsidy = subsidy_cny_per_t(routes, levers.subsidy_cny_per_t, levers.transport_subsidy_cny_per_t_km)
     money = {
-        "product_revenue_cny": model.product_income_cny(),
-        "product_cost_cny": (model.output * pf["cost_cny"]).sum(axis=1),
-        "byproduct_sales_cny": weighted_sum_by(mk.seller, value, n),
-        "byproduct_purchases_cny": weighted_sum_by(mk.buyer, value, n),
-        "transport_cny": weighted_sum_by(mk.buyer, tonnes * mk.transport_cny_per_t, n),
-        "processing_cny": weighted_sum_by(mk.buyer, tonnes * model.tech_opex_cny_per_t[k], n),
-        "avoided_material_cny": weighted_sum_by(mk.buyer, tonnes * model.tech_avoided_cny_per_t[k], n),
-        "subsidy_cny": weighted_sum_by(mk.buyer, tonnes * model.route_subsidy_cny_per_t(), n),
-        "supply_cost_cny": weighted_sum_by(mk.seller, tonnes * model.supply_cost[b], n),
-        "landfill_fee_cny": (landfilled * model.landfill_fee).sum(axis=1),
-        "ep_tax_cny": (landfilled * model.ep_tax).sum(axis=1),
-        "storage_cny": (model.ledger["added_to_stock_t"] * model.storage_cost[None, :]).sum(axis=1),
-        "search_cny": model.search_cost_cny.copy(),
-        "depreciation_cny": model.depreciation_cny_per_month.copy(),
+        "product_revenue_cny": product_income_cny(catalog, state),
+        "product_cost_cny": (state.output * pf["cost_cny"]).sum(axis=1),
+        "byproduct_sales_cny": weighted_sum_by(routes.seller, value, n),
+        "byproduct_purchases_cny": weighted_sum_by(routes.buyer, value, n),
+        "transport_cny": weighted_sum_by(routes.buyer, tonnes * routes.transport_cny_per_t, n),
+        "processing_cny": weighted_sum_by(routes.buyer, tonnes * catalog.tech_opex_cny_per_t[k], n),
+        "avoided_material_cny": weighted_sum_by(routes.buyer, tonnes * catalog.tech_avoided_cny_per_t[k], n),
+        "subsidy_cny": weighted_sum_by(routes.buyer, tonnes * route_subsidy, n),
+        "supply_cost_cny": weighted_sum_by(routes.seller, tonnes * catalog.supply_cost_cny_per_t[b], n),
+        "landfill_fee_cny": (landfilled * levers.landfill_fee).sum(axis=1),
+        "ep_tax_cny": (landfilled * levers.ep_tax).sum(axis=1),
+        "storage_cny": (ledger["added_to_stock_t"] * catalog.storage_cost_cny_per_t_month[None, :]).sum(axis=1),
+        "search_cny": search_cost_cny.copy(),
+        "depreciation_cny": state.depreciation_cny_per_month.copy(),
     }
-    money["landfill_revenue_cny"] = model.landfill_share.T @ money["landfill_fee_cny"]
-    money["emission_charges_cny"] = emission_charges_cny(model)
-    money["vat_rebate_cny"] = model.vat_rebate_cny()
+    money["landfill_revenue_cny"] = books.landfills.share.T @ money["landfill_fee_cny"]
+    money["emission_charges_cny"] = emission_charges_cny(state, levers, ledger)
+    money["vat_rebate_cny"] = vat_rebate_cny(books, ledger["bought_t"])
     income = sum(money[key] for key in INCOME_ENTRIES)
     money["profit_cny"] = income - sum(money[key] for key in money if key not in INCOME_ENTRIES)
     return money
 
 
-def facility_view(model: SymbiosisModel) -> dict[str, list[float]]:
+def facility_totals(
+    catalog: CatalogArrays,
+    state: FacilityState,
+    ledger: dict[str, NDArray[np.float64]],
+    money: dict[str, NDArray[np.float64]],
+) -> dict[str, list[float]]:
     """Per-facility totals of the month as plain lists (what agents report, read in O(1))."""
-    led, money = model.ledger, model.money
     revenue = sum(money[key] for key in REVENUE_ENTRIES)
     arrays = {
-        "output_units": model.output[np.arange(model.n_facilities), model.main_product],
-        "stock_t": model.stock.sum(axis=1),
-        **{name: led[name].sum(axis=1) for name in ("generated_t", "sold_t", "bought_t", "landfilled_t")},
+        "output_units": state.output[np.arange(catalog.n_facilities), catalog.main_product],
+        "stock_t": state.stock.sum(axis=1),
+        **{name: ledger[name].sum(axis=1) for name in ("generated_t", "sold_t", "bought_t", "landfilled_t")},
         "profit_cny": money["profit_cny"],
         "revenue_cny": revenue,
         "cost_cny": revenue - money["profit_cny"],
-        "energy_tce": led["energy_tce"],
-        "co2_t": led["co2_t"],
+        "energy_tce": ledger["energy_tce"],
+        "co2_t": ledger["co2_t"],
     }
     return {name: values.tolist() for name, values in arrays.items()}
 
@@ -193,134 +348,144 @@ LEDGER_PHYSICAL = (
 LEDGER_TONNES = ("generated_t", "sold_t", "bought_t", "landfilled_t")
 
 
-def facility_record(model: SymbiosisModel, tonnes: NDArray[np.float64]) -> dict[str, NDArray[np.float64]]:
+def facility_record(
+    books: Books,
+    ledger: dict[str, NDArray[np.float64]],
+    money: dict[str, NDArray[np.float64]],
+    tonnes: NDArray[np.float64],
+) -> dict[str, NDArray[np.float64]]:
     """This month's per-facility ledger: tonnes, energy, emissions and money (output value = product revenue).
 
-    ``output_main_units`` is the output of the facility's main product (t or MWh);
+    ``output_main_units`` is the output of the facility's main product (product units);
     ``generated_solid_t`` counts the by-products whose unsold part is landfilled;
     ``symbiosis_used_solid_t`` the tonnes of those the facility bought through symbiosis
     technologies (not plain waste treatment such as MSW incineration); the money entries are
     those of :func:`money_ledger` (CNY).
     """
-    led, mk = model.ledger, model.market
-    solid_symbiosis = model.arrays.tech_is_symbiosis[mk.technology] & model.is_landfilled[mk.byproduct]
+    catalog, routes = books.catalog, books.market.routes
+    solid = catalog.is_landfilled
+    solid_symbiosis = catalog.tech_is_symbiosis[routes.technology] & solid[routes.byproduct]
     return {
-        "output_main_units": model.output[np.arange(model.n_facilities), model.main_product],
-        "generated_solid_t": led["generated_t"][:, model.is_landfilled].sum(axis=1),
-        "symbiosis_used_solid_t": weighted_sum_by(mk.buyer, tonnes * solid_symbiosis, model.n_facilities),
-        **{name: led[name].sum(axis=1) for name in LEDGER_TONNES},
-        "sold_solid_t": led["sold_t"][:, model.is_landfilled].sum(axis=1),
-        **{name: led[name] for name in LEDGER_PHYSICAL},
-        **model.money,
+        "output_main_units": books.state.output[np.arange(catalog.n_facilities), catalog.main_product],
+        "generated_solid_t": ledger["generated_t"][:, solid].sum(axis=1),
+        "symbiosis_used_solid_t": weighted_sum_by(routes.buyer, tonnes * solid_symbiosis, catalog.n_facilities),
+        **{name: ledger[name].sum(axis=1) for name in LEDGER_TONNES},
+        "sold_solid_t": ledger["sold_t"][:, solid].sum(axis=1),
+        **{name: ledger[name] for name in LEDGER_PHYSICAL},
+        **money,
     }
 
 
-def emission_charges_cny(model: SymbiosisModel) -> NDArray[np.float64]:
+def emission_charges_cny(
+    state: FacilityState, levers: PolicyLevers, ledger: dict[str, NDArray[np.float64]]
+) -> NDArray[np.float64]:
     """Per-facility carbon and air-pollutant charges this month (CNY).
 
     CO2 is charged on emissions above the free allocation (a negative charge is the sale of
     unused allowances); SO2, NOx and PM on all emissions.
     """
-    led, charges = model.ledger, model.emission_charge_cny_per_t
-    free_t = (model.output * model.free_co2_t_per_unit).sum(axis=1)
-    total = charges["co2"] * (led["co2_t"] - free_t)
+    charges = levers.emission_charge_cny_per_t
+    free_t = (state.output * levers.free_co2_t_per_unit).sum(axis=1)
+    total = charges["co2"] * (ledger["co2_t"] - free_t)
     for pol in POLLUTANTS:
-        total = total + charges[pol] * led[f"{pol}_t"]
+        total = total + charges[pol] * ledger[f"{pol}_t"]
     return total
 
 
-def month_summary(model: SymbiosisModel, tonnes: NDArray[np.float64], value: NDArray[np.float64]) -> dict[str, float]:
+def month_summary(books: Books, accounts: MonthAccounts) -> dict[str, float]:
     """Region totals of the month, as recorded by the DataCollector (see docs/model.md)."""
-    led, mk = model.ledger, model.market
+    catalog, state, levers, market = books.catalog, books.state, books.levers, books.market
+    led, money, tonnes = accounts.ledger, accounts.money, accounts.tonnes
     generated = led["generated_t"].sum(axis=0)
     sold = led["sold_t"].sum(axis=0)
     landfilled = led["landfilled_t"].sum(axis=0)
     last: dict[str, float] = {}
-    profit = model.money["profit_cny"]
-    for sector, rows in model.sector_rows.items():
+    profit = money["profit_cny"]
+    for sector, rows in books.sector_rows.items():
         last[f"profit_cny.{sector}"] = float(profit[rows].sum())
-    for j, name in enumerate(model.byproducts):
+    for j, name in enumerate(catalog.byproducts):
         last[f"generated_t.{name}"] = float(generated[j])
         last[f"exchanged_t.{name}"] = float(sold[j])
         last[f"landfilled_t.{name}"] = float(landfilled[j])
         last[f"utilisation_rate.{name}"] = float(sold[j] / generated[j]) if generated[j] > 0 else float("nan")
+    subsidy = float(money["subsidy_cny"].sum()) + state.capex_subsidy_paid_cny
+    clearing = accounts.clearing
     last.update(
         {
             "exchanged_t": float(sold.sum()),
             "landfilled_t": float(landfilled.sum()),
-            "stock_t": float(model.stock.sum()),
+            "stock_t": float(state.stock.sum()),
             "active_links": int((tonnes > 0).sum()),
-            "known_links": int(mk.known.sum()),
-            "technologies_installed": int((model.installed_tpa > 0).sum()),
-            "profit_cny": float(model.money["profit_cny"].sum()),
-            "byproduct_trade_cny": float(value.sum()),
-            "transport_t_km": float((tonnes * mk.distance_km).sum()),
+            "known_links": int(market.book.known.sum()),
+            "technologies_installed": int((state.installed_tpa > 0).sum()),
+            "profit_cny": float(money["profit_cny"].sum()),
+            "byproduct_trade_cny": float(accounts.value_cny.sum()),
+            "transport_t_km": float((tonnes * market.routes.distance_km).sum()),
             "energy_tce": float(led["energy_tce"].sum()),
             "energy_saved_tce": float(led["energy_saved_tce"].sum()),
             "co2_t": float(led["co2_t"].sum()),
             "co2_avoided_t": float(led["co2_avoided_t"].sum()),
             **{f"{pol}_t": float(led[f"{pol}_t"].sum()) for pol in POLLUTANTS},
             **{f"{pol}_avoided_t": float(led[f"{pol}_avoided_t"].sum()) for pol in POLLUTANTS},
-            "ep_tax_cny": float(model.money["ep_tax_cny"].sum()),
-            "subsidy_cny": float(model.money["subsidy_cny"].sum()) + model.capex_subsidy_paid_cny,
-            "emission_charges_cny": float(model.money["emission_charges_cny"].sum()),
-            "vat_rebate_cny": float(model.money["vat_rebate_cny"].sum()),
-            "fiscal_cost_cny": float(model.money["subsidy_cny"].sum())
-            + model.capex_subsidy_paid_cny
-            + float(model.money["vat_rebate_cny"].sum())
-            - float(model.money["ep_tax_cny"].sum())
-            - float(model.money["emission_charges_cny"].sum()),
-            "landfill_fees_outside_cny": float(model.money["landfill_fee_cny"][~model.has_landfill].sum()),
-            "output_value_cny": float(model.product_income_cny().sum()),
+            "ep_tax_cny": float(money["ep_tax_cny"].sum()),
+            "subsidy_cny": subsidy,
+            "emission_charges_cny": float(money["emission_charges_cny"].sum()),
+            "vat_rebate_cny": float(money["vat_rebate_cny"].sum()),
+            "fiscal_cost_cny": float(money["subsidy_cny"].sum())
+            + state.capex_subsidy_paid_cny
+            + float(money["vat_rebate_cny"].sum())
+            - float(money["ep_tax_cny"].sum())
+            - float(money["emission_charges_cny"].sum()),
+            "landfill_fees_outside_cny": float(money["landfill_fee_cny"][~books.landfills.has_landfill].sum()),
+            "output_value_cny": float(product_income_cny(catalog, state).sum()),
             **{
                 f"output_units.{p}": float(total)
-                for p, total in zip(model.products, model.output.sum(axis=0), strict=True)
+                for p, total in zip(catalog.products, state.output.sum(axis=0), strict=True)
             },
-            "limited_facilities": int((model.limit_factor < 1.0).sum()),
-            "contract_shortfalls": int(model.clearing.shortfalls) if model.clearing else 0,
-            "contract_undelivered_t": float(model.clearing.undelivered_t) if model.clearing else 0.0,
+            "limited_facilities": int((levers.limit_factor < 1.0).sum()),
+            "contract_shortfalls": int(clearing.shortfalls) if clearing else 0,
+            "contract_undelivered_t": float(clearing.undelivered_t) if clearing else 0.0,
         }
     )
     return last
 
 
-def flow_records(
-    model: SymbiosisModel,
-    tonnes: NDArray[np.float64],
-    value: NDArray[np.float64],
-    effects: dict[str, NDArray[np.float64]],
-) -> dict[str, NDArray]:
-    """Columns of one row per route that traded this month (see ``SymbiosisModel.flows``)."""
-    mk = model.market
+def flow_records(books: Books, accounts: MonthAccounts, step: int, date: dt.date) -> dict[str, NDArray]:
+    """Columns of one row per route that traded this month (see :attr:`symbiosim.record.RunRecord.flows`)."""
+    catalog, routes, prices = books.catalog, books.market.routes, accounts.prices
+    tonnes, value = accounts.tonnes, accounts.value_cny
     r = np.flatnonzero(tonnes > 0)
     price = value[r] / tonnes[r]
     # the buyer's VAT rebate of the month (if it reached the threshold), spread over the listed
     # wastes it bought, replaces the threshold premium it bid: its gain is what it earned
-    listed = model.is_landfilled[mk.byproduct[r]]
-    listed_t = model.ledger["bought_t"][:, model.is_landfilled].sum(axis=1)
-    rebate = np.divide(model.money["vat_rebate_cny"], listed_t, out=np.zeros(model.n_facilities), where=listed_t > 0)
-    rebate_per_t = rebate[mk.buyer[r]] * listed
-    ids = np.asarray(model.facility_ids, dtype=object)
-    is_symbiosis = model.arrays.tech_is_symbiosis[mk.technology[r]]
+    listed = catalog.is_landfilled[routes.byproduct[r]]
+    listed_t = accounts.ledger["bought_t"][:, catalog.is_landfilled].sum(axis=1)
+    rebate = np.divide(
+        accounts.money["vat_rebate_cny"], listed_t, out=np.zeros(catalog.n_facilities), where=listed_t > 0
+    )
+    rebate_per_t = rebate[routes.buyer[r]] * listed
+    ids = np.asarray(catalog.facility_ids, dtype=object)
+    is_symbiosis = catalog.tech_is_symbiosis[routes.technology[r]]
+    clearing = accounts.clearing
     return {
-        "step": np.full(len(r), model.month_index),
-        "date": np.full(len(r), model.date.isoformat(), dtype=object),
-        "seller": mk.seller[r],
-        "buyer": mk.buyer[r],
-        "seller_id": ids[mk.seller[r]],
-        "buyer_id": ids[mk.buyer[r]],
-        "byproduct": np.asarray(model.byproducts, dtype=object)[mk.byproduct[r]],
-        "technology": np.asarray(model.technologies, dtype=object)[mk.technology[r]],
+        "step": np.full(len(r), step),
+        "date": np.full(len(r), date.isoformat(), dtype=object),
+        "seller": routes.seller[r],
+        "buyer": routes.buyer[r],
+        "seller_id": ids[routes.seller[r]],
+        "buyer_id": ids[routes.buyer[r]],
+        "byproduct": np.asarray(catalog.byproducts, dtype=object)[routes.byproduct[r]],
+        "technology": np.asarray(catalog.technologies, dtype=object)[routes.technology[r]],
         "is_symbiosis": is_symbiosis,
         "tonnes": tonnes[r],
-        "distance_km": mk.distance_km[r],
+        "distance_km": routes.distance_km[r],
         "price_cny_per_t": price,
-        "transport_cny_per_t": mk.transport_cny_per_t[r],
-        "seller_gain_cny_per_t": price - model.route_reservation[r],
-        "buyer_gain_cny_per_t": model.route_wtp[r] - model.route_vat_premium[r] - mk.transport_cny_per_t[r] - price
+        "transport_cny_per_t": routes.transport_cny_per_t[r],
+        "seller_gain_cny_per_t": price - prices.reservation[r],
+        "buyer_gain_cny_per_t": prices.wtp[r] - prices.vat_premium[r] - routes.transport_cny_per_t[r] - price
         + rebate_per_t,
         "buyer_vat_rebate_cny_per_t": rebate_per_t,
-        "contract_tonnes": model.clearing.contract_tonnes[r],
-        "start_step": mk.first_trade_step[r],
-        **{name: effects[name][r] for name in EFFECTS},
+        "contract_tonnes": clearing.contract_tonnes[r] if clearing else np.zeros(len(r)),
+        "start_step": books.market.book.first_trade_step[r],
+        **{name: accounts.effects[name][r] for name in EFFECTS},
     }

@@ -33,7 +33,7 @@ def glass_model() -> SymbiosisModel:
 
 def _mass_balance(model: SymbiosisModel, b: int) -> None:
     """This month: what was on offer is sold, stored or disposed of, for by-product b."""
-    led = model.ledger
+    led = model.accounts.ledger
     on_offer = led["generated_t"][:, b] + led["drawn_from_stock_t"][:, b]
     placed = led["sold_t"][:, b] + led["added_to_stock_t"][:, b] + led["disposed_t"][:, b]
     np.testing.assert_allclose(on_offer, placed, rtol=1e-9, atol=1e-6)
@@ -61,37 +61,37 @@ def test_example_adds_its_rows_to_the_default_catalog():
 
 def test_new_technology_is_installed_and_has_routes(glass_model):
     model = glass_model
-    k = model.technologies.index("T99")
-    sectors = model.facilities["sector"].to_numpy()
-    installed = model.installed_tpa[:, k] > 0
+    k = model.catalog.technologies.index("T99")
+    sectors = model.catalog.facilities["sector"].to_numpy()
+    installed = model.state.installed_tpa[:, k] > 0
     assert installed.sum() > 0
     assert (sectors[installed] == "cement").all()
     # initial_adoption_share = 1.0: every eligible plant (cement with a kiln) starts with it
-    np.testing.assert_array_equal(installed, model.eligible[:, k])
-    routes = np.flatnonzero(model.market.technology == k)
+    np.testing.assert_array_equal(installed, model.catalog.eligible[:, k])
+    routes = np.flatnonzero(model.market.routes.technology == k)
     assert len(routes) > 0
-    sellers = {model.facility_ids[i] for i in model.market.seller[routes]}
+    sellers = {model.facility_ids[i] for i in model.market.routes.seller[routes]}
     assert sellers == GLASS_PLANTS
-    assert (sectors[model.market.buyer[routes]] == "cement").all()
-    b = model.byproducts.index("glass_cullet")
-    assert (model.market.byproduct[routes] == b).all()
+    assert (sectors[model.market.routes.buyer[routes]] == "cement").all()
+    b = model.catalog.byproducts.index("glass_cullet")
+    assert (model.market.routes.byproduct[routes] == b).all()
 
 
 def test_distance_table_overrides_the_great_circle_estimate(glass_model):
     model = glass_model
-    k = model.technologies.index("T99")
+    k = model.catalog.technologies.index("T99")
     ids = np.asarray(model.facility_ids)
     mk = model.market
     given = {("glass_shahe_a", "cement_p100000125023"): 12.0, ("glass_shahe_b", "cement_p100000123235"): 19.0}
     for (seller, buyer), km in given.items():
-        route = np.flatnonzero((ids[mk.seller] == seller) & (ids[mk.buyer] == buyer) & (mk.technology == k))
+        route = np.flatnonzero((ids[mk.routes.seller] == seller) & (ids[mk.routes.buyer] == buyer) & (mk.routes.technology == k))
         assert len(route) == 1
-        assert mk.distance_km[route[0]] == pytest.approx(km)
+        assert mk.routes.distance_km[route[0]] == pytest.approx(km)
 
 
 def test_new_byproduct_is_generated_exchanged_and_balanced(glass_model):
     model = glass_model
-    b = model.byproducts.index("glass_cullet")
+    b = model.catalog.byproducts.index("glass_cullet")
     flows = model.flows
     cullet = flows[flows["byproduct"] == "glass_cullet"]
     assert cullet["tonnes"].sum() > 0
@@ -99,29 +99,29 @@ def test_new_byproduct_is_generated_exchanged_and_balanced(glass_model):
     assert set(cullet["seller_id"]) <= GLASS_PLANTS
     # generation by hand: capacity x utilisation / 12 x 0.05 t cullet per t glass (no seasonality row)
     ids = list(model.facility_ids)
-    generated = model.ledger["generated_t"][:, b]
+    generated = model.accounts.ledger["generated_t"][:, b]
     assert generated[ids.index("glass_shahe_a")] == pytest.approx(600_000 * 0.80 / 12 * 0.05)
     assert generated[ids.index("glass_shahe_b")] == pytest.approx(400_000 * 0.80 / 12 * 0.05)
     assert generated.sum() == pytest.approx(generated[[ids.index(f) for f in GLASS_PLANTS]].sum())
     # flows of the latest month match the ledgers
     latest = cullet[cullet["step"] == model.month_index]
-    assert latest["tonnes"].sum() == pytest.approx(model.ledger["sold_t"][:, b].sum())
-    assert model.last["exchanged_t.glass_cullet"] == pytest.approx(latest["tonnes"].sum())
+    assert latest["tonnes"].sum() == pytest.approx(model.accounts.ledger["sold_t"][:, b].sum())
+    assert model.accounts.summary["exchanged_t.glass_cullet"] == pytest.approx(latest["tonnes"].sum())
     _mass_balance(model, b)
 
 
 def test_mass_balance_of_the_new_byproduct_every_month():
     model = SymbiosisModel(EXAMPLE / "scenario.toml", rng=2)
-    b = model.byproducts.index("glass_cullet")
-    k = model.technologies.index("T99")
+    b = model.catalog.byproducts.index("glass_cullet")
+    k = model.catalog.technologies.index("T99")
     for _ in range(MONTHS):
         model.step()
         _mass_balance(model, b)
         # no buyer takes more than its installed capacity allows in a month
         bought = np.bincount(
-            model.market.buyer, weights=model.last_tonnes * (model.market.technology == k), minlength=model.n_facilities
+            model.market.routes.buyer, weights=model.accounts.tonnes * (model.market.routes.technology == k), minlength=model.n_facilities
         )
-        assert (bought <= model.installed_tpa[:, k] / 12 + 1e-6).all()
+        assert (bought <= model.state.installed_tpa[:, k] / 12 + 1e-6).all()
     total = model.flows.query("byproduct == 'glass_cullet'")["tonnes"].sum()
     assert total > 0
 
@@ -201,12 +201,12 @@ def test_byproduct_from_an_existing_sector_needs_only_data(tmp_path):
     model = SymbiosisModel(tmp_path / "scenario.toml", rng=1)
     assert model.params["initial_knowledge_km"] == 150
     model.run(3)
-    b, k = model.byproducts.index("bottom_ash"), model.technologies.index("T98")
-    sectors = model.facilities["sector"].to_numpy()
-    generators = np.flatnonzero(model.ledger["generated_t"][:, b] > 0)
+    b, k = model.catalog.byproducts.index("bottom_ash"), model.catalog.technologies.index("T98")
+    sectors = model.catalog.facilities["sector"].to_numpy()
+    generators = np.flatnonzero(model.accounts.ledger["generated_t"][:, b] > 0)
     assert len(generators) > 0
     assert set(sectors[generators]) == {"incineration"}
-    assert (model.installed_tpa[:, k] > 0).any()
+    assert (model.state.installed_tpa[:, k] > 0).any()
     ash = model.flows.query("byproduct == 'bottom_ash'")
     assert ash["tonnes"].sum() > 0
     assert set(ash["technology"]) == {"T98"}
@@ -218,7 +218,7 @@ def test_replace_mode_keeps_only_the_new_technology(tmp_path):
     toml = (folder / "scenario.toml").read_text(encoding="utf-8")
     (folder / "scenario.toml").write_text(toml.replace('mode = "extend"', 'mode = "replace"'), encoding="utf-8")
     model = SymbiosisModel(folder / "scenario.toml", rng=1)
-    assert model.technologies == ["T99"]
+    assert model.catalog.technologies == ["T99"]
     model.run(2)
     assert set(model.flows["technology"]) == {"T99"}
 

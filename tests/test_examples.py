@@ -15,22 +15,22 @@ def test_example_scenario_runs(path):
     scenario = load_scenario(path)
     model = SymbiosisModel(scenario, rng=1, years=1, collect_agent_data=False)
     model.run()
-    assert model.last["exchanged_t"] > 0
+    assert model.accounts.summary["exchanged_t"] > 0
     assert (path.parent / "README.md").is_file()
 
 
 def test_heating_season_example_curtails_in_winter_only():
     uniform = Path(__file__).parents[1] / "examples" / "policies" / "heating_season_uniform.toml"
     model = SymbiosisModel(uniform, rng=1, years=1, collect_agent_data=False)
-    covered = model.facilities.eval("city in ['Tangshan', 'Handan'] and sector in ['steel', 'cement']").to_numpy()
+    covered = model.catalog.facilities.eval("city in ['Tangshan', 'Handan'] and sector in ['steel', 'cement']").to_numpy()
     caps = []
     for _ in range(12):
         model.step()
-        caps.append(round(float(model.limit_factor[covered].max()), 4))
+        caps.append(round(float(model.levers.limit_factor[covered].max()), 4))
     november = round(1 - 16 / 30 * 0.5, 4)
     march = round(1 - 15 / 31 * 0.5, 4)
     assert caps == [0.5, 0.5, march, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, november, 0.5]
-    assert (model.limit_factor[~covered] == 1.0).all()
+    assert (model.levers.limit_factor[~covered] == 1.0).all()
 
 
 POLICIES = Path(__file__).parents[1] / "examples" / "policies"
@@ -39,21 +39,21 @@ POLICIES = Path(__file__).parents[1] / "examples" / "policies"
 def test_graded_example_exempts_the_published_grade_a_plants():
     model = SymbiosisModel(POLICIES / "heating_season_graded.toml", rng=1, years=1, collect_agent_data=False)
     model.run(12)  # December: the limit is in force all month
-    fac = model.facilities
+    fac = model.catalog.facilities
     covered = fac.eval("city in ['Tangshan', 'Handan'] and sector in ['steel', 'cement']").to_numpy()
     grade_a = (fac["emission_grade"] == "A").to_numpy()
     assert (covered & grade_a).sum() >= 10  # Tangshan's grade-A steel plants and one in Handan
-    assert (model.limit_factor[covered & grade_a] == 1.0).all()
-    assert (model.limit_factor[covered & ~grade_a] == 0.5).all()
-    assert (model.limit_factor[~covered] == 1.0).all()
+    assert (model.levers.limit_factor[covered & grade_a] == 1.0).all()
+    assert (model.levers.limit_factor[covered & ~grade_a] == 0.5).all()
+    assert (model.levers.limit_factor[~covered] == 1.0).all()
 
 
 def test_capacity_swap_example_moves_capacity_to_the_coast():
     model = SymbiosisModel(POLICIES / "capacity_swap.toml", rng=1, years=3, collect_agent_data=False)
-    before = model.capacity_per_yr.max(axis=1).copy()
+    before = model.state.capacity_per_yr.max(axis=1).copy()
     model.run(25)  # to January 2027
-    after = model.capacity_per_yr.max(axis=1)
-    fac = model.facilities
+    after = model.state.capacity_per_yr.max(axis=1)
+    fac = model.catalog.facilities
     retired = fac.eval("city == 'Tangshan' and sector == 'steel'").to_numpy() & (before < 3e6)
     assert retired.sum() >= 5 and (after[retired] == 0).all()
     coast = fac["facility_id"].isin(["steel_p100000120106", "steel_p100000120315"]).to_numpy()

@@ -65,13 +65,13 @@ class MonthChecker:
 
     def __init__(self, model: SymbiosisModel) -> None:
         self.model = model
-        self.stock_before = model.stock.copy()
-        self.installed_before = model.installed_tpa.copy()
+        self.stock_before = model.state.stock.copy()
+        self.installed_before = model.state.installed_tpa.copy()
         mk = model.market
-        limits = model.arrays.byproduct["max_haul_km"].to_numpy(dtype=float)
-        assert np.all(np.isfinite(mk.distance_km)) and np.all(mk.distance_km >= 0)
-        assert np.all(mk.distance_km <= limits[mk.byproduct] + 1e-9), "a route is longer than its haul limit"
-        assert np.all(mk.seller != mk.buyer)
+        limits = model.catalog.byproduct["max_haul_km"].to_numpy(dtype=float)
+        assert np.all(np.isfinite(mk.routes.distance_km)) and np.all(mk.routes.distance_km >= 0)
+        assert np.all(mk.routes.distance_km <= limits[mk.routes.byproduct] + 1e-9), "a route is longer than its haul limit"
+        assert np.all(mk.routes.seller != mk.routes.buyer)
 
     def __call__(self) -> None:
         model = self.model
@@ -79,45 +79,45 @@ class MonthChecker:
         self._routes()
         self._money()
         self._finite()
-        self.stock_before = model.stock.copy()
-        self.installed_before = model.installed_tpa.copy()
+        self.stock_before = model.state.stock.copy()
+        self.installed_before = model.state.installed_tpa.copy()
 
     def _tonnes(self) -> None:
-        model, led = self.model, self.model.ledger
+        model, led = self.model, self.model.accounts.ledger
         for name in ("generated_t", "drawn_from_stock_t", "sold_t", "bought_t", "added_to_stock_t", "disposed_t"):
             assert np.all(led[name] >= 0), f"negative {name}"
-        assert np.all(model.stock >= 0)
+        assert np.all(model.state.stock >= 0)
         assert np.allclose(led["drawn_from_stock_t"], self.stock_before), "stock drawn is not last month's stock"
         inflow = led["generated_t"] + led["drawn_from_stock_t"]
         outflow = led["sold_t"] + led["added_to_stock_t"] + led["disposed_t"]
         assert np.all(np.abs(inflow - outflow) <= RELATIVE * np.maximum(inflow, 1.0)), "mass balance"
-        assert np.allclose(led["added_to_stock_t"], model.stock)
-        assert np.all(model.stock <= model.storage_limit_t * (1 + RELATIVE) + TONNE_SLACK)
-        landfilled = model.is_landfilled
+        assert np.allclose(led["added_to_stock_t"], model.state.stock)
+        assert np.all(model.state.stock <= model.state.storage_limit_t * (1 + RELATIVE) + TONNE_SLACK)
+        landfilled = model.catalog.is_landfilled
         assert np.allclose(led["landfilled_t"][:, landfilled], led["disposed_t"][:, landfilled])
         assert np.all(led["landfilled_t"][:, ~landfilled] == 0)
         sold, bought = led["sold_t"].sum(axis=0), led["bought_t"].sum(axis=0)
         assert np.all(np.abs(sold - bought) <= RELATIVE * np.maximum(sold, 1.0)), "sold != bought"
-        capacity_month = model.capacity_per_yr / 12
-        assert np.all(model.output >= 0)
-        assert np.all(model.output <= capacity_month * model.limit_factor[:, None] * (1 + RELATIVE) + 1e-9)
+        capacity_month = model.state.capacity_per_yr / 12
+        assert np.all(model.state.output >= 0)
+        assert np.all(model.state.output <= capacity_month * model.levers.limit_factor[:, None] * (1 + RELATIVE) + 1e-9)
 
     def _routes(self) -> None:
         model, mk = self.model, self.model.market
-        tonnes = model.last_tonnes
+        tonnes = model.accounts.tonnes
         assert np.all(tonnes >= 0)
         traded = tonnes > 0
-        assert mk.known[mk.link[traded]].all(), "trade between partners who do not know each other"
-        n, n_k = model.n_facilities, len(model.technologies)
-        used = np.bincount(mk.buyer * n_k + mk.technology, weights=tonnes, minlength=n * n_k).reshape(n, n_k)
-        by_output = model.tech_cap_t_per_t[None, :] * model.output[:, model.arrays.tech_cap_product]
+        assert mk.book.known[mk.routes.link[traded]].all(), "trade between partners who do not know each other"
+        n, n_k = model.n_facilities, len(model.catalog.technologies)
+        used = np.bincount(mk.routes.buyer * n_k + mk.routes.technology, weights=tonnes, minlength=n * n_k).reshape(n, n_k)
+        by_output = model.catalog.tech_cap_t_per_t[None, :] * model.state.output[:, model.catalog.tech_cap_product]
         assert np.all(used <= by_output * (1 + RELATIVE) + TONNE_SLACK), "above a technology's cap on output"
         # installed capacity only falls (retirement) before the market clears, and grows after it (investment)
         installed_t = np.where(self.installed_before > 0, self.installed_before / 12, 0.0)
         assert np.all(used <= installed_t * (1 + RELATIVE) + TONNE_SLACK), "above installed capacity"
-        groups = model.arrays.tech_group
+        groups = model.catalog.tech_group
         for g in np.unique(groups):
-            group_cap = model.arrays.group_cap_t_per_t[g] * model.output[:, model.arrays.group_cap_product[g]]
+            group_cap = model.catalog.group_cap_t_per_t[g] * model.state.output[:, model.catalog.group_cap_product[g]]
             assert np.all(used[:, groups == g].sum(axis=1) <= group_cap * (1 + RELATIVE) + TONNE_SLACK), "group cap"
         flows = model.latest_flows
         if len(flows):
@@ -125,12 +125,12 @@ class MonthChecker:
             assert (flows["buyer_gain_cny_per_t"] >= -1e-6).all(), "a buyer lost on a trade"
 
     def _money(self) -> None:
-        model, money = self.model, self.model.money
+        model, money = self.model, self.model.accounts.money
         sales, purchases = money["byproduct_sales_cny"].sum(), money["byproduct_purchases_cny"].sum()
         assert sales == pytest.approx(purchases, rel=RELATIVE, abs=MONEY_SLACK)
         # a city without a landfill pays its gate fees to disposal outside the scenario
-        outside = money["landfill_fee_cny"][~model.has_landfill].sum()
-        assert model.last["landfill_fees_outside_cny"] == pytest.approx(outside, rel=RELATIVE, abs=MONEY_SLACK)
+        outside = money["landfill_fee_cny"][~model.landfills.has_landfill].sum()
+        assert model.accounts.summary["landfill_fees_outside_cny"] == pytest.approx(outside, rel=RELATIVE, abs=MONEY_SLACK)
         inside = money["landfill_fee_cny"].sum() - outside
         assert money["landfill_revenue_cny"].sum() == pytest.approx(inside, rel=RELATIVE, abs=MONEY_SLACK)
         internal = ("byproduct_sales_cny", "byproduct_purchases_cny", "landfill_fee_cny", "landfill_revenue_cny")
@@ -150,17 +150,17 @@ class MonthChecker:
         private_costs = [k for k in costs if k not in ("ep_tax_cny", "emission_charges_cny")]
         market_value = sum(money[k].sum() for k in private) - sum(money[k].sum() for k in private_costs) - outside
         assert abs(money["profit_cny"].sum() + government_net - market_value) <= RELATIVE * scale + MONEY_SLACK
-        fiscal = model.last["fiscal_cost_cny"] - model.last["subsidy_cny"] + money["subsidy_cny"].sum()
+        fiscal = model.accounts.summary["fiscal_cost_cny"] - model.accounts.summary["subsidy_cny"] + money["subsidy_cny"].sum()
         assert -fiscal == pytest.approx(government_net, rel=RELATIVE, abs=MONEY_SLACK)
 
     def _finite(self) -> None:
         model = self.model
-        for name, values in (*model.ledger.items(), *model.money.items()):
+        for name, values in (*model.accounts.ledger.items(), *model.accounts.money.items()):
             assert np.all(np.isfinite(values)), f"{name} is not finite"
-        for name, value in model.last.items():
+        for name, value in model.accounts.summary.items():
             if name.startswith("utilisation_rate."):  # NaN by definition when nothing was generated
                 byproduct = name.split(".", 1)[1]
-                assert math.isfinite(value) or model.last[f"generated_t.{byproduct}"] == 0, name
+                assert math.isfinite(value) or model.accounts.summary[f"generated_t.{byproduct}"] == 0, name
             else:
                 assert math.isfinite(value), f"series {name} is {value}"
         flows = model.latest_flows
@@ -617,8 +617,8 @@ def test_a_single_facility_runs_with_every_invariant(tmp_path):
     model = SymbiosisModel(toml, rng=3)
     assert model.n_facilities == 1 and model.market.n_routes == 0
     run_checked(model, MONTHS)
-    assert model.last["exchanged_t"] == 0
-    assert model.last["landfill_fees_outside_cny"] > 0  # no landfill left in the city
+    assert model.accounts.summary["exchanged_t"] == 0
+    assert model.accounts.summary["landfill_fees_outside_cny"] > 0  # no landfill left in the city
 
 
 @pytest.mark.parametrize("sector", sorted(default_scenario().table("sectors")["sector"]))
@@ -642,9 +642,9 @@ def test_a_region_without_sinks_landfills_everything(region60, tmp_path):
     facilities = facilities[~facilities["sector"].isin(sinks)]
     capacities = capacities[capacities["facility_id"].isin(facilities["facility_id"])]
     model = SymbiosisModel(_region_scenario(facilities, capacities, tmp_path), rng=2)
-    assert model.market.n_routes == 0 and not model.eligible.any()
+    assert model.market.n_routes == 0 and not model.catalog.eligible.any()
     run_checked(model, MONTHS)
-    led = model.ledger
+    led = model.accounts.ledger
     assert led["sold_t"].sum() == 0
     assert np.allclose(led["disposed_t"], led["generated_t"])
     assert led["generated_t"].sum() > 0
@@ -654,7 +654,7 @@ def test_every_facility_at_one_point(region60, tmp_path):
     facilities, capacities = region60
     facilities = facilities.assign(latitude=39.0, longitude=116.0)
     model = SymbiosisModel(_region_scenario(facilities, capacities, tmp_path), rng=5)
-    assert model.market.n_routes > 0 and np.all(model.market.distance_km == 0)
+    assert model.market.n_routes > 0 and np.all(model.market.routes.distance_km == 0)
     run_checked(model, MONTHS)
     assert model.flows["tonnes"].sum() > 0
 
@@ -671,8 +671,8 @@ def test_every_capacity_zero(region60, tmp_path):
     ]
     model = SymbiosisModel(_region_scenario(facilities, capacities, tmp_path), rng=7, policies=policies)
     run_checked(model, MONTHS)
-    assert model.output.sum() == 0 and model.ledger["generated_t"].sum() == 0
-    assert model.flows.empty and model.last["profit_cny"] <= 0
+    assert model.state.output.sum() == 0 and model.accounts.ledger["generated_t"].sum() == 0
+    assert model.flows.empty and model.accounts.summary["profit_cny"] <= 0
 
 
 def test_a_graded_limit_without_any_grade_runs(region60, tmp_path):
@@ -680,7 +680,7 @@ def test_a_graded_limit_without_any_grade_runs(region60, tmp_path):
     limit = ProductionLimit(dt.date(2025, 1, 1), dt.date(2025, 12, 31), cap_share=0.5, mode="graded")
     model = SymbiosisModel(_region_scenario(facilities, capacities, tmp_path), rng=1, policies=[limit])
     run_checked(model, 2)
-    assert np.all(model.limit_factor == 0.5)  # an ungraded facility gets cap_share
+    assert np.all(model.levers.limit_factor == 0.5)  # an ungraded facility gets cap_share
 
 
 def test_numbers_near_the_float_limit_are_refused_on_load(tmp_path):
@@ -718,7 +718,7 @@ def test_a_fifty_year_horizon_runs_to_the_end(fifty_years):
     run_checked(model, 0)
     series = model.datacollector.get_model_vars_dataframe()
     assert len(series) == 601 and len(model.facility_ledger) == 600 * model.n_facilities
-    assert len(model.adoptions) > 2  # plants invest, and reinvest when lines reach the end of their lifetime
+    assert len(model.record.adoptions) > 2  # plants invest, and reinvest when lines reach the end of their lifetime
 
 
 @pytest.mark.slow

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from symbiosim import SymbiosisModel
+from symbiosim.agents.production import buyer_capacity_t
 
 MONTHS = 26  # two investment rounds
 RELATIVE = 1e-9
@@ -23,11 +24,11 @@ def stepped(jjj):
         model.step()
         months.append(
             {
-                "ledger": {k: v.copy() for k, v in model.ledger.items()},
-                "money": {k: v.copy() for k, v in model.money.items()},
-                "output": model.output.copy(),
-                "capacity_t": model.buyer_capacity_t(),
-                "installed_tpa": model.installed_tpa.copy(),
+                "ledger": {k: v.copy() for k, v in model.accounts.ledger.items()},
+                "money": {k: v.copy() for k, v in model.accounts.money.items()},
+                "output": model.state.output.copy(),
+                "capacity_t": buyer_capacity_t(model.state, model.catalog),
+                "installed_tpa": model.state.installed_tpa.copy(),
             }
         )
     return model, months
@@ -47,8 +48,8 @@ def test_landfilled_is_disposed_on_landfill_routes(stepped):
     model, months = stepped
     for month in months:
         led = month["ledger"]
-        assert np.allclose(led["landfilled_t"][:, model.is_landfilled], led["disposed_t"][:, model.is_landfilled])
-        assert np.all(led["landfilled_t"][:, ~model.is_landfilled] == 0)
+        assert np.allclose(led["landfilled_t"][:, model.catalog.is_landfilled], led["disposed_t"][:, model.catalog.is_landfilled])
+        assert np.all(led["landfilled_t"][:, ~model.catalog.is_landfilled] == 0)
 
 
 def test_tonnes_sold_equal_tonnes_bought(stepped):
@@ -64,7 +65,7 @@ def test_money_balances(stepped):
         money = month["money"]
         assert money["byproduct_sales_cny"].sum() == pytest.approx(money["byproduct_purchases_cny"].sum(), rel=RELATIVE)
         assert money["landfill_fee_cny"].sum() == pytest.approx(money["landfill_revenue_cny"].sum(), rel=RELATIVE)
-        assert model.has_landfill.all()  # every JJJ city has its landfill: no fee leaves the scenario
+        assert model.landfills.has_landfill.all()  # every JJJ city has its landfill: no fee leaves the scenario
         internal = ("byproduct_sales_cny", "byproduct_purchases_cny", "landfill_fee_cny", "landfill_revenue_cny")
         income = ("product_revenue_cny", "avoided_material_cny", "subsidy_cny", "vat_rebate_cny")
         external = sum(money[k].sum() for k in income) - sum(
@@ -75,7 +76,7 @@ def test_money_balances(stepped):
 
 def test_no_exchange_beyond_its_haul_limit(stepped):
     model, _ = stepped
-    limits = model.arrays.byproduct.set_index("byproduct")["max_haul_km"]
+    limits = model.catalog.byproduct.set_index("byproduct")["max_haul_km"]
     flows = model.flows
     assert (flows["distance_km"] <= flows["byproduct"].map(limits) + 1e-9).all()
 
@@ -83,20 +84,20 @@ def test_no_exchange_beyond_its_haul_limit(stepped):
 def test_no_buyer_above_a_technology_or_group_cap(stepped):
     model, months = stepped
     flows = model.flows
-    k_index = {t: i for i, t in enumerate(model.technologies)}
+    k_index = {t: i for i, t in enumerate(model.catalog.technologies)}
     f_index = {f: i for i, f in enumerate(model.facility_ids)}
     for step, month in enumerate(months, start=1):
         this = flows[flows["step"] == step]
         used = np.zeros_like(month["installed_tpa"])
         np.add.at(used, (this["buyer_id"].map(f_index), this["technology"].map(k_index)), this["tonnes"])
-        cap_product = model.arrays.tech_cap_product
-        by_output = model.tech_cap_t_per_t[None, :] * month["output"][:, cap_product]
+        cap_product = model.catalog.tech_cap_product
+        by_output = model.catalog.tech_cap_t_per_t[None, :] * month["output"][:, cap_product]
         assert np.all(used <= by_output * (1 + RELATIVE) + 1e-6)
         assert np.all(used <= month["installed_tpa"] / 12 * (1 + RELATIVE) + 1e-6)
-        groups = model.arrays.tech_group
+        groups = model.catalog.tech_group
         for g in np.unique(groups):
             members = groups == g
-            group_cap = model.arrays.group_cap_t_per_t[g] * month["output"][:, model.arrays.group_cap_product[g]]
+            group_cap = model.catalog.group_cap_t_per_t[g] * month["output"][:, model.catalog.group_cap_product[g]]
             assert np.all(used[:, members].sum(axis=1) <= group_cap * (1 + RELATIVE) + 1e-6)
 
 
@@ -111,8 +112,8 @@ def test_no_trade_makes_either_party_worse_off(stepped):
 def test_trades_only_between_known_partners(stepped):
     model, _ = stepped
     mk = model.market
-    traded = mk.link[model.last_tonnes > 0]
-    assert mk.known[traded].all()
+    traded = mk.routes.link[model.accounts.tonnes > 0]
+    assert mk.book.known[traded].all()
 
 
 def test_symbiosis_emerges_and_grows(stepped):
@@ -120,7 +121,7 @@ def test_symbiosis_emerges_and_grows(stepped):
     series = model.datacollector.get_model_vars_dataframe()
     assert series["exchanged_t"].iloc[-1] > series["exchanged_t"].iloc[1] > 0
     assert series["known_links"].iloc[-1] > series["known_links"].iloc[0]
-    assert len(model.adoptions) > 0
+    assert len(model.record.adoptions) > 0
 
 
 def _fingerprint(model: SymbiosisModel) -> str:
@@ -167,4 +168,4 @@ def test_without_policies_every_contract_is_honoured(stepped):
     series = model.datacollector.get_model_vars_dataframe()
     assert series["contract_shortfalls"].sum() == 0
     assert series["contract_undelivered_t"].sum() == 0.0
-    assert (model.market.trust[model.market.known] >= model.params["min_trust"]).all()
+    assert (model.market.book.trust[model.market.book.known] >= model.params["min_trust"]).all()

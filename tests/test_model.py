@@ -50,7 +50,7 @@ def test_datacollector_series(year):
     assert len(series) == 13  # initial state + 12 months
     for name in ("exchanged_t", "landfilled_t", "active_links", "profit_cny", "energy_tce", "co2_t"):
         assert name in series.columns
-    for byproduct in year.byproducts:
+    for byproduct in year.catalog.byproducts:
         assert f"exchanged_t.{byproduct}" in series.columns
         assert f"utilisation_rate.{byproduct}" in series.columns
     steel = year.datacollector.get_agenttype_vars_dataframe(SteelPlant)
@@ -77,13 +77,13 @@ def test_seed_typed_as_text_is_accepted():
     a, b = SymbiosisModel(rng="7", years=1), SymbiosisModel(rng=7, years=1)
     a.run(2)
     b.run(2)
-    assert a.last == b.last
+    assert a.accounts.summary == b.accounts.summary
 
 
 def test_parameter_override_changes_behaviour():
     near = SymbiosisModel(rng=4, search_probability=0.0, referral_probability=0.0, initial_knowledge_km=1.0)
     near.run(3)
-    assert near.last["known_links"] == near.datacollector.get_model_vars_dataframe()["known_links"].iloc[0]
+    assert near.accounts.summary["known_links"] == near.datacollector.get_model_vars_dataframe()["known_links"].iloc[0]
 
 
 def test_batch_run_works_unchanged():
@@ -155,7 +155,7 @@ def test_first_year_investment_does_not_depend_on_the_start_month(tiny_park_with
     for start in ("2025-01", "2025-12"):  # a full first year, and a first year of one month
         model = SymbiosisModel(tiny_park_without_t2, rng=1, start=start, consider_probability=1.0)
         model.run(12)
-        sizes.append([(a.facility_id, round(a.capacity_t_per_yr)) for a in model.adoptions if a.step <= 12])
+        sizes.append([(a.facility_id, round(a.capacity_t_per_yr)) for a in model.record.adoptions if a.step <= 12])
     assert sizes[0] and sizes[0] == sizes[1]
 
 
@@ -170,25 +170,25 @@ def test_capacity_is_depreciated_over_its_lifetime_then_retired(tiny_park_toml, 
     technologies.write_text("\n".join(lines) + "\n")
     model = SymbiosisModel(park / "scenario.toml", rng=1, years=5, consider_probability=1.0)
     model.run(12)  # December: the first investments
-    first = {(v[1], v[2]): v for v in model.vintages}
+    first = {(v[1], v[2]): v for v in model.state.vintages}
     assert first, "expected an investment in the first December"
-    charged = {key: model.money["depreciation_cny"][key[0]] for key in first}
+    charged = {key: model.accounts.money["depreciation_cny"][key[0]] for key in first}
     for _ in range(35):  # months 13..47: the last month of a 36-month life started in month 12
         model.step()
         for key in first:
-            charged[key] += model.money["depreciation_cny"][key[0]]
+            charged[key] += model.accounts.money["depreciation_cny"][key[0]]
     for key, (_, index, _, _, monthly) in first.items():
         capex = next(
-            a.capex_cny for a in model.adoptions if a.step == 12 and model.facility_ids[index] == a.facility_id
+            a.capex_cny for a in model.record.adoptions if a.step == 12 and model.facility_ids[index] == a.facility_id
         )
         assert charged[key] == pytest.approx(capex)  # exactly the capex, over exactly 36 months
         assert monthly == pytest.approx(capex / 36)
     model.step()  # month 48: retired before trading (and may be replaced by a new investment)
-    assert all(v[0] > 47 for v in model.vintages)
-    alive = np.zeros_like(model.installed_tpa)
-    for _, index, k, capacity, _ in model.vintages:
+    assert all(v[0] > 47 for v in model.state.vintages)
+    alive = np.zeros_like(model.state.installed_tpa)
+    for _, index, k, capacity, _ in model.state.vintages:
         alive[index, k] += capacity
-    assert np.allclose(model.installed_tpa, alive)  # nothing was installed at the start
+    assert np.allclose(model.state.installed_tpa, alive)  # nothing was installed at the start
 
 
 def test_agent_data_is_optional_and_off_by_default(jjj):

@@ -8,5 +8,5 @@ def test_default_model_runs_a_year_and_trades():
     model.run()
     assert model.month_index == 12
     assert not model.running
-    assert model.last["exchanged_t"] > 0
+    assert model.accounts.summary["exchanged_t"] > 0
     assert len(model.flows) > 0

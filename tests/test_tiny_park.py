@@ -53,16 +53,16 @@ def test_first_month_trades_match_hand_calculation(park):
 def test_first_month_ledgers_match_hand_calculation(park):
     ids = park.facility_ids
     steel, landfill = ids.index("steel_s"), ids.index("landfill_alpha")
-    assert park.ledger["generated_t"][steel].sum() == pytest.approx(12000.0)
-    assert park.ledger["landfilled_t"][steel].sum() == pytest.approx(2000.0)
-    assert park.money["byproduct_sales_cny"][steel] == pytest.approx(5000 * 85.0 + 5000 * 65.0)
-    assert park.money["landfill_fee_cny"][steel] == pytest.approx(2000 * 50.0)
-    assert park.money["ep_tax_cny"][steel] == pytest.approx(2000 * 25.0)
-    assert park.money["landfill_revenue_cny"][landfill] == pytest.approx(2000 * 50.0)
+    assert park.accounts.ledger["generated_t"][steel].sum() == pytest.approx(12000.0)
+    assert park.accounts.ledger["landfilled_t"][steel].sum() == pytest.approx(2000.0)
+    assert park.accounts.money["byproduct_sales_cny"][steel] == pytest.approx(5000 * 85.0 + 5000 * 65.0)
+    assert park.accounts.money["landfill_fee_cny"][steel] == pytest.approx(2000 * 50.0)
+    assert park.accounts.money["ep_tax_cny"][steel] == pytest.approx(2000 * 25.0)
+    assert park.accounts.money["landfill_revenue_cny"][landfill] == pytest.approx(2000 * 50.0)
     # eq. 6: 110 kgce of clinker displaced - 4.67 kgce grinding - km x 0.0143 kgce/t.km, per tonne
     near = park.flows.set_index("buyer_id").loc["cement_near"]
     assert near["energy_saved_tce"] == pytest.approx(5000 * (110 - 4.67 - 20 * 0.0143) / 1000)
-    assert park.last["energy_saved_tce"] == pytest.approx(
+    assert park.accounts.summary["energy_saved_tce"] == pytest.approx(
         5000 * (110 - 4.67 - 20 * 0.0143) / 1000 + 5000 * (110 - 4.67 - 100 * 0.0143) / 1000
     )
     assert park.date == dt.date(2025, 1, 1)
@@ -83,8 +83,8 @@ class HalveSteel:
 
     start, end = dt.date(2025, 2, 1), dt.date(2030, 1, 1)
 
-    def apply(self, model, date):
-        model.limit_factor[model.facility_ids.index("steel_s")] = 0.5
+    def apply(self, levers, view, date):
+        levers.limit_factor[view.facility_index["steel_s"]] = 0.5
 
 
 def test_contract_shortfall_costs_trust(tiny_park_toml):
@@ -96,18 +96,18 @@ def test_contract_shortfall_costs_trust(tiny_park_toml):
     assert second["cement_far"] == pytest.approx(1000.0)
     mk = model.market
     ids = model.facility_ids
-    link_far = np.flatnonzero(mk.link_buyer == ids.index("cement_far"))[0]
-    link_near = np.flatnonzero(mk.link_buyer == ids.index("cement_near"))[0]
-    assert mk.trust[link_near] == pytest.approx(1.0)  # fully honoured
-    assert mk.trust[link_far] == pytest.approx(1.0 * (1 - 0.5 * 0.8))  # 80% short, trust_loss 0.5
-    assert model.ledger["landfilled_t"].sum() == pytest.approx(0.0)
+    link_far = np.flatnonzero(mk.routes.link_buyer == ids.index("cement_far"))[0]
+    link_near = np.flatnonzero(mk.routes.link_buyer == ids.index("cement_near"))[0]
+    assert mk.book.trust[link_near] == pytest.approx(1.0)  # fully honoured
+    assert mk.book.trust[link_far] == pytest.approx(1.0 * (1 - 0.5 * 0.8))  # 80% short, trust_loss 0.5
+    assert model.accounts.ledger["landfilled_t"].sum() == pytest.approx(0.0)
 
 
 def test_unknown_partner_gets_nothing(tiny_park_toml):
     model = SymbiosisModel(tiny_park_toml, rng=3, initial_knowledge_km=50, search_probability=0.0)
     model.step()
     assert set(model.flows["buyer_id"]) == {"cement_near"}
-    assert model.ledger["landfilled_t"].sum() == pytest.approx(7000.0)
+    assert model.accounts.ledger["landfilled_t"].sum() == pytest.approx(7000.0)
 
 
 def test_a_city_without_landfill_pays_disposal_outside_the_scenario(tiny_park_toml, tmp_path):
@@ -119,6 +119,6 @@ def test_a_city_without_landfill_pays_disposal_outside_the_scenario(tiny_park_to
     toml.write_text(toml.read_text() + '\n[remove]\nfacilities = ["landfill_alpha"]\n')
     model = SymbiosisModel(toml, rng=3)
     model.step()
-    assert model.money["landfill_fee_cny"].sum() == pytest.approx(2000 * 50.0)
-    assert model.money["landfill_revenue_cny"].sum() == 0.0
-    assert model.last["landfill_fees_outside_cny"] == pytest.approx(2000 * 50.0)
+    assert model.accounts.money["landfill_fee_cny"].sum() == pytest.approx(2000 * 50.0)
+    assert model.accounts.money["landfill_revenue_cny"].sum() == 0.0
+    assert model.accounts.summary["landfill_fees_outside_cny"] == pytest.approx(2000 * 50.0)

@@ -32,11 +32,11 @@ def true_gains(model: SymbiosisModel, flows: pd.DataFrame) -> tuple[np.ndarray, 
     price_of = catalog.table("materials").set_index("material")["price_cny_per_unit"]
     seller = flows["seller"].to_numpy()
     buyer = flows["buyer"].to_numpy()
-    b = flows["byproduct"].map({name: j for j, name in enumerate(model.byproducts)}).to_numpy()
-    k = flows["technology"].map({name: j for j, name in enumerate(model.technologies)}).to_numpy()
+    b = flows["byproduct"].map({name: j for j, name in enumerate(model.catalog.byproducts)}).to_numpy()
+    k = flows["technology"].map({name: j for j, name in enumerate(model.catalog.technologies)}).to_numpy()
     tonnes, km, price = (flows[c].to_numpy(dtype=float) for c in ("tonnes", "distance_km", "price_cny_per_t"))
     landfilled = (byp["disposal_route"] == "landfill").reindex(flows["byproduct"]).to_numpy()
-    avoided_disposal = (model.landfill_fee[seller, b] + model.ep_tax[seller, b]) * landfilled
+    avoided_disposal = (model.levers.landfill_fee[seller, b] + model.levers.ep_tax[seller, b]) * landfilled
     supply_cost = byp["supply_cost_cny_per_t"].reindex(flows["byproduct"]).to_numpy(dtype=float)
     seller_gain = price - supply_cost + avoided_disposal
 
@@ -46,14 +46,14 @@ def true_gains(model: SymbiosisModel, flows: pd.DataFrame) -> tuple[np.ndarray, 
         byp["tariff_cny_per_t_km"].reindex(flows["byproduct"]).to_numpy(dtype=float) * km
         + byp["fixed_cost_cny_per_t"].reindex(flows["byproduct"]).to_numpy(dtype=float)
     )
-    subsidy = model.subsidy_cny_per_t[buyer, k] + model.transport_subsidy_cny_per_t_km[b] * km
+    subsidy = model.levers.subsidy_cny_per_t[buyer, k] + model.levers.transport_subsidy_cny_per_t_km[b] * km
     charges = sum(
-        model.emission_charge_cny_per_t[name][buyer] * flows[f"{name}_avoided_t"].to_numpy() / tonnes
+        model.levers.emission_charge_cny_per_t[name][buyer] * flows[f"{name}_avoided_t"].to_numpy() / tonnes
         for name in ("co2", "so2", "nox", "pm")
     )
-    listed_bought = model.ledger["bought_t"][:, model.is_landfilled].sum(axis=1)
+    listed_bought = model.accounts.ledger["bought_t"][:, model.catalog.is_landfilled].sum(axis=1)
     rebate = np.divide(
-        model.money["vat_rebate_cny"], listed_bought, out=np.zeros(model.n_facilities), where=listed_bought > 0
+        model.accounts.money["vat_rebate_cny"], listed_bought, out=np.zeros(model.n_facilities), where=listed_bought > 0
     )
     buyer_gain = (
         material - rows["opex_cny_per_t"].to_numpy(dtype=float) - transport + subsidy + charges
@@ -110,10 +110,10 @@ def test_a_vat_premium_is_paid_only_by_plants_that_reach_the_threshold():
     for _ in range(model.horizon_months):
         model.step()
         paid = np.bincount(
-            model.market.buyer,
-            weights=model.last_tonnes * model.route_vat_premium,
+            model.market.routes.buyer,
+            weights=model.accounts.tonnes * model.accounts.prices.vat_premium,
             minlength=model.n_facilities,
         )
         bid += int((paid > 0).sum())
-        assert np.all(model.money["vat_rebate_cny"][paid > 0] > 0)
+        assert np.all(model.accounts.money["vat_rebate_cny"][paid > 0] > 0)
     assert bid > 0  # the premium is bid at all, so the check above can fail

@@ -1,19 +1,32 @@
-"""Enterprise agents: the common Enterprise and one class per sector family.
+"""Enterprise agents: the common :class:`Enterprise` and one class per sector family.
 
-The class for a sector is named in ``catalog/sectors.csv`` (column ``agent_class``), so a
-new sector needs no Python: it can reuse any class listed in ``AGENT_CLASSES``.
+The class for a sector is named in the scenario's ``sectors`` table (column ``agent_class``).
+The classes are those of ``environment/data/agent_classes.csv``: one row per class, with its
+description. Sectors differ through the catalog tables (products, by-products, technologies,
+prices), so every class carries the common enterprise behaviour; a new sector needs no
+Python, and a class of its own needs only a row in that table.
 """
 
-from symbiosim.agents.base import Adoption, Enterprise, annuity_factor
-from symbiosim.agents.cement import CementPlant
-from symbiosim.agents.chemical import ChemicalPlant
-from symbiosim.agents.power import PowerPlant
-from symbiosim.agents.steel import SteelPlant
-from symbiosim.agents.waste import WasteFacility
+from symbiosim.agents.base import Adoption, Enterprise
+from symbiosim.agents.investment import InvestmentRound, annuity_factor
+from symbiosim.agents.state import FacilityState, Vintage
+from symbiosim.environment.validation import agent_classes
+
+
+def _agent_class(name: str, description: str) -> type[Enterprise]:
+    if name == Enterprise.__name__:
+        return Enterprise
+    return type(name, (Enterprise,), {"__doc__": description, "__module__": __name__})
+
 
 AGENT_CLASSES: dict[str, type[Enterprise]] = {
-    cls.__name__: cls for cls in (Enterprise, SteelPlant, PowerPlant, CementPlant, ChemicalPlant, WasteFacility)
+    name: _agent_class(name, description) for name, description in agent_classes().items()
 }
+SteelPlant = AGENT_CLASSES["SteelPlant"]
+PowerPlant = AGENT_CLASSES["PowerPlant"]
+CementPlant = AGENT_CLASSES["CementPlant"]
+ChemicalPlant = AGENT_CLASSES["ChemicalPlant"]
+WasteFacility = AGENT_CLASSES["WasteFacility"]
 
 __all__ = [
     "AGENT_CLASSES",
@@ -21,8 +34,11 @@ __all__ = [
     "CementPlant",
     "ChemicalPlant",
     "Enterprise",
+    "FacilityState",
+    "InvestmentRound",
     "PowerPlant",
     "SteelPlant",
+    "Vintage",
     "WasteFacility",
     "annuity_factor",
 ]

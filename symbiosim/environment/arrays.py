@@ -11,10 +11,10 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from symbiosim.environment.scenario import Scenario
+from symbiosim.environment.units import MONTHS_PER_YEAR
 
 __all__ = ["MONTHS_PER_YEAR", "CatalogArrays", "build_arrays"]
 
-MONTHS_PER_YEAR = 12
 WILDCARD_ROUTE = "*"
 POLLUTANTS = ("so2", "nox", "pm")
 
@@ -47,6 +47,25 @@ class CatalogArrays:
     eligible: NDArray[np.bool_]  # (n, K)
     full_cap_tpa: NDArray[np.float64]  # (n, K) max by-product use per year at full capacity
     main_product: NDArray[np.intp]  # (n,) largest-capacity product (0 when none)
+    mean_generation_t: NDArray[np.float64]  # (n, B) t per month at the sector's utilisation, no season
+    is_landfilled: NDArray[np.bool_]  # (B,) unsold tonnes are landfilled (else not extracted)
+    landfill_fee_cny_per_t: NDArray[np.float64]  # (B,) catalog gate fee
+    ep_tax_cny_per_t: NDArray[np.float64]  # (B,) catalog EP tax on landfilled tonnes
+    storage_cost_cny_per_t_month: NDArray[np.float64]  # (B,)
+    storage_months: NDArray[np.float64]  # (B,) storage limit in months of generation
+    supply_cost_cny_per_t: NDArray[np.float64]  # (B,)
+    contract_months: NDArray[np.int64]  # (B,)
+    tech_capex_cny_per_tpa: NDArray[np.float64]  # (K,)
+    tech_lifetime_yr: NDArray[np.int64]  # (K,)
+    tech_opex_cny_per_t: NDArray[np.float64]  # (K,)
+    tech_displaced_per_t: NDArray[np.float64]  # (K,)
+    tech_cap_t_per_t: NDArray[np.float64]  # (K,)
+    tech_avoided_cny_per_t: NDArray[np.float64]  # (K,) value of the material a tonne displaces
+
+    @property
+    def n_facilities(self) -> int:
+        """Number of facilities."""
+        return len(self.facility_ids)
 
 
 def _index(values: list[str]) -> dict[str, int]:
@@ -130,6 +149,8 @@ def build_arrays(scenario: Scenario) -> CatalogArrays:
         "co2_kg": mat["co2_kg_per_unit"].to_numpy(dtype=float),
         **{f"{p}_kg": mat[f"{p}_kg_per_unit"].to_numpy(dtype=float) for p in POLLUTANTS},
     }
+    tech_displaced = tech["displaced_per_t"].to_numpy(dtype=float)
+    mean_generation = np.einsum("np,npb->nb", capacity * util / MONTHS_PER_YEAR, gen)
     return CatalogArrays(
         facilities=fac,
         facility_ids=list(fac["facility_id"]),
@@ -155,4 +176,18 @@ def build_arrays(scenario: Scenario) -> CatalogArrays:
         eligible=eligible,
         full_cap_tpa=full_cap,
         main_product=np.argmax(capacity, axis=1).astype(np.intp) if n_p else np.zeros(n, dtype=np.intp),
+        mean_generation_t=mean_generation,
+        is_landfilled=(byp["disposal_route"] == "landfill").to_numpy(),
+        landfill_fee_cny_per_t=byp["landfill_fee_cny_per_t"].to_numpy(dtype=float),
+        ep_tax_cny_per_t=byp["ep_tax_cny_per_t"].to_numpy(dtype=float),
+        storage_cost_cny_per_t_month=byp["storage_cost_cny_per_t_month"].to_numpy(dtype=float),
+        storage_months=byp["storage_months"].to_numpy(dtype=float),
+        supply_cost_cny_per_t=byp["supply_cost_cny_per_t"].to_numpy(dtype=float),
+        contract_months=byp["contract_months"].to_numpy(dtype=np.int64),
+        tech_capex_cny_per_tpa=tech["capex_cny_per_tpa"].to_numpy(dtype=float),
+        tech_lifetime_yr=tech["lifetime_yr"].to_numpy(dtype=int),
+        tech_opex_cny_per_t=tech["opex_cny_per_t"].to_numpy(dtype=float),
+        tech_displaced_per_t=tech_displaced,
+        tech_cap_t_per_t=tech["cap_t_per_t"].to_numpy(dtype=float),
+        tech_avoided_cny_per_t=tech_displaced * material_factors["price_cny"][tech_material],
     )

@@ -5,11 +5,23 @@ pair. Candidate pairs are found with a k-d tree on unit-sphere coordinates (chor
 is monotone in great-circle distance), so no all-pairs loop is needed.
 """
 
+from dataclasses import dataclass
+
 import numpy as np
+import pandas as pd
 from numpy.typing import NDArray
+from scipy import sparse
 from scipy.spatial import cKDTree
 
-__all__ = ["EARTH_RADIUS_KM", "candidate_pairs", "great_circle_km", "unit_vectors"]
+__all__ = [
+    "EARTH_RADIUS_KM",
+    "Landfills",
+    "assign_landfills",
+    "candidate_pairs",
+    "great_circle_km",
+    "same_sector_neighbours",
+    "unit_vectors",
+]
 
 EARTH_RADIUS_KM = 6371.0088  # IUGG mean Earth radius
 
@@ -61,10 +73,56 @@ def candidate_pairs(
     chord = 2 * np.sin(min(max_gc / EARTH_RADIUS_KM, np.pi) / 2)
     tree_to = cKDTree(unit_vectors(to_lat, to_lon))
     tree_from = cKDTree(unit_vectors(from_lat, from_lon))
-    sparse = tree_from.sparse_distance_matrix(tree_to, chord * (1 + 1e-12), output_type="ndarray")
-    i, j = sparse["i"].astype(np.intp), sparse["j"].astype(np.intp)
+    near = tree_from.sparse_distance_matrix(tree_to, chord * (1 + 1e-12), output_type="ndarray")
+    i, j = near["i"].astype(np.intp), near["j"].astype(np.intp)
     km = great_circle_km(np.asarray(from_lat)[i], np.asarray(from_lon)[i], np.asarray(to_lat)[j], np.asarray(to_lon)[j])
     road = km * circuity
     keep = road <= max_road_km
     order = np.lexsort((j[keep], i[keep]))
     return i[keep][order], j[keep][order], road[keep][order]
+
+
+@dataclass(frozen=True)
+class Landfills:
+    """Where each facility's landfilled tonnes go.
+
+    Attributes:
+        share: (facilities, facilities) sparse; row i splits facility i's gate fees equally among
+            its city's landfills.
+        has_landfill: (facilities,) the facility's city has a landfill in the scenario (where it
+            has none, the fee is paid to disposal outside the scenario).
+    """
+
+    share: sparse.csr_matrix
+    has_landfill: NDArray[np.bool_]
+
+
+def assign_landfills(facilities: pd.DataFrame, receiving: set[str]) -> Landfills:
+    """Send what a facility landfills to the landfill(s) of its city (sectors in ``receiving``)."""
+    cities, sectors = facilities["city"].tolist(), facilities["sector"].tolist()
+    by_city: dict[str, list[int]] = {}
+    for index, (city, sector) in enumerate(zip(cities, sectors, strict=True)):
+        if sector in receiving:
+            by_city.setdefault(city, []).append(index)
+    rows, cols, weights = [], [], []
+    for index, city in enumerate(cities):
+        for landfill in by_city.get(city, []):
+            rows.append(index)
+            cols.append(landfill)
+            weights.append(1.0 / len(by_city[city]))
+    n = len(facilities)
+    share = sparse.csr_matrix((weights, (rows, cols)), shape=(n, n))
+    return Landfills(share=share, has_landfill=np.asarray(share.sum(axis=1)).reshape(-1) > 0)
+
+
+def same_sector_neighbours(
+    lat: NDArray[np.float64], lon: NDArray[np.float64], sectors: NDArray, radius_km: float, circuity: float
+) -> list[NDArray[np.intp]]:
+    """Each facility's facilities of the same sector within ``radius_km`` road km (itself excluded)."""
+    xyz = unit_vectors(lat, lon)
+    chord = 2 * np.sin(radius_km / circuity / EARTH_RADIUS_KM / 2)
+    tree = cKDTree(xyz)
+    return [
+        np.array([j for j in sorted(found) if j != i and sectors[j] == sectors[i]], dtype=np.intp)
+        for i, found in enumerate(tree.query_ball_point(xyz, chord))
+    ]

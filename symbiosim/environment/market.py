@@ -1,13 +1,13 @@
-"""The by-product market: candidate routes, partner knowledge, trust, contracts and clearing.
+"""The by-product market: partner knowledge, trust, contracts, clearing and partner search.
 
-A *route* is a (seller, buyer, technology) triple within the by-product's haul limit; a
-*link* is a (seller, buyer) pair, which carries what the two know of each other and their
-trust. Prices are per tonne at the seller's gate; the buyer pays transport.
+Routes and links are built once (:mod:`symbiosim.environment.routes`); route prices come
+from :mod:`symbiosim.environment.pricing`. Prices are per tonne at the seller's gate; the
+buyer pays transport.
 
 Per tonne on a route:
 
-* seller's reservation ``r = supply cost - (landfill fee + EP tax)``: the seller gains
-  from any price above ``r`` (its outside option is to landfill the tonne);
+* seller's reservation ``r``: supply cost less the disposal charges the seller avoids by
+  selling (its outside option);
 * buyer's net value ``w - t``: willingness to pay ``w`` (avoided material and energy +
   subsidies - processing cost) less transport ``t``;
 * surplus ``s = w - t - r``; a trade needs ``s > 0`` and the price is ``r + share * s``,
@@ -19,14 +19,26 @@ trade on a route becomes a contract for that monthly volume, as far as it is rec
 generation and buyer capacity not yet promised under other contracts can be committed.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy import sparse
 
-__all__ = ["ClearingResult", "Market", "MonthInputs", "TrustRules", "route_surplus", "split_price"]
+from symbiosim.environment.routes import Routes
+from symbiosim.environment.units import TONNE_EPSILON
 
-TONNE_EPSILON = 1e-9
+__all__ = [
+    "ClearingResult",
+    "ContractBook",
+    "Market",
+    "MonthInputs",
+    "SearchRules",
+    "TrustRules",
+    "route_surplus",
+    "split_price",
+]
+
 SEASON_FLOOR = 1e-6  # a seasonal factor of 0 would make base volumes infinite
 
 
@@ -102,13 +114,79 @@ class ClearingResult:
     undelivered_t: float = 0.0  # tonnes due under contracts but not delivered
 
 
+@dataclass(frozen=True)
+class SearchRules:
+    """How agents learn of partners (probabilities per month or per search; km)."""
+
+    radius_km: float  # an agent's own search reaches partners within this road distance
+    discovery_probability: float  # chance a search finds a given candidate inside the radius
+    referral_probability: float  # chance a partner's partner becomes known in a month
+
+
+@dataclass
+class ContractBook:
+    """What trading partners know of each other and have agreed (per link, per route).
+
+    Attributes:
+        known: (links,) the two parties know each other.
+        trust: (links,) trust between them, 0-1.
+        contract_volume_t, contract_price: (routes,) the volume (t/month at signing) and price
+            (CNY/t) of the route's contract.
+        contract_start, contract_end: (routes,) first and last step of the contract (end < step:
+            no contract in force).
+        first_trade_step: (routes,) step of the first trade on the route (-1: never traded).
+        contract_seller_season, contract_buyer_season: (routes,) each party's seasonal factor
+            in the month the contract was signed.
+    """
+
+    known: NDArray[np.bool_]
+    trust: NDArray[np.float64]
+    contract_volume_t: NDArray[np.float64]
+    contract_price: NDArray[np.float64]
+    contract_start: NDArray[np.int64]
+    contract_end: NDArray[np.int64]
+    first_trade_step: NDArray[np.int64]
+    contract_seller_season: NDArray[np.float64]
+    contract_buyer_season: NDArray[np.float64]
+
+    @classmethod
+    def fresh(cls, routes: Routes, initial_trust: float) -> "ContractBook":
+        """Nobody known, initial trust on every link, no contract."""
+        n = routes.n_routes
+        return cls(
+            known=np.zeros(routes.n_links, dtype=bool),
+            trust=np.full(routes.n_links, initial_trust),
+            contract_volume_t=np.zeros(n),
+            contract_price=np.zeros(n),
+            contract_start=np.zeros(n, dtype=np.int64),
+            contract_end=np.full(n, -1, dtype=np.int64),
+            first_trade_step=np.full(n, -1, dtype=np.int64),
+            contract_seller_season=np.ones(n),
+            contract_buyer_season=np.ones(n),
+        )
+
+    def arrays(self) -> dict[str, NDArray]:
+        """Every array by name (the book's whole state)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def copy(self) -> "ContractBook":
+        """An independent copy (to clear a month again from the same state)."""
+        return ContractBook(**{name: values.copy() for name, values in self.arrays().items()})
+
+    def restore(self, saved: "ContractBook | dict[str, NDArray]") -> None:
+        """Overwrite every array in place with ``saved``'s (a book or its ``arrays()``)."""
+        values = saved.arrays() if isinstance(saved, ContractBook) else saved
+        for name, current in self.arrays().items():
+            if np.shape(values[name]) != current.shape:
+                raise ValueError(f"{name} has shape {np.shape(values[name])}, the market {current.shape}")
+            current[...] = values[name]
+
+
 class Market:
-    """Routes, links, contracts and the monthly clearing.
+    """Routes, what partners know and have agreed, the monthly clearing and partner search.
 
     Args:
-        seller, buyer, technology, byproduct: per-route indices.
-        distance_km: per-route road distance.
-        transport_cny_per_t: per-route transport cost.
+        routes: the candidate routes.
         contract_months: per-by-product contract length.
         trust: trust rules.
         group_of_technology: cap group of each technology (technologies of one group share a
@@ -117,70 +195,75 @@ class Market:
 
     def __init__(
         self,
-        seller: NDArray[np.intp],
-        buyer: NDArray[np.intp],
-        technology: NDArray[np.intp],
-        byproduct: NDArray[np.intp],
-        distance_km: NDArray[np.float64],
-        transport_cny_per_t: NDArray[np.float64],
+        routes: Routes,
         contract_months: NDArray[np.int64],
         trust: TrustRules,
         group_of_technology: NDArray[np.intp] | None = None,
     ) -> None:
-        self.seller, self.buyer, self.technology, self.byproduct = seller, buyer, technology, byproduct
-        self.distance_km, self.transport_cny_per_t = distance_km, transport_cny_per_t
+        self.routes = routes
         self.contract_months = contract_months
         self.rules = trust
-        n_tech = int(technology.max()) + 1 if len(technology) else 0
+        n_tech = int(routes.technology.max()) + 1 if routes.n_routes else 0
         self.group_of_technology = (
             np.arange(n_tech, dtype=np.intp) if group_of_technology is None else np.asarray(group_of_technology)
         )
-        pairs = np.column_stack([seller, buyer]) if len(seller) else np.empty((0, 2), dtype=np.intp)
-        links, self.link = np.unique(pairs, axis=0, return_inverse=True)
-        self.link = self.link.reshape(-1).astype(np.intp)
-        self.link_seller, self.link_buyer = links[:, 0].astype(np.intp), links[:, 1].astype(np.intp)
-        self.link_km = np.zeros(len(links))
-        self.link_km[self.link] = distance_km
-        self.known = np.zeros(len(links), dtype=bool)
-        self.trust = np.full(len(links), trust.initial)
-        n = len(seller)
-        self.contract_volume_t = np.zeros(n)
-        self.contract_price = np.zeros(n)
-        self.contract_start = np.zeros(n, dtype=np.int64)
-        self.contract_end = np.full(n, -1, dtype=np.int64)
-        self.first_trade_step = np.full(n, -1, dtype=np.int64)
-        # each party's seasonal factor in the month the contract was signed
-        self.contract_seller_season = np.ones(n)
-        self.contract_buyer_season = np.ones(n)
+        self.book = ContractBook.fresh(routes, trust.initial)
 
     @property
     def n_routes(self) -> int:
         """Number of candidate routes."""
-        return len(self.seller)
-
-    MUTABLE = (
-        "trust",
-        "contract_volume_t",
-        "contract_price",
-        "contract_start",
-        "contract_end",
-        "first_trade_step",
-        "contract_seller_season",
-        "contract_buyer_season",
-    )  # what a clearing changes
-
-    def mutable_state(self) -> dict[str, NDArray]:
-        """Copies of everything :meth:`clear` changes, to clear a month again from the same state."""
-        return {name: getattr(self, name).copy() for name in self.MUTABLE}
-
-    def restore_state(self, state: dict[str, NDArray]) -> None:
-        """Put back a state saved by :meth:`mutable_state`."""
-        for name in self.MUTABLE:
-            getattr(self, name)[...] = state[name]
+        return self.routes.n_routes
 
     def active_contracts(self, step: int) -> NDArray[np.bool_]:
         """Routes with a contract in force at ``step``."""
-        return self.contract_end >= step
+        return self.book.contract_end >= step
+
+    def end_contracts(self, routes: NDArray[np.intp], step: int) -> None:
+        """End the contracts in force on ``routes`` before ``step`` (a planned end: trust is not hurt)."""
+        ending = routes[self.book.contract_end[routes] >= step]
+        self.book.contract_end[ending] = step - 1
+
+    def discover(
+        self,
+        searching: NDArray[np.bool_],
+        traded_t: NDArray[np.float64],
+        rules: SearchRules,
+        platform: bool,
+        rng: np.random.Generator,
+    ) -> None:
+        """Searches and referrals extend what agents know.
+
+        A searching agent finds each unknown partner within ``rules.radius_km`` (any distance
+        within the haul limit when a facilitation ``platform`` is on) with the discovery
+        probability; independently, the partners of its partners' partners (along the links
+        that traded this month) become known with the referral probability.
+
+        Args:
+            searching: (facilities,) agents that search this month.
+            traded_t: (routes,) tonnes traded this month.
+            rules: search radius and probabilities.
+            platform: a facilitation platform is in force.
+            rng: the random stream (one draw per link for discovery, then one per link for referral).
+        """
+        routes, known = self.routes, self.book.known
+        n = len(searching)
+        draws = rng.random(len(known))
+        found = (
+            ~known
+            & (searching[routes.link_seller] | searching[routes.link_buyer])
+            & (platform | (routes.link_km <= rules.radius_km))
+            & (draws < rules.discovery_probability)
+        )
+        active_link = np.zeros(len(known), dtype=bool)
+        active_link[routes.link[traded_t > 0]] = True
+        referral_draws = rng.random(len(known))
+        if active_link.any():
+            seller, buyer = routes.link_seller[active_link], routes.link_buyer[active_link]
+            a = sparse.csr_matrix((np.ones(active_link.sum()), (seller, buyer)), shape=(n, n))
+            reach = (a @ a.T @ a).tocsr()
+            referred = np.asarray(reach[routes.link_seller, routes.link_buyer]).reshape(-1) > 0
+            found |= ~known & referred & (referral_draws < rules.referral_probability)
+        known |= found
 
     def clear(self, step: int, month: MonthInputs) -> ClearingResult:
         """Clear one month.
@@ -193,6 +276,7 @@ class Market:
         Returns:
             Tonnes, value (price x tonnes, CNY) and contract tonnes per route.
         """
+        rt, book = self.routes, self.book
         n = self.n_routes
         tonnes, value, contract_tonnes = np.zeros(n), np.zeros(n), np.zeros(n)
         n_b = month.supply_t.shape[1]
@@ -200,48 +284,48 @@ class Market:
         n_g = month.group_capacity_t.shape[1]
         # flat indices of each route into the (facility, x) tables; the loops below work on
         # plain Python lists, which are much faster to index one element at a time than numpy
-        at_supply = self.seller * n_b + self.byproduct
-        at_capacity = self.buyer * n_k + self.technology
-        at_group = self.buyer * n_g + self.group_of_technology[self.technology]
+        at_supply = rt.seller * n_b + rt.byproduct
+        at_capacity = rt.buyer * n_k + rt.technology
+        at_group = rt.buyer * n_g + self.group_of_technology[rt.technology]
         supply = month.supply_t.ravel().tolist()
         capacity = month.capacity_t.ravel().tolist()
         group_capacity = month.group_capacity_t.ravel().tolist()
-        surplus = route_surplus(month.wtp_cny_per_t, self.transport_cny_per_t, month.reservation_cny_per_t)
+        surplus = route_surplus(month.wtp_cny_per_t, rt.transport_cny_per_t, month.reservation_cny_per_t)
         rules = self.rules
         in_force_mask = self.active_contracts(step) & month.is_installed
         season = np.maximum(month.season_now, SEASON_FLOOR)
-        due = self.contract_volume_t * self.seasonal_scale(season)
+        due = book.contract_volume_t * self.seasonal_scale(season)
         # promises are kept in seasonal base terms (volume / the party's seasonal factor at
         # signing), so contracts signed in different seasons never add up to more than a
         # party has in any month
-        base_seller = self.contract_volume_t / self.contract_seller_season
-        base_buyer = self.contract_volume_t / self.contract_buyer_season
+        base_seller = book.contract_volume_t / book.contract_seller_season
+        base_buyer = book.contract_volume_t / book.contract_buyer_season
         free_supply, free_tech, free_capacity = (
             free.ravel().tolist() for free in self._uncommitted(month, season, in_force_mask, base_seller, base_buyer)
         )
-        seller_season, buyer_season = season[self.seller].tolist(), season[self.buyer].tolist()
-        seller_gain = self.contract_price - month.reservation_cny_per_t
-        buyer_gain = month.wtp_cny_per_t - self.transport_cny_per_t - self.contract_price
+        seller_season, buyer_season = season[rt.seller].tolist(), season[rt.buyer].tolist()
+        seller_gain = book.contract_price - month.reservation_cny_per_t
+        buyer_gain = month.wtp_cny_per_t - rt.transport_cny_per_t - book.contract_price
         # 1. contracts, oldest first
         shortfalls, undelivered = 0, 0.0
         in_force = np.flatnonzero(in_force_mask)
-        in_force = in_force[np.argsort(self.contract_start[in_force], kind="stable")]
+        in_force = in_force[np.argsort(book.contract_start[in_force], kind="stable")]
         for r, i_s, i_c, i_g, link, volume, price, keeps, b_s, b_c in zip(
             in_force.tolist(),
             at_supply[in_force].tolist(),
             at_capacity[in_force].tolist(),
             at_group[in_force].tolist(),
-            self.link[in_force].tolist(),
+            rt.link[in_force].tolist(),
             due[in_force].tolist(),
-            self.contract_price[in_force].tolist(),
+            book.contract_price[in_force].tolist(),
             ((seller_gain[in_force] >= 0) & (buyer_gain[in_force] >= 0)).tolist(),
             base_seller[in_force].tolist(),
             base_buyer[in_force].tolist(),
             strict=True,
         ):
             if not keeps:  # a party walks away from a contract that now makes it a loss
-                self.contract_end[r] = -1
-                self.trust[link] *= 1 - rules.loss
+                book.contract_end[r] = -1
+                book.trust[link] *= 1 - rules.loss
                 free_supply[i_s] += b_s  # the promise is released
                 free_tech[i_c] += b_c
                 free_capacity[i_g] += b_c
@@ -258,16 +342,16 @@ class Market:
             if shortfall > 1e-6:
                 shortfalls += 1
                 undelivered += volume - q
-                self.trust[link] *= 1 - rules.loss * shortfall
+                book.trust[link] *= 1 - rules.loss * shortfall
             else:
-                self.trust[link] += rules.gain * (1 - self.trust[link])
+                book.trust[link] += rules.gain * (1 - book.trust[link])
         # 2. spot trades on known routes, best surplus first
         supply_now = np.asarray(supply)[at_supply]
         eligible = (
             month.is_installed
             & (surplus > 0)
-            & self.known[self.link]
-            & (self.trust[self.link] >= rules.minimum)
+            & book.known[rt.link]
+            & (book.trust[rt.link] >= rules.minimum)
             & (supply_now > TONNE_EPSILON)
             & (np.asarray(capacity)[at_capacity] > TONNE_EPSILON)
             & (np.asarray(group_capacity)[at_group] > TONNE_EPSILON)
@@ -283,7 +367,7 @@ class Market:
             at_group[candidates].tolist(),
             prices[candidates].tolist(),
             has_contract[candidates].tolist(),
-            self.byproduct[candidates].tolist(),
+            rt.byproduct[candidates].tolist(),
             strict=True,
         ):
             q = min(supply[i_s], capacity[i_c], group_capacity[i_g])
@@ -304,17 +388,17 @@ class Market:
                 free_supply[i_s] -= volume / f_s
                 free_tech[i_c] -= volume / f_c
                 free_capacity[i_g] -= volume / f_c
-                self.contract_seller_season[r] = f_s
-                self.contract_buyer_season[r] = f_c
-                self.contract_volume_t[r] = volume
-                self.contract_price[r] = price
-                self.contract_start[r] = step
-                self.contract_end[r] = step + int(self.contract_months[b])
+                book.contract_seller_season[r] = f_s
+                book.contract_buyer_season[r] = f_c
+                book.contract_volume_t[r] = volume
+                book.contract_price[r] = price
+                book.contract_start[r] = step
+                book.contract_end[r] = step + int(self.contract_months[b])
         month.supply_t[...] = np.asarray(supply).reshape(month.supply_t.shape)
         month.capacity_t[...] = np.asarray(capacity).reshape(month.capacity_t.shape)
         month.group_capacity_t[...] = np.asarray(group_capacity).reshape(month.group_capacity_t.shape)
-        new = (tonnes > 0) & (self.first_trade_step < 0)
-        self.first_trade_step[new] = step
+        new = (tonnes > 0) & (book.first_trade_step < 0)
+        book.first_trade_step[new] = step
         return ClearingResult(
             tonnes=tonnes,
             value_cny=value,
@@ -330,8 +414,9 @@ class Market:
         it is scaled by the smaller of the two ratios (this month's factor / the signing
         month's). Only unforeseen shortfalls (e.g. a production limit) then cost trust.
         """
+        rt, book = self.routes, self.book
         return np.minimum(
-            season_now[self.seller] / self.contract_seller_season, season_now[self.buyer] / self.contract_buyer_season
+            season_now[rt.seller] / book.contract_seller_season, season_now[rt.buyer] / book.contract_buyer_season
         )
 
     def _uncommitted(
@@ -356,18 +441,19 @@ class Market:
             size = shape[0] * shape[1]
             return np.bincount(index[in_force], weights=weights[in_force], minlength=size).reshape(shape)
 
+        rt = self.routes
         n_b, n_k, n_g = month.generated_t.shape[1], month.capacity_t.shape[1], month.group_capacity_t.shape[1]
-        groups = self.group_of_technology[self.technology]
+        groups = self.group_of_technology[rt.technology]
         per_facility = season[:, None]
         free_supply = month.generated_t / per_facility - promised(
-            self.seller * n_b + self.byproduct, base_seller, month.generated_t.shape
+            rt.seller * n_b + rt.byproduct, base_seller, month.generated_t.shape
         )
         # generation and caps on output follow the seasons; installed capacity does not, so a
         # promise made in a low month must still fit the line in the buyer's peak month
         peak = np.maximum(month.season_peak, SEASON_FLOOR)[:, None]
         tech_base = np.minimum(month.capacity_t / per_facility, month.installed_monthly_t / peak)
-        free_tech = tech_base - promised(self.buyer * n_k + self.technology, base_buyer, month.capacity_t.shape)
+        free_tech = tech_base - promised(rt.buyer * n_k + rt.technology, base_buyer, month.capacity_t.shape)
         free_group = month.group_capacity_t / per_facility - promised(
-            self.buyer * n_g + groups, base_buyer, month.group_capacity_t.shape
+            rt.buyer * n_g + groups, base_buyer, month.group_capacity_t.shape
         )
         return np.maximum(free_supply, 0.0), np.maximum(free_tech, 0.0), np.maximum(free_group, 0.0)

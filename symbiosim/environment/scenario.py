@@ -32,6 +32,7 @@ import datetime as dt
 import hashlib
 import json
 import math
+import numbers
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -63,6 +64,7 @@ __all__ = [
     "model_parameter_names",
     "parameter_range_issues",
     "parse_start",
+    "run_settings",
 ]
 
 CATALOG_TABLES = (
@@ -520,3 +522,45 @@ def _load(path: Path, chain: tuple[Path, ...]) -> Scenario:
         source=file,
         removed=[*(parent.removed if parent else []), *removed],
     )
+
+
+def run_settings(scenario: Scenario, overrides: dict[str, object]) -> tuple[dict[str, float], int, dt.date]:
+    """A run's parameters, horizon (years) and first month: the scenario's, with ``overrides``.
+
+    Args:
+        scenario: the validated scenario.
+        overrides: model parameters by name (see ``catalog/parameters.csv``), ``years`` or
+            ``start`` (``YYYY-MM``).
+
+    Raises:
+        ScenarioError: an override is outside its valid range (every problem listed).
+        TypeError: an override names no known parameter.
+    """
+    params = dict(scenario.parameters)
+    years, start = scenario.years, scenario.start
+    problems: list[ValidationIssue] = []
+    for key, value in overrides.items():
+        if key == "years":
+            if not isinstance(value, numbers.Integral) or isinstance(value, bool) or not 1 <= value <= MAX_YEARS:
+                problems.append(
+                    ValidationIssue("overrides", None, "years", f"'{value}' is not a whole number in 1-{MAX_YEARS}")
+                )
+            else:
+                years = int(value)
+        elif key == "start":
+            start, found = parse_start(value, "overrides")
+            problems += found
+        elif key in params:
+            try:
+                params[key] = float(value)
+            except (TypeError, ValueError):
+                problems.append(ValidationIssue("overrides", None, f"parameters.{key}", f"'{value}' is not a number"))
+        else:
+            raise TypeError(f"unknown parameter '{key}'; known: {sorted(params)} and years, start")
+    problems += parameter_range_issues(params, scenario.tables["parameters"], "overrides")
+    if not float(params.get("investment_month", 1)).is_integer():
+        month = params["investment_month"]
+        problems.append(ValidationIssue("overrides", None, "parameters.investment_month", f"{month} is not a whole month"))
+    if problems:
+        raise ScenarioError(problems)
+    return params, years, start

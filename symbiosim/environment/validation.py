@@ -76,10 +76,22 @@ class ScenarioError(ValueError):
 
 
 @cache
+def agent_classes() -> dict[str, str]:
+    """The agent classes a sector may use, with their descriptions (``data/agent_classes.csv``)."""
+    with resources.files("symbiosim.environment").joinpath("data/agent_classes.csv").open(encoding="utf-8") as handle:
+        return {row["agent_class"]: row["description"] for row in csv.DictReader(handle)}
+
+
+@cache
 def schema() -> dict:
-    """The table schemas, read once from the package's ``data/schema.toml``."""
+    """The table schemas, read once from the package's ``data/schema.toml``.
+
+    The allowed values of ``sectors.agent_class`` are the classes of ``data/agent_classes.csv``.
+    """
     text = resources.files("symbiosim.environment").joinpath("data/schema.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
+    tables = tomllib.loads(text)
+    tables["sectors"]["columns"]["agent_class"]["allowed"] = list(agent_classes())
+    return tables
 
 
 def _unit(spec: dict) -> str:

@@ -12,7 +12,7 @@ import numpy as np
 from symbiosim.policies.scope import Scope
 
 if TYPE_CHECKING:
-    from symbiosim.model import SymbiosisModel
+    from symbiosim.policies.levers import PolicyLevers, PolicyView
 
 __all__ = ["CapacityReplacement"]
 
@@ -58,25 +58,30 @@ class CapacityReplacement:
         if self.replacement_ratio < 1.0:
             raise ValueError("replacement_ratio must be at least 1 (capacity retired per unit built)")
 
-    def apply(self, model: SymbiosisModel, date: dt.date) -> None:
-        """Retire and replace capacity, once: in the first month the policy is in force."""
-        key = model.policy_key("capacity", self)
-        if key in model.policy_memory:
+    def apply(self, levers: PolicyLevers, view: PolicyView, date: dt.date) -> None:
+        """Retire and replace capacity, once: in the first month the policy is in force.
+
+        The change is a factor on each facility's capacity (``levers.capacity_factor``), which
+        the model applies for good after every policy of the month has applied.
+        """
+        key = view.memory_key("capacity", self)
+        if key in view.memory:
             return
-        unknown = set(self.replaced_by) - set(model.facility_index)
+        index = view.facility_index
+        unknown = set(self.replaced_by) - set(index)
         if unknown:
             raise ValueError(f"replaced_by names unknown facilities: {sorted(unknown)}")
-        targets = np.zeros(model.n_facilities, dtype=bool)
-        targets[[model.facility_index[f] for f in self.replaced_by]] = True
-        main_capacity = model.capacity_per_yr.max(axis=1)
-        retired = self.scope.mask(model) & ~targets & (main_capacity < self.below_capacity) & (main_capacity > 0)
+        targets = np.zeros(view.n_facilities, dtype=bool)
+        targets[[index[f] for f in self.replaced_by]] = True
+        main_capacity = view.capacity_per_yr.max(axis=1)
+        retired = self.scope.mask(view) & ~targets & (main_capacity < self.below_capacity) & (main_capacity > 0)
         factor = np.where(retired, 0.0, 1.0)
-        sectors = model.facilities["sector"].to_numpy()
+        sectors = view.facilities["sector"].to_numpy()
         for sector in np.unique(sectors[retired]):
             receivers = targets & (sectors == sector)
             base = main_capacity[receivers].sum()
             if base > 0:
                 added = main_capacity[retired & (sectors == sector)].sum() / self.replacement_ratio
                 factor[receivers] = 1.0 + added / base
-        model.scale_capacity(factor, date)
-        model.policy_memory[key] = True
+        levers.capacity_factor *= factor
+        view.memory[key] = True

@@ -16,7 +16,7 @@ from symbiosim.policies.schedule import share_of_month
 from symbiosim.policies.scope import Scope
 
 if TYPE_CHECKING:
-    from symbiosim.model import SymbiosisModel
+    from symbiosim.policies.levers import PolicyLevers, PolicyView
 
 __all__ = ["KG_PER_POLLUTION_EQUIVALENT", "AirPollutantTax", "CarbonPrice", "tax_on_flue_gas_cny"]
 
@@ -40,16 +40,16 @@ class CarbonPrice:
     scope: Scope = field(default_factory=Scope)
     free_allocation: Mapping[str, float] = field(default_factory=dict)
 
-    def apply(self, model: SymbiosisModel, date: dt.date) -> None:
+    def apply(self, levers: PolicyLevers, view: PolicyView, date: dt.date) -> None:
         """Add this month's carbon price and free allocation for the covered facilities."""
-        rows = self.scope.mask(model)
+        rows = self.scope.mask(view)
         share = share_of_month(self, date)
-        model.emission_charge_cny_per_t["co2"][rows] += share * self.cny_per_t_co2
-        unknown = sorted(set(self.free_allocation) - set(model.products))
+        levers.emission_charge_cny_per_t["co2"][rows] += share * self.cny_per_t_co2
+        unknown = sorted(set(self.free_allocation) - set(view.products))
         if unknown:
             raise ValueError(f"unknown products in free_allocation: {unknown}")
         for product, t_per_unit in self.free_allocation.items():
-            model.free_co2_t_per_unit[rows, model.products.index(product)] += share * t_per_unit
+            levers.free_co2_t_per_unit[rows, view.products.index(product)] += share * t_per_unit
 
 
 @dataclass(frozen=True)
@@ -67,16 +67,16 @@ class AirPollutantTax:
     scope: Scope = field(default_factory=Scope)
     pollutants: tuple[str, ...] = ("so2", "nox", "pm")
 
-    def apply(self, model: SymbiosisModel, date: dt.date) -> None:
+    def apply(self, levers: PolicyLevers, view: PolicyView, date: dt.date) -> None:
         """Add this month's tax per tonne of each pollutant for the covered facilities."""
         unknown = sorted(set(self.pollutants) - set(KG_PER_POLLUTION_EQUIVALENT))
         if unknown:
             raise ValueError(f"unknown pollutants: {unknown} (known: so2, nox, pm)")
-        rows = self.scope.mask(model)
+        rows = self.scope.mask(view)
         share = share_of_month(self, date)
         for pollutant in self.pollutants:
             per_t = self.cny_per_equivalent * KG_T / KG_PER_POLLUTION_EQUIVALENT[pollutant]
-            model.emission_charge_cny_per_t[pollutant][rows] += share * per_t
+            levers.emission_charge_cny_per_t[pollutant][rows] += share * per_t
 
 
 def tax_on_flue_gas_cny(

@@ -17,7 +17,7 @@ from symbiosim.policies.schedule import share_of_month
 from symbiosim.policies.scope import Scope
 
 if TYPE_CHECKING:
-    from symbiosim.model import SymbiosisModel
+    from symbiosim.policies.levers import PolicyLevers, PolicyView
 
 __all__ = ["CapexSubsidy", "EnvironmentalTax", "LandfillFee", "PerTonneSubsidy", "TransportSubsidy", "VATRebate"]
 
@@ -39,9 +39,9 @@ class _ChargeOnLandfill:
     scope: Scope = field(default_factory=Scope)
     mode: Literal["set", "add"] = "add"
 
-    def _apply_to(self, array: np.ndarray, model: SymbiosisModel, date: dt.date) -> None:
-        rows = self.scope.mask(model)
-        cols = _columns(self.byproducts, model.byproducts, "by-products")
+    def _apply_to(self, array: np.ndarray, view: PolicyView, date: dt.date) -> None:
+        rows = self.scope.mask(view)
+        cols = _columns(self.byproducts, view.byproducts, "by-products")
         share = share_of_month(self, date)
         block = np.ix_(rows, cols)
         if self.mode == "set":
@@ -55,13 +55,14 @@ class LandfillFee(_ChargeOnLandfill):
     """Landfill gate fee (CNY/t) paid by covered sellers for what they landfill.
 
     ``mode="add"`` raises the catalog fee by ``cny_per_t``; ``mode="set"`` replaces it.
-    The seller's reservation price falls by the same amount, so its willingness to pay a
-    buyer to take the by-product rises by exactly the fee change.
+    Only landfilled tonnes pay it, so for a by-product that is landfilled when unsold the
+    seller's reservation price falls by the same amount (its willingness to pay a buyer to take
+    the by-product rises by exactly the fee change); steam, never landfilled, is untouched.
     """
 
-    def apply(self, model: SymbiosisModel, date: dt.date) -> None:
+    def apply(self, levers: PolicyLevers, view: PolicyView, date: dt.date) -> None:
         """Change this month's landfill fees."""
-        self._apply_to(model.landfill_fee, model, date)
+        self._apply_to(levers.landfill_fee, view, date)
 
 
 @dataclass(frozen=True)
@@ -73,9 +74,9 @@ class EnvironmentalTax(_ChargeOnLandfill):
     ashes and gypsum; compliant disposal of MSW, sludge and hazardous waste is exempt).
     """
 
-    def apply(self, model: SymbiosisModel, date: dt.date) -> None:
+    def apply(self, levers: PolicyLevers, view: PolicyView, date: dt.date) -> None:
         """Change this month's EP tax on landfilled tonnes."""
-        self._apply_to(model.ep_tax, model, date)
+        self._apply_to(levers.ep_tax, view, date)
 
 
 @dataclass(frozen=True)
@@ -92,13 +93,13 @@ class PerTonneSubsidy:
     byproducts: tuple[str, ...] = ()
     scope: Scope = field(default_factory=Scope)
 
-    def apply(self, model: SymbiosisModel, date: dt.date) -> None:
+    def apply(self, levers: PolicyLevers, view: PolicyView, date: dt.date) -> None:
         """Add this month's subsidy per tonne."""
-        cols = _columns(self.technologies, model.technologies, "technologies")
-        wanted = _columns(self.byproducts, model.byproducts, "by-products")
-        cols &= wanted[model.arrays.tech_byproduct]
-        rows = self.scope.mask(model)
-        model.subsidy_cny_per_t[np.ix_(rows, cols)] += share_of_month(self, date) * self.cny_per_t
+        cols = _columns(self.technologies, view.technologies, "technologies")
+        wanted = _columns(self.byproducts, view.byproducts, "by-products")
+        cols &= wanted[view.tech_byproduct]
+        rows = self.scope.mask(view)
+        levers.subsidy_cny_per_t[np.ix_(rows, cols)] += share_of_month(self, date) * self.cny_per_t
 
 
 @dataclass(frozen=True)
@@ -115,13 +116,13 @@ class CapexSubsidy:
     technologies: tuple[str, ...] = ()
     scope: Scope = field(default_factory=Scope)
 
-    def apply(self, model: SymbiosisModel, date: dt.date) -> None:
+    def apply(self, levers: PolicyLevers, view: PolicyView, date: dt.date) -> None:
         """Raise this month's capex subsidy share (investment decisions are taken in ``investment_month``)."""
         if not 0.0 <= self.share <= 1.0:
             raise ValueError("share must lie in 0-1")
-        cols = _columns(self.technologies, model.technologies, "technologies")
-        block = np.ix_(self.scope.mask(model), cols)
-        model.capex_subsidy_share[block] = 1 - (1 - model.capex_subsidy_share[block]) * (1 - self.share)
+        cols = _columns(self.technologies, view.technologies, "technologies")
+        block = np.ix_(self.scope.mask(view), cols)
+        levers.capex_subsidy_share[block] = 1 - (1 - levers.capex_subsidy_share[block]) * (1 - self.share)
 
 
 @dataclass(frozen=True)
@@ -133,10 +134,10 @@ class TransportSubsidy:
     cny_per_t_km: float
     byproducts: tuple[str, ...] = ()
 
-    def apply(self, model: SymbiosisModel, date: dt.date) -> None:
+    def apply(self, levers: PolicyLevers, view: PolicyView, date: dt.date) -> None:
         """Add this month's transport subsidy."""
-        cols = _columns(self.byproducts, model.byproducts, "by-products")
-        model.transport_subsidy_cny_per_t_km[cols] += share_of_month(self, date) * self.cny_per_t_km
+        cols = _columns(self.byproducts, view.byproducts, "by-products")
+        levers.transport_subsidy_cny_per_t_km[cols] += share_of_month(self, date) * self.cny_per_t_km
 
 
 @dataclass(frozen=True)
@@ -150,7 +151,7 @@ class VATRebate:
     per unit of output is ``raw_material_t_per_t`` (assumption: 1.55 t of raw meal per t of
     clinker; 1.0 t of ground material per t of cement). Near the threshold one more tonne of
     waste is worth far more than its material value (see
-    ``SymbiosisModel.vat_threshold_premium_cny_per_t``).
+    :func:`symbiosim.environment.pricing.vat_threshold_premium_cny_per_t`).
     """
 
     start: dt.date
@@ -161,13 +162,13 @@ class VATRebate:
     scope: Scope = field(default_factory=lambda: Scope(sectors=("cement",)))
     raw_material_t_per_t: tuple[tuple[str, float], ...] = (("clinker", 1.55), ("cement", 1.0))
 
-    def apply(self, model: SymbiosisModel, date: dt.date) -> None:
+    def apply(self, levers: PolicyLevers, view: PolicyView, date: dt.date) -> None:
         """Set this month's rebate rate, threshold and raw-material coefficients for covered plants."""
-        rows = self.scope.mask(model)
+        rows = self.scope.mask(view)
         share = share_of_month(self, date)
-        model.vat_rebate_rate[rows] = share * self.rebate_share * self.vat_rate
-        model.vat_threshold[rows] = self.threshold
+        levers.vat_rebate_rate[rows] = share * self.rebate_share * self.vat_rate
+        levers.vat_threshold[rows] = self.threshold
         for product, t_per_t in self.raw_material_t_per_t:
-            if product not in model.products:
+            if product not in view.products:
                 raise ValueError(f"unknown product in raw_material_t_per_t: {product}")
-            model.raw_material_t_per_unit[rows, model.products.index(product)] = t_per_t
+            levers.raw_material_t_per_unit[rows, view.products.index(product)] = t_per_t

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from symbiosim.model import SymbiosisModel
+    from symbiosim.policies.levers import PolicyLevers, PolicyView
 
 __all__ = ["FacilitationPlatform"]
 
@@ -23,6 +23,6 @@ class FacilitationPlatform:
     start: dt.date
     end: dt.date
 
-    def apply(self, model: SymbiosisModel, date: dt.date) -> None:
+    def apply(self, levers: PolicyLevers, view: PolicyView, date: dt.date) -> None:
         """Switch the platform on for this month."""
-        model.is_platform_on = True
+        levers.platform[...] = True

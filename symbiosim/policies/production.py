@@ -13,7 +13,7 @@ from symbiosim.policies.schedule import share_of_month
 from symbiosim.policies.scope import Scope
 
 if TYPE_CHECKING:
-    from symbiosim.model import SymbiosisModel
+    from symbiosim.policies.levers import PolicyLevers, PolicyView
 
 __all__ = ["LIMIT_MODES", "ProductionLimit"]
 
@@ -62,31 +62,31 @@ class ProductionLimit:
         if self.end < self.start:
             raise ValueError("end must not be before start")
 
-    def caps(self, model: SymbiosisModel) -> np.ndarray:
+    def caps(self, view: PolicyView) -> np.ndarray:
         """Cap share per facility while in force (1 where not covered or exempt)."""
-        covered = self.scope.mask(model)
-        caps = np.full(model.n_facilities, self.cap_share)
+        covered = self.scope.mask(view)
+        caps = np.full(view.n_facilities, self.cap_share)
         if self.mode == "graded":
-            grades = model.facilities["emission_grade"]  # "" where ungraded
+            grades = view.facilities["emission_grade"]  # "" where ungraded
             caps = np.array([self.grade_caps.get(g, self.cap_share) for g in grades])
         elif self.mode == "symbiosis_aware":
-            covered &= ~self.exempt(model, covered)
+            covered &= ~self.exempt(view, covered)
         return np.where(covered, caps, 1.0)
 
-    def exempt(self, model: SymbiosisModel, covered: np.ndarray) -> np.ndarray:
+    def exempt(self, view: PolicyView, covered: np.ndarray) -> np.ndarray:
         """Facilities exempt in symbiosis-aware mode (named, or top-k key nodes when first applied)."""
-        key = model.policy_key("exempt", self)
-        if key not in model.policy_memory:
-            exempt = model.facilities["facility_id"].isin(self.exempt_facility_ids).to_numpy().copy()
+        key = view.memory_key("exempt", self)
+        if key not in view.memory:
+            exempt = view.facilities["facility_id"].isin(self.exempt_facility_ids).to_numpy().copy()
             if self.exempt_top_k > 0:
-                tonnes = np.where(covered, model.tonnes_by_facility(KEY_NODE_MONTHS), 0.0)
+                tonnes = np.where(covered, view.tonnes_by_facility(KEY_NODE_MONTHS), 0.0)
                 ranked = np.argsort(-tonnes, kind="stable")[: self.exempt_top_k]
                 exempt[ranked[tonnes[ranked] > 0]] = True
-            model.policy_memory[key] = exempt
-        return model.policy_memory[key]
+            view.memory[key] = exempt
+        return view.memory[key]
 
-    def apply(self, model: SymbiosisModel, date: dt.date) -> None:
+    def apply(self, levers: PolicyLevers, view: PolicyView, date: dt.date) -> None:
         """Lower this month's production cap of the covered facilities."""
         covered_days = share_of_month(self, date)
-        monthly = 1.0 - covered_days * (1.0 - self.caps(model))
-        np.minimum(model.limit_factor, monthly, out=model.limit_factor)
+        monthly = 1.0 - covered_days * (1.0 - self.caps(view))
+        np.minimum(levers.limit_factor, monthly, out=levers.limit_factor)

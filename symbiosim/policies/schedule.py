@@ -8,19 +8,19 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from symbiosim.model import SymbiosisModel
+    from symbiosim.policies.levers import PolicyLevers, PolicyView
 
 __all__ = ["Policy", "PolicySchedule", "month_end", "share_of_month"]
 
 
 class Policy(Protocol):
-    """An instrument with a validity window (both days included); ``apply`` edits the model's arrays."""
+    """An instrument with a validity window (both days included); ``apply`` edits the month's levers."""
 
     start: dt.date
     end: dt.date
 
-    def apply(self, model: SymbiosisModel, date: dt.date) -> None:
-        """Change this month's caps, fees, taxes or subsidies in ``model`` (``date``: the month's first day)."""
+    def apply(self, levers: PolicyLevers, view: PolicyView, date: dt.date) -> None:
+        """Change this month's caps, fees, taxes or subsidies in ``levers`` (``date``: the month's first day)."""
 
 
 def month_end(month_start: dt.date) -> dt.date:
@@ -61,11 +61,11 @@ class PolicySchedule:
         """Policies in force on at least one day of the month starting ``month_start``."""
         return [p for p in self.policies if share_of_month(p, month_start) > 0]
 
-    def apply(self, model: SymbiosisModel, month_start: dt.date) -> None:
+    def apply(self, levers: PolicyLevers, view: PolicyView, month_start: dt.date) -> None:
         """Apply every policy in force during the month, in list order.
 
         A policy covering part of a month decides itself how to count it, e.g. scaling its
         effect by :func:`share_of_month`.
         """
         for policy in self.active(month_start):
-            policy.apply(model, month_start)
+            policy.apply(levers, view, month_start)

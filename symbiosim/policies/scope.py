@@ -9,7 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 if TYPE_CHECKING:
-    from symbiosim.model import SymbiosisModel
+    from symbiosim.policies.levers import PolicyView
 
 __all__ = ["Scope"]
 
@@ -30,9 +30,9 @@ class Scope:
     sectors: tuple[str, ...] = field(default=())
     facility_ids: tuple[str, ...] = field(default=())
 
-    def mask(self, model: SymbiosisModel) -> NDArray[np.bool_]:
+    def mask(self, view: PolicyView) -> NDArray[np.bool_]:
         """Facilities covered, as a boolean array in node order."""
-        fac = model.facilities
+        fac = view.facilities
         covered = np.ones(len(fac), dtype=bool)
         for column, values in (
             ("province", self.provinces),

@@ -42,8 +42,8 @@ COMPARED = {
 
 def key_figures(model: SymbiosisModel) -> dict[str, str]:
     """The month's key figures as shown in the status line (the same numbers as a headless run)."""
-    last = model.last
-    solid = [b for b, is_solid in zip(model.byproducts, model.is_landfilled, strict=True) if is_solid]
+    last = model.accounts.summary
+    solid = [b for b, is_solid in zip(model.catalog.byproducts, model.catalog.is_landfilled, strict=True) if is_solid]
     generated = sum(last[f"generated_t.{b}"] for b in solid)
     used = sum(last[f"exchanged_t.{b}"] for b in solid)
     return {
@@ -70,15 +70,15 @@ def MapView(model: AppModel) -> None:
     update_counter.get()
     flows = model.latest_flows
     output = pd.Series(
-        model.output[np.arange(model.n_facilities), model.main_product], index=model.facility_ids, dtype=float
+        model.state.output[np.arange(model.n_facilities), model.catalog.main_product], index=model.facility_ids, dtype=float
     )
-    capacity = model.capacity_per_yr.max(axis=1)
+    capacity = model.state.capacity_per_yr.max(axis=1)
     size = capacity / max(float(capacity.max()), 1.0)
-    notes = facility_notes(model.facilities, output, flows)
+    notes = facility_notes(model.catalog.facilities, output, flows)
     title = f"Exchanges in {model.date:%Y-%m}: {flows['tonnes'].sum() / T_PER_KT:,.0f} kt on {len(flows)} routes"
     with solara.Column(style={"width": "100%"}):
         solara.Markdown(status_text(model, model.scenario_label))
-        solara.HTML(tag="div", unsafe_innerHTML=svg_map(model.facilities, size, flows, notes, title))
+        solara.HTML(tag="div", unsafe_innerHTML=svg_map(model.catalog.facilities, size, flows, notes, title))
 
 
 def _series(model: SymbiosisModel) -> pd.DataFrame:
@@ -100,13 +100,13 @@ def SeriesView(model: AppModel) -> None:
         solara.Markdown("Press **Step** or **▶** to simulate; the series appear after the first month.")
         return
     frame = _series(model)
-    solid = [b for b, is_solid in zip(model.byproducts, model.is_landfilled, strict=True) if is_solid]
+    solid = [b for b, is_solid in zip(model.catalog.byproducts, model.catalog.is_landfilled, strict=True) if is_solid]
     fig, axes = plt.subplots(4, 2, figsize=(12, 12))
-    (_by_waste(frame, "exchanged_t", model.byproducts) / T_PER_KT).plot(ax=axes[0, 0], legend=False)
+    (_by_waste(frame, "exchanged_t", model.catalog.byproducts) / T_PER_KT).plot(ax=axes[0, 0], legend=False)
     axes[0, 0].set_title("exchanged, kt/month")
     (_by_waste(frame, "landfilled_t", solid) / T_PER_KT).plot(ax=axes[0, 1], legend=False)
     axes[0, 1].set_title("landfilled, kt/month")
-    _by_waste(frame, "utilisation_rate", model.byproducts).plot(ax=axes[1, 0], legend=False)
+    _by_waste(frame, "utilisation_rate", model.catalog.byproducts).plot(ax=axes[1, 0], legend=False)
     axes[1, 0].set_title("utilisation rate (exchanged / generated)")
     handles, labels = axes[1, 0].get_legend_handles_labels()
     axes[1, 1].legend(handles, labels, loc="center", ncol=2, fontsize=8, frameon=False)

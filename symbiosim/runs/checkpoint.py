@@ -19,39 +19,49 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from symbiosim.agents import Adoption
-from symbiosim.environment.market import Market
+from symbiosim.accounting import MonthAccounts
+from symbiosim.agents import Adoption, FacilityState, Vintage
+from symbiosim.environment.market import ContractBook
+from symbiosim.environment.pricing import RoutePrices
 from symbiosim.environment.scenario import Scenario, load_scenario
 from symbiosim.model import SymbiosisModel
+from symbiosim.record import CAPACITY_CHANGE_COLUMNS, RunRecord, RunState
 
 __all__ = ["FORMAT_VERSION", "CheckpointError", "load_checkpoint", "save_checkpoint"]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 STATE, ARRAYS = "state.json", "arrays.npz"
-MODEL_ARRAYS = (
-    "installed_tpa",
-    "depreciation_cny_per_month",
-    "stock",
-    "unsold_this_year",
-    "used_this_year_t",
-    "output_this_year",
-    "output",
-    "capacity_per_yr",
-    "full_cap_tpa",
-    "storage_limit_t",
-    "search_cost_cny",
-    "last_tonnes",
-)
-MARKET_ARRAYS = ("known", *Market.MUTABLE)
-SCALARS = ("month_index", "running", "months_this_year", "capex_subsidy_paid_cny")
 
 
 class CheckpointError(ValueError):
-    """A checkpoint that cannot be loaded: another format, a damaged file, another scenario."""
+    """A checkpoint that cannot be loaded: another format version, a damaged file, another scenario."""
 
 
 def _text_array(values: np.ndarray) -> np.ndarray:
     return np.asarray(values, dtype=str)  # fixed-width unicode: stored without pickling
+
+
+def _arrays(saved: RunState) -> dict[str, np.ndarray]:
+    """Every array of a saved run, by its name in ``arrays.npz``."""
+    accounts, record = saved.accounts, saved.record
+    arrays: dict[str, np.ndarray] = {f"facility/{name}": v for name, v in saved.facility.arrays().items()}
+    arrays |= {f"book/{name}": values for name, values in saved.book.arrays().items()}
+    arrays |= {f"ledger/{name}": values for name, values in accounts.ledger.items()}
+    arrays |= {f"money/{name}": values for name, values in accounts.money.items()}
+    arrays |= {"accounts/tonnes": accounts.tonnes, "accounts/value_cny": accounts.value_cny,
+               "accounts/search_cost_cny": accounts.search_cost_cny}  # fmt: skip
+    arrays |= {f"annual_output/{year}": values for year, values in record.annual_output.items()}
+    arrays |= {f"installed_at_year_start/{year}": v for year, v in record.installed_at_year_start.items()}
+    for (kind, index), value in saved.policy_memory.items():
+        if isinstance(value, np.ndarray):
+            arrays[f"policy/{kind}/{index}"] = value
+    if record.ledger_chunks:
+        arrays["facility_ledger"] = np.stack(record.ledger_chunks)
+    if record.flow_chunks:
+        for column in record.flow_chunks[0]:
+            values = np.concatenate([chunk[column] for chunk in record.flow_chunks])
+            arrays[f"flows/{column}"] = _text_array(values) if values.dtype == object else values
+    return arrays
 
 
 def save_checkpoint(model: SymbiosisModel, folder: Path, rng: int) -> Path:
@@ -68,50 +78,36 @@ def save_checkpoint(model: SymbiosisModel, folder: Path, rng: int) -> Path:
     """
     if model.datacollector.agenttype_reporters:
         raise ValueError("checkpoints need collect_agent_data=False (agent-type series are not saved)")
-    arrays: dict[str, np.ndarray] = {f"model/{name}": getattr(model, name) for name in MODEL_ARRAYS}
-    arrays |= {f"market/{name}": getattr(model.market, name) for name in MARKET_ARRAYS}
-    arrays |= {f"ledger/{name}": values for name, values in model.ledger.items()}
-    arrays |= {f"money/{name}": values for name, values in model.money.items()}
-    arrays |= {f"annual_output/{year}": values for year, values in model.annual_output.items()}
-    arrays |= {f"installed_at_year_start/{year}": v for year, v in model.installed_at_year_start.items()}
-    memory = {}
-    for (kind, index), value in model.policy_memory.items():
-        if isinstance(value, np.ndarray):
-            arrays[f"policy/{kind}/{index}"] = value
-        else:
-            memory[f"{kind}/{index}"] = bool(value)
-    if model._ledger_chunks:
-        arrays["facility_ledger"] = np.stack(model._ledger_chunks)
-    flow_lengths = [len(chunk["step"]) for chunk in model._flow_chunks]
-    if model._flow_chunks:
-        for column in model._flow_chunks[0]:
-            values = np.concatenate([chunk[column] for chunk in model._flow_chunks])
-            arrays[f"flows/{column}"] = _text_array(values) if values.dtype == object else values
+    saved = model.saved_state()
+    record = saved.record
     state = {
         "format_version": FORMAT_VERSION,
         "scenario_sha256": model.scenario_data.digest(),
         "scenario_source": model.scenario_data.source,
         "years": model.years,
         "rng": rng,
-        "date": model.date.isoformat(),
-        **{name: getattr(model, name) for name in SCALARS},
-        "mesa_steps": model.steps,
-        "numpy_rng": model.rng.bit_generator.state,
-        "python_random": model.random.getstate(),
-        "annual_months": model.annual_months,
-        "vintages": model.vintages,
-        "adoptions": [a.__dict__ for a in model.adoptions],
-        "capacity_changes": model.capacity_changes.astype({"date": str}).to_dict("records"),
-        "policy_flags": memory,
-        "flow_lengths": flow_lengths,
-        "ledger_fields": list(model._ledger_fields),
-        "last": model.last,
-        "model_vars": model.datacollector.model_vars,
+        "date": saved.date.isoformat(),
+        "month_index": saved.month_index,
+        "running": saved.running,
+        "mesa_steps": saved.mesa_steps,
+        "months_this_year": saved.facility.months_this_year,
+        "capex_subsidy_paid_cny": saved.facility.capex_subsidy_paid_cny,
+        "numpy_rng": saved.numpy_rng,
+        "python_random": saved.python_random,
+        "annual_months": record.annual_months,
+        "vintages": [list(v) for v in saved.facility.vintages],
+        "adoptions": [a.__dict__ for a in record.adoptions],
+        "capacity_changes": record.capacity_changes.astype({"date": str}).to_dict("records"),
+        "policy_flags": {f"{k}/{i}": bool(v) for (k, i), v in saved.policy_memory.items() if not isinstance(v, np.ndarray)},
+        "flow_lengths": [len(chunk["step"]) for chunk in record.flow_chunks],
+        "ledger_fields": list(record.ledger_fields),
+        "summary": saved.accounts.summary,
+        "model_vars": saved.model_vars,
     }
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.tmp-"))
     try:
-        np.savez(staging / ARRAYS, **arrays)
+        np.savez(staging / ARRAYS, **_arrays(saved))
         (staging / STATE).write_text(json.dumps(state, default=_json_default), encoding="utf-8")
         previous = folder.with_name(f".{folder.name}.old")
         if folder.exists():
@@ -176,66 +172,80 @@ def load_checkpoint(folder: Path, scenario: Scenario | str | Path | None = None)
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
         raise CheckpointError(f"{folder / ARRAYS} is damaged: {exc}") from None
     try:
-        _restore(model, state, arrays)
+        model.restore(_run_state(model, state, arrays))
     except (KeyError, ValueError, TypeError) as exc:
         raise CheckpointError(f"{folder} does not match the model it should restore: {exc}") from None
     return model
 
 
-def _advance_mesa_clock(model: SymbiosisModel, steps: int) -> None:
-    """Bring Mesa's own clock (steps, time, its event list) to ``steps`` without simulating anything."""
-    user_step = model._user_step
-    model._user_step = lambda: None
-    try:
-        for _ in range(steps):
-            model.step()
-    finally:
-        model._user_step = user_step
+def _group(arrays: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
+    return {k.split("/", 1)[1]: v.copy() for k, v in arrays.items() if k.startswith(f"{prefix}/")}
 
 
-def _restore(model: SymbiosisModel, state: dict, arrays: dict[str, np.ndarray]) -> None:
-    _advance_mesa_clock(model, state["mesa_steps"])
-    for name in MODEL_ARRAYS:
-        current = getattr(model, name)
-        saved = arrays[f"model/{name}"]
-        if saved.shape != np.shape(current):
-            raise ValueError(f"{name} has shape {saved.shape}, the model {np.shape(current)}")
-        setattr(model, name, saved.copy())
-    for name in MARKET_ARRAYS:
-        setattr(model.market, name, arrays[f"market/{name}"].copy())
-    model.ledger = {k.split("/", 1)[1]: v.copy() for k, v in arrays.items() if k.startswith("ledger/")}
-    model.money = {k.split("/", 1)[1]: v.copy() for k, v in arrays.items() if k.startswith("money/")}
-    model.annual_output = {int(k.split("/")[1]): v.copy() for k, v in arrays.items() if k.startswith("annual_output/")}
-    model.installed_at_year_start = {
-        int(k.split("/")[1]): v.copy() for k, v in arrays.items() if k.startswith("installed_at_year_start/")
-    }
-    model.annual_months = {int(year): months for year, months in state["annual_months"].items()}
-    model.policy_memory = {
-        (k.split("/")[1], int(k.split("/")[2])): v.copy() for k, v in arrays.items() if k.startswith("policy/")
-    }
-    model.policy_memory |= {(k.split("/")[0], int(k.split("/")[1])): v for k, v in state["policy_flags"].items()}
-    for name in SCALARS:
-        setattr(model, name, state[name])
-    model.date = dt.date.fromisoformat(state["date"])
-    model.rng.bit_generator.state = state["numpy_rng"]
-    version, internal, gauss = state["python_random"]
-    model.random.setstate((version, tuple(internal), gauss))
-    model.vintages = [tuple(v) for v in state["vintages"]]
-    model.adoptions = [Adoption(**a) for a in state["adoptions"]]
-    changes = pd.DataFrame(state["capacity_changes"], columns=model.capacity_changes.columns)
-    model.capacity_changes = changes.assign(date=pd.to_datetime(changes["date"]).dt.date) if len(changes) else changes
-    model._ledger_fields = tuple(state["ledger_fields"])
-    model._ledger_chunks = list(arrays["facility_ledger"]) if "facility_ledger" in arrays else []
-    model._flow_chunks = []
-    offset = 0
+def _flow_chunks(state: dict, arrays: dict[str, np.ndarray]) -> list[dict[str, np.ndarray]]:
+    chunks, offset = [], 0
     columns = [k.split("/", 1)[1] for k in arrays if k.startswith("flows/")]
     for length in state["flow_lengths"]:
         chunk = {}
         for column in columns:
             values = arrays[f"flows/{column}"][offset : offset + length]
             chunk[column] = values.astype(object) if values.dtype.kind == "U" else values.copy()
-        model._flow_chunks.append(chunk)
+        chunks.append(chunk)
         offset += length
-    model._flows_cache = None
-    model.last = state["last"]
-    model.datacollector.model_vars = {name: list(values) for name, values in state["model_vars"].items()}
+    return chunks
+
+
+def _run_state(model: SymbiosisModel, state: dict, arrays: dict[str, np.ndarray]) -> RunState:
+    """The saved run of a checkpoint's ``state.json`` and arrays (raises KeyError, ValueError, TypeError)."""
+    facility = FacilityState(
+        **_group(arrays, "facility"),
+        months_this_year=int(state["months_this_year"]),
+        capex_subsidy_paid_cny=float(state["capex_subsidy_paid_cny"]),
+        vintages=[Vintage(int(m), int(i), int(k), float(t), float(c)) for m, i, k, t, c in state["vintages"]],
+    )
+    n_routes = model.market.routes.n_routes
+    accounts = MonthAccounts(
+        ledger=_group(arrays, "ledger"),
+        money=_group(arrays, "money"),
+        totals={},
+        summary=dict(state["summary"]),
+        prices=RoutePrices.zeros(n_routes),
+        tonnes=arrays["accounts/tonnes"].copy(),
+        value_cny=arrays["accounts/value_cny"].copy(),
+        effects={},
+        search_cost_cny=arrays["accounts/search_cost_cny"].copy(),
+    )
+    changes = pd.DataFrame(state["capacity_changes"], columns=CAPACITY_CHANGE_COLUMNS)
+    record = RunRecord(
+        start=model.start,
+        facility_ids=list(model.facility_ids),
+        flow_chunks=_flow_chunks(state, arrays),
+        ledger_chunks=list(arrays["facility_ledger"]) if "facility_ledger" in arrays else [],
+        ledger_fields=tuple(state["ledger_fields"]),
+        adoptions=[Adoption(**a) for a in state["adoptions"]],
+        capacity_changes=changes.assign(date=pd.to_datetime(changes["date"]).dt.date) if len(changes) else changes,
+        annual_output={int(k.split("/")[1]): v.copy() for k, v in arrays.items() if k.startswith("annual_output/")},
+        annual_months={int(year): int(months) for year, months in state["annual_months"].items()},
+        installed_at_year_start={
+            int(k.split("/")[1]): v.copy() for k, v in arrays.items() if k.startswith("installed_at_year_start/")
+        },
+    )
+    memory: dict[tuple[str, int], object] = {
+        (k.split("/")[1], int(k.split("/")[2])): v.copy() for k, v in arrays.items() if k.startswith("policy/")
+    }
+    memory |= {(k.split("/")[0], int(k.split("/")[1])): bool(v) for k, v in state["policy_flags"].items()}
+    version, internal, gauss = state["python_random"]
+    return RunState(
+        month_index=int(state["month_index"]),
+        date=dt.date.fromisoformat(state["date"]),
+        running=bool(state["running"]),
+        mesa_steps=int(state["mesa_steps"]),
+        numpy_rng=state["numpy_rng"],
+        python_random=(version, tuple(internal), gauss),
+        facility=facility,
+        book=ContractBook(**_group(arrays, "book")),
+        accounts=accounts,
+        record=record,
+        policy_memory=memory,
+        model_vars={name: list(values) for name, values in state["model_vars"].items()},
+    )

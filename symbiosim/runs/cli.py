@@ -217,7 +217,7 @@ def _run(args: argparse.Namespace) -> int:
             f"\nLast 12 months of '{result.model.scenario_data.name}' to {result.model.date:%Y-%m} (kt = thousand tonnes):"
         )
         print(result.summary.to_string())
-        last = result.model.last
+        last = result.model.accounts.summary
         print(
             f"\nactive routes {last['active_links']}, technologies installed {last['technologies_installed']}, "
             f"energy saved {last['energy_saved_tce']:,.0f} tce/month, CO2 avoided {last['co2_avoided_t']:,.0f} t/month"
@@ -255,7 +255,7 @@ def _optimize(args: argparse.Namespace) -> int:
         results, model, snapshot = optimize_scenario(
             args.scenario, args.year, tuple(args.scheme), rng=args.rng, month=args.month
         )
-        files = write_optimization(results, model.facilities, args.out)
+        files = write_optimization(results, model.catalog.facilities, args.out)
     totals = pd.concat([r.totals for r in results.values()], ignore_index=True).set_index("scheme")
     shown = totals[["tonnes_used", "profit_cny", "energy_saved_tce", "co2_avoided_t", "paths", "solve_s", "mip_gap"]]
     print(f"Planner schemes for {snapshot.period} of '{model.scenario_data.name}':")

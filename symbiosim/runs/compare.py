@@ -52,7 +52,7 @@ def run_metrics(model: SymbiosisModel) -> dict[str, float]:
         "exchanged_kt_per_yr": year["exchanged_t"].sum() / T_PER_KT,
         "landfilled_kt_per_yr": year["landfilled_t"].sum() / T_PER_KT,
     }
-    for name in model.byproducts:
+    for name in model.catalog.byproducts:
         generated = year[f"generated_t.{name}"].sum()
         if generated > 0:
             metrics[f"utilisation_rate.{name}"] = year[f"exchanged_t.{name}"].sum() / generated

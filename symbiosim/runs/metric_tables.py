@@ -52,7 +52,7 @@ VALUE_FLOW_TOP = 10
 
 def ledger_tables(model: SymbiosisModel) -> dict[str, pd.DataFrame]:
     """The facility ledger summed by every level, per month (not per facility) and per year, in long form."""
-    ledger, facilities = model.facility_ledger, model.facilities
+    ledger, facilities = model.facility_ledger, model.catalog.facilities
     monthly = [_without_mixed_units(aggregate(ledger, facilities, level, "month")) for level in LEVELS[1:]]
     annual = [_without_mixed_units(aggregate(ledger, facilities, level, "year")) for level in LEVELS]
     return {
@@ -76,7 +76,7 @@ def annual_totals(model: SymbiosisModel) -> pd.DataFrame:
         ``cement_output_t`` (solid by-products used by, and main output of, cement plants),
         ``subsidy_cny`` including capex subsidies, and ``waste_used_t``.
     """
-    ledger, facilities = model.facility_ledger, model.facilities
+    ledger, facilities = model.facility_ledger, model.catalog.facilities
     region = aggregate(ledger, facilities, "region", "year").set_index("period").drop(columns=["level", "item"])
     sectors = aggregate(ledger, facilities, "sector", "year")
     cement = sectors[sectors["item"] == CEMENT].set_index("period")
@@ -142,14 +142,14 @@ def network_tables(model: SymbiosisModel) -> dict[str, pd.DataFrame]:
     recent = symbiosis_flows(model)
     if recent.empty:
         return {}
-    info = model.facilities.set_index("facility_id")[["name", "sector", "city"]]
+    info = model.catalog.facilities.set_index("facility_id")[["name", "sector", "city"]]
     return {
         "network_summary": network_summary(recent),
         "network_byproducts": byproduct_flows(recent).reset_index(),
         "network_degrees": degrees(recent).join(info).reset_index(),
         "network_key_nodes": key_nodes(recent, top=20).join(info, on="facility_id"),
         "network_robustness": robustness(recent).head(20).join(info).reset_index(),
-        "network_cities": clustering_by_city(recent, model.facilities).reset_index(),
+        "network_cities": clustering_by_city(recent, model.catalog.facilities).reset_index(),
     }
 
 
@@ -189,11 +189,11 @@ def network_summary(flows: pd.DataFrame) -> pd.DataFrame:
 
 def _landfill_charge_cny_per_t(model: SymbiosisModel, index: int) -> float:
     """Gate fee + EP tax per tonne of the facility's solid by-products, weighted by what it generates."""
-    solid = model.is_landfilled
+    solid = model.catalog.is_landfilled
     if not solid.any():
         return 0.0
-    charge = (model.landfill_fee + model.ep_tax)[index, solid]
-    weight = model.storage_limit_t[index, solid] / np.maximum(model.storage_months[solid], 1e-12)
+    charge = (model.levers.landfill_fee + model.levers.ep_tax)[index, solid]
+    weight = model.state.storage_limit_t[index, solid] / np.maximum(model.catalog.storage_months[solid], 1e-12)
     return float(np.average(charge, weights=weight)) if weight.sum() > 0 else float(charge.mean())
 
 
@@ -222,7 +222,7 @@ def value_flow_table(model: SymbiosisModel, extra_ids: list[str] | None = None) 
     if not facility_ids:
         return pd.DataFrame()
     table = pd.concat([value_flow_of(model, fid) for fid in facility_ids], ignore_index=True)
-    info = model.facilities.set_index("facility_id")[["name", "sector", "city"]]
+    info = model.catalog.facilities.set_index("facility_id")[["name", "sector", "city"]]
     table = table.join(info, on="facility_id")
     first = ["facility_id", "name", "sector", "city", "mode"]
     return table[first + [c for c in table.columns if c not in first]]
@@ -347,7 +347,7 @@ def unavailable_table(name: str, reason: str, years: list[str] | None = None) ->
 
 def _years(model: SymbiosisModel) -> list[str]:
     """The calendar years the run has simulated (``YYYY``)."""
-    return sorted({str(year) for year in model.annual_months})
+    return sorted({str(year) for year in model.record.annual_months})
 
 
 def _synergy_tables(model: SymbiosisModel, annual: pd.DataFrame, notes: dict) -> dict[str, pd.DataFrame]:

@@ -14,11 +14,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from symbiosim.accounting import route_effects
-from symbiosim.agents.base import annuity_factor
+from symbiosim.agents import annuity_factor
 from symbiosim.environment.scenario import Scenario, load_scenario
 from symbiosim.metrics.planner import EFFECTS, SCHEMES, PlannerResult, Snapshot, solve
-from symbiosim.model import MONTHS_PER_YEAR, SymbiosisModel, month_date
+from symbiosim.model import MONTHS_PER_YEAR, PRODUCTION_PHASES, SymbiosisModel, month_date
 from symbiosim.runs.outputs import write_atomic
 from symbiosim.runs.planner_plots import plot_planner_maps, plot_utilisation_by_scheme
 
@@ -36,68 +35,68 @@ PATH_KEY = ["seller", "buyer", "byproduct"]
 
 def _route_table(model: SymbiosisModel) -> pd.DataFrame:
     """Symbiosis routes with their margin (CNY/t) and per-tonne effects, this month's prices."""
-    mk, arrays = model.market, model.arrays
+    mk, arrays = model.market, model.catalog
     wtp, reservation = model.route_prices()
-    per_tonne = route_effects(model.route_factors, np.ones(mk.n_routes), mk.distance_km)
+    per_tonne = model.effects_per_tonne
     ids = np.asarray(model.facility_ids, dtype=object)
     table = pd.DataFrame(
         {
             "route": np.arange(mk.n_routes),
-            "seller": ids[mk.seller],
-            "buyer": ids[mk.buyer],
-            "byproduct": np.asarray(model.byproducts, dtype=object)[mk.byproduct],
-            "technology": np.asarray(model.technologies, dtype=object)[mk.technology],
-            "group": arrays.tech_group[mk.technology],
-            "distance_km": mk.distance_km,
-            "margin_cny_per_t": wtp - mk.transport_cny_per_t - reservation,
-            "is_listed_waste": model.is_landfilled[mk.byproduct],
+            "seller": ids[mk.routes.seller],
+            "buyer": ids[mk.routes.buyer],
+            "byproduct": np.asarray(model.catalog.byproducts, dtype=object)[mk.routes.byproduct],
+            "technology": np.asarray(model.catalog.technologies, dtype=object)[mk.routes.technology],
+            "group": arrays.tech_group[mk.routes.technology],
+            "distance_km": mk.routes.distance_km,
+            "margin_cny_per_t": wtp - mk.routes.transport_cny_per_t - reservation,
+            "is_listed_waste": model.catalog.is_landfilled[mk.routes.byproduct],
             **{effect: per_tonne[effect] for effect in EFFECTS},
         }
     )
-    return table[arrays.tech_is_symbiosis[mk.technology]].reset_index(drop=True)
+    return table[arrays.tech_is_symbiosis[mk.routes.technology]].reset_index(drop=True)
 
 
 def _snapshot(
     model: SymbiosisModel, output: np.ndarray, installed_tpa: np.ndarray, months: int, period: str
 ) -> Snapshot:
-    arrays = model.arrays
+    arrays = model.catalog
     ids = np.asarray(model.facility_ids, dtype=object)
     generated = np.einsum("np,npb->nb", output, arrays.generation_t_per_unit)
     seller, byproduct = np.nonzero(generated > 0)
     supply = pd.DataFrame(
         {
             "seller": ids[seller],
-            "byproduct": np.asarray(model.byproducts, dtype=object)[byproduct],
+            "byproduct": np.asarray(model.catalog.byproducts, dtype=object)[byproduct],
             "supply_t": generated[seller, byproduct],
         }
     )
-    buyer, tech = np.nonzero(model.eligible)
-    cap_t = model.tech_cap_t_per_t[tech] * output[buyer, arrays.tech_cap_product[tech]]
+    buyer, tech = np.nonzero(model.catalog.eligible)
+    cap_t = model.catalog.tech_cap_t_per_t[tech] * output[buyer, arrays.tech_cap_product[tech]]
     recovery = np.array(
-        [1.0 / annuity_factor(model.params["discount_rate"], int(life)) for life in model.tech_lifetime_yr]
+        [1.0 / annuity_factor(model.params["discount_rate"], int(life)) for life in model.catalog.tech_lifetime_yr]
     )
     capacity = pd.DataFrame(
         {
             "buyer": ids[buyer],
-            "technology": np.asarray(model.technologies, dtype=object)[tech],
+            "technology": np.asarray(model.catalog.technologies, dtype=object)[tech],
             "cap_t": cap_t,
             "installed_t": np.minimum(installed_tpa[buyer, tech] * months / MONTHS_PER_YEAR, cap_t),
             # a tonne a year of new capacity costs capex x capital recovery a year, so a tonne used costs that
-            "upgrade_cny_per_t": model.tech_capex_cny_per_tpa[tech] * recovery[tech],
+            "upgrade_cny_per_t": model.catalog.tech_capex_cny_per_tpa[tech] * recovery[tech],
         }
     )
-    n_g = len(model.group_cap_t_per_t)
+    n_g = len(model.catalog.group_cap_t_per_t)
     group_buyer, group = np.divmod(np.arange(model.n_facilities * n_g), n_g)
-    group_cap = model.group_cap_t_per_t[group] * output[group_buyer, arrays.group_cap_product[group]]
+    group_cap = model.catalog.group_cap_t_per_t[group] * output[group_buyer, arrays.group_cap_product[group]]
     groups = pd.DataFrame({"buyer": ids[group_buyer], "group": group, "cap_t": group_cap})
     income = (output * arrays.product_factors["price_cny"]).sum(axis=1)
-    raw_material_t = (output * model.raw_material_t_per_unit).sum(axis=1)
-    has_rebate = (model.vat_rebate_rate > 0) & (raw_material_t > 0)
+    raw_material_t = (output * model.levers.raw_material_t_per_unit).sum(axis=1)
+    has_rebate = (model.levers.vat_rebate_rate > 0) & (raw_material_t > 0)
     vat = pd.DataFrame(
         {
             "buyer": ids[has_rebate],
-            "rebate_cny": (model.vat_rebate_rate * income)[has_rebate],
-            "needed_t": (model.vat_threshold * raw_material_t)[has_rebate],
+            "rebate_cny": (model.levers.vat_rebate_rate * income)[has_rebate],
+            "needed_t": (model.levers.vat_threshold * raw_material_t)[has_rebate],
         }
     )
     return Snapshot(_route_table(model), supply, capacity, groups, vat, period)
@@ -113,11 +112,11 @@ def snapshot_of_model(model: SymbiosisModel, year: int | None = None) -> Snapsho
     if year is None:
         if model.month_index == 0:
             raise ValueError("the run has not simulated a month yet")
-        return _snapshot(model, model.output, model.installed_tpa, 1, f"{model.date:%Y-%m}")
-    if year not in model.annual_output:
-        raise ValueError(f"the run has no output for {year}; it covers {sorted(model.annual_output)}")
-    months = model.annual_months[year]
-    return _snapshot(model, model.annual_output[year], model.installed_at_year_start[year], months, str(year))
+        return _snapshot(model, model.state.output, model.state.installed_tpa, 1, f"{model.date:%Y-%m}")
+    if year not in model.record.annual_output:
+        raise ValueError(f"the run has no output for {year}; it covers {sorted(model.record.annual_output)}")
+    months = model.record.annual_months[year]
+    return _snapshot(model, model.record.annual_output[year], model.record.installed_at_year_start[year], months, str(year))
 
 
 def snapshot_of_scenario(
@@ -147,18 +146,15 @@ def snapshot_of_scenario(
         raise ValueError(
             f"month {year}-{month:02d} is outside the scenario's horizon {model.start:%Y-%m} to {last:%Y-%m}"
         )
-    installed = model.installed_tpa.copy()
+    installed = model.state.installed_tpa.copy()
     while model.month_index < model.horizon_months:
         following = month_date(model.start, model.month_index)
         if following.year > year or (month is not None and following > dt.date(year, month, 1)):
             break
-        model.month_index += 1
-        model.date = following
-        model.apply_policies()
-        model.produce()
+        model.advance(PRODUCTION_PHASES)
     if month is not None:
-        return _snapshot(model, model.output, installed, 1, f"{year}-{month:02d}"), model
-    return _snapshot(model, model.annual_output[year], installed, model.annual_months[year], str(year)), model
+        return _snapshot(model, model.state.output, installed, 1, f"{year}-{month:02d}"), model
+    return _snapshot(model, model.record.annual_output[year], installed, model.record.annual_months[year], str(year)), model
 
 
 def optimize_scenario(
@@ -206,7 +202,7 @@ def emergent_vs_optimal(model: SymbiosisModel, schemes: tuple[str, ...] = SCHEME
         overlap of their (seller, buyer, by-product) paths.
     """
     rows = []
-    for year in sorted(model.annual_output):
+    for year in sorted(model.record.annual_output):
         snapshot = snapshot_of_model(model, year)
         emergent = _emergent(model, snapshot, year)
         for scheme in schemes:
@@ -214,7 +210,7 @@ def emergent_vs_optimal(model: SymbiosisModel, schemes: tuple[str, ...] = SCHEME
             optimal = result.totals.iloc[0]
             planned = set(map(tuple, result.paths[PATH_KEY].to_numpy().tolist()))
             union = emergent["path_set"] | planned
-            row = {"year": year, "months": model.annual_months[year], "scheme": scheme}
+            row = {"year": year, "months": model.record.annual_months[year], "scheme": scheme}
             for measure in ("tonnes_used", "route_profit_cny", *EFFECTS, "paths"):
                 row[f"emergent_{measure}"] = emergent[measure]
                 row[f"optimal_{measure}"] = float(optimal[measure])

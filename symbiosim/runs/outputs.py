@@ -122,8 +122,8 @@ def summary_table(model: SymbiosisModel) -> pd.DataFrame:
     flows = model.flows
     last_steps = flows[flows["step"] > model.month_index - MONTHS_PER_YEAR] if len(flows) else flows
     radius = effective_radius_km(last_steps) if len(last_steps) else pd.DataFrame()
-    solid = [b for b, landfilled in zip(model.byproducts, model.is_landfilled, strict=True) if landfilled]
-    for name in [*model.byproducts, ALL_SOLID]:
+    solid = [b for b, landfilled in zip(model.catalog.byproducts, model.catalog.is_landfilled, strict=True) if landfilled]
+    for name in [*model.catalog.byproducts, ALL_SOLID]:
         members = solid if name == ALL_SOLID else [name]
         generated = float(sum(year[f"generated_t.{b}"].sum() for b in members))
         exchanged = float(sum(year[f"exchanged_t.{b}"].sum() for b in members))
@@ -134,7 +134,7 @@ def summary_table(model: SymbiosisModel) -> pd.DataFrame:
                 "generated_kt": generated / T_PER_KT,
                 "exchanged_kt": exchanged / T_PER_KT,
                 "landfilled_kt": landfilled / T_PER_KT,
-                "stock_end_kt": float(model.stock[:, [model.byproducts.index(b) for b in members]].sum()) / T_PER_KT,
+                "stock_end_kt": float(model.state.stock[:, [model.catalog.byproducts.index(b) for b in members]].sum()) / T_PER_KT,
                 "utilisation_rate": exchanged / generated if generated > 0 else float("nan"),
                 "median_haul_km": float(radius["median_km"].get(name, float("nan"))) if len(radius) else float("nan"),
                 "p90_haul_km": float(radius["radius_km"].get(name, float("nan"))) if len(radius) else float("nan"),
@@ -164,5 +164,5 @@ def key_node_table(model: SymbiosisModel, top: int = 10) -> pd.DataFrame:
     if recent.empty:
         return pd.DataFrame(columns=["facility_id", "name", "sector", "city", "tonnes", "share", "partners"])
     table = key_nodes(recent, top=top)
-    info = model.facilities.set_index("facility_id")[["name", "sector", "city"]]
+    info = model.catalog.facilities.set_index("facility_id")[["name", "sector", "city"]]
     return table.join(info, on="facility_id")[["facility_id", "name", "sector", "city", "tonnes", "share", "partners"]]

@@ -83,7 +83,7 @@ def plot_map(model: SymbiosisModel, path: Path, months: int = 12) -> None:
     Line width is proportional to tonnes per month on the route; longitude/latitude axes
     (no basemap, so the plot works offline).
     """
-    fac = model.facilities
+    fac = model.catalog.facilities
     fig, ax = plt.subplots(figsize=(9, 10))
     flows = model.flows
     recent = flows[flows["step"] > model.month_index - months] if len(flows) else flows
@@ -100,7 +100,7 @@ def plot_map(model: SymbiosisModel, path: Path, months: int = 12) -> None:
         )
         widths = 0.3 + 4.0 * np.sqrt(per_route["tonnes"].to_numpy() / per_route["tonnes"].max())
         ax.add_collection(LineCollection(segments, linewidths=widths, colors="#444444", alpha=0.35, zorder=1))
-    size = np.sqrt(model.capacity_per_yr.max(axis=1) / max(model.capacity_per_yr.max(), 1.0)) * 120 + 8
+    size = np.sqrt(model.state.capacity_per_yr.max(axis=1) / max(model.state.capacity_per_yr.max(), 1.0)) * 120 + 8
     for sector, group in fac.groupby("sector", sort=True):
         color, marker = SECTOR_STYLE.get(sector, DEFAULT_STYLE)
         ax.scatter(

@@ -159,13 +159,13 @@ def write_outputs(
     for name, table in tables.items():
         files.append(write_atomic(folder / f"{name}.csv", lambda p, t=table: t.to_csv(p, index=False)))
         files.append(write_atomic(folder / f"{name}.parquet", lambda p, t=table: t.to_parquet(p, index=False)))
-    adoptions = pd.DataFrame([a.__dict__ for a in model.adoptions])
+    adoptions = pd.DataFrame([a.__dict__ for a in model.record.adoptions])
     files.append(write_atomic(folder / "adoptions.csv", lambda p: adoptions.to_csv(p, index=False)))
-    changes = model.capacity_changes
+    changes = model.record.capacity_changes
     files.append(write_atomic(folder / "capacity_changes.csv", lambda p: changes.to_csv(p, index=False)))
     files.append(write_atomic(folder / "summary.csv", lambda p: summary.to_csv(p)))
     files.append(write_atomic(folder / "key_nodes.csv", lambda p: nodes.to_csv(p, index=False)))
-    facilities = model.facilities.assign(node=range(len(model.facilities)))
+    facilities = model.catalog.facilities.assign(node=range(len(model.catalog.facilities)))
     files.append(write_atomic(folder / "facilities.csv", lambda p: facilities.to_csv(p, index=False)))
     files.append(write_atomic(folder / "network.graphml", lambda p: write_graphml(graph, p)))
     files.append(write_atomic(folder / "network.geojson", lambda p: write_geojson(graph, p)))

@@ -36,7 +36,7 @@ def test_the_app_model_is_the_headless_model_with_those_policies():
     app = AppModel(DEFAULT_LABEL, "7", limit_mode="uniform", limit_cap_share=0.5)  # a seed typed as text
     app.run(2)
     assert app.rng_seed == 7
-    assert app.limit_factor.min() == 0.5  # February: the heating-season cap
+    assert app.levers.limit_factor.min() == 0.5  # February: the heating-season cap
     assert DEFAULT_LABEL in scenario_choices()
 
 

@@ -37,4 +37,4 @@ def test_circuity_scales_road_distance(jjj):
     a = SymbiosisModel(jjj, rng=1, circuity_factor=1.0)
     b = SymbiosisModel(jjj, rng=1, circuity_factor=1.5)
     assert b.market.n_routes < a.market.n_routes  # fewer pairs within the same haul limits
-    assert b.market.distance_km.max() <= a.arrays.byproduct["max_haul_km"].max()
+    assert b.market.routes.distance_km.max() <= a.catalog.byproduct["max_haul_km"].max()

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from symbiosim.environment.market import Market, MonthInputs, TrustRules, split_price
+from symbiosim.environment.routes import Routes
 
 RULES = TrustRules(initial=0.6, gain=0.2, loss=0.5, minimum=0.3)
 
@@ -14,8 +15,8 @@ def _market(km=(10.0, 50.0)):
     buyer = np.array([1, 2])
     zeros = np.zeros(2, dtype=np.intp)
     km = np.array(km)
-    market = Market(seller, buyer, zeros, zeros, km, 0.5 * km, np.array([12]), RULES)
-    market.known[:] = True
+    market = Market(Routes.from_arrays(seller, buyer, zeros, zeros, km, 0.5 * km), np.array([12]), RULES)
+    market.book.known[:] = True
     return market
 
 
@@ -50,29 +51,29 @@ def test_no_trade_without_positive_surplus_or_knowledge():
     result = _clear(market, supply=100.0, caps=(50.0, 50.0), wtp=-60.0)  # w - t - r < 0 on both
     assert result.tonnes.sum() == 0
     market = _market()
-    market.known[:] = False
+    market.book.known[:] = False
     assert _clear(market, supply=100.0, caps=(50.0, 50.0)).tonnes.sum() == 0
 
 
 def test_low_trust_blocks_new_deals():
     market = _market()
-    market.trust[:] = 0.2
+    market.book.trust[:] = 0.2
     assert _clear(market, supply=100.0, caps=(50.0, 50.0)).tonnes.sum() == 0
 
 
 def test_loss_making_contract_is_dropped_and_renegotiated_at_a_lower_trust():
     market = _market()
     _clear(market, supply=100.0, caps=(50.0, 50.0))
-    old_price = market.contract_price[0]
+    old_price = market.book.contract_price[0]
     # next month the buyer's value falls below the contract price: it walks away and trust
     # halves; the pair still has surplus, so they trade spot at a new split and re-contract
     result = _clear(market, supply=100.0, caps=(50.0, 50.0), step=2, wtp=old_price - 1.0)
     assert result.contract_tonnes.sum() == 0
-    assert market.trust[0] == pytest.approx(0.6 * (1 - 0.5))
+    assert market.book.trust[0] == pytest.approx(0.6 * (1 - 0.5))
     new_surplus = (old_price - 1.0) - 5.0 + 50.0
-    assert market.contract_price[0] == pytest.approx(split_price(-50.0, new_surplus, 0.5))
-    assert market.contract_price[0] < old_price
-    assert market.contract_start[0] == 2
+    assert market.book.contract_price[0] == pytest.approx(split_price(-50.0, new_surplus, 0.5))
+    assert market.book.contract_price[0] < old_price
+    assert market.book.contract_start[0] == 2
 
 
 def test_contracts_commit_only_recurring_volume():
@@ -94,13 +95,13 @@ def test_contracts_commit_only_recurring_volume():
     )
     result = market.clear(1, month)
     assert result.tonnes.tolist() == [100.0, 20.0]  # everything on offer is sold
-    assert market.contract_volume_t[0] == 50.0  # but only this month's generation is promised
-    assert market.contract_end[1] < 1  # nothing recurring was left for the second buyer
+    assert market.book.contract_volume_t[0] == 50.0  # but only this month's generation is promised
+    assert market.book.contract_end[1] < 1  # nothing recurring was left for the second buyer
 
 
 def test_a_seasonal_dip_of_one_buyer_is_not_promised_to_another():
     market = _market()  # buyer 1 is nearer (more surplus) than buyer 2
-    trust_before = market.trust.copy()
+    trust_before = market.book.trust.copy()
 
     def month(step, season_buyer_1):
         supply_t = np.array([[100.0], [0.0], [0.0]])
@@ -121,11 +122,11 @@ def test_a_seasonal_dip_of_one_buyer_is_not_promised_to_another():
         return market.clear(step, inputs)
 
     first = month(1, 1.0)  # buyer 1 takes all 100 t and contracts for them
-    assert first.tonnes.tolist() == [100.0, 0.0] and market.contract_volume_t[0] == 100.0
+    assert first.tonnes.tolist() == [100.0, 0.0] and market.book.contract_volume_t[0] == 100.0
     low = month(2, 0.5)  # buyer 1's season halves its take; buyer 2 buys the rest spot only
     assert low.tonnes.tolist() == [50.0, 50.0]
     assert low.contract_tonnes.tolist() == [50.0, 0.0]
-    assert market.contract_end[1] < 2  # the dip was not promised to buyer 2
+    assert market.book.contract_end[1] < 2  # the dip was not promised to buyer 2
     high = month(3, 1.0)  # buyer 1 is back to full: its contract is honoured in full
     assert high.contract_tonnes.tolist() == [100.0, 0.0]
-    assert market.trust[0] >= trust_before[0]  # no shortfall, no trust lost
+    assert market.book.trust[0] >= trust_before[0]  # no shortfall, no trust lost

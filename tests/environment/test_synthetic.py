@@ -145,12 +145,12 @@ def test_region_that_fails_the_scenario_checks_raises(jjj):
 
 def test_model_runs_a_year_with_exchanges_and_balanced_mass():
     model = SymbiosisModel(synthetic_scenario(300, rng=1), rng=1, years=1, collect_agent_data=False)
-    assert model.has_landfill.all()  # every synthetic city has its landfill
+    assert model.landfills.has_landfill.all()  # every synthetic city has its landfill
     for _ in range(12):
         model.step()
-        led = model.ledger
+        led = model.accounts.ledger
         inflow = led["generated_t"] + led["drawn_from_stock_t"]
-        not_landfilled = led["disposed_t"] * ~model.is_landfilled[None, :]
+        not_landfilled = led["disposed_t"] * ~model.catalog.is_landfilled[None, :]
         outflow = led["sold_t"] + led["added_to_stock_t"] + led["landfilled_t"] + not_landfilled
         assert np.all(np.abs(inflow - outflow) <= RELATIVE * np.maximum(inflow, 1.0))
         assert np.allclose(led["sold_t"].sum(axis=0), led["bought_t"].sum(axis=0), rtol=RELATIVE)

@@ -41,14 +41,14 @@ def jjj_run():
 
 def test_facility_ledger_adds_up_to_the_series_every_month(jjj_run):
     series = jjj_run.datacollector.get_model_vars_dataframe().iloc[1:].reset_index(drop=True)
-    monthly = aggregate(jjj_run.facility_ledger, jjj_run.facilities, "region", "month")
+    monthly = aggregate(jjj_run.facility_ledger, jjj_run.catalog.facilities, "region", "month")
     assert len(monthly) == len(series) == 36
     for ledger_column, series_column in LEDGER_VS_SERIES.items():
         np.testing.assert_allclose(monthly[ledger_column], series[series_column], rtol=1e-9, err_msg=ledger_column)
 
 
 def test_every_level_sums_to_the_region(jjj_run):
-    ledger, facilities = jjj_run.facility_ledger, jjj_run.facilities
+    ledger, facilities = jjj_run.facility_ledger, jjj_run.catalog.facilities
     region = aggregate(ledger, facilities, "region", "year").set_index("period")["co2_t"]
     for level in ("facility", "sector", "city", "province"):
         by_level = aggregate(ledger, facilities, level, "year").groupby("period")["co2_t"].sum()
@@ -92,17 +92,17 @@ def test_the_counterfactual_is_the_run_without_exchanges(tiny_park_toml):
     """Without exchanges (no partner known, no search) each plant earns what the counterfactual says."""
     trading = _first_month(tiny_park_toml)
     alone = _first_month(tiny_park_toml, initial_knowledge_km=0.0, search_probability=0.0)
-    assert trading.last["exchanged_t"] > 0 and alone.last["exchanged_t"] == 0
+    assert trading.accounts.summary["exchanged_t"] > 0 and alone.accounts.summary["exchanged_t"] == 0
     ledger = trading.facility_ledger.set_index("facility_id")
     for facility in ("steel_s", "cement_near", "cement_far"):
         i = trading.facility_index[facility]
         totals = ledger.loc[facility].drop(["step", "date"]).to_dict()
-        charge = float(trading.landfill_fee[i, 0] + trading.ep_tax[i, 0])  # the park's one by-product
+        charge = float(trading.levers.landfill_fee[i, 0] + trading.levers.ep_tax[i, 0])  # the park's one by-product
         without = enterprise.accounts(totals, charge)["non_synergistic"]
-        assert without["net_profit_cny"] == pytest.approx(alone.money["profit_cny"][i]), facility
-        assert without["energy_tce"] == pytest.approx(alone.ledger["energy_tce"][i]), facility
-        assert without["solid_waste_t"] == pytest.approx(alone.ledger["landfilled_t"][i].sum()), facility
-        gas = sum(alone.ledger[f"{p}_t"][i] for p in ("so2", "nox", "pm"))
+        assert without["net_profit_cny"] == pytest.approx(alone.accounts.money["profit_cny"][i]), facility
+        assert without["energy_tce"] == pytest.approx(alone.accounts.ledger["energy_tce"][i]), facility
+        assert without["solid_waste_t"] == pytest.approx(alone.accounts.ledger["landfilled_t"][i].sum()), facility
+        gas = sum(alone.accounts.ledger[f"{p}_t"][i] for p in ("so2", "nox", "pm"))
         assert without["waste_gas_t"] == pytest.approx(gas), facility
 
 

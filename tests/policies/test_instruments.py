@@ -42,24 +42,24 @@ def price(w, km, r):
 def test_landfill_fee_lowers_the_reservation_by_exactly_the_fee(tiny_park_toml):
     base, base_flows = first_month(tiny_park_toml)
     model, flows = first_month(tiny_park_toml, LandfillFee(*ALWAYS, cny_per_t=25.0, scope=STEEL))
-    assert model.route_reservation - base.route_reservation == pytest.approx(
-        np.where(model.market.seller == model.facility_ids.index("steel_s"), -25.0, 0.0)
+    assert model.accounts.prices.reservation - base.accounts.prices.reservation == pytest.approx(
+        np.where(model.market.routes.seller == model.facility_ids.index("steel_s"), -25.0, 0.0)
     )
     assert flows.loc["cement_near", "price_cny_per_t"] == pytest.approx(price(260, 20, -100))  # 72.5
     assert flows.loc["cement_near", "seller_gain_cny_per_t"] == pytest.approx(
         base_flows.loc["cement_near", "seller_gain_cny_per_t"] + 12.5
     )
     steel = model.facility_ids.index("steel_s")
-    assert model.money["landfill_fee_cny"][steel] == pytest.approx(2000 * 75.0)
+    assert model.accounts.money["landfill_fee_cny"][steel] == pytest.approx(2000 * 75.0)
 
 
 def test_ep_tax_set_for_one_byproduct(tiny_park_toml):
     model, _ = first_month(
         tiny_park_toml, EnvironmentalTax(*ALWAYS, cny_per_t=1000.0, byproducts=("steel_slag",), mode="set")
     )
-    assert np.unique(model.route_reservation).tolist() == [-1050.0]
+    assert np.unique(model.accounts.prices.reservation).tolist() == [-1050.0]
     steel = model.facility_ids.index("steel_s")
-    assert model.money["ep_tax_cny"][steel] == pytest.approx(2000 * 1000.0)
+    assert model.accounts.money["ep_tax_cny"][steel] == pytest.approx(2000 * 1000.0)
 
 
 def test_per_tonne_subsidy_raises_the_covered_buyers_willingness_to_pay(tiny_park_toml):
@@ -70,14 +70,14 @@ def test_per_tonne_subsidy_raises_the_covered_buyers_willingness_to_pay(tiny_par
     assert flows.loc["cement_near", "price_cny_per_t"] == pytest.approx(price(290, 20, -75))  # 100
     assert flows.loc["cement_far", "price_cny_per_t"] == pytest.approx(price(260, 100, -75))  # 65, unchanged
     buyer = model.facility_ids.index("cement_near")
-    assert model.money["subsidy_cny"][buyer] == pytest.approx(5000 * 30.0)
-    assert model.money["subsidy_cny"].sum() == pytest.approx(5000 * 30.0)
+    assert model.accounts.money["subsidy_cny"][buyer] == pytest.approx(5000 * 30.0)
+    assert model.accounts.money["subsidy_cny"].sum() == pytest.approx(5000 * 30.0)
 
 
 def test_transport_subsidy_is_paid_per_tonne_km(tiny_park_toml):
     model, flows = first_month(tiny_park_toml, TransportSubsidy(*ALWAYS, cny_per_t_km=0.2))
     assert flows.loc["cement_far", "price_cny_per_t"] == pytest.approx(price(260 + 0.2 * 100, 100, -75))  # 75
-    assert model.money["subsidy_cny"].sum() == pytest.approx(5000 * 0.2 * 20 + 5000 * 0.2 * 100)
+    assert model.accounts.money["subsidy_cny"].sum() == pytest.approx(5000 * 0.2 * 20 + 5000 * 0.2 * 100)
 
 
 def test_uniform_limit_halves_covered_output_only_in_covered_months(tiny_park_toml):
@@ -87,8 +87,8 @@ def test_uniform_limit_halves_covered_output_only_in_covered_months(tiny_park_to
     generated, cement_output = [], []
     for _ in range(4):
         model.step()
-        generated.append(model.ledger["generated_t"][steel].sum())
-        cement_output.append(model.output[cement].sum())
+        generated.append(model.accounts.ledger["generated_t"][steel].sum())
+        cement_output.append(model.state.output[cement].sum())
     assert generated == pytest.approx([12000.0, 6000.0, 6000.0, 12000.0])
     assert cement_output == pytest.approx([cement_output[0]] * 4)  # not covered
 
@@ -97,7 +97,7 @@ def test_a_limit_from_mid_month_is_averaged_over_the_days(tiny_park_toml):
     limit = ProductionLimit(dt.date(2025, 1, 16), dt.date(2025, 6, 30), cap_share=0.5, scope=STEEL)
     model, _ = first_month(tiny_park_toml, limit)
     steel = model.facility_ids.index("steel_s")
-    assert model.ledger["generated_t"][steel].sum() == pytest.approx(12000.0 * (1 - 16 / 31 * 0.5))
+    assert model.accounts.ledger["generated_t"][steel].sum() == pytest.approx(12000.0 * (1 - 16 / 31 * 0.5))
 
 
 def _graded_park(tiny_park_toml, tmp_path):
@@ -166,9 +166,9 @@ def test_capex_subsidy_halves_the_capex_of_an_investment(tiny_park_without_t2):
         policies = [CapexSubsidy(*ALWAYS, share=share, technologies=("T2",))] if share else []
         model = SymbiosisModel(tiny_park_without_t2, rng=1, consider_probability=1.0, policies=policies)
         model.run(12)
-        runs[share] = model.adoptions
+        runs[share] = model.record.adoptions
         paid = model.datacollector.get_model_vars_dataframe()["subsidy_cny"].iloc[12]  # December
-        assert paid == pytest.approx(sum(a.capacity_t_per_yr * 250.0 * share for a in model.adoptions))
+        assert paid == pytest.approx(sum(a.capacity_t_per_yr * 250.0 * share for a in model.record.adoptions))
     assert runs[0.0] and len(runs[0.0]) == len(runs[0.5])
     for plain, subsidised in zip(runs[0.0], runs[0.5], strict=True):
         assert plain.capex_cny == pytest.approx(plain.capacity_t_per_yr * 250.0)
@@ -184,7 +184,7 @@ def test_policies_compose(tiny_park_toml):
         ProductionLimit(*ALWAYS, cap_share=0.5, scope=STEEL),  # the lower cap wins
     )
     steel = model.facility_ids.index("steel_s")
-    assert model.ledger["generated_t"][steel].sum() == pytest.approx(6000.0)
+    assert model.accounts.ledger["generated_t"][steel].sum() == pytest.approx(6000.0)
     assert flows.loc["cement_near", "price_cny_per_t"] == pytest.approx(price(290, 20, -100))
 
 
@@ -204,9 +204,9 @@ def test_carbon_price_is_paid_on_emissions_and_raises_the_value_of_avoided_co2(t
     avoided_t_per_t = (853.4 - 20.4 - 20 * 0.031) / 1000
     assert flows.loc["cement_near", "price_cny_per_t"] == pytest.approx(price(260 + 100 * avoided_t_per_t, 20, -75))
     near = model.facility_ids.index("cement_near")
-    assert model.money["emission_charges_cny"][near] == pytest.approx(100.0 * model.ledger["co2_t"][near])
+    assert model.accounts.money["emission_charges_cny"][near] == pytest.approx(100.0 * model.accounts.ledger["co2_t"][near])
     steel = model.facility_ids.index("steel_s")
-    assert model.money["emission_charges_cny"][steel] == 0.0  # not covered
+    assert model.accounts.money["emission_charges_cny"][steel] == 0.0  # not covered
 
 
 def test_free_allocation_is_deducted_before_the_carbon_price(tiny_park_toml):
@@ -217,8 +217,8 @@ def test_free_allocation_is_deducted_before_the_carbon_price(tiny_park_toml):
     )
     model, _ = first_month(tiny_park_toml, policy)
     near = model.facility_ids.index("cement_near")
-    free_t = 0.5 * model.output[near, model.products.index("cement")]  # 0.5 t per t of 50 kt cement
-    assert model.money["emission_charges_cny"][near] == pytest.approx(100.0 * (model.ledger["co2_t"][near] - free_t))
+    free_t = 0.5 * model.state.output[near, model.catalog.products.index("cement")]  # 0.5 t per t of 50 kt cement
+    assert model.accounts.money["emission_charges_cny"][near] == pytest.approx(100.0 * (model.accounts.ledger["co2_t"][near] - free_t))
 
 
 def test_air_pollutant_tax_per_pollution_equivalent(tiny_park_toml):
@@ -226,10 +226,10 @@ def test_air_pollutant_tax_per_pollution_equivalent(tiny_park_toml):
 
     model, _ = first_month(tiny_park_toml, AirPollutantTax(*ALWAYS, cny_per_equivalent=1.2, scope=STEEL))
     steel = model.facility_ids.index("steel_s")
-    led = model.ledger
+    led = model.accounts.ledger
     expected = 1.2 * 1000 * (led["so2_t"][steel] / 0.95 + led["nox_t"][steel] / 0.95 + led["pm_t"][steel] / 4.0)
-    assert model.money["emission_charges_cny"][steel] == pytest.approx(expected)
-    assert model.last["fiscal_cost_cny"] == pytest.approx(-model.money["ep_tax_cny"].sum() - expected)
+    assert model.accounts.money["emission_charges_cny"][steel] == pytest.approx(expected)
+    assert model.accounts.summary["fiscal_cost_cny"] == pytest.approx(-model.accounts.money["ep_tax_cny"].sum() - expected)
 
 
 def test_vat_rebate_threshold_rule_by_hand(tiny_park_toml):
@@ -246,12 +246,12 @@ def test_vat_rebate_threshold_rule_by_hand(tiny_park_toml):
     assert flows.loc["cement_near", "price_cny_per_t"] == pytest.approx(price(260 + premium, 20, -75))
     near = model.facility_ids.index("cement_near")
     assert 5000 / raw_t >= 0.04
-    assert model.money["vat_rebate_cny"][near] == pytest.approx(rebate)
-    assert model.last["vat_rebate_cny"] == pytest.approx(2 * rebate)  # near and far both qualify
+    assert model.accounts.money["vat_rebate_cny"][near] == pytest.approx(rebate)
+    assert model.accounts.summary["vat_rebate_cny"] == pytest.approx(2 * rebate)  # near and far both qualify
     out_of_reach = VATRebate(*ALWAYS, threshold=0.2)  # needs 20,333 t: more than the kiln can take
     model, flows = first_month(tiny_park_toml, out_of_reach)
     assert flows.loc["cement_near", "price_cny_per_t"] == pytest.approx(price(260, 20, -75))  # no premium
-    assert model.money["vat_rebate_cny"].sum() == 0.0
+    assert model.accounts.money["vat_rebate_cny"].sum() == 0.0
 
 
 def output_by_month(toml, months, *policies):
@@ -259,7 +259,7 @@ def output_by_month(toml, months, *policies):
     rows = []
     for _ in range(months):
         model.step()
-        rows.append(dict(zip(model.facility_ids, model.output.sum(axis=1), strict=True)))
+        rows.append(dict(zip(model.facility_ids, model.state.output.sum(axis=1), strict=True)))
     return model, rows
 
 
@@ -278,12 +278,12 @@ def test_capacity_retired_for_good_and_replaced_at_the_ratio(tiny_park_toml):
         # 600 kt retired at 2:1 adds 300 kt to the 600 kt plant: x1.5
         assert out[month]["cement_far"] == pytest.approx(1.5 * base[month]["cement_far"])
         assert out[month]["cement_out"] == base[month]["cement_out"]
-    changes = model.capacity_changes.set_index(["facility_id", "product"])
+    changes = model.record.capacity_changes.set_index(["facility_id", "product"])
     assert changes.loc[("cement_near", "cement"), "capacity_after_per_yr"] == 0.0
     assert changes.loc[("cement_far", "clinker"), "capacity_after_per_yr"] == pytest.approx(600_000.0)
     assert len(changes) == 4  # two products at each of the two plants, changed once
     near = model.facility_ids.index("cement_near")
-    assert model.ledger["bought_t"][near].sum() == 0.0  # a closed kiln buys no slag
+    assert model.accounts.ledger["bought_t"][near].sum() == 0.0  # a closed kiln buys no slag
 
 
 @pytest.mark.parametrize(

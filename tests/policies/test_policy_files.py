@@ -27,7 +27,7 @@ def monthly_slag(toml, months):
     generated = []
     for _ in range(months):
         model.step()
-        generated.append(round(model.ledger["generated_t"][steel].sum()))
+        generated.append(round(model.accounts.ledger["generated_t"][steel].sum()))
     return generated
 
 
@@ -146,10 +146,10 @@ cities = ["Alpha"]
     model = SymbiosisModel(toml, rng=3)
     model.step()
     near = model.facility_ids.index("cement_near")
-    free_t = 0.5 * model.output[near, model.products.index("cement")]
-    led = model.ledger
+    free_t = 0.5 * model.state.output[near, model.catalog.products.index("cement")]
+    led = model.accounts.ledger
     air = 4.8 * 1000 / 0.95 * (led["so2_t"][near] + led["nox_t"][near])
-    assert model.money["emission_charges_cny"][near] == pytest.approx(100.0 * (led["co2_t"][near] - free_t) + air)
+    assert model.accounts.money["emission_charges_cny"][near] == pytest.approx(100.0 * (led["co2_t"][near] - free_t) + air)
 
 
 def test_bad_emission_charge_entries(park):

@@ -10,7 +10,7 @@ class Window:
         self.start, self.end = start, end
         self.applied = []
 
-    def apply(self, model, date):
+    def apply(self, levers, view, date):
         self.applied.append(date)
 
 
@@ -19,7 +19,7 @@ def test_heating_season_touches_november_to_march():
     schedule = PolicySchedule([season])
     months = [dt.date(2025, m, 1) for m in range(9, 13)] + [dt.date(2026, m, 1) for m in range(1, 6)]
     for month in months:
-        schedule.apply(None, month)
+        schedule.apply(None, None, month)
     assert season.applied == [dt.date(2025, 11, 1), dt.date(2025, 12, 1), *(dt.date(2026, m, 1) for m in (1, 2, 3))]
     assert share_of_month(season, dt.date(2025, 11, 1)) == 16 / 30
     assert share_of_month(season, dt.date(2026, 3, 1)) == 15 / 31

@@ -80,7 +80,7 @@ def test_a_run_records_how_close_it_comes_to_the_planner():
     assert snapshot.period == "2026"
     np.testing.assert_allclose(
         snapshot.supply["supply_t"].sum(),
-        np.einsum("np,npb->", model.annual_output[2026], model.arrays.generation_t_per_unit),
+        np.einsum("np,npb->", model.record.annual_output[2026], model.catalog.generation_t_per_unit),
     )
     with pytest.raises(ValueError, match="no output for 2030"):
         snapshot_of_model(model, 2030)

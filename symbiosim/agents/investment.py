@@ -1,0 +1,180 @@
+"""Investment in symbiosis technologies: appraisal, room to install, installation and retirement.
+
+An agent appraises a technology once a year (:meth:`symbiosim.agents.base.Enterprise.consider_investment`)
+from what it knows: the routes to sellers it knows, this month's prices, what those sellers
+could not place over the past year, and how many rivals already use the technology. The
+functions here are that behaviour, on the facility state and the market.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from symbiosim.agents.state import FacilityState, Vintage
+from symbiosim.environment.arrays import MONTHS_PER_YEAR, CatalogArrays
+from symbiosim.environment.market import Market
+
+__all__ = [
+    "MIN_INCREMENT_SHARE",
+    "InvestmentRound",
+    "annuity_factor",
+    "appraise",
+    "install",
+    "neighbour_adoption_share",
+    "retire",
+    "room_to_install_tpa",
+]
+
+MIN_INCREMENT_SHARE = 0.05  # increments below 5% of the full cap are not worth appraising
+
+
+def annuity_factor(rate: float, years: int) -> float:
+    """Present value of 1 per year for ``years`` years at ``rate`` per year.
+
+    >>> round(annuity_factor(0.08, 20), 4)
+    9.8181
+    """
+    if rate == 0:
+        return float(years)
+    return (1 - (1 + rate) ** -years) / rate
+
+
+@dataclass(frozen=True)
+class InvestmentRound:
+    """What agents decide from in one year's investment round.
+
+    Attributes:
+        state: the facilities.
+        catalog: the scenario's arrays (technology costs, lifetimes, caps).
+        market: routes, what partners know, contracts.
+        wtp_cny_per_t, reservation_cny_per_t: (routes,) this month's prices.
+        capex_subsidy_share: (facilities, technologies) share of capex the government pays.
+        neighbours: each facility's same-sector neighbours within the diffusion radius.
+        params: model parameters (``discount_rate``, ``max_payback_yr``,
+            ``consider_probability``, ``diffusion_weight``, ``bargaining_share``).
+        rng: the random stream of investment decisions.
+        month_index: the current step.
+    """
+
+    state: FacilityState
+    catalog: CatalogArrays
+    market: Market
+    wtp_cny_per_t: NDArray[np.float64]
+    reservation_cny_per_t: NDArray[np.float64]
+    capex_subsidy_share: NDArray[np.float64]
+    neighbours: list[NDArray[np.intp]]
+    params: dict[str, float]
+    rng: np.random.Generator
+    month_index: int
+
+
+def neighbour_adoption_share(round_: InvestmentRound, index: int, k: int) -> float:
+    """Share of same-sector neighbours (within ``diffusion_radius_km``) that use technology k."""
+    near = round_.neighbours[index]
+    if len(near) == 0:
+        return 0.0
+    return float((round_.state.installed_tpa[near, k] > 0).mean())
+
+
+def appraise(round_: InvestmentRound, index: int, k: int) -> tuple[float, float]:
+    """Expected extra volume (t/yr) and buyer margin (CNY/t) for technology k at a facility.
+
+    The volume is what known sellers within reach failed to place over the past year (plus
+    what they hold in stock), divided among the buyers that know each seller and already use
+    the technology; the margin is the buyer's share of the surplus on those routes, weighted
+    by that volume.
+    """
+    routes, book, state = round_.market.routes, round_.market.book, round_.state
+    of_tech = routes.of_technology[k]
+    own = of_tech[routes.buyer[of_tech] == index]
+    candidates = own[book.known[routes.link[own]]]
+    if len(candidates) == 0:
+        return 0.0, 0.0
+    surplus = (
+        round_.wtp_cny_per_t[candidates]
+        - routes.transport_cny_per_t[candidates]
+        - round_.reservation_cny_per_t[candidates]
+    )
+    good = surplus > 0
+    if not good.any():
+        return 0.0, 0.0
+    candidates, surplus = candidates[good], surplus[good]
+    s, b = routes.seller[candidates], routes.byproduct[candidates]
+    others = of_tech[routes.buyer[of_tech] != index]
+    rivals = others[book.known[routes.link[others]] & (state.installed_tpa[routes.buyer[others], k] > 0)]
+    competitors = np.bincount(routes.seller[rivals], minlength=round_.catalog.n_facilities)[s]
+    # what known sellers could not place, shared with the other buyers that know them
+    available = (state.unsold_this_year[s, b] * state.year_scale + state.stock[s, b]) / (1 + competitors)
+    volume = float(available.sum())
+    if volume <= 0:
+        return 0.0, 0.0
+    margin = float(((1 - round_.params["bargaining_share"]) * surplus * available).sum() / volume)
+    return volume, margin
+
+
+def room_to_install_tpa(state: FacilityState, catalog: CatalogArrays, index: int, k: int) -> float:
+    """Capacity (t/yr) of technology k a facility could still add.
+
+    Limited by the technology's own cap (at nameplate output) less what is installed, and by
+    its cap group's shared cap on the past year's output less what the group's technologies
+    used over that year.
+    """
+    group = catalog.tech_group
+    members = group == group[k]
+    product = catalog.group_cap_product[group[k]]
+    per_year = state.year_scale
+    group_cap = catalog.group_cap_t_per_t[group[k]] * state.output_this_year[index, product] * per_year
+    # the group cap limits what is used, not what is installed: idle lines for other
+    # by-products do not stop a plant from adding a line for one it can actually get
+    group_room = group_cap - state.used_this_year_t[index, members].sum() * per_year
+    return float(min(state.full_cap_tpa[index, k] - state.installed_tpa[index, k], group_room))
+
+
+def install(
+    state: FacilityState,
+    catalog: CatalogArrays,
+    index: int,
+    k: int,
+    capacity_tpa: float,
+    capex_cny: float,
+    month_index: int,
+    subsidy_cny: float = 0.0,
+) -> None:
+    """Add capacity of technology k at a facility.
+
+    The capex (net of any capex subsidy, ``subsidy_cny``, which the government pays now) is
+    depreciated in equal monthly parts over the technology's lifetime, from this month on; at
+    the end of its lifetime the capacity is retired (see :func:`retire`).
+    """
+    state.capex_subsidy_paid_cny += subsidy_cny
+    months = int(catalog.tech_lifetime_yr[k]) * MONTHS_PER_YEAR
+    monthly = capex_cny / months
+    state.installed_tpa[index, k] += capacity_tpa
+    state.depreciation_cny_per_month[index] += monthly
+    state.vintages.append(Vintage(month_index + months - 1, index, k, capacity_tpa, monthly))
+
+
+def retire(state: FacilityState, market: Market, month_index: int) -> None:
+    """Retire the capacity installed during the run that has reached the end of its lifetime.
+
+    Capacity present at the start (the initial adoption) is taken as maintained and is not
+    retired; retired capacity can be replaced by new investment. The buyer ends the contracts
+    of that technology when a line retires (a planned end, which costs no trust); the market
+    signs new ones within the capacity left.
+    """
+    keep = []
+    for vintage in state.vintages:
+        if vintage.last_month < month_index:
+            index, k = vintage.facility, vintage.technology
+            state.installed_tpa[index, k] = max(state.installed_tpa[index, k] - vintage.capacity_tpa, 0.0)
+            state.depreciation_cny_per_month[index] = max(
+                state.depreciation_cny_per_month[index] - vintage.depreciation_cny_per_month, 0.0
+            )
+            routes = market.routes.of_technology[k]
+            market.end_contracts(routes[market.routes.buyer[routes] == index], month_index)
+        else:
+            keep.append(vintage)
+    state.vintages[:] = keep

@@ -1,0 +1,71 @@
+"""Production, what buyers can take, and what sellers do with what they could not sell (all facilities at once)."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from symbiosim.agents.state import FacilityState
+from symbiosim.environment.arrays import MONTHS_PER_YEAR, CatalogArrays
+
+__all__ = ["buyer_capacity_t", "produce", "store_or_dispose"]
+
+
+def produce(
+    state: FacilityState, catalog: CatalogArrays, limit_factor: NDArray[np.float64], month: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """This month's output and by-products of every facility; last month's stock goes on offer again.
+
+    Output = capacity / 12 x min(utilisation x seasonal factor, production cap), clipped to
+    [0, 1] of capacity; by-products = output x generation coefficients.
+
+    Args:
+        state: the facilities (``output``, ``supply_t``, ``stock`` and the year's tallies change).
+        catalog: utilisation, seasonality and generation coefficients.
+        limit_factor: (facilities,) production cap as a share of capacity.
+        month: calendar month, 1-12.
+
+    Returns:
+        Tonnes generated this month and tonnes drawn from stock, (facilities, by-products) each.
+    """
+    rate = np.minimum(catalog.utilisation * catalog.season[:, month - 1 : month], limit_factor[:, None])
+    state.output[...] = state.capacity_per_yr / MONTHS_PER_YEAR * np.clip(rate, 0.0, 1.0)
+    state.output_this_year += state.output
+    state.months_this_year += 1
+    generated = np.einsum("np,npb->nb", state.output, catalog.generation_t_per_unit)
+    drawn = state.stock.copy()
+    state.supply_t[...] = generated + state.stock
+    state.stock[...] = 0.0
+    return generated, drawn
+
+
+def buyer_capacity_t(state: FacilityState, catalog: CatalogArrays) -> NDArray[np.float64]:
+    """Tonnes each facility can take this month per technology: min(cap x output, installed / 12) (seed eq. 3)."""
+    by_output = catalog.tech_cap_t_per_t[None, :] * state.output[:, catalog.tech_cap_product]
+    return np.where(state.installed_tpa > 0, np.minimum(by_output, state.installed_tpa / MONTHS_PER_YEAR), 0.0)
+
+
+def store_or_dispose(
+    state: FacilityState, catalog: CatalogArrays, contracted_t: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """What is left unsold is stored as a buffer for customers, the rest is disposed of.
+
+    A seller keeps up to ``storage_months`` of the volume it has under contract (and no more
+    than its storage limit); the rest is landfilled, or simply not extracted (steam).
+
+    Args:
+        state: the facilities after clearing (``supply_t`` holds what is unsold; ``stock`` and
+            this year's unsold tally change).
+        catalog: storage months and disposal routes.
+        contracted_t: (facilities, by-products) volume under contracts in force, t per month.
+
+    Returns:
+        Tonnes stored and disposed of, (facilities, by-products) each.
+    """
+    unsold = np.maximum(state.supply_t, 0.0)
+    buffer_t = np.minimum(state.storage_limit_t, contracted_t * catalog.storage_months[None, :])
+    stored = np.minimum(unsold, buffer_t)
+    disposed = unsold - stored
+    state.stock[...] = stored
+    state.unsold_this_year += disposed
+    return stored, disposed

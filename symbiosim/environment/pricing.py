@@ -1,0 +1,145 @@
+"""Route prices: the seller's reservation price and the buyer's willingness to pay (CNY/t).
+
+Pure functions of the catalog's values, this month's fees, taxes, subsidies and charges, and
+the routes; :class:`RoutePrices` holds one month's result. See ``docs/model.md`` ("Exchange").
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from symbiosim.environment.routes import Routes
+
+__all__ = [
+    "RoutePrices",
+    "avoided_charges_cny_per_t",
+    "reservation_cny_per_t",
+    "subsidy_cny_per_t",
+    "vat_qualifies",
+    "vat_threshold_premium_cny_per_t",
+    "willingness_to_pay_cny_per_t",
+]
+
+
+@dataclass
+class RoutePrices:
+    """One month's per-route prices (CNY/t).
+
+    Attributes:
+        wtp: the buyer's willingness to pay, including any VAT-threshold premium it bids.
+        reservation: the seller's reservation price.
+        vat_premium: the VAT-threshold premium included in ``wtp`` (0 where none is bid).
+    """
+
+    wtp: NDArray[np.float64]
+    reservation: NDArray[np.float64]
+    vat_premium: NDArray[np.float64]
+
+    @classmethod
+    def zeros(cls, n_routes: int) -> "RoutePrices":
+        """No prices yet (before the first month)."""
+        return cls(np.zeros(n_routes), np.zeros(n_routes), np.zeros(n_routes))
+
+
+def reservation_cny_per_t(
+    routes: Routes,
+    supply_cost_cny_per_t: NDArray[np.float64],
+    landfill_fee_cny_per_t: NDArray[np.float64],
+    ep_tax_cny_per_t: NDArray[np.float64],
+    is_landfilled: NDArray[np.bool_],
+) -> NDArray[np.float64]:
+    """The seller's reservation price on each route: supply cost less the disposal charges it avoids.
+
+    A seller's outside option is its by-product's disposal route: landfill costs the gate fee
+    and EP tax, which a sale avoids; a by-product that is not extracted when unsold (steam)
+    costs nothing, whatever fee a policy sets on it. Storage only defers disposal, so adding
+    the storage cost as well would count a tonne as both stored and landfilled.
+
+    Args:
+        routes: the routes.
+        supply_cost_cny_per_t: (by-products,) the seller's cost of supplying a tonne.
+        landfill_fee_cny_per_t, ep_tax_cny_per_t: (facilities, by-products) this month's charges.
+        is_landfilled: (by-products,) unsold tonnes are landfilled.
+    """
+    disposal_cny_per_t = (landfill_fee_cny_per_t + ep_tax_cny_per_t) * is_landfilled[None, :]
+    reservation = supply_cost_cny_per_t[None, :] - disposal_cny_per_t
+    return reservation[routes.seller, routes.byproduct]
+
+
+def subsidy_cny_per_t(
+    routes: Routes, per_tonne_cny: NDArray[np.float64], per_t_km_cny: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Per-route subsidy to the buyer: per tonne used (facilities, technologies) plus per t km hauled (by-products)."""
+    return per_tonne_cny[routes.buyer, routes.technology] + per_t_km_cny[routes.byproduct] * routes.distance_km
+
+
+def avoided_charges_cny_per_t(
+    routes: Routes,
+    charge_cny_per_t: Mapping[str, NDArray[np.float64]],
+    saved_t_per_t: Mapping[str, NDArray[np.float64]],
+) -> NDArray[np.float64]:
+    """Per-route emission charges (carbon price, air tax) the buyer avoids per tonne used.
+
+    Args:
+        routes: the routes.
+        charge_cny_per_t: per emitted substance, (facilities,) the charge per tonne emitted.
+        saved_t_per_t: per substance, (routes,) tonnes avoided per tonne traded.
+    """
+    total = np.zeros(routes.n_routes)
+    for name, saved in saved_t_per_t.items():
+        charge = charge_cny_per_t[name]
+        if charge.any():
+            total += charge[routes.buyer] * saved
+    return total
+
+
+def willingness_to_pay_cny_per_t(
+    routes: Routes,
+    value_of_technology_cny_per_t: NDArray[np.float64],
+    subsidy_per_t: NDArray[np.float64],
+    avoided_charges_per_t: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    """The buyer's willingness to pay on each route: its technology's value (avoided material - processing) + subsidies + avoided charges."""
+    return value_of_technology_cny_per_t[routes.technology] + subsidy_per_t + avoided_charges_per_t
+
+
+def vat_threshold_premium_cny_per_t(
+    rate: NDArray[np.float64],
+    income_cny: NDArray[np.float64],
+    needed_t: NDArray[np.float64],
+    capacity_t: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    """Extra value per tonne of listed waste to a plant that can reach the VAT-rebate threshold.
+
+    The rebate (rate x this month's product income) is won only if listed wastes reach the
+    threshold share of raw material (``needed_t``). A plant that cannot reach it even with all
+    its capacity for wastes (``capacity_t``) gains nothing from one more tonne; a plant that can
+    values each tonne at the rebate spread over that capacity. So the value of a tonne jumps
+    from nothing to rate x income / capacity as the threshold comes within reach.
+
+    Args:
+        rate: (facilities,) rebate rate (share of product income).
+        income_cny: (facilities,) product income this month.
+        needed_t: (facilities,) listed wastes needed to reach the threshold.
+        capacity_t: (facilities,) the plant's capacity for wastes this month.
+
+    Examples:
+        >>> vat_threshold_premium_cny_per_t(np.array([0.091, 0.091]), np.array([3e7, 3e7]),
+        ...                                 np.array([4067.0, 6000.0]), np.array([5000.0, 5000.0])).round(1)
+        array([546.,   0.])
+    """
+    reachable = (rate > 0) & (needed_t > 0) & (needed_t <= capacity_t)
+    return np.divide(rate * income_cny, capacity_t, out=np.zeros(len(rate)), where=reachable)
+
+
+def vat_qualifies(
+    listed_wastes_t: NDArray[np.float64],
+    raw_material_t: NDArray[np.float64],
+    rate: NDArray[np.float64],
+    threshold: NDArray[np.float64],
+) -> NDArray[np.bool_]:
+    """Which plants reach the VAT-rebate threshold: listed wastes >= threshold x raw material (and a rebate applies)."""
+    share = np.divide(listed_wastes_t, raw_material_t, out=np.zeros(len(rate)), where=raw_material_t > 0)
+    return (rate > 0) & (raw_material_t > 0) & (share >= threshold)
