@@ -35,3 +35,15 @@ def test_docs_site_builds_strictly_offline_with_api_reference(tmp_path):
     assert "SymbiosisModel" in api and "load_scenario" in api  # mkdocstrings rendered the docstrings
     home = (site / "index.html").read_text(encoding="utf-8")
     assert "fonts.googleapis.com" not in home  # no web fonts: the site needs no internet
+
+
+def test_the_output_reference_is_generated_from_the_vocabulary():
+    import subprocess
+    import sys
+
+    root = Path(__file__).parents[1]
+    done = subprocess.run(
+        [sys.executable, str(root / "scripts" / "outputs_reference.py"), "--check"],
+        capture_output=True, text=True, check=False, cwd=root,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr

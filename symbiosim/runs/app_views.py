@@ -13,7 +13,9 @@ import pandas as pd
 import solara
 from mesa.visualization.utils import update_counter
 
-from symbiosim.model import MONTHS_PER_YEAR, SymbiosisModel, month_date
+from symbiosim.environment import vocabulary
+from symbiosim.environment.units import CNY_PER_M, MONTHS_PER_YEAR, T_PER_KT, T_PER_MT, month_date
+from symbiosim.model import SymbiosisModel
 from symbiosim.runs.compare import run_metrics
 from symbiosim.runs.metric_tables import MetricUnavailableError, annual_totals, synergy_assessment
 from symbiosim.runs.svg_map import facility_notes, svg_map
@@ -23,21 +25,34 @@ if TYPE_CHECKING:
 
 __all__ = ["CompareView", "MapView", "SeriesView", "key_figures", "status_text"]
 
-T_PER_KT = 1e3
 COMPARE_YEARS = ("1", "3", "5", "10")
-COMPARED = {
-    "exchanged_kt_per_yr": "exchanged, kt/yr",
-    "landfilled_kt_per_yr": "landfilled, kt/yr",
-    "utilisation_rate.steel_slag": "utilisation: steel slag",
-    "utilisation_rate.bf_slag": "utilisation: BF slag",
-    "utilisation_rate.fly_ash": "utilisation: fly ash",
-    "energy_saved_ktce_per_yr": "energy saved, ktce/yr",
-    "co2_mt_per_yr": "CO2 emitted, Mt/yr",
-    "co2_avoided_mt_per_yr": "CO2 avoided, Mt/yr",
-    "profit_m_cny_per_yr.steel": "profit of steel, M CNY/yr",
-    "profit_m_cny_per_yr.cement": "profit of cement, M CNY/yr",
-    "fiscal_cost_m_cny_per_yr": "fiscal cost, M CNY/yr",
-}
+COMPARED = (
+    "exchanged_kt_per_yr",
+    "landfilled_kt_per_yr",
+    "utilisation_rate.steel_slag",
+    "utilisation_rate.bf_slag",
+    "utilisation_rate.fly_ash",
+    "energy_saved_ktce_per_yr",
+    "co2_mt_per_yr",
+    "co2_avoided_mt_per_yr",
+    "profit_m_cny_per_yr.steel",
+    "profit_m_cny_per_yr.cement",
+    "fiscal_cost_m_cny_per_yr",
+)  # compare metrics shown (``metric.item`` for one by-product or sector)
+
+
+def compared_label(metric: str) -> str:
+    """Label of a compare metric, from the output vocabulary (``profit_m_cny_per_yr.steel`` -> ``profit: steel, M CNY/yr``)."""
+    name, _, item = metric.partition(".")
+    text = vocabulary.label("compare", name)
+    if not item:
+        return text
+    head, comma, unit = text.partition(", ")
+    return f"{head}: {item.replace('_', ' ')}{comma}{unit}"
+
+
+def _title(name: str, unit: str) -> str:
+    return vocabulary.label("timeseries", name, unit)
 
 
 def key_figures(model: SymbiosisModel) -> dict[str, str]:
@@ -46,14 +61,17 @@ def key_figures(model: SymbiosisModel) -> dict[str, str]:
     solid = [b for b, is_solid in zip(model.catalog.byproducts, model.catalog.is_landfilled, strict=True) if is_solid]
     generated = sum(last[f"generated_t.{b}"] for b in solid)
     used = sum(last[f"exchanged_t.{b}"] for b in solid)
+    def named(series: str) -> str:
+        return vocabulary.label("timeseries", series, "")
+
     return {
-        "exchanged": f"{last['exchanged_t'] / T_PER_KT:,.1f} kt",
-        "landfilled": f"{last['landfilled_t'] / T_PER_KT:,.1f} kt",
+        named("exchanged_t"): f"{last['exchanged_t'] / T_PER_KT:,.1f} kt",
+        named("landfilled_t"): f"{last['landfilled_t'] / T_PER_KT:,.1f} kt",
         "solid waste used": f"{used / generated:.1%}" if generated > 0 else "-",
-        "energy saved": f"{last['energy_saved_tce']:,.0f} tce",
-        "CO2 avoided": f"{last['co2_avoided_t'] / T_PER_KT:,.1f} kt",
-        "active routes": f"{last['active_links']:,}",
-        "profit": f"{last['profit_cny'] / 1e6:,.1f} M CNY",
+        named("energy_saved_tce"): f"{last['energy_saved_tce']:,.0f} tce",
+        named("co2_avoided_t"): f"{last['co2_avoided_t'] / T_PER_KT:,.1f} kt",
+        named("active_links"): f"{last['active_links']:,}",
+        named("profit_cny"): f"{last['profit_cny'] / CNY_PER_M:,.1f} M CNY",
     }
 
 
@@ -103,24 +121,24 @@ def SeriesView(model: AppModel) -> None:
     solid = [b for b, is_solid in zip(model.catalog.byproducts, model.catalog.is_landfilled, strict=True) if is_solid]
     fig, axes = plt.subplots(4, 2, figsize=(12, 12))
     (_by_waste(frame, "exchanged_t", model.catalog.byproducts) / T_PER_KT).plot(ax=axes[0, 0], legend=False)
-    axes[0, 0].set_title("exchanged, kt/month")
+    axes[0, 0].set_title(_title("exchanged_t", "kt/month"))
     (_by_waste(frame, "landfilled_t", solid) / T_PER_KT).plot(ax=axes[0, 1], legend=False)
-    axes[0, 1].set_title("landfilled, kt/month")
+    axes[0, 1].set_title(_title("landfilled_t", "kt/month"))
     _by_waste(frame, "utilisation_rate", model.catalog.byproducts).plot(ax=axes[1, 0], legend=False)
-    axes[1, 0].set_title("utilisation rate (exchanged / generated)")
+    axes[1, 0].set_title(_title("utilisation_rate", ""))
     handles, labels = axes[1, 0].get_legend_handles_labels()
     axes[1, 1].legend(handles, labels, loc="center", ncol=2, fontsize=8, frameon=False)
     axes[1, 1].set_axis_off()
     (frame["energy_saved_tce"] / T_PER_KT).plot(ax=axes[2, 0], color="#2ca02c")
-    axes[2, 0].set_title("energy saved by symbiosis, ktce/month")
-    (frame["co2_t"] / 1e6).plot(ax=axes[2, 1], color="#1f77b4", label="CO2 emitted, Mt")
+    axes[2, 0].set_title(_title("energy_saved_tce", "ktce/month"))
+    (frame["co2_t"] / T_PER_MT).plot(ax=axes[2, 1], color="#1f77b4", label=_title("co2_t", "Mt"))
     (frame[["so2_t", "nox_t", "pm_t"]].sum(axis=1) / T_PER_KT).plot(
         ax=axes[2, 1], secondary_y=True, color="#d62728", label="SO2 + NOx + PM, kt"
     )
     axes[2, 1].set_title("CO2 (left, Mt) and air pollutants (right, kt) per month")
-    profit = frame[[c for c in frame.columns if c.startswith("profit_cny.")]] / 1e6
+    profit = frame[[c for c in frame.columns if c.startswith("profit_cny.")]] / CNY_PER_M
     profit.rename(columns=lambda c: c.split(".", 1)[1]).plot(ax=axes[3, 0], fontsize=8)
-    axes[3, 0].set_title("profit by sector, M CNY/month")
+    axes[3, 0].set_title(_title("profit_cny", "M CNY/month"))
     axes[3, 0].legend(fontsize=7, ncol=2)
     _synergy_panel(model, axes[3, 1])
     for ax in axes.flat:
@@ -177,7 +195,7 @@ def CompareView(model: AppModel) -> None:
         return
     n_years, seed, without, with_settings = result
     metrics = {"without policies": run_metrics(without), "with current settings": run_metrics(with_settings)}
-    table = pd.DataFrame(metrics).reindex(list(COMPARED)).rename(index=COMPARED)
+    table = pd.DataFrame(metrics).reindex(list(COMPARED)).rename(index=compared_label)
     table["difference"] = table["with current settings"] - table["without policies"]
     solara.Markdown(f"**Comparison over {n_years} year(s), seed {seed}**")
     solara.DataFrame(table.round(3).reset_index(names="metric"), items_per_page=20)
@@ -186,8 +204,8 @@ def CompareView(model: AppModel) -> None:
         frame = _series(run)
         axes[0].plot(frame.index, frame["exchanged_t"] / T_PER_KT, label=label)
         axes[1].plot(frame.index, frame["landfilled_t"] / T_PER_KT, label=label)
-    axes[0].set_title("exchanged, kt/month")
-    axes[1].set_title("landfilled, kt/month")
+    axes[0].set_title(_title("exchanged_t", "kt/month"))
+    axes[1].set_title(_title("landfilled_t", "kt/month"))
     for ax in axes:
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)

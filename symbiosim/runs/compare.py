@@ -11,20 +11,21 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+from symbiosim.environment import vocabulary
 from symbiosim.environment.scenario import Scenario, load_scenario
+from symbiosim.environment.units import CNY_PER_M, T_PER_KT, T_PER_MT
 from symbiosim.model import MONTHS_PER_YEAR, SymbiosisModel
 from symbiosim.runs.outputs import write_atomic
 
 __all__ = ["DEFAULT_NAME", "Comparison", "compare_scenarios", "run_metrics"]
 
 DEFAULT_NAME = "default"
-T_PER_KT, TCE_PER_KTCE, T_PER_MT, CNY_PER_M = 1e3, 1e3, 1e6, 1e6
-SERIES_PANELS = (
-    ("exchanged_t", "exchanged, kt/month"),
-    ("landfilled_t", "landfilled, kt/month"),
-    ("energy_saved_tce", "energy saved by symbiosis, ktce/month"),
-    ("co2_t", "CO2 emitted, kt/month"),
-)
+TCE_PER_KTCE = T_PER_KT
+SERIES_PANELS = tuple(
+    (name, vocabulary.label("timeseries", name, unit))
+    for name, unit in (("exchanged_t", "kt/month"), ("landfilled_t", "kt/month"), ("energy_saved_tce", "ktce/month"),
+                       ("co2_t", "kt/month"))
+)  # fmt: skip
 DPI = 130
 
 

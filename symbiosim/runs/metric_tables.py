@@ -11,10 +11,10 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from symbiosim.environment import vocabulary
 from symbiosim.metrics import enterprise, indicators
 from symbiosim.metrics.ledger import LEVELS, aggregate, government_ledger, to_long
 from symbiosim.metrics.network import (
-    CITY_COLUMNS,
     byproduct_flows,
     clustering_by_city,
     degrees,
@@ -56,8 +56,8 @@ def ledger_tables(model: SymbiosisModel) -> dict[str, pd.DataFrame]:
     monthly = [_without_mixed_units(aggregate(ledger, facilities, level, "month")) for level in LEVELS[1:]]
     annual = [_without_mixed_units(aggregate(ledger, facilities, level, "year")) for level in LEVELS]
     return {
-        "ledger_monthly": to_long(pd.concat(monthly, ignore_index=True), unit_of),
-        "ledger_annual": to_long(pd.concat(annual, ignore_index=True), unit_of),
+        "ledger_monthly": to_long(pd.concat(monthly, ignore_index=True), unit_of("ledger_monthly")),
+        "ledger_annual": to_long(pd.concat(annual, ignore_index=True), unit_of("ledger_annual")),
     }
 
 
@@ -238,96 +238,23 @@ class MetricUnavailableWarning(UserWarning):
 
 UNAVAILABLE = "unavailable_reason"  # column naming why a table's values are NaN
 NOT_COMPUTABLE = (MetricUnavailableError, ValueError, ArithmeticError, LookupError, nx.NetworkXException)
-LEDGER_COLUMNS = ["period", "level", "item", "months", "variable", "unit", "value"]
-TABLE_COLUMNS = {  # the columns of each metric table, also when it cannot be computed
-    "ledger_monthly": LEDGER_COLUMNS,
-    "ledger_annual": LEDGER_COLUMNS,
-    "government_annual": [
-        "year",
-        "months",
-        "subsidy_cny",
-        "vat_rebate_cny",
-        "ep_tax_cny",
-        "emission_charges_cny",
-        "co2_avoided_t",
-        "waste_used_t",
-        "net_fiscal_cost_cny",
-        "net_fiscal_cost_cny_per_t_co2_avoided",
-        "net_fiscal_cost_cny_per_t_waste_used",
-    ],
-    "network_summary": [
-        "active_links",
-        "routes",
-        "tonnes",
-        "value_cny",
-        "facilities_active",
-        "mean_square_clustering",
-        "spearman_profit_vs_distance",
-    ],
-    "network_byproducts": ["byproduct", "active_links", "tonnes", "value_cny", "mean_price_cny_per_t"],
-    "network_degrees": [
-        "facility_id",
-        "out_degree",
-        "in_degree",
-        "degree",
-        "sold_t",
-        "bought_t",
-        "name",
-        "sector",
-        "city",
-    ],
-    "network_key_nodes": ["facility_id", "tonnes", "share", "partners", "betweenness", "name", "sector", "city"],
-    "network_robustness": [
-        "facility_id",
-        "flow_lost_t",
-        "share_of_flow",
-        "partners_affected",
-        "name",
-        "sector",
-        "city",
-    ],
-    "network_cities": ["city", *CITY_COLUMNS],
-    "radius_annual": ["year", "byproduct", "median_km", "radius_km", "tonnes"],
-    "synergy_annual": [
-        "year",
-        *(f"order_{name}" for name in dict.fromkeys(indicators.default_indicators()["subsystem"])),
-        "synergy_fixed",
-        "synergy_chained",
-        "C",
-        "T",
-        "D",
-        "band",
-        "coupling_band",
-    ],
-    "synergy_indicators": [
-        "year",
-        "subsystem",
-        "indicator",
-        "direction",
-        "unit",
-        "value",
-        "lower",
-        "upper",
-        "weight",
-        "order_degree",
-    ],
-    "value_flow": [
-        "facility_id",
-        "name",
-        "sector",
-        "city",
-        "mode",
-        "composite",
-        "grade",
-        "grade_label",
-        "weight_covered",
-        "composite_rescaled",
-        "grade_rescaled",
-        "grade_rescaled_label",
-        "net_profit_cny",
-        "note",
-    ],
-}
+METRIC_TABLES = (
+    "ledger_monthly",
+    "ledger_annual",
+    "government_annual",
+    "network_summary",
+    "network_byproducts",
+    "network_degrees",
+    "network_key_nodes",
+    "network_robustness",
+    "network_cities",
+    "radius_annual",
+    "synergy_annual",
+    "synergy_indicators",
+    "value_flow",
+)
+# the columns of each metric table, also when it cannot be computed (from the output vocabulary)
+TABLE_COLUMNS = {name: [c for c in vocabulary.names(name) if c != UNAVAILABLE] for name in METRIC_TABLES}
 PER_YEAR = ("government_annual", "synergy_annual")  # unavailable tables keep one row per year of the run
 
 

@@ -14,8 +14,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from symbiosim.environment import vocabulary
+from symbiosim.environment.units import MONTHS_PER_YEAR, T_PER_KT, month_date
 from symbiosim.metrics.network import effective_radius_km, key_nodes
-from symbiosim.model import MONTHS_PER_YEAR, SymbiosisModel
+from symbiosim.model import SymbiosisModel
 
 __all__ = [
     "atomic_path",
@@ -26,34 +28,18 @@ __all__ = [
     "write_atomic",
 ]
 
-UNIT_SUFFIXES = (
-    ("_tce", "tce"),
-    ("_cny", "CNY"),
-    ("_t_km", "t km"),
-    ("_t", "t"),
-    ("rate", "share"),
-    ("links", "count"),
-    ("installed", "count"),
-    ("facilities", "count"),
-    ("shortfalls", "count"),
-    ("_units", "t or MWh"),
-)
 TOTAL = "all"
 ALL_SOLID = "all solid"
 FILE_MODE = 0o644
-T_PER_KT = 1000.0
 
 
-def unit_of(variable: str) -> str:
-    """Unit of a series from its name suffix (``exchanged_t`` -> ``t``).
+def unit_of(table: str) -> Callable[[str], str]:
+    """The unit of each variable of ``table``, from the output vocabulary.
 
-    >>> unit_of("energy_saved_tce"), unit_of("utilisation_rate"), unit_of("transport_t_km")
-    ('tce', 'share', 't km')
+    >>> unit_of("timeseries")("energy_saved_tce"), unit_of("ledger_annual")("co2_avoided_t")
+    ('tce', 't')
     """
-    for suffix, unit in UNIT_SUFFIXES:
-        if variable.endswith(suffix):
-            return unit
-    return ""
+    return lambda variable: vocabulary.unit(table, variable)
 
 
 @contextlib.contextmanager
@@ -92,15 +78,13 @@ def tidy_series(model: SymbiosisModel) -> pd.DataFrame:
     parts = long["series"].str.split(".", n=1, expand=True)
     long["variable"] = parts[0]
     long["item"] = parts[1].fillna(TOTAL) if parts.shape[1] > 1 else TOTAL
-    long["unit"] = long["variable"].map(unit_of)
+    long["unit"] = long["variable"].map(unit_of("timeseries"))
     dates = {step: _date_of(model, step) for step in range(len(wide))}
     long["date"] = long["step"].map(dates)
     return long[["step", "date", "variable", "item", "unit", "value"]].astype({"value": float})
 
 
 def _date_of(model: SymbiosisModel, step: int) -> str:
-    from symbiosim.model import month_date
-
     return "" if step == 0 else month_date(model.start, step - 1).isoformat()
 
 

@@ -44,6 +44,7 @@ import pandas as pd
 from scipy.stats import qmc
 from tqdm import tqdm
 
+from symbiosim.environment import vocabulary
 from symbiosim.environment.scenario import Scenario, load_scenario, model_parameter_names
 from symbiosim.environment.validation import ScenarioError, ValidationIssue
 from symbiosim.model import MONTHS_PER_YEAR, SymbiosisModel
@@ -65,26 +66,8 @@ __all__ = [
 DESIGNS = ("grid", "lhs", "sobol")
 ENGINES = ("serial", "process", "ray")
 SPEC_KEYS = ("scenario", "years", "seeds", "first_seed", "design", "samples", "sampling_seed", "name")
-ANNUAL_SUMS = (
-    "exchanged_t",
-    "landfilled_t",
-    "energy_tce",
-    "energy_saved_tce",
-    "co2_t",
-    "co2_avoided_t",
-    "so2_t",
-    "nox_t",
-    "pm_t",
-    "profit_cny",
-    "subsidy_cny",
-    "vat_rebate_cny",
-    "ep_tax_cny",
-    "emission_charges_cny",
-    "fiscal_cost_cny",
-    "contract_shortfalls",
-    "contract_undelivered_t",
-)
-MONTHLY_COLUMNS = (*ANNUAL_SUMS, "active_links", "technologies_installed", "stock_t")
+ANNUAL_SUMS = vocabulary.sweep_sums()  # the sweep's yearly table
+MONTHLY_COLUMNS = vocabulary.sweep_series()  # the sweep's monthly table
 
 
 @dataclass(frozen=True)
