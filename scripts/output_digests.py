@@ -49,7 +49,7 @@ def jobs(work: Path) -> dict[str, list[str]]:
     """Each job's ``symbiosim`` arguments; its output folder is ``work / name``."""
     found = {"run_default": ["run", "--out", str(work / "run_default")]}
     for scenario in sorted((ROOT / "examples").rglob("*.toml")):
-        if scenario.parent.name == "sweeps":
+        if scenario.parent.name in ("sweeps", "app"):  # sweep specs and the app's controls are not scenarios
             continue
         name = f"run_{scenario.parent.name}_{scenario.stem}"
         found[name] = ["run", "--scenario", str(scenario), "--out", str(work / name)]

@@ -6,7 +6,9 @@ import pytest
 
 from symbiosim import SymbiosisModel, load_scenario
 
-EXAMPLES = sorted(p for p in (Path(__file__).parents[1] / "examples").rglob("*.toml") if p.parent.name != "sweeps")
+EXAMPLES = sorted(
+    p for p in (Path(__file__).parents[1] / "examples").rglob("*.toml") if p.parent.name not in ("sweeps", "app")
+)
 SWEEPS = sorted((Path(__file__).parents[1] / "examples" / "sweeps").glob("*.toml"))
 
 
@@ -69,3 +71,14 @@ def test_example_sweep_specs_are_valid(path):
     design = run_design(load_spec(path))
     assert len(design.points) >= 12
     assert path.name in (path.parent / "README.md").read_text()
+
+
+def test_every_control_applies_on_the_default_scenario():
+    """The app's controls file (examples/app/controls.toml) fits the bundled scenario, every control on."""
+    from symbiosim import default_scenario
+    from symbiosim.runs.controls import CONTROLS, LIMIT_MODES, app_policies
+
+    on = {name: kind == "bool" or 10.0 for name, (kind, _, _) in CONTROLS.items() if not name.startswith("limit_")}
+    for mode in LIMIT_MODES[1:]:
+        policies = app_policies(default_scenario(), 2, **on, limit_mode=mode, limit_cap_share=0.5)
+        assert {p.kind for p in policies} >= {"vat_rebate", "environmental_tax", "carbon_price", "production_limit"}

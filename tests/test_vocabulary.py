@@ -35,7 +35,7 @@ def written(tmp_path_factory):
     spec = root / "sweep.toml"
     spec.write_text(
         f'[sweep]\nscenario = "{TINY.as_posix()}"\nyears = 1\nseeds = 1\ndesign = "grid"\n'
-        "[parameters.bargaining_share]\nvalues = [0.3, 0.5, 0.7]\n[parameters.limit_mode]\nvalues = [\"uniform\"]\n",
+        "[parameters.bargaining_share]\nvalues = [0.3, 0.5, 0.7]\n[parameters.platform]\nvalues = [true]\n",
         encoding="utf-8",
     )
     run_sweep(load_spec(spec), root / "sweep", "serial", progress=False)

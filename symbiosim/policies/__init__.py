@@ -1,10 +1,10 @@
 """Policy instruments and their schedule.
 
 A policy has a validity window (``start``, ``end``, both days included) and is applied at the
-start of every month its window touches, before production; it edits that month's arrays of
-the model (production caps, fees, taxes, subsidies, the platform switch) for the facilities in
-its :class:`Scope`; a capacity retirement or replacement changes capacity for good. Several policies compose in list order. The default scenario runs with no
-policy beyond the catalog's baseline fees and taxes.
+start of every month its window touches, before production; it edits that month's policy
+levers (production caps, fees, taxes, subsidies, the platform switch) for the facilities in
+its :class:`Scope`; a capacity retirement or replacement changes capacity for good. Several
+policies compose in list order. Every type is registered once in :mod:`symbiosim.policies.registry`.
 """
 
 from symbiosim.policies.capacity import CapacityReplacement
@@ -19,13 +19,14 @@ from symbiosim.policies.fiscal import (
 )
 from symbiosim.policies.information import FacilitationPlatform
 from symbiosim.policies.production import LIMIT_MODES, ProductionLimit
+from symbiosim.policies.registry import POLICY_TYPES, REGISTRY, build_policies, reference_table
 from symbiosim.policies.schedule import Policy, PolicySchedule, month_end, share_of_month
 from symbiosim.policies.scope import Scope
-from symbiosim.policies.specs import POLICY_TYPES, build_policies
 
 __all__ = [
     "LIMIT_MODES",
     "POLICY_TYPES",
+    "REGISTRY",
     "AirPollutantTax",
     "CapacityReplacement",
     "CapexSubsidy",
@@ -42,5 +43,6 @@ __all__ = [
     "VATRebate",
     "build_policies",
     "month_end",
+    "reference_table",
     "share_of_month",
 ]

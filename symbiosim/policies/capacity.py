@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 
@@ -42,6 +42,8 @@ class CapacityReplacement:
         replaced_by: facility ids that receive the replacement capacity.
         replacement_ratio: capacity retired per unit of capacity built (≥ 1).
     """
+
+    kind: ClassVar[str] = "capacity_replacement"  # its name in scenario files
 
     start: dt.date
     end: dt.date | None = None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from symbiosim.policies.schedule import share_of_month
 from symbiosim.policies.scope import Scope
@@ -33,6 +33,8 @@ class CarbonPrice:
     or MWh, e.g. ``{"electricity": 0.8}``): only emissions above it are paid for, and allowances
     left over are sold at the price.
     """
+
+    kind: ClassVar[str] = "carbon_price"  # its name in scenario files
 
     start: dt.date
     end: dt.date
@@ -60,6 +62,8 @@ class AirPollutantTax:
     (1.2-12 CNY/eq; Hebei 4.8-9.6, Beijing 12). 10^7 m3 of flue gas at 120 mg/m3 SO2 is
     1,200 kg = 1,263.16 equivalents, 1,515.79 CNY at 1.2 CNY/eq.
     """
+
+    kind: ClassVar[str] = "air_pollutant_tax"  # its name in scenario files
 
     start: dt.date
     end: dt.date

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
 
@@ -60,6 +60,8 @@ class LandfillFee(_ChargeOnLandfill):
     the by-product rises by exactly the fee change); steam, never landfilled, is untouched.
     """
 
+    kind: ClassVar[str] = "landfill_fee"  # its name in scenario files
+
     def apply(self, levers: PolicyLevers, view: PolicyView, date: dt.date) -> None:
         """Change this month's landfill fees."""
         self._apply_to(levers.landfill_fee, view, date)
@@ -74,6 +76,8 @@ class EnvironmentalTax(_ChargeOnLandfill):
     ashes and gypsum; compliant disposal of MSW, sludge and hazardous waste is exempt).
     """
 
+    kind: ClassVar[str] = "environmental_tax"  # its name in scenario files
+
     def apply(self, levers: PolicyLevers, view: PolicyView, date: dt.date) -> None:
         """Change this month's EP tax on landfilled tonnes."""
         self._apply_to(levers.ep_tax, view, date)
@@ -85,6 +89,8 @@ class PerTonneSubsidy:
 
     It adds to the buyer's willingness to pay, so the trade surplus rises by exactly the subsidy.
     """
+
+    kind: ClassVar[str] = "per_tonne_subsidy"  # its name in scenario files
 
     start: dt.date
     end: dt.date
@@ -110,6 +116,8 @@ class CapexSubsidy:
     1 - (1 - a)(1 - b). The Kawasaki eco-town projects averaged about 48-50%.
     """
 
+    kind: ClassVar[str] = "capex_subsidy"  # its name in scenario files
+
     start: dt.date
     end: dt.date
     share: float
@@ -128,6 +136,8 @@ class CapexSubsidy:
 @dataclass(frozen=True)
 class TransportSubsidy:
     """A subsidy (CNY per t km) to the buyer for hauling a by-product (all by-products when empty)."""
+
+    kind: ClassVar[str] = "transport_subsidy"  # its name in scenario files
 
     start: dt.date
     end: dt.date
@@ -153,6 +163,8 @@ class VATRebate:
     waste is worth far more than its material value (see
     :func:`symbiosim.environment.pricing.vat_threshold_premium_cny_per_t`).
     """
+
+    kind: ClassVar[str] = "vat_rebate"  # its name in scenario files
 
     start: dt.date
     end: dt.date

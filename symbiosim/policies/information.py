@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
     from symbiosim.policies.levers import PolicyLevers, PolicyView
@@ -19,6 +19,8 @@ class FacilitationPlatform:
     While in force, an agent's search finds partners at any distance within the by-product's
     haul limit, not only within its own ``search_radius_km``.
     """
+
+    kind: ClassVar[str] = "facilitation_platform"  # its name in scenario files
 
     start: dt.date
     end: dt.date

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
 
@@ -44,6 +44,8 @@ class ProductionLimit:
             tonnes exchanged (as seller or buyer, symbiosis exchanges only) in the 12 months
             before the limit first applies; the list is fixed for the limit's duration.
     """
+
+    kind: ClassVar[str] = "production_limit"  # its name in scenario files
 
     start: dt.date
     end: dt.date

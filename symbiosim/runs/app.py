@@ -19,7 +19,7 @@ from mesa.visualization import SolaraViz, solara_viz
 from symbiosim.environment.scenario import load_scenario
 from symbiosim.model import SymbiosisModel
 from symbiosim.runs.app_views import CompareView, MapView, SeriesView
-from symbiosim.runs.controls import LIMIT_MODES, LIMIT_MONTHS, app_policies
+from symbiosim.runs.controls import LIMIT_MODES, LIMIT_MONTHS, app_policies, control_settings
 
 __all__ = ["DEFAULT_LABEL", "AppModel", "Page", "make_page", "scenario_choices"]
 
@@ -62,39 +62,40 @@ class AppModel(SymbiosisModel):
         super().__init__(
             loaded,
             rng=int(rng),
-            policies=app_policies(loaded.start, loaded.years, **controls),
+            policies=app_policies(loaded, loaded.years, **controls),
             collect_agent_data=False,
         )
         self.scenario_label = scenario_name
         self.rng_seed = int(rng)
 
 
-MODEL_PARAMS = {
-    "scenario_name": {"type": "Select", "value": DEFAULT_LABEL, "values": [], "label": "Scenario"},
-    "rng": {"type": "InputText", "value": 42, "label": "Random seed"},
-    "vat_rebate": {"type": "Checkbox", "value": False, "label": "VAT rebate for cement"},
-    "landfill_tax_cny_per_t": {
-        "type": "SliderFloat", "value": 0.0, "min": 0.0, "max": 100.0, "step": 5.0,
-        "label": "Landfill tax +, CNY/t",
-    },
-    "carbon_price_cny_per_t_co2": {
-        "type": "SliderFloat", "value": 0.0, "min": 0.0, "max": 300.0, "step": 10.0,
-        "label": "Carbon price, CNY/t CO2",
-    },
-    "subsidy_cny_per_t": {
-        "type": "SliderFloat", "value": 0.0, "min": 0.0, "max": 100.0, "step": 5.0,
-        "label": "Subsidy, CNY/t used",
-    },
-    "limit_mode": {"type": "Select", "value": "off", "values": list(LIMIT_MODES), "label": "Production limit (Tangshan, Handan steel and cement)"},
-    "limit_cap_share": {
-        "type": "SliderFloat", "value": 0.5, "min": 0.0, "max": 1.0, "step": 0.05,
-        "label": "Limit: cap share",
-    },
-    "limit_months": {
-        "type": "Select", "value": next(iter(LIMIT_MONTHS)), "values": list(LIMIT_MONTHS), "label": "Limit: months",
-    },
-    "platform": {"type": "Checkbox", "value": False, "label": "Facilitation platform"},
-}  # fmt: skip
+def _model_params() -> dict[str, dict]:
+    """SolaraViz controls: the scenario, the seed, and the policy controls of ``examples/app/controls.toml``."""
+    settings = control_settings()
+    params: dict[str, dict] = {
+        "scenario_name": {"type": "Select", "value": DEFAULT_LABEL, "values": [], "label": "Scenario"},
+        "rng": {"type": "InputText", "value": 42, "label": "Random seed"},
+    }
+    for name, control in settings.get("controls", {}).items():
+        if control["kind"] == "switch":
+            params[name] = {"type": "Checkbox", "value": False, "label": control["label"]}
+        else:
+            params[name] = {"type": "SliderFloat", "value": 0.0, "min": control["min"], "max": control["slider_max"],
+                            "step": control["step"], "label": control["label"]}  # fmt: skip
+    limit = settings.get("limit")
+    if limit:
+        where = ", ".join(limit["policy"].get("cities", []) + limit["policy"].get("provinces", []))
+        covered = f"{where}: {' and '.join(limit['policy'].get('sectors', ['all sectors']))}"
+        params["limit_mode"] = {"type": "Select", "value": "off", "values": list(LIMIT_MODES),
+                                "label": f"{limit['label']} ({covered})"}  # fmt: skip
+        params["limit_cap_share"] = {"type": "SliderFloat", "value": limit["cap_share"], "min": 0.0, "max": 1.0,
+                                     "step": 0.05, "label": "Limit: cap share"}  # fmt: skip
+        params["limit_months"] = {"type": "Select", "value": next(iter(LIMIT_MONTHS)), "values": list(LIMIT_MONTHS),
+                                  "label": "Limit: months"}  # fmt: skip
+    return params
+
+
+MODEL_PARAMS = _model_params()
 
 
 GRID_COLUMNS, GRID_ROWS = 12, 18

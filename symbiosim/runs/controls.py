@@ -1,41 +1,79 @@
 """Policy controls by name: the few numbers and switches of the browser app and of sweeps.
 
-:func:`app_policies` turns them into policy objects for a run; each control is also a sweep
-dimension (``symbiosim sweep``).
+What each control does is data: ``examples/app/controls.toml`` (or the file named by the
+``SYMBIOSIM_CONTROLS`` environment variable) gives, for each control, the policy it sets,
+written as in a scenario file, and which of its keys the control's value sets. The policies
+are checked against the scenario they are applied to and built by the policy registry, like
+those of a scenario file. :func:`app_policies` turns control values into policies for a run;
+each control is also a sweep dimension (``symbiosim sweep``).
 """
 
 import datetime as dt
+import os
+import tomllib
+from dataclasses import replace
+from functools import cache
+from pathlib import Path
 
-from symbiosim.policies import (
-    CarbonPrice,
-    EnvironmentalTax,
-    FacilitationPlatform,
-    PerTonneSubsidy,
-    ProductionLimit,
-    Scope,
-    VATRebate,
-)
+from symbiosim.environment.policy_specs import validate_policies
+from symbiosim.environment.scenario import Scenario
+from symbiosim.environment.units import MONTHS_PER_YEAR, month_date
+from symbiosim.environment.validation import ScenarioError, ValidationIssue
+from symbiosim.policies import Policy, build_policies
 
-__all__ = ["CONTROLS", "LIMIT_MODES", "LIMIT_MONTHS", "app_policies"]
+__all__ = ["CONTROLS", "CONTROLS_FILE", "LIMIT_MODES", "LIMIT_MONTHS", "app_policies", "control_settings"]
 
-LIMIT_MODES = ("off", "uniform", "graded", "symbiosis_aware")
-LIMIT_MONTHS = {  # (first month, first day), (last month, last day); a window crossing the new year
-    "heating season (15 Nov - 15 Mar)": ((11, 15), (3, 15)),
-    "winter (Dec - Feb)": ((12, 1), (2, 28)),
-    "whole year": ((1, 1), (12, 31)),
-}
-LIMIT_SCOPE = Scope(cities=("Tangshan", "Handan"), sectors=("steel", "cement"))
-KEY_NODES_EXEMPT = 5
-CONTROLS = {  # name: kind and, for numbers, the valid range
-    "vat_rebate": ("bool", None, None),
-    "landfill_tax_cny_per_t": ("float", 0.0, 1000.0),
-    "carbon_price_cny_per_t_co2": ("float", 0.0, 2000.0),
-    "subsidy_cny_per_t": ("float", 0.0, 1000.0),
-    "limit_mode": ("str", LIMIT_MODES, None),
-    "limit_cap_share": ("float", 0.0, 1.0),
-    "limit_months": ("str", tuple(LIMIT_MONTHS), None),
-    "platform": ("bool", None, None),
-}
+CONTROLS_ENV = "SYMBIOSIM_CONTROLS"
+CONTROLS_FILE = Path(__file__).resolve().parents[2] / "examples" / "app" / "controls.toml"
+OFF = "off"
+
+
+@cache
+def control_settings(path: Path | None = None) -> dict:
+    """The controls file, parsed (``path``; default: ``SYMBIOSIM_CONTROLS`` or ``examples/app/controls.toml``).
+
+    Raises:
+        ScenarioError: the file is missing or not valid TOML.
+    """
+    path = Path(os.environ.get(CONTROLS_ENV, CONTROLS_FILE)) if path is None else path
+    try:
+        return {**tomllib.loads(path.read_text(encoding="utf-8")), "file": str(path)}
+    except FileNotFoundError:
+        reason = (
+            f"the policy controls file is missing; it comes with the symbiosim repository (examples/app/), "
+            f"or name one with {CONTROLS_ENV}"
+        )
+        raise ScenarioError([ValidationIssue(str(path), None, "controls", reason)]) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ScenarioError([ValidationIssue(str(path), None, "controls", f"not valid TOML: {error}")]) from None
+
+
+def _controls() -> dict[str, tuple[str, object, object]]:
+    settings = control_settings()
+    found: dict[str, tuple[str, object, object]] = {}
+    for name, control in settings.get("controls", {}).items():
+        found[name] = ("bool", None, None) if control["kind"] == "switch" else ("float", control["min"], control["max"])
+    limit = settings.get("limit", {})
+    if limit:
+        found["limit_mode"] = ("str", (OFF, *limit["modes"]), None)
+        found["limit_cap_share"] = ("float", 0.0, 1.0)
+        found["limit_months"] = ("str", tuple(limit["windows"]), None)
+    return found
+
+
+CONTROLS = _controls()  # name: kind and, for numbers, the valid range; for choices, the choices
+LIMIT_MODES = CONTROLS["limit_mode"][1] if "limit_mode" in CONTROLS else (OFF,)
+LIMIT_MONTHS = {
+    label: tuple((int(day[:2]), int(day[3:])) for day in window)
+    for label, window in control_settings().get("limit", {}).get("windows", {}).items()
+}  # label: ((first month, first day), (last month, last day))
+
+
+def _placed(issue: ValidationIssue, where: list[str]) -> ValidationIssue:
+    """An issue of the i-th policy (``policies[i].key``) placed at its key path in the controls file."""
+    head, _, key = (issue.column or "").partition(".")
+    index = int(head.removeprefix("policies[").removesuffix("]")) if head.startswith("policies[") else None
+    return replace(issue, column=f"{where[index]}.{key}") if index is not None else issue
 
 
 def _windows(start: dt.date, years: int, months: str) -> list[tuple[dt.date, dt.date]]:
@@ -47,48 +85,43 @@ def _windows(start: dt.date, years: int, months: str) -> list[tuple[dt.date, dt.
     ]
 
 
-def app_policies(
-    start: dt.date,
-    years: int,
-    *,
-    vat_rebate: bool = False,
-    landfill_tax_cny_per_t: float = 0.0,
-    carbon_price_cny_per_t_co2: float = 0.0,
-    subsidy_cny_per_t: float = 0.0,
-    limit_mode: str = "off",
-    limit_cap_share: float = 0.5,
-    limit_months: str = "heating season (15 Nov - 15 Mar)",
-    platform: bool = False,
-) -> list:
-    """The policies of the app's controls, for a run from ``start`` over ``years``.
+def app_policies(scenario: Scenario, years: int, **values: object) -> list[Policy]:
+    """The policies of the controls' ``values`` for a run of ``scenario`` over ``years`` from its start.
 
-    The production limit covers steel and cement in Tangshan and Handan; graded mode exempts
-    grade-A plants; symbiosis-aware mode exempts the 5 key symbiosis nodes.
+    Controls not given are off (switches) or 0 (numbers); the production limit is off unless
+    ``limit_mode`` names a mode.
+
+    Raises:
+        ValueError: an unknown control or limit mode.
+        ScenarioError: a policy of the controls file does not fit the scenario (e.g. a city it
+            does not have), with the file and key path.
     """
+    settings, start = control_settings(), scenario.start
+    unknown = sorted(set(values) - set(CONTROLS))
+    if unknown:
+        raise ValueError(f"unknown controls {unknown}; known: {sorted(CONTROLS)}")
     first, last = dt.date(start.year - 1, 1, 1), dt.date(start.year + years, 12, 31)
-    policies: list = []
-    if vat_rebate:
-        policies.append(VATRebate(first, last, scope=Scope(sectors=("cement",))))
-    if landfill_tax_cny_per_t > 0:
-        policies.append(EnvironmentalTax(first, last, cny_per_t=float(landfill_tax_cny_per_t)))
-    if carbon_price_cny_per_t_co2 > 0:
-        covered = Scope(sectors=("power", "steel", "cement"))
-        policies.append(CarbonPrice(first, last, cny_per_t_co2=float(carbon_price_cny_per_t_co2), scope=covered))
-    if subsidy_cny_per_t > 0:
-        policies.append(PerTonneSubsidy(first, last, cny_per_t=float(subsidy_cny_per_t)))
-    if platform:
-        policies.append(FacilitationPlatform(first, last))
-    if limit_mode != "off":
-        if limit_mode not in LIMIT_MODES:
-            raise ValueError(f"limit_mode must be one of {LIMIT_MODES}, not {limit_mode!r}")
-        extra = {
-            "graded": {"grade_caps": {"A": 1.0}},
-            "symbiosis_aware": {"exempt_top_k": KEY_NODES_EXEMPT},
-        }.get(limit_mode, {})
-        for begin, end in _windows(start, years, limit_months):
-            policies.append(
-                ProductionLimit(
-                    begin, end, cap_share=float(limit_cap_share), scope=LIMIT_SCOPE, mode=limit_mode, **extra
-                )
-            )
-    return policies
+    entries: list[dict] = []
+    where: list[str] = []  # the key path of each entry's policy in the controls file
+    for name, control in settings.get("controls", {}).items():
+        value = values.get(name, False if control["kind"] == "switch" else 0.0)
+        if control["kind"] == "switch" and value:
+            entries.append({**control["policy"], "start": first, "end": last})
+        elif control["kind"] == "number" and float(value) > 0:
+            entries.append({**control["policy"], control["sets"]: float(value), "start": first, "end": last})
+        where += [f"controls.{name}.policy"] * (len(entries) - len(where))
+    mode = values.get("limit_mode", OFF)
+    if mode != OFF:
+        if mode not in LIMIT_MODES:
+            raise ValueError(f"limit_mode must be one of {LIMIT_MODES}, not {mode!r}")
+        limit = settings["limit"]
+        share = float(values.get("limit_cap_share", limit["cap_share"]))
+        months = str(values.get("limit_months", next(iter(LIMIT_MONTHS))))
+        for begin, end in _windows(start, years, months):
+            entries.append({**limit["policy"], **limit["modes"][mode], "mode": mode, "cap_share": share,
+                            "start": begin, "end": end})  # fmt: skip
+            where.append("limit.policy")
+    specs, issues = validate_policies(entries, scenario.tables, settings["file"])
+    if issues:
+        raise ScenarioError(list(dict.fromkeys(_placed(issue, where) for issue in issues)))
+    return build_policies(specs, start, month_date(start, years * MONTHS_PER_YEAR - 1))

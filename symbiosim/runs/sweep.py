@@ -283,7 +283,7 @@ def run_one(task: dict) -> dict:
     started = time.perf_counter()
     try:
         scenario = _scenario(task["scenario"])
-        policies = app_policies(scenario.start, task["years"], **task["controls"])
+        policies = app_policies(scenario, task["years"], **task["controls"])
         model = SymbiosisModel(
             scenario, rng=task["seed"], policies=policies, years=task["years"], collect_agent_data=False,
             **task["parameters"],

@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 import pandas as pd
 import pytest
 
+from symbiosim import default_scenario
 from symbiosim.policies import CarbonPrice, FacilitationPlatform, ProductionLimit, VATRebate
 from symbiosim.runs.app import DEFAULT_LABEL, AppModel, scenario_choices
 from symbiosim.runs.controls import app_policies
@@ -15,9 +16,9 @@ START = dt.date(2025, 1, 1)
 
 
 def test_controls_become_policies():
-    assert app_policies(START, 10) == []
+    assert app_policies(default_scenario(), 10) == []
     policies = app_policies(
-        START, 10, vat_rebate=True, carbon_price_cny_per_t_co2=100.0, platform=True, limit_mode="graded"
+        default_scenario(), 10, vat_rebate=True, carbon_price_cny_per_t_co2=100.0, platform=True, limit_mode="graded"
     )
     kinds = [type(p) for p in policies]
     assert kinds.count(VATRebate) == kinds.count(CarbonPrice) == kinds.count(FacilitationPlatform) == 1
@@ -29,7 +30,7 @@ def test_controls_become_policies():
     ]
     assert len(limits) == 11 and all(p.mode == "graded" and p.grade_caps == {"A": 1.0} for p in limits)
     with pytest.raises(ValueError, match="limit_mode must be one of"):
-        app_policies(START, 1, limit_mode="strict")
+        app_policies(default_scenario(), 1, limit_mode="strict")
 
 
 def test_the_app_model_is_the_headless_model_with_those_policies():
@@ -61,3 +62,14 @@ def test_map_is_valid_svg_with_a_note_per_facility():
     ns = {"svg": "http://www.w3.org/2000/svg"}
     assert len(root.findall("svg:circle[@class='facility']", ns)) == 2
     assert len(root.findall("svg:line", ns)) >= 1
+
+
+def test_the_controls_policies_fit_the_scenario_or_say_where_they_do_not(tiny_park_toml):
+    """The limit control's region comes from examples/app/controls.toml; a park without those cities is told so."""
+    from symbiosim import ScenarioError, load_scenario
+
+    with pytest.raises(
+        ScenarioError, match=r"(?s)1 problem.*controls.toml, column 'limit\.policy\.cities': unknown cities"
+    ):
+        app_policies(load_scenario(tiny_park_toml), 1, limit_mode="uniform")
+    assert app_policies(load_scenario(tiny_park_toml), 1, vat_rebate=True, platform=True)  # no city named

@@ -91,7 +91,9 @@ def test_sensitivity_of_a_grid_with_a_text_choice(tmp_path):
         'design = "grid"\n[parameters.limit_mode]\nvalues = ["uniform"]\n'
         "[parameters.landfill_tax_cny_per_t]\nvalues = [0.0, 50.0, 100.0]\n"
     )
-    run_sweep(load_spec(spec_file(tmp_path, body, seeds=1)), tmp_path / "out", "serial", progress=False)
+    spec = tmp_path / "spec.toml"  # the default scenario: it has the cities of the limit control
+    spec.write_text(f"[sweep]\nyears = 1\nseeds = 1\n{body}", encoding="utf-8")
+    run_sweep(load_spec(spec), tmp_path / "out", "serial", progress=False)
     table = sensitivity(tmp_path / "out").set_index(["output", "parameter"])
     assert np.isnan(table.loc[("exchanged_t", "limit_mode"), "rho"])
     assert table.loc[("profit_cny", "landfill_tax_cny_per_t"), "rho"] == pytest.approx(-1.0)  # the tax is paid
