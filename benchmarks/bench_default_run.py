@@ -70,6 +70,7 @@ def copies(scenario: Scenario, n: int) -> Scenario:
 
 
 def measure(scenario: Scenario, repeats: int) -> dict[str, float]:
+    """Median seconds of each part of a default run over ``repeats`` runs."""
     setups, runs = [], []
     for seed in range(repeats):
         start = time.perf_counter()
@@ -92,6 +93,7 @@ def measure(scenario: Scenario, repeats: int) -> dict[str, float]:
 
 
 def main() -> None:
+    """Run the benchmark and print its figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3, help="repetitions per figure (median reported)")
     args = parser.parse_args()

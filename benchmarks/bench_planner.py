@@ -24,6 +24,7 @@ BASELINE = Path(__file__).parents[1] / "examples" / "policies" / "baseline.toml"
 
 
 def main() -> None:
+    """Run the benchmark and print its figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--year", type=int, default=2025)

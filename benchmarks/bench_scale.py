@@ -90,6 +90,7 @@ def growth_exponent(sizes: np.ndarray, cost: np.ndarray) -> tuple[float, float]:
 
 
 def main() -> None:
+    """Run the benchmark and print its figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES), help="numbers of facilities")
     parser.add_argument("--months", type=int, default=MONTHS, help="months per run (the issue's target: 120)")

@@ -23,6 +23,7 @@ TARGET_SPEEDUP = 1.7
 
 
 def main() -> None:
+    """Run the benchmark and print its figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=16, help="runs per engine (a multiple of 2)")
     parser.add_argument("--years", type=int, default=5)

@@ -65,6 +65,7 @@ def _capacity(fid: str, product: str, value: float, unit: str, source: str, note
 
 
 def steel(facilities: list[dict], capacities: list[dict]) -> None:
+    """Add the operating steel plants of the region and their capacities."""
     for _, row in pd.read_csv(GEM / "steel_plants.csv").iterrows():
         fid = f"steel_{row['gem_plant_id'].lower()}"
         facilities.append(_facility(row, "steel", fid, row["route"], GIST))
@@ -77,6 +78,7 @@ def steel(facilities: list[dict], capacities: list[dict]) -> None:
 
 
 def power(facilities: list[dict], capacities: list[dict]) -> None:
+    """Add the operating coal power plants of the region and their capacities."""
     for _, row in pd.read_csv(GEM / "power_plants.csv").iterrows():
         fid = f"power_{row['gem_location_id'].lower()}"
         facilities.append(_facility(row, "power", fid, str(row["combustion_technology"]), GCPT))
@@ -86,6 +88,7 @@ def power(facilities: list[dict], capacities: list[dict]) -> None:
 
 
 def cement(facilities: list[dict], capacities: list[dict]) -> None:
+    """Add the operating cement plants of the region and their capacities."""
     plants = pd.read_csv(GEM / "cement_plants.csv")
     both = plants.dropna(subset=["cement_capacity_mtpa", "clinker_capacity_mtpa"])
     both = both[both["plant_type"] == "integrated"]
@@ -120,6 +123,7 @@ def cement(facilities: list[dict], capacities: list[dict]) -> None:
 
 
 def chemical(facilities: list[dict], capacities: list[dict]) -> None:
+    """Add the chemical plants of the region and their capacities."""
     for _, row in pd.read_csv(GEM / "chemical_plants.csv").iterrows():
         fid = f"chemical_{row['gem_plant_id'].lower()}"
         route = "coal" if row["feedstock"] == "coal" else "other"
@@ -139,6 +143,7 @@ def chemical(facilities: list[dict], capacities: list[dict]) -> None:
 
 
 def incineration(facilities: list[dict], capacities: list[dict]) -> None:
+    """Add the MSW incineration plants of the region and their capacities."""
     for _, row in pd.read_csv(GEM / "waste_to_energy_plants.csv").iterrows():
         fid = f"incineration_{row['gem_location_id'].lower()}"
         route = "msw+sludge" if bool(row["sludge_cofiring"]) else "msw"
@@ -159,6 +164,7 @@ def incineration(facilities: list[dict], capacities: list[dict]) -> None:
 
 
 def urban(facilities: list[dict], capacities: list[dict]) -> None:
+    """Add each city's synthetic urban sources (MSW, sewage sludge, hazardous waste) and its landfill."""
     cities = pd.read_csv(PACKAGE_DATA / "cities.csv")
     rates = pd.read_csv(PACKAGE_DATA / "urban_waste.csv").set_index("product")
     kinds = [
@@ -181,7 +187,8 @@ def urban(facilities: list[dict], capacities: list[dict]) -> None:
                     "latitude": city["latitude"],
                     "longitude": city["longitude"],
                     "is_synthetic": True,
-                    "source": "synthetic: one aggregate facility per city at the city seat (data README method)",
+                    "source": "synthetic: one aggregate facility per city at the city seat "
+                    "(docs/data.md, Synthetic facilities)",
                     "note": "location and size are synthetic",
                 }
             )

@@ -1,15 +1,19 @@
-"""Calibration report: the default JJJ scenario against the seed paper (Cao et al. 2025).
+"""Calibration report: the default JJJ scenario against Cao et al. (2025).
 
 Runs the bundled Beijing–Tianjin–Hebei scenario for several seeds, takes the last 12
 simulated months of each run, and prints Markdown tables (mean and min–max across seeds)
-next to the published economic optimum of Cao et al. (2025, J. Manag. Sci. China 28(4)):
+next to the published economic optimum of Cao Xin, Wu Mingxuan, Liu Chang, Qian Yuan & Wen Zongguo
+(2025), 基于复杂系统优化的京津冀产业共生空间化管理与效益评估 [Spatial management and benefit
+evaluation of Beijing-Tianjin-Hebei industrial symbiosis based on complex system optimization],
+管理科学学报 (Journal of Management Sciences in China) 28(4): 32–46,
+https://doi.org/10.19920/j.cnki.jmsc.2025.04.003:
 
 (a) utilisation rate per waste; (b) tonnes per route (by-product x technology);
 (c) tonne-weighted haul distances; (d) Spearman correlation of route profit vs distance;
 (e) key cities and Tangshan–Handan flows; (f) energy saved, CO2, SO2/NOx/PM avoided, as the
 model books them (its per-route effects in ``model.flows``; plain waste treatment such as MSW
 incineration, ``is_symbiosis`` false, counts as exchanged but saves nothing); (g) generation per
-waste against the seed's Table 2.
+waste against Table 2 of Cao et al.
 
 Usage (from the repository root)::
 
@@ -40,7 +44,7 @@ T_PER_KT = 1e3
 KG_PER_T = 1e3
 EARTH_RADIUS_KM = 6371.0088
 DEFAULT_SEEDS = (1, 2, 3, 4, 5)
-# the seed paper's technologies (cement-kiln routes); STEAM, T13 and W1 go beyond it
+# the technologies of Cao et al. (2025) (cement-kiln routes); STEAM, T13 and W1 go beyond them
 SEED_TECHNOLOGIES = tuple(f"T{i}" for i in range(1, 13))
 SEED_WASTES = (
     "steel_slag",
@@ -55,7 +59,7 @@ SEED_WASTES = (
 POLLUTANTS = ("so2", "nox", "pm")
 KEY_CITIES = ("Tangshan", "Handan")
 
-# --- the seed paper (Cao et al. 2025) ---------------------------------------------------
+# --- Cao et al. (2025), Table 2, sections 2.2-2.3 and Fig. 5 ----------------------------
 # section 2.2: share of each waste's generation used in the economic optimum
 SEED_UTILISATION = {
     "bf_slag": 0.127,
@@ -116,7 +120,8 @@ SEED_PATHS = 1201
 SEED_TANGSHAN_HANDAN = {"T1": 0.064, "T3": 0.066, "T6": 0.210, "T8": 0.278}
 SEED_IMPLIED_KT = sum(SEED_UTILISATION[b] * SEED_GENERATION_KT[b] for b in SEED_WASTES)
 SEED_TEXT_TOTAL_KT = 114054.0  # section 2.2: total use in the economic optimum (11,405.4 x 10^4 t)
-# SPEC section 8: China 2018 comprehensive utilisation, all uses (national)
+# China 2018 comprehensive utilisation, all uses (national): fly ash 74.9 % (key firms), ferrous smelting
+# slag 91.8 %; MEE 2019, 全国大、中城市固体废物污染环境防治年报 (2018 data)
 NATIONAL_2018 = {"fly ash": (("fly_ash",), 0.75), "ferrous smelting slag": (("steel_slag", "bf_slag"), 0.92)}
 
 
@@ -379,11 +384,13 @@ def table(header: Sequence[str], rows: Iterable[Sequence[str]], align: str | Non
 
 
 def seed_pct(x: float | None) -> str:
+    """A share of the paper as a percentage, or a dash when it gives none."""
     return "–" if x is None else f"{100 * x:.1f} %"
 
 
 # --- the report -------------------------------------------------------------------------
 def report(seeds: Sequence[int], command: str) -> str:
+    """The whole Markdown report for ``seeds`` (``command``: how it was produced)."""
     start = time.perf_counter()
     runs = [measure(s) for s in seeds]
     elapsed = time.perf_counter() - start
@@ -402,8 +409,9 @@ def report(seeds: Sequence[int], command: str) -> str:
         f"seeds {', '.join(map(str, seeds))}; {years}-year runs from {model.start:%Y-%m}; "
         f"last 12 months = {last_year}; {elapsed:.0f} s). "
         "Cells give the mean across seeds and, in brackets, the min–max. "
-        "'Kiln routes' are the seed paper's technologies T1–T12; the model also has STEAM (steam to chemical "
-        "plants), T13 (coal-chemical slag to clinker) and W1 (MSW to incinerators), which the paper does not. "
+        "'Kiln routes' are the technologies T1–T12 of Cao et al. (2025, Table 2); the model also has STEAM "
+        "(steam to chemical plants), T13 (coal-chemical slag to clinker) and W1 (MSW to incinerators), which "
+        "the paper does not. "
         "W1 is plain waste treatment (`is_symbiosis` false): its tonnes count as exchanged, but the model "
         "counts none of its energy or emission effects.\n"
     )
@@ -439,17 +447,18 @@ def report(seeds: Sequence[int], command: str) -> str:
                 "waste",
                 "model: all uses",
                 "model: kiln routes T1–T12",
-                "seed: economic optimum",
-                "seed Table 2: absorbable / generated",
+                "Cao et al.: economic optimum",
+                "Cao et al. Table 2: absorbable / generated",
             ],
             rows,
         )
     )
     add(
-        "\n'All uses' includes MSW burnt in incinerators (W1) and steam piped to chemical plants; the seed's MSW rate "
-        "is kiln co-processing only. The seed's Table 2 ceiling is the sum of its absorbable amounts over the "
-        "waste's technologies divided by its generation. The 'all solid' row is `summary_table`'s: every "
-        "by-product whose unsold part is landfilled (all but steam); its seed cells are for the seed's eight wastes "
+        "\n'All uses' includes MSW burnt in incinerators (W1) and steam piped to chemical plants; Cao et al.'s "
+        "MSW rate is kiln co-processing only. Cao et al.'s Table 2 ceiling is the sum of its absorbable amounts "
+        "over the waste's technologies divided by its generation. The 'all solid' row is `summary_table`'s: "
+        "every by-product whose unsold part is landfilled (all but steam); its Cao et al. cells are for the "
+        "paper's eight wastes "
         f"(per-waste rates × Table 2 generation, or the text's {SEED_TEXT_TOTAL_KT / T_PER_KT:,.2f} Mt total, over "
         f"{seed_generation / T_PER_KT:,.1f} Mt generated).\n"
     )
@@ -458,7 +467,13 @@ def report(seeds: Sequence[int], command: str) -> str:
     for label, (members, share) in NATIONAL_2018.items():
         rates = [sum(r["exchanged_kt"][b] for b in members) / sum(r["generated_kt"][b] for b in members) for r in runs]
         rows.append([label, " + ".join(members), pct(rates), seed_pct(share)])
-    add(table(["waste", "model by-products", "model: all uses", "China 2018, all uses (SPEC §8)"], rows, "llrr"))
+    add(
+        table(
+            ["waste", "model by-products", "model: all uses", "China 2018, all uses (MEE 2019, 2018 data)"],
+            rows,
+            "llrr",
+        )
+    )
     add("")
 
     # (b) routes
@@ -493,7 +508,7 @@ def report(seeds: Sequence[int], command: str) -> str:
                 "model kt/yr",
                 "active seller–buyer pairs",
                 "model ceiling kt/yr (all eligible plants, mean output × cap)",
-                "seed Table 2 absorbable kt/yr",
+                "Cao et al. Table 2 absorbable kt/yr",
             ],
             rows,
             "lllrrrr",
@@ -539,7 +554,7 @@ def report(seeds: Sequence[int], command: str) -> str:
                 "median km",
                 "90th pct km (effective radius)",
                 "model haul limit km",
-                "seed statement",
+                "Cao et al. (§2.2)",
             ],
             rows,
             "llrrrrl",
@@ -550,14 +565,14 @@ def report(seeds: Sequence[int], command: str) -> str:
     # (d) Spearman
     add("## (d) Route profit vs distance (Spearman, routes active in the last 12 months)\n")
     rows = [[name, spread([r["spearman"][name] for r in runs], 3)] for name in runs[0]["spearman"]]
-    rows.append(["seed paper (Fig. 5, all paths)", f"{SEED_SPEARMAN:.4f}"])
+    rows.append(["Cao et al. 2025 (§2.2, Fig. 5, all paths)", f"{SEED_SPEARMAN:.4f}"])
     add(table(["measure", "Spearman rho"], rows))
     add(
         "\nProfit per t = seller gain + buyer gain (the route's surplus per tonne, tonne-weighted over the year); "
         "annual route profit = that × tonnes. A route is a (seller, buyer, technology) triple.\n"
     )
     rows = [[name, spread([r["n_routes"][name] for r in runs], 0)] for name in runs[0]["n_routes"]]
-    rows.append(["seed paper: symbiosis paths in the economic optimum", str(SEED_PATHS)])
+    rows.append(["Cao et al. 2025 (§2.2): symbiosis paths in the economic optimum", str(SEED_PATHS)])
     add(table(["routes active in the last 12 months", "count"], rows))
     add("")
 
@@ -593,7 +608,7 @@ def report(seeds: Sequence[int], command: str) -> str:
         for k, v in SEED_TANGSHAN_HANDAN.items()
     )
     add(
-        f"\nSeed: Handan–Tangshan paths carry this share of each system's tonnes: {th}. "
+        f"\nCao et al. (§2.2): Handan–Tangshan paths carry this share of each system's tonnes: {th}. "
         f"Shortest road distance (great circle × circuity) between any Tangshan and any Handan facility in the "
         f"model: {runs[0]['tangshan_handan_km']:,.0f} km; haul limits: "
         + ", ".join(f"{b} {v:,.0f} km" for b, v in haul.items())
@@ -636,7 +651,17 @@ def report(seeds: Sequence[int], command: str) -> str:
                 seed_vals.get(name, "–"),
             ]
         )
-    add(table(["quantity", "model: kiln routes T1–T12", "model: all symbiosis routes", "seed: economic optimum"], rows))
+    add(
+        table(
+            [
+                "quantity",
+                "model: kiln routes T1–T12",
+                "model: all symbiosis routes",
+                "Cao et al.: economic optimum (§2.3)",
+            ],
+            rows,
+        )
+    )
     dests = sorted({d for r in runs for d in r["energy_by_dest"].index})
     excluded = sorted({k for r in runs for k in r["not_symbiosis_kt"].index})
     add(
@@ -656,14 +681,14 @@ def report(seeds: Sequence[int], command: str) -> str:
     )
 
     # (g) generation
-    add("## (g) Generation per waste (kt/yr, last 12 months) vs the seed's Table 2\n")
+    add("## (g) Generation per waste (kt/yr, last 12 months) vs Cao et al.'s Table 2\n")
     rows = []
     for b in byproducts:
         gen = [r["generated_kt"][b] for r in runs]
         seed = SEED_GENERATION_KT.get(b)
         ratio = f"{np.mean(gen) / seed:.2f}" if seed else "–"
         rows.append([b, spread(gen, 0), _num(seed, 0) if seed else "–", ratio])
-    add(table(["waste", "model kt/yr", "seed Table 2 kt/yr", "model / seed"], rows))
+    add(table(["waste", "model kt/yr", "Cao et al. Table 2 kt/yr", "model / Cao et al."], rows))
     add("")
     return "\n".join(out) + "\n"
 
@@ -675,6 +700,7 @@ def byproduct_of(model: SymbiosisModel, technology: str) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Print (and with ``--out`` write) the report."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=list(DEFAULT_SEEDS), help="seeds (default 1 2 3 4 5)")
     parser.add_argument("--out", type=Path, help="also write the Markdown to this file (atomically)")

@@ -1,20 +1,12 @@
 """SymbiosisModel: facilities of a scenario trading by-products, one step per calendar month.
 
-A month is the phases of ``MONTH_PHASES``, in that order (``docs/model.md``):
-
-1. ``begin_month``: advance the calendar;
-2. ``retire``: technology lines at the end of their lifetime retire;
-3. ``apply_policies``: reset the policy levers, then apply the policies in force;
-4. ``produce``: output = capacity x utilisation x seasonal factor, capped by any production
-   limit; by-products = output x generation coefficients; stock is put on offer again;
-5. ``trade``: the market clears (contracts first, then spot trades by surplus); what is
-   unsold goes to storage up to the storage limit, the rest to landfill (or is not
-   extracted, for steam);
-6. ``share_information``: searches and referrals let agents learn of new partners;
-7. ``invest`` (in ``investment_month``): each agent appraises technologies (NPV, payback,
-   neighbour diffusion);
-8. ``account``: money, energy and emission ledgers and the month's records;
-9. ``collect``: the DataCollector records the month's series.
+A month is the phases of ``MONTH_PHASES``, in that order (``docs/model.md``, ``docs/architecture.md``):
+``begin_month`` (the calendar), ``retire`` (lines at the end of their lifetime),
+``apply_policies`` (reset the levers, apply the policies in force), ``produce`` (output,
+by-products; stock goes on offer again), ``trade`` (the market clears; what is unsold is
+stored or disposed of), ``share_information`` (searches and referrals), ``invest`` (in
+``investment_month``: agents appraise technologies), ``account`` (money, energy and emission
+ledgers, the month's records) and ``collect`` (the DataCollector's series).
 
 The state is a few named groups: the scenario's arrays (``catalog``), the facilities
 (``state``), the policy levers (``levers``), the market (``market``: routes, knowledge,
@@ -25,14 +17,12 @@ trust, contracts), this month's accounts (``accounts``) and what the run has rec
 from __future__ import annotations
 
 import copy
-import operator
-from functools import partial
 from pathlib import Path
 
 import networkx as nx
 import numpy as np
 import pandas as pd
-from mesa import DataCollector, Model
+from mesa import Model
 from mesa.discrete_space import Network
 
 from symbiosim.accounting import (
@@ -40,38 +30,29 @@ from symbiosim.accounting import (
     Books,
     MonthAccounts,
     book_energy_and_emissions,
-    facility_record,
     facility_totals,
-    flow_records,
     money_ledger,
-    month_summary,
     product_income_cny,
     raw_material_t,
     route_effects,
     route_factors,
+    traded_by_facility,
+    under_contract_t,
 )
 from symbiosim.agents import AGENT_CLASSES, Enterprise, FacilityState, InvestmentRound
 from symbiosim.agents.investment import retire
 from symbiosim.agents.production import buyer_capacity_t, produce, store_or_dispose
 from symbiosim.environment.arrays import build_arrays
+from symbiosim.environment.contracts import SearchRules
 from symbiosim.environment.geography import assign_landfills, same_sector_neighbours
-from symbiosim.environment.market import Market, MonthInputs, SearchRules, TrustRules
-from symbiosim.environment.network import exchange_graph
-from symbiosim.environment.pricing import (
-    RoutePrices,
-    avoided_charges_cny_per_t,
-    reservation_cny_per_t,
-    subsidy_cny_per_t,
-    vat_qualifies,
-    vat_threshold_premium_cny_per_t,
-    willingness_to_pay_cny_per_t,
-)
-from symbiosim.environment.routes import build_routes
-from symbiosim.environment.scenario import Scenario, load_scenario, run_settings
+from symbiosim.environment.market import Market, MonthInputs
+from symbiosim.environment.parameters import run_settings
+from symbiosim.environment.pricing import RoutePrices, route_prices, vat_qualifies, vat_threshold_premium_cny_per_t
+from symbiosim.environment.scenario import Scenario, load_scenario
 from symbiosim.environment.units import MONTHS_PER_YEAR, month_date
 from symbiosim.policies import Policy, PolicySchedule, build_policies
 from symbiosim.policies.levers import EMITTED, PolicyLevers, PolicyView
-from symbiosim.record import RunRecord, RunState
+from symbiosim.record import RunRecord, RunState, facility_record, flow_records, month_summary, series_collector
 
 __all__ = ["MONTHS_PER_YEAR", "MONTH_PHASES", "PRODUCTION_PHASES", "SymbiosisModel", "month_date"]
 
@@ -147,35 +128,23 @@ class SymbiosisModel(Model):
         fac, n = catalog.facilities, catalog.n_facilities
         sectors = fac["sector"].to_numpy()
         self.sector_rows = {sector: np.flatnonzero(sectors == sector) for sector in dict.fromkeys(sectors)}
-        routes = build_routes(catalog, p["circuity_factor"], self.scenario_data.table("distances"),
-                              catalog.mean_generation_t > 0)  # fmt: skip
-        trust = TrustRules(p["initial_trust"], p["trust_gain"], p["trust_loss"], p["min_trust"])
-        self.market = Market(routes, catalog.contract_months, trust, catalog.tech_group)
-        self.market.book.known[:] = routes.link_km <= p["initial_knowledge_km"]
+        self.market = Market.of_scenario(catalog, p, self.scenario_data.table("distances"))
+        routes = self.market.routes
         lat, lon = fac["latitude"].to_numpy(dtype=float), fac["longitude"].to_numpy(dtype=float)
         self.neighbours = same_sector_neighbours(lat, lon, sectors, p["diffusion_radius_km"], p["circuity_factor"])
         table = self.scenario_data.table("sectors")
         receiving = set(table.loc[table["receives_landfill"].map(lambda v: v is True), "sector"])
         self.landfills = assign_landfills(fac, receiving)
         self.state = FacilityState.initial(catalog, self.rng.random((n, len(catalog.technologies))))
-        self.levers = PolicyLevers.baseline(
-            np.tile(catalog.landfill_fee_cny_per_t, (n, 1)),
-            np.tile(catalog.ep_tax_cny_per_t, (n, 1)),
-            len(catalog.products),
-            len(catalog.technologies),
-        )
+        self.levers = PolicyLevers.baseline(catalog)
         self.record = RunRecord(self.start, catalog.facility_ids)
         self.factors = route_factors(catalog, routes)
         self.effects_per_tonne = route_effects(self.factors, np.ones(routes.n_routes), routes.distance_km)
         self.route_saved_t_per_t = {name: self.effects_per_tonne[EFFECT_OF[name]] for name in EMITTED}
         self.accounts = MonthAccounts.empty(n, len(catalog.byproducts), routes.n_routes)
         self.books = Books(catalog, self.state, self.levers, self.market, self.landfills, self.sector_rows, self.factors)
-        capacity = self.state.capacity_per_yr.view()
-        capacity.flags.writeable = False
-        self.policy_view = PolicyView(
-            fac, tuple(catalog.products), tuple(catalog.byproducts), tuple(catalog.technologies),
-            catalog.tech_byproduct, capacity, self._recent_tonnes, self.policy_memory, tuple(self.policies.policies),
-        )  # fmt: skip
+        self.policy_view = PolicyView.of(catalog, self.state.capacity_per_yr, self._recent_tonnes,
+                                         self.policy_memory, self.policies.policies)  # fmt: skip
         self._build_space_and_agents()
         self.account()
         self._build_datacollector(collect_agent_data)
@@ -202,14 +171,8 @@ class SymbiosisModel(Model):
             self.agent_list.append(agent)
 
     def _build_datacollector(self, collect_agent_data: bool) -> None:
-        reporters = {key: partial(_summary_value, key=key) for key in self.accounts.summary}
-        fields = ("output_units", "revenue_cny", "cost_cny", "profit_cny", "energy_tce", "co2_t", "sold_t", "bought_t",
-                  "landfilled_t")  # fmt: skip
-        types = sorted({type(a) for a in self.agent_list}, key=operator.attrgetter("__name__"))
-        self.datacollector = DataCollector(
-            model_reporters=reporters,
-            agenttype_reporters={kind: {f: f for f in fields} for kind in types} if collect_agent_data else {},
-        )
+        types = {type(a) for a in self.agent_list} if collect_agent_data else set()
+        self.datacollector = series_collector(list(self.accounts.summary), types)
 
     # --- names ---------------------------------------------------------------------------
     @property
@@ -273,85 +236,54 @@ class SymbiosisModel(Model):
 
     def route_prices(self) -> tuple[np.ndarray, np.ndarray]:
         """Per-route willingness to pay (without any VAT-threshold premium) and seller reservation price (CNY/t)."""
-        routes, levers, catalog = self.market.routes, self.levers, self.catalog
-        subsidy = subsidy_cny_per_t(routes, levers.subsidy_cny_per_t, levers.transport_subsidy_cny_per_t_km)
-        charges = avoided_charges_cny_per_t(routes, levers.emission_charge_cny_per_t, self.route_saved_t_per_t)
-        value_k = catalog.tech_avoided_cny_per_t - catalog.tech_opex_cny_per_t
-        wtp = willingness_to_pay_cny_per_t(routes, value_k, subsidy, charges)
-        reservation = reservation_cny_per_t(routes, catalog.supply_cost_cny_per_t, levers.landfill_fee,
-                                            levers.ep_tax, catalog.is_landfilled)  # fmt: skip
-        return wtp, reservation
+        lv = self.levers
+        return route_prices(self.market.routes, self.catalog, lv.landfill_fee, lv.ep_tax, lv.subsidy_cny_per_t,
+                            lv.transport_subsidy_cny_per_t_km, lv.emission_charge_cny_per_t,
+                            self.route_saved_t_per_t)  # fmt: skip
 
     def trade(self) -> None:
         """Clear the market, then store or dispose of what is unsold.
 
-        Under a VAT rebate, a plant that can reach the threshold values listed wastes at the
-        threshold premium. It pays that premium only if it does reach the threshold this
-        month: the month is cleared again, from the same contracts and trust, without the
-        premium of every plant that fell short, until every plant bidding the premium
-        qualifies (each round drops at least one plant).
+        Under a VAT rebate, a plant that can reach the threshold bids the threshold premium for
+        listed wastes, and pays it only in a month in which it does reach the threshold
+        (:meth:`~symbiosim.environment.market.Market.clear_with_premium`).
         """
-        mk, state, catalog, levers = self.market, self.state, self.catalog, self.levers
+        mk, state, catalog, levers, accounts = self.market, self.state, self.catalog, self.levers, self.accounts
         routes, n, n_b = mk.routes, self.n_facilities, len(catalog.byproducts)
         wtp, reservation = self.route_prices()
         capacity_t = buyer_capacity_t(state, catalog)
-        group_capacity_t = catalog.group_cap_t_per_t[None, :] * state.output[:, catalog.group_cap_product]
-        premium = np.zeros(n)
+        premium, raw_t = np.zeros(n), raw_material_t(state, levers)
         if levers.vat_rebate_rate.any():
-            income, raw_t = product_income_cny(catalog, state), raw_material_t(state, levers)
-            premium = vat_threshold_premium_cny_per_t(
-                levers.vat_rebate_rate, income, levers.vat_threshold * raw_t, capacity_t.sum(axis=1)
-            )
-        listed_route = catalog.is_landfilled[routes.byproduct]
-        before = mk.book.copy() if premium.any() else None
-        while True:
-            route_premium = premium[routes.buyer] * listed_route
-            month = MonthInputs(
-                supply_t=state.supply_t.copy(),
-                generated_t=self.accounts.ledger["generated_t"],
-                capacity_t=capacity_t.copy(),
-                group_capacity_t=group_capacity_t.copy(),
-                wtp_cny_per_t=wtp + route_premium,
-                reservation_cny_per_t=reservation,
-                is_installed=state.installed_tpa[routes.buyer, routes.technology] > 0,
-                season_now=catalog.season[:, self.date.month - 1],
-                installed_monthly_t=state.installed_tpa / MONTHS_PER_YEAR,
-                season_peak=catalog.season.max(axis=1),
-                seller_share=self.params["bargaining_share"],
-            )
-            result = mk.clear(self.month_index, month)
-            if before is None:
-                break
-            listed_t = np.bincount(routes.buyer, weights=result.tonnes * listed_route, minlength=n)
-            short = (premium > 0) & ~vat_qualifies(
-                listed_t, raw_material_t(state, levers), levers.vat_rebate_rate, levers.vat_threshold
-            )
-            if not short.any():
-                break
-            premium = np.where(short, 0.0, premium)
-            mk.book.restore(before)
-        state.supply_t[...], state.capacity_t[...] = month.supply_t, month.capacity_t
-        state.group_capacity_t[...] = month.group_capacity_t
-        self.accounts.prices = RoutePrices(month.wtp_cny_per_t, reservation, route_premium)
-        ledger = self.accounts.ledger
-        flat_seller = routes.seller * n_b + routes.byproduct
-        flat_buyer = routes.buyer * n_b + routes.byproduct
-        ledger["sold_t"] = np.bincount(flat_seller, weights=result.tonnes, minlength=n * n_b).reshape(n, n_b)
-        ledger["bought_t"] = np.bincount(flat_buyer, weights=result.tonnes, minlength=n * n_b).reshape(n, n_b)
-        in_force = mk.active_contracts(self.month_index)
-        contracted = np.bincount(
-            flat_seller[in_force], weights=mk.book.contract_volume_t[in_force], minlength=n * n_b
-        ).reshape(n, n_b)
-        stored, disposed = store_or_dispose(state, catalog, contracted)
-        ledger["added_to_stock_t"] = stored
-        ledger["disposed_t"] = disposed
-        ledger["landfilled_t"] = disposed * catalog.is_landfilled[None, :]
-        n_k = len(catalog.technologies)
-        state.used_this_year_t += np.bincount(
-            routes.buyer * n_k + routes.technology, weights=result.tonnes, minlength=n * n_k
-        ).reshape(n, n_k)
-        self.accounts.clearing = result
-        self.accounts.tonnes, self.accounts.value_cny = result.tonnes, result.value_cny
+            premium = vat_threshold_premium_cny_per_t(levers.vat_rebate_rate, product_income_cny(catalog, state),
+                                                      levers.vat_threshold * raw_t, capacity_t.sum(axis=1))  # fmt: skip
+        month = MonthInputs(
+            supply_t=state.supply_t,
+            generated_t=accounts.ledger["generated_t"],
+            capacity_t=capacity_t,
+            group_capacity_t=catalog.group_cap_t_per_t[None, :] * state.output[:, catalog.group_cap_product],
+            wtp_cny_per_t=wtp,
+            reservation_cny_per_t=reservation,
+            is_installed=state.installed_tpa[routes.buyer, routes.technology] > 0,
+            season_now=catalog.season[:, self.date.month - 1],
+            installed_monthly_t=state.installed_tpa / MONTHS_PER_YEAR,
+            season_peak=catalog.season.max(axis=1),
+            seller_share=self.params["bargaining_share"],
+        )
+        result, cleared, route_premium = mk.clear_with_premium(
+            self.month_index, month, premium, catalog.is_landfilled[routes.byproduct],
+            lambda listed_t: vat_qualifies(listed_t, raw_t, levers.vat_rebate_rate, levers.vat_threshold),
+        )  # fmt: skip
+        state.supply_t[...], state.capacity_t[...] = cleared.supply_t, cleared.capacity_t
+        state.group_capacity_t[...] = cleared.group_capacity_t
+        accounts.prices = RoutePrices(cleared.wtp_cny_per_t, reservation, route_premium)
+        accounts.clearing, accounts.tonnes, accounts.value_cny = result, result.tonnes, result.value_cny
+        ledger = accounts.ledger
+        ledger["sold_t"], ledger["bought_t"], used_t = traded_by_facility(mk.routes, result.tonnes, n, n_b,
+                                                                          len(catalog.technologies))  # fmt: skip
+        contracted = under_contract_t(mk, self.month_index, n, n_b)
+        ledger["added_to_stock_t"], ledger["disposed_t"] = store_or_dispose(state, catalog, contracted)
+        ledger["landfilled_t"] = ledger["disposed_t"] * catalog.is_landfilled[None, :]
+        state.used_this_year_t += used_t
 
     def share_information(self) -> None:
         """Agents with spare capacity or unsold tonnes search (at a cost); searches and referrals find partners."""
@@ -416,10 +348,6 @@ class SymbiosisModel(Model):
     def _recent_tonnes(self, months: int) -> np.ndarray:
         return self.record.tonnes_by_facility(months, self.month_index)
 
-    def exchange_network(self) -> nx.MultiDiGraph:
-        """The network of the latest month's exchanges (see ``environment.network``)."""
-        return exchange_graph(self.catalog.facilities, self.latest_flows.rename(columns={"tonnes": "tonnes_per_month"}))
-
     def run(self, months: int | None = None) -> None:
         """Run ``months`` steps (default: to the end of the horizon)."""
         for _ in range(self.horizon_months - self.month_index if months is None else months):
@@ -447,10 +375,7 @@ class SymbiosisModel(Model):
         self.state.restore(saved.facility)
         self.market.book.restore(saved.book)
         self.accounts.restore(saved.accounts)
-        if not self.accounts.totals:
-            self.accounts.totals.update(
-                facility_totals(self.catalog, self.state, self.accounts.ledger, self.accounts.money)
-            )
+        self.accounts.totals.update(facility_totals(self.catalog, self.state, self.accounts.ledger, self.accounts.money))
         self.record.restore(saved.record)
         self.policy_memory.clear()
         self.policy_memory.update(copy.deepcopy(saved.policy_memory))
@@ -465,7 +390,4 @@ class SymbiosisModel(Model):
         finally:
             self.phases = MONTH_PHASES
 
-
-def _summary_value(model: SymbiosisModel, key: str) -> float:
-    return model.accounts.summary[key]
 

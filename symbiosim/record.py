@@ -1,28 +1,52 @@
-"""What a run records month by month: exchanges, facility ledgers, investments and capacity changes.
+"""What a run records month by month: exchanges, facility ledgers, series, investments and capacity changes.
 
 :class:`RunRecord` keeps each month's flows and ledger as compact chunks and turns them into
 tables on request (``flows``, ``facility_ledger``); the model-level series are Mesa's
-``DataCollector``'s.
+``DataCollector``'s, from each month's :func:`month_summary`. :class:`RunState` is everything
+needed to continue a run.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import pandas as pd
+from mesa import DataCollector, Model
+from numpy.typing import NDArray
 
-from symbiosim.accounting import MonthAccounts
+from symbiosim.accounting import EFFECTS, Books, MonthAccounts, product_income_cny
 from symbiosim.agents import Adoption, FacilityState
-from symbiosim.environment.market import ContractBook
+from symbiosim.environment.arrays import POLLUTANTS
+from symbiosim.environment.contracts import ContractBook
 from symbiosim.environment.units import month_date
+from symbiosim.metrics.ledger import weighted_sum_by
 
-__all__ = ["CAPACITY_CHANGE_COLUMNS", "RunRecord", "RunState"]
+__all__ = ["AGENT_SERIES", "CAPACITY_CHANGE_COLUMNS", "RunRecord", "RunState", "series_collector"]
 
 CAPACITY_CHANGE_COLUMNS = ["date", "facility_id", "product", "capacity_before_per_yr", "capacity_after_per_yr"]
 LATEST_FLOW_COLUMNS = ["step", "seller", "buyer", "seller_id", "buyer_id", "byproduct", "technology", "tonnes",
                        "distance_km"]  # fmt: skip
+
+
+AGENT_SERIES = ("output_units", "revenue_cny", "cost_cny", "profit_cny", "energy_tce", "co2_t", "sold_t", "bought_t",
+                "landfilled_t")  # what each agent reports, when agent-type series are recorded  # fmt: skip
+
+
+def _summary_value(model: Model, key: str) -> float:
+    return model.accounts.summary[key]
+
+
+def series_collector(summary_keys: list[str], agent_types: set[type]) -> DataCollector:
+    """The DataCollector of a run: every entry of the month's summary, and ``AGENT_SERIES`` for each agent type given."""
+    types = sorted(agent_types, key=operator.attrgetter("__name__"))
+    return DataCollector(
+        model_reporters={key: partial(_summary_value, key=key) for key in summary_keys},
+        agenttype_reporters={kind: {name: name for name in AGENT_SERIES} for kind in types},
+    )
 
 
 @dataclass
@@ -126,7 +150,7 @@ class RunRecord:
         """Every facility's monthly ledger so far: one row per month and facility.
 
         Columns ``step``, ``date``, ``facility_id``, then output value, tonnes, energy,
-        emissions and money (units in the names; see :func:`symbiosim.accounting.facility_record`).
+        emissions and money (units in the names; see :func:`facility_record`).
         """
         n, months = len(self.facility_ids), len(self.ledger_chunks)
         if months == 0:
@@ -187,3 +211,141 @@ class RunState:
     record: RunRecord
     policy_memory: dict[tuple[str, int], object]
     model_vars: dict[str, list]
+
+
+LEDGER_PHYSICAL = (
+    "energy_tce",
+    "energy_saved_tce",
+    "co2_t",
+    "co2_avoided_t",
+    *(f"{p}_t" for p in POLLUTANTS),
+    *(f"{p}_avoided_t" for p in POLLUTANTS),
+)
+LEDGER_TONNES = ("generated_t", "sold_t", "bought_t", "landfilled_t")
+
+
+def facility_record(
+    books: Books,
+    ledger: dict[str, NDArray[np.float64]],
+    money: dict[str, NDArray[np.float64]],
+    tonnes: NDArray[np.float64],
+) -> dict[str, NDArray[np.float64]]:
+    """This month's per-facility ledger: tonnes, energy, emissions and money (output value = product revenue).
+
+    ``output_main_units`` is the output of the facility's main product (product units);
+    ``generated_solid_t`` counts the by-products whose unsold part is landfilled;
+    ``symbiosis_used_solid_t`` the tonnes of those the facility bought through symbiosis
+    technologies (not plain waste treatment such as MSW incineration); the money entries are
+    those of :func:`money_ledger` (CNY).
+    """
+    catalog, routes = books.catalog, books.market.routes
+    solid = catalog.is_landfilled
+    solid_symbiosis = catalog.tech_is_symbiosis[routes.technology] & solid[routes.byproduct]
+    return {
+        "output_main_units": books.state.output[np.arange(catalog.n_facilities), catalog.main_product],
+        "generated_solid_t": ledger["generated_t"][:, solid].sum(axis=1),
+        "symbiosis_used_solid_t": weighted_sum_by(routes.buyer, tonnes * solid_symbiosis, catalog.n_facilities),
+        **{name: ledger[name].sum(axis=1) for name in LEDGER_TONNES},
+        "sold_solid_t": ledger["sold_t"][:, solid].sum(axis=1),
+        **{name: ledger[name] for name in LEDGER_PHYSICAL},
+        **money,
+    }
+
+
+def month_summary(books: Books, accounts: MonthAccounts) -> dict[str, float]:
+    """Region totals of the month, as recorded by the DataCollector (see docs/model.md)."""
+    catalog, state, levers, market = books.catalog, books.state, books.levers, books.market
+    led, money, tonnes = accounts.ledger, accounts.money, accounts.tonnes
+    generated = led["generated_t"].sum(axis=0)
+    sold = led["sold_t"].sum(axis=0)
+    landfilled = led["landfilled_t"].sum(axis=0)
+    last: dict[str, float] = {}
+    profit = money["profit_cny"]
+    for sector, rows in books.sector_rows.items():
+        last[f"profit_cny.{sector}"] = float(profit[rows].sum())
+    for j, name in enumerate(catalog.byproducts):
+        last[f"generated_t.{name}"] = float(generated[j])
+        last[f"exchanged_t.{name}"] = float(sold[j])
+        last[f"landfilled_t.{name}"] = float(landfilled[j])
+        last[f"utilisation_rate.{name}"] = float(sold[j] / generated[j]) if generated[j] > 0 else float("nan")
+    subsidy = float(money["subsidy_cny"].sum()) + state.capex_subsidy_paid_cny
+    clearing = accounts.clearing
+    last.update(
+        {
+            "exchanged_t": float(sold.sum()),
+            "landfilled_t": float(landfilled.sum()),
+            "stock_t": float(state.stock.sum()),
+            "active_links": int((tonnes > 0).sum()),
+            "known_links": int(market.book.known.sum()),
+            "technologies_installed": int((state.installed_tpa > 0).sum()),
+            "profit_cny": float(money["profit_cny"].sum()),
+            "byproduct_trade_cny": float(accounts.value_cny.sum()),
+            "transport_t_km": float((tonnes * market.routes.distance_km).sum()),
+            "energy_tce": float(led["energy_tce"].sum()),
+            "energy_saved_tce": float(led["energy_saved_tce"].sum()),
+            "co2_t": float(led["co2_t"].sum()),
+            "co2_avoided_t": float(led["co2_avoided_t"].sum()),
+            **{f"{pol}_t": float(led[f"{pol}_t"].sum()) for pol in POLLUTANTS},
+            **{f"{pol}_avoided_t": float(led[f"{pol}_avoided_t"].sum()) for pol in POLLUTANTS},
+            "ep_tax_cny": float(money["ep_tax_cny"].sum()),
+            "subsidy_cny": subsidy,
+            "emission_charges_cny": float(money["emission_charges_cny"].sum()),
+            "vat_rebate_cny": float(money["vat_rebate_cny"].sum()),
+            "fiscal_cost_cny": float(money["subsidy_cny"].sum())
+            + state.capex_subsidy_paid_cny
+            + float(money["vat_rebate_cny"].sum())
+            - float(money["ep_tax_cny"].sum())
+            - float(money["emission_charges_cny"].sum()),
+            "landfill_fees_outside_cny": float(money["landfill_fee_cny"][~books.landfills.has_landfill].sum()),
+            "output_value_cny": float(product_income_cny(catalog, state).sum()),
+            **{
+                f"output_units.{p}": float(total)
+                for p, total in zip(catalog.products, state.output.sum(axis=0), strict=True)
+            },
+            "limited_facilities": int((levers.limit_factor < 1.0).sum()),
+            "contract_shortfalls": int(clearing.shortfalls) if clearing else 0,
+            "contract_undelivered_t": float(clearing.undelivered_t) if clearing else 0.0,
+        }
+    )
+    return last
+
+
+def flow_records(books: Books, accounts: MonthAccounts, step: int, date: dt.date) -> dict[str, NDArray]:
+    """Columns of one row per route that traded this month (see :attr:`symbiosim.record.RunRecord.flows`)."""
+    catalog, routes, prices = books.catalog, books.market.routes, accounts.prices
+    tonnes, value = accounts.tonnes, accounts.value_cny
+    r = np.flatnonzero(tonnes > 0)
+    price = value[r] / tonnes[r]
+    # the buyer's VAT rebate of the month (if it reached the threshold), spread over the listed
+    # wastes it bought, replaces the threshold premium it bid: its gain is what it earned
+    listed = catalog.is_landfilled[routes.byproduct[r]]
+    listed_t = accounts.ledger["bought_t"][:, catalog.is_landfilled].sum(axis=1)
+    rebate = np.divide(
+        accounts.money["vat_rebate_cny"], listed_t, out=np.zeros(catalog.n_facilities), where=listed_t > 0
+    )
+    rebate_per_t = rebate[routes.buyer[r]] * listed
+    ids = np.asarray(catalog.facility_ids, dtype=object)
+    is_symbiosis = catalog.tech_is_symbiosis[routes.technology[r]]
+    clearing = accounts.clearing
+    return {
+        "step": np.full(len(r), step),
+        "date": np.full(len(r), date.isoformat(), dtype=object),
+        "seller": routes.seller[r],
+        "buyer": routes.buyer[r],
+        "seller_id": ids[routes.seller[r]],
+        "buyer_id": ids[routes.buyer[r]],
+        "byproduct": np.asarray(catalog.byproducts, dtype=object)[routes.byproduct[r]],
+        "technology": np.asarray(catalog.technologies, dtype=object)[routes.technology[r]],
+        "is_symbiosis": is_symbiosis,
+        "tonnes": tonnes[r],
+        "distance_km": routes.distance_km[r],
+        "price_cny_per_t": price,
+        "transport_cny_per_t": routes.transport_cny_per_t[r],
+        "seller_gain_cny_per_t": price - prices.reservation[r],
+        "buyer_gain_cny_per_t": prices.wtp[r] - prices.vat_premium[r] - routes.transport_cny_per_t[r] - price
+        + rebate_per_t,
+        "buyer_vat_rebate_cny_per_t": rebate_per_t,
+        "contract_tonnes": clearing.contract_tonnes[r] if clearing else np.zeros(len(r)),
+        "start_step": books.market.book.first_trade_step[r],
+        **{name: accounts.effects[name][r] for name in EFFECTS},
+    }

@@ -1,4 +1,4 @@
-"""Imports flow one way: runs -> model -> (agents, policies, metrics) -> environment."""
+"""Imports flow one way: runs -> model -> (agents, policies, metrics) -> environment; only the model writes its state."""
 
 import ast
 from pathlib import Path
@@ -17,21 +17,14 @@ def _layer_of(module: str) -> str | None:
 
 
 def test_imports_flow_one_way():
+    """No module imports a higher layer, not even for annotations (``if TYPE_CHECKING:`` included)."""
     problems = []
     for path in PACKAGE.rglob("*.py"):
         own = path.relative_to(PACKAGE).parts[0].removesuffix(".py")
         if own not in LAYER:
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        typing_only = {
-            id(inner)
-            for node in ast.walk(tree)
-            if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"
-            for inner in ast.walk(node)
-        }  # annotations only: no runtime dependency
         for node in ast.walk(tree):
-            if id(node) in typing_only:
-                continue
             names = []
             if isinstance(node, ast.ImportFrom) and node.module:
                 names = [node.module]
@@ -44,6 +37,48 @@ def test_imports_flow_one_way():
                 if LAYER[target] > LAYER[own] or target in FORBIDDEN.get(own, set()):
                     problems.append(f"{path.relative_to(PACKAGE)} imports {name}")
     assert problems == []
+
+
+MODEL_NAMES = {"model", "m", "app"}  # what code outside model.py calls a SymbiosisModel
+
+
+def _writes_to_the_model(tree: ast.AST) -> list[int]:
+    """Lines that assign an attribute of a model directly: ``model.x = ...``, ``self.model.x += ...``."""
+    lines = []
+    for node in ast.walk(tree):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(
+            node, ast.AugAssign | ast.AnnAssign) else []  # fmt: skip
+        for target in targets:
+            if not isinstance(target, ast.Attribute):
+                continue
+            owner = target.value
+            named = isinstance(owner, ast.Name) and owner.id in MODEL_NAMES
+            of_self = isinstance(owner, ast.Attribute) and owner.attr == "model"
+            if named or of_self:
+                lines.append(node.lineno)
+    return lines
+
+
+def test_only_the_model_writes_its_own_attributes():
+    """The model's state changes through its groups (state, levers, market, accounts, record), never by assignment from outside."""
+    problems = [
+        f"{path.relative_to(PACKAGE)}:{line}"
+        for path in PACKAGE.rglob("*.py")
+        if path.name != "model.py"
+        for line in _writes_to_the_model(ast.parse(path.read_text(encoding="utf-8")))
+    ]
+    assert problems == []
+
+
+def test_the_rule_finds_what_it_forbids():
+    code = "model.limit_factor = 1\nself.model.x += 2\nmodel.state.output[0] = 3\nagent.model = None\n"
+    assert _writes_to_the_model(ast.parse(code)) == [1, 2]
+
+
+def test_model_py_is_short_and_no_module_is_long():
+    lengths = {path: len(path.read_text(encoding="utf-8").splitlines()) for path in PACKAGE.rglob("*.py")}
+    assert lengths[PACKAGE / "model.py"] < 400
+    assert [str(p.relative_to(PACKAGE)) for p, n in lengths.items() if n > 460] == []
 
 
 def test_every_package_has_a_docstring_and_all():

@@ -32,7 +32,8 @@ def test_docs_site_builds_strictly_offline_with_api_reference(tmp_path):
     ):
         assert (site / page).is_file(), page
     api = (site / "api" / "model" / "index.html").read_text(encoding="utf-8")
-    assert "SymbiosisModel" in api and "load_scenario" in api  # mkdocstrings rendered the docstrings
+    assert "SymbiosisModel" in api
+    assert "load_scenario" in api
     home = (site / "index.html").read_text(encoding="utf-8")
     assert "fonts.googleapis.com" not in home  # no web fonts: the site needs no internet
 

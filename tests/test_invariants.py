@@ -41,7 +41,8 @@ def test_mass_balance_every_month_facility_and_byproduct(stepped):
         inflow = led["generated_t"] + led["drawn_from_stock_t"]
         outflow = led["sold_t"] + led["added_to_stock_t"] + led["disposed_t"]
         assert np.all(np.abs(inflow - outflow) <= RELATIVE * np.maximum(inflow, 1.0))
-        assert np.all(led["added_to_stock_t"] >= 0) and np.all(led["disposed_t"] >= 0)
+        assert np.all(led["added_to_stock_t"] >= 0)
+        assert np.all(led["disposed_t"] >= 0)
 
 
 def test_landfilled_is_disposed_on_landfill_routes(stepped):

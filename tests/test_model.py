@@ -11,6 +11,7 @@ from mesa import batch_run
 from symbiosim import SymbiosisModel
 from symbiosim.agents import CementPlant, Enterprise, PowerPlant, SteelPlant, WasteFacility
 from symbiosim.environment.network import to_geojson, write_geojson, write_graphml
+from symbiosim.runs.outputs import exchange_network
 
 
 @pytest.fixture(scope="module")
@@ -22,8 +23,11 @@ def year(jjj):
 
 def test_default_scenario_has_every_sector_of_the_data(jjj):
     counts = jjj.table("facilities")["sector"].value_counts()
-    assert counts["steel"] == 61 and counts["power"] == 65 and counts["cement"] == 58
-    assert counts["chemical"] == 26 and counts["incineration"] == 46
+    assert counts["steel"] == 61
+    assert counts["power"] == 65
+    assert counts["cement"] == 58
+    assert counts["chemical"] == 26
+    assert counts["incineration"] == 46
     synthetic = jjj.table("facilities").query("is_synthetic")
     assert set(synthetic["sector"]) == {"landfill", "msw_collection", "sludge_treatment", "hazardous_waste"}
     assert len(synthetic) == 4 * 13
@@ -40,7 +44,8 @@ def test_agents_are_typed_and_placed_on_the_network(year):
 
 
 def test_calendar_months_and_horizon(year):
-    assert year.month_index == 12 and year.date == dt.date(2025, 12, 1)
+    assert year.month_index == 12
+    assert year.date == dt.date(2025, 12, 1)
     assert not year.running
     assert SymbiosisModel(rng=1, start="2024-11").start == dt.date(2024, 11, 1)
 
@@ -103,7 +108,7 @@ def test_batch_run_works_unchanged():
 
 
 def test_exchange_network_exports(year, tmp_path):
-    graph = year.exchange_network()
+    graph = exchange_network(year)
     assert graph.number_of_nodes() == year.n_facilities
     latest = year.flows[year.flows["step"] == year.month_index]
     assert graph.number_of_edges() == len(latest)
@@ -115,7 +120,8 @@ def test_exchange_network_exports(year, tmp_path):
     write_geojson(graph, tmp_path / "n.geojson")
     data = json.loads((tmp_path / "n.geojson").read_text())
     kinds = [f["properties"]["kind"] for f in data["features"]]
-    assert kinds.count("facility") == year.n_facilities and kinds.count("exchange") == len(latest)
+    assert kinds.count("facility") == year.n_facilities
+    assert kinds.count("exchange") == len(latest)
     point = next(f for f in to_geojson(graph)["features"] if f["properties"]["kind"] == "facility")
     assert point["geometry"]["coordinates"] == [point["properties"]["longitude"], point["properties"]["latitude"]]
 
@@ -156,7 +162,8 @@ def test_first_year_investment_does_not_depend_on_the_start_month(tiny_park_with
         model = SymbiosisModel(tiny_park_without_t2, rng=1, start=start, consider_probability=1.0)
         model.run(12)
         sizes.append([(a.facility_id, round(a.capacity_t_per_yr)) for a in model.record.adoptions if a.step <= 12])
-    assert sizes[0] and sizes[0] == sizes[1]
+    assert sizes[0]
+    assert sizes[0] == sizes[1]
 
 
 def test_capacity_is_depreciated_over_its_lifetime_then_retired(tiny_park_toml, tmp_path):

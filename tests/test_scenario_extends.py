@@ -57,7 +57,8 @@ def test_a_child_overrides_settings_and_parameters(park):
             "[parameters]\nbargaining_share = 0.6\n",
         )
     )
-    assert child.years == 2 and child.start.isoformat() == "2026-03-01"
+    assert child.years == 2
+    assert child.start.isoformat() == "2026-03-01"
     assert child.parameters["bargaining_share"] == 0.6
 
 
@@ -74,7 +75,8 @@ def test_problems_in_the_parent_name_the_parent_file(park):
     with pytest.raises(ScenarioError) as err:
         load_scenario(park.parent / "child.toml")
     [issue] = err.value.issues
-    assert issue.file == str(park) and issue.column == "policies[0].cap_share"
+    assert issue.file == str(park)
+    assert issue.column == "policies[0].cap_share"
 
 
 @pytest.mark.parametrize(

@@ -574,7 +574,8 @@ def test_every_model_parameter_is_required(park):
     lines = parameters.read_text(encoding="utf-8").splitlines()
     parameters.write_text("\n".join(line for line in lines if not line.startswith("initial_trust,")) + "\n")
     issue = the_issue(park / "scenario.toml")
-    assert issue.column == "initial_trust" and "required parameter" in issue.rule
+    assert issue.column == "initial_trust"
+    assert "required parameter" in issue.rule
 
 
 def test_python_override_outside_its_range():

@@ -86,7 +86,8 @@ def test_a_landfill_fee_on_every_byproduct_leaves_the_steam_price_alone():
     """Steam is never landfilled, so a gate fee on 'all' by-products cannot lower its price."""
     folder = Path(__file__).parents[1] / "examples" / "policies"
     fee = load_scenario(folder / "landfill_fee_100.toml")
-    assert fee.policies[-1]["type"] == "landfill_fee" and not fee.policies[-1].get("byproducts")
+    assert fee.policies[-1]["type"] == "landfill_fee"
+    assert not fee.policies[-1].get("byproducts")
     prices = {}
     for name, scenario in (("none", load_scenario(folder / "baseline.toml")), ("fee", fee)):
         model = SymbiosisModel(scenario, rng=1, years=2)

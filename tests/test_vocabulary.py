@@ -19,8 +19,10 @@ AGGREGATIONS = {"over_months": {"sum", "mean", "last", "none"}, "over_facilities
 
 @pytest.fixture(scope="module")
 def written(tmp_path_factory):
-    """Every file of a 2-year default run (with --vs-optimal and a value-flow facility), a compare,
-    an optimize and a sweep on the tiny park."""
+    """Every file of a 2-year default run (with --vs-optimal and a value-flow facility) and of tiny-park runs.
+
+    The tiny park's runs are a compare, an optimize and a sweep.
+    """
     root = tmp_path_factory.mktemp("vocabulary")
     run_scenario(years=2, rng=5, out=root / "run", progress=False, vs_optimal=True, value_flow_ids=["landfill_tangshan"])
     fee = root / "fee.toml"
@@ -94,7 +96,8 @@ def test_the_sweep_records_the_vocabulary_series(written):
 def test_the_vocabulary_is_well_formed():
     table = vocabulary.outputs()
     assert not table.duplicated(["table", "name"]).any()
-    assert (table["description"] != "").all() and (table["unit"] != "").all()
+    assert (table["description"] != "").all()
+    assert (table["unit"] != "").all()
     for column, allowed in AGGREGATIONS.items():
         assert set(table[column]) <= allowed, column
     assert set(table["kind"]) == {"column", "series"}

@@ -40,7 +40,7 @@ def produce(
 
 
 def buyer_capacity_t(state: FacilityState, catalog: CatalogArrays) -> NDArray[np.float64]:
-    """Tonnes each facility can take this month per technology: min(cap x output, installed / 12) (seed eq. 3)."""
+    """Tonnes each facility can take this month per technology: min(cap x output, installed / 12) (Cao et al. 2025, eq. 3)."""
     by_output = catalog.tech_cap_t_per_t[None, :] * state.output[:, catalog.tech_cap_product]
     return np.where(state.installed_tpa > 0, np.minimum(by_output, state.installed_tpa / MONTHS_PER_YEAR), 0.0)
 

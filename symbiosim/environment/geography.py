@@ -58,8 +58,10 @@ def candidate_pairs(
     """All (from, to) pairs whose road distance is at most ``max_road_km``.
 
     Args:
-        from_lat, from_lon: origins, degrees.
-        to_lat, to_lon: destinations, degrees.
+        from_lat: origins' latitudes, degrees.
+        from_lon: origins' longitudes, degrees.
+        to_lat: destinations' latitudes, degrees.
+        to_lon: destinations' longitudes, degrees.
         max_road_km: haul limit in road km (>= 0).
         circuity: road km per great-circle km (>= 1 in practice).
 

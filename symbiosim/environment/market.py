@@ -19,13 +19,19 @@ trade on a route becomes a contract for that monthly volume, as far as it is rec
 generation and buyer capacity not yet promised under other contracts can be committed.
 """
 
-from dataclasses import dataclass, fields
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 
 import numpy as np
+import pandas as pd
 from numpy.typing import NDArray
 from scipy import sparse
 
-from symbiosim.environment.routes import Routes
+from symbiosim.environment.arrays import CatalogArrays
+from symbiosim.environment.contracts import ContractBook, SearchRules, TrustRules
+from symbiosim.environment.routes import Routes, build_routes
 from symbiosim.environment.units import TONNE_EPSILON
 
 __all__ = [
@@ -58,16 +64,6 @@ def split_price(reservation_cny_per_t: float, surplus_cny_per_t: float, seller_s
     75.0
     """
     return reservation_cny_per_t + seller_share * surplus_cny_per_t
-
-
-@dataclass(frozen=True)
-class TrustRules:
-    """How trust moves and gates trade (all in 0-1)."""
-
-    initial: float
-    gain: float
-    loss: float
-    minimum: float
 
 
 @dataclass
@@ -114,74 +110,6 @@ class ClearingResult:
     undelivered_t: float = 0.0  # tonnes due under contracts but not delivered
 
 
-@dataclass(frozen=True)
-class SearchRules:
-    """How agents learn of partners (probabilities per month or per search; km)."""
-
-    radius_km: float  # an agent's own search reaches partners within this road distance
-    discovery_probability: float  # chance a search finds a given candidate inside the radius
-    referral_probability: float  # chance a partner's partner becomes known in a month
-
-
-@dataclass
-class ContractBook:
-    """What trading partners know of each other and have agreed (per link, per route).
-
-    Attributes:
-        known: (links,) the two parties know each other.
-        trust: (links,) trust between them, 0-1.
-        contract_volume_t, contract_price: (routes,) the volume (t/month at signing) and price
-            (CNY/t) of the route's contract.
-        contract_start, contract_end: (routes,) first and last step of the contract (end < step:
-            no contract in force).
-        first_trade_step: (routes,) step of the first trade on the route (-1: never traded).
-        contract_seller_season, contract_buyer_season: (routes,) each party's seasonal factor
-            in the month the contract was signed.
-    """
-
-    known: NDArray[np.bool_]
-    trust: NDArray[np.float64]
-    contract_volume_t: NDArray[np.float64]
-    contract_price: NDArray[np.float64]
-    contract_start: NDArray[np.int64]
-    contract_end: NDArray[np.int64]
-    first_trade_step: NDArray[np.int64]
-    contract_seller_season: NDArray[np.float64]
-    contract_buyer_season: NDArray[np.float64]
-
-    @classmethod
-    def fresh(cls, routes: Routes, initial_trust: float) -> "ContractBook":
-        """Nobody known, initial trust on every link, no contract."""
-        n = routes.n_routes
-        return cls(
-            known=np.zeros(routes.n_links, dtype=bool),
-            trust=np.full(routes.n_links, initial_trust),
-            contract_volume_t=np.zeros(n),
-            contract_price=np.zeros(n),
-            contract_start=np.zeros(n, dtype=np.int64),
-            contract_end=np.full(n, -1, dtype=np.int64),
-            first_trade_step=np.full(n, -1, dtype=np.int64),
-            contract_seller_season=np.ones(n),
-            contract_buyer_season=np.ones(n),
-        )
-
-    def arrays(self) -> dict[str, NDArray]:
-        """Every array by name (the book's whole state)."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
-
-    def copy(self) -> "ContractBook":
-        """An independent copy (to clear a month again from the same state)."""
-        return ContractBook(**{name: values.copy() for name, values in self.arrays().items()})
-
-    def restore(self, saved: "ContractBook | dict[str, NDArray]") -> None:
-        """Overwrite every array in place with ``saved``'s (a book or its ``arrays()``)."""
-        values = saved.arrays() if isinstance(saved, ContractBook) else saved
-        for name, current in self.arrays().items():
-            if np.shape(values[name]) != current.shape:
-                raise ValueError(f"{name} has shape {np.shape(values[name])}, the market {current.shape}")
-            current[...] = values[name]
-
-
 class Market:
     """Routes, what partners know and have agreed, the monthly clearing and partner search.
 
@@ -208,6 +136,19 @@ class Market:
             np.arange(n_tech, dtype=np.intp) if group_of_technology is None else np.asarray(group_of_technology)
         )
         self.book = ContractBook.fresh(routes, trust.initial)
+
+    @classmethod
+    def of_scenario(cls, catalog: CatalogArrays, params: Mapping[str, float], distances: pd.DataFrame) -> Market:
+        """The market of a scenario, with partners within ``initial_knowledge_km`` known at the start.
+
+        Its routes are those of :func:`~symbiosim.environment.routes.build_routes`, its trust rules
+        those of the parameters.
+        """
+        routes = build_routes(catalog, params["circuity_factor"], distances, catalog.mean_generation_t > 0)
+        trust = TrustRules(params["initial_trust"], params["trust_gain"], params["trust_loss"], params["min_trust"])
+        market = cls(routes, catalog.contract_months, trust, catalog.tech_group)
+        market.book.known[:] = routes.link_km <= params["initial_knowledge_km"]
+        return market
 
     @property
     def n_routes(self) -> int:
@@ -406,6 +347,48 @@ class Market:
             shortfalls=shortfalls,
             undelivered_t=undelivered,
         )
+
+    def clear_with_premium(
+        self,
+        step: int,
+        month: MonthInputs,
+        premium_cny_per_t: NDArray[np.float64],
+        on_route: NDArray[np.bool_],
+        qualifies: Callable[[NDArray[np.float64]], NDArray[np.bool_]],
+    ) -> tuple[ClearingResult, MonthInputs, NDArray[np.float64]]:
+        """Clear a month in which buyers bid a premium that they earn only by buying enough.
+
+        Each buyer adds ``premium_cny_per_t`` (facilities,) to its willingness to pay on the
+        routes of ``on_route``. A buyer pays the premium only if, with what it buys on those
+        routes, ``qualifies(tonnes per facility)`` holds: the month is cleared again, from the
+        same contracts and trust, without the premium of every buyer that fell short, until
+        every buyer bidding one qualifies (each round drops at least one buyer). ``month`` is
+        not changed.
+
+        Returns:
+            The clearing, the month's inputs as cleared (supply and capacities reduced by what
+            was traded), and the premium included in each route's willingness to pay.
+        """
+        before = self.book.copy() if premium_cny_per_t.any() else None
+        premium = premium_cny_per_t
+        while True:
+            route_premium = premium[self.routes.buyer] * on_route
+            inputs = replace(
+                month,
+                supply_t=month.supply_t.copy(),
+                capacity_t=month.capacity_t.copy(),
+                group_capacity_t=month.group_capacity_t.copy(),
+                wtp_cny_per_t=month.wtp_cny_per_t + route_premium,
+            )
+            result = self.clear(step, inputs)
+            if before is None:
+                return result, inputs, route_premium
+            bought = np.bincount(self.routes.buyer, weights=result.tonnes * on_route, minlength=len(premium))
+            short = (premium > 0) & ~qualifies(bought)
+            if not short.any():
+                return result, inputs, route_premium
+            premium = np.where(short, 0.0, premium)
+            self.book.restore(before)
 
     def seasonal_scale(self, season_now: NDArray[np.float64]) -> NDArray[np.float64]:
         """Per-route factor on the contracted volume this month: the foreseeable seasonal swing.

@@ -10,12 +10,14 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from symbiosim.environment.arrays import CatalogArrays
 from symbiosim.environment.routes import Routes
 
 __all__ = [
     "RoutePrices",
     "avoided_charges_cny_per_t",
     "reservation_cny_per_t",
+    "route_prices",
     "subsidy_cny_per_t",
     "vat_qualifies",
     "vat_threshold_premium_cny_per_t",
@@ -60,7 +62,8 @@ def reservation_cny_per_t(
     Args:
         routes: the routes.
         supply_cost_cny_per_t: (by-products,) the seller's cost of supplying a tonne.
-        landfill_fee_cny_per_t, ep_tax_cny_per_t: (facilities, by-products) this month's charges.
+        landfill_fee_cny_per_t: (facilities, by-products) this month's gate fee.
+        ep_tax_cny_per_t: (facilities, by-products) this month's EP tax.
         is_landfilled: (by-products,) unsold tonnes are landfilled.
     """
     disposal_cny_per_t = (landfill_fee_cny_per_t + ep_tax_cny_per_t) * is_landfilled[None, :]
@@ -103,6 +106,37 @@ def willingness_to_pay_cny_per_t(
 ) -> NDArray[np.float64]:
     """The buyer's willingness to pay on each route: its technology's value (avoided material - processing) + subsidies + avoided charges."""
     return value_of_technology_cny_per_t[routes.technology] + subsidy_per_t + avoided_charges_per_t
+
+
+def route_prices(
+    routes: Routes,
+    catalog: CatalogArrays,
+    landfill_fee_cny_per_t: NDArray[np.float64],
+    ep_tax_cny_per_t: NDArray[np.float64],
+    subsidy_per_tonne_cny: NDArray[np.float64],
+    subsidy_per_t_km_cny: NDArray[np.float64],
+    charge_cny_per_t: Mapping[str, NDArray[np.float64]],
+    saved_t_per_t: Mapping[str, NDArray[np.float64]],
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Every route's willingness to pay (without any VAT-threshold premium) and reservation price this month.
+
+    Args:
+        routes: the routes.
+        catalog: the technologies' values and the by-products' supply costs and disposal routes.
+        landfill_fee_cny_per_t: (facilities, by-products) this month's gate fee.
+        ep_tax_cny_per_t: (facilities, by-products) this month's EP tax.
+        subsidy_per_tonne_cny: (facilities, technologies) per-tonne subsidy to buyers.
+        subsidy_per_t_km_cny: (by-products,) transport subsidy per t km.
+        charge_cny_per_t: per emitted substance, (facilities,) the charge per tonne emitted.
+        saved_t_per_t: per substance, (routes,) tonnes avoided per tonne traded.
+    """
+    subsidy = subsidy_cny_per_t(routes, subsidy_per_tonne_cny, subsidy_per_t_km_cny)
+    charges = avoided_charges_cny_per_t(routes, charge_cny_per_t, saved_t_per_t)
+    value_k = catalog.tech_avoided_cny_per_t - catalog.tech_opex_cny_per_t
+    wtp = willingness_to_pay_cny_per_t(routes, value_k, subsidy, charges)
+    reservation = reservation_cny_per_t(routes, catalog.supply_cost_cny_per_t, landfill_fee_cny_per_t,
+                                        ep_tax_cny_per_t, catalog.is_landfilled)  # fmt: skip
+    return wtp, reservation
 
 
 def vat_threshold_premium_cny_per_t(

@@ -1,6 +1,6 @@
 """Metrics: pure functions of arrays and tables (no model, agents, RNG or I/O beyond their own data tables).
 
-* ``ledger``: energy and emission effects of exchanges (seed eq. 6-7), ledgers summed by
+* ``ledger``: energy and emission effects of exchanges (Cao et al. 2025, eq. 6-7), ledgers summed by
   facility, sector, city, province or region per month or year, and the government ledger;
 * ``network``: links, degree, key nodes and betweenness, effective symbiosis radius,
   profit-distance correlation, robustness, clustering by city;

@@ -1,4 +1,4 @@
-"""Coupling coordination degree (耦合协调度), SPEC 7.4, COEFFICIENTS 1.2.
+"""Coupling coordination degree (耦合协调度) (docs/metrics.md, "Coupling coordination degree").
 
 For n ≥ 2 subsystem scores U_i in [0, 1]:
 
@@ -13,7 +13,7 @@ Wang Shujia, Kong Wei et al. 2021's modified C is offered as an option (:func:`c
 Bands come from ``data/coupling_bands.csv`` (Tian Shenzhen et al. 2021, 地理学报 76(4):781, Table 1).
 
 Examples:
-    Worked example C2 (COEFFICIENTS 2, constructed), equal weights:
+    Constructed example C2 (not published), equal weights:
 
     >>> table = coordination(pd.DataFrame({"economy": [0.3], "energy": [0.5], "environment": [0.7]}))
     >>> table[["C", "T", "D"]].round(6).iloc[0].tolist(), table.loc[0, "band"]
@@ -102,7 +102,7 @@ def coupling_degree_wang(U: pd.DataFrame) -> pd.Series:
         ValueError: if there are fewer than 2 columns or no rows, or a score is not finite or not in [0, 1].
 
     Examples:
-        C2 (COEFFICIENTS 2):
+        Constructed example C2:
 
         >>> coupling_degree_wang(pd.DataFrame({"a": [0.3], "b": [0.5], "c": [0.7]})).round(6).tolist()
         [0.636978]
@@ -192,7 +192,7 @@ def coordination(
 ) -> pd.DataFrame:
     """Coupling degree C, coordination index T and coupling coordination degree D for each row of ``U``.
 
-    C = n·(Π U_i)^(1/n) / Σ U_i (normative; COEFFICIENTS 1.2), defined as 0 when any U_i = 0 (including
+    C = n·(Π U_i)^(1/n) / Σ U_i (normative form; docs/metrics.md, "Coupling coordination degree"), defined as 0 when any U_i = 0 (including
     all zero); T = Σ w_i·U_i; D = √(C·T). With equal weights D = √(geometric mean of U).
 
     Args:

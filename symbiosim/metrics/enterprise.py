@@ -1,4 +1,4 @@
-"""An enterprise's accounts with its exchanges and in the counterfactual without them (SPEC 7.5).
+"""An enterprise's accounts with its exchanges and in the counterfactual without them (value-flow evaluation; docs/metrics.md, "An enterprise in a run").
 
 The value-flow evaluation compares *synergistic* production (what the enterprise did, with its
 exchanges) with *non-synergistic* production of the same output: every by-product it sold is

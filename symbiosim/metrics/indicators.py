@@ -1,4 +1,4 @@
-"""Order parameters of the circular-economy and low-carbon subsystems, and their synergy (SPEC 7.3-7.4).
+"""Order parameters of the circular-economy and low-carbon subsystems, and their synergy (docs/metrics.md).
 
 The default indicator set (``data/synergy_indicators.csv``) is computed from yearly region
 totals of a run by :func:`indicator_values`; :func:`assess` then turns any indicator table

@@ -1,4 +1,4 @@
-"""Energy and emission effects of exchanges (seed eq. 6 and 7), as pure array functions.
+"""Energy and emission effects of exchanges (Cao et al. 2025, eq. 6 and 7), as pure array functions.
 
 For a tonne of by-product used by technology k and hauled d km:
 
@@ -9,12 +9,12 @@ For a tonne of by-product used by technology k and hauled d km:
 * SO2, NOx, PM avoided (kg) = displaced_per_t x the material's factor             (eq. 7, raw-material term)
 
 Savings are counted against the counterfactual in which the by-product is landfilled and
-the buyer uses virgin material (see COEFFICIENTS note on ground slag).
+the buyer uses virgin material (IStructE 2023, on ground slag).
 
 The ledgers of a run (one row per facility and month) are summed by facility, sector, city,
 province or region, per month or year, with :func:`aggregate`; :func:`government_ledger`
 gives subsidies, rebates, taxes and the net fiscal cost per tonne of CO2 avoided and of
-waste used (SPEC 7.8).
+waste used (docs/metrics.md, "Government ledger").
 """
 
 from collections.abc import Callable
@@ -126,7 +126,7 @@ GOVERNMENT_COLUMNS = ("subsidy_cny", "vat_rebate_cny", "ep_tax_cny", "emission_c
 
 
 def government_ledger(annual: pd.DataFrame) -> pd.DataFrame:
-    """Subsidies and rebates paid, taxes and charges collected, and the net fiscal cost (SPEC 7.8).
+    """Subsidies and rebates paid, taxes and charges collected, and the net fiscal cost (docs/metrics.md, "Government ledger").
 
     Args:
         annual: one row per period with ``subsidy_cny`` (per-tonne, transport and capex

@@ -1,4 +1,4 @@
-"""The planner's symbiosis network for a supply and capacity snapshot (seed eq. 1-5, SPEC 7.6).
+"""The planner's symbiosis network for a supply and capacity snapshot (Cao et al. 2025, eq. 1-5; docs/planner.md).
 
 Three schemes, each a linear program (the economic ones a mixed-integer program when a VAT
 rebate applies), solved with HiGHS through :func:`scipy.optimize.milp` on sparse matrices:
@@ -13,7 +13,7 @@ rebate applies), solved with HiGHS through :func:`scipy.optimize.milp` on sparse
   installed, plus the VAT rebate of each plant that reaches its threshold share of listed wastes
   (eq. 5, one binary per plant).
 * ``win_win``: the economic optimum restricted to routes that save energy and avoid CO2 net of
-  transport (the seed's "economic-environmental win-win" scheme).
+  transport (the "economic-environmental win-win" scheme, 经济、环境双赢, of Cao et al. 2025, §1.2).
 
 The price paid for a by-product is a transfer between seller and buyer and cancels in the total;
 eq. 4 (the buyer's cost may not exceed the product price) holds at the optimum because every

@@ -1,4 +1,4 @@
-"""Composite-system synergy degree (复合系统协同度), SPEC 7.3, COEFFICIENTS 1.1.
+"""Composite-system synergy degree (复合系统协同度) (Meng & Han 2000; docs/metrics.md).
 
 Formula source: Meng Qingsong & Han Wenxiu 2000, 复合系统协调度模型研究, 天津大学学报 33(4):444-446
 (citation details unverified, U). The chain is: indicator values -> component order degrees
@@ -7,7 +7,7 @@ Formula source: Meng Qingsong & Han Wenxiu 2000, 复合系统协调度模型研�
 (:func:`synergy_band`, from ``data/synergy_bands.csv``; the banding scheme is not standardised, U).
 
 Examples:
-    Worked example S1 (COEFFICIENTS 2, constructed): two subsystems with three indicators each.
+    Constructed example S1 (not published): two subsystems with three indicators each.
 
     >>> periods = ["t0", "t1"]
     >>> ce = pd.DataFrame({"CE1": [60, 75], "CE2": [90, 94], "CE3": [1.4, 1.1]}, index=periods)
@@ -131,7 +131,7 @@ def order_degree[V: (float, np.ndarray, pd.Series, pd.DataFrame)](
     """Component order degree of indicator values between bounds β (lower) and α (upper).
 
     Positive indicator: u = (e − β)/(α − β); negative indicator: u = (α − e)/(α − β) (Meng & Han 2000;
-    COEFFICIENTS 1.1). Values outside [β, α] are clipped to [0, 1], and the clipping is reported: an
+    Meng & Han 2000). Values outside [β, α] are clipped to [0, 1], and the clipping is reported: an
     :class:`OrderDegreeClipped` warning names the cells, and pandas results carry ``attrs["clipped"]``
     (number of clipped cells; 0 when none).
 
@@ -201,7 +201,7 @@ def default_bounds(data: pd.DataFrame, widen: float = 0.1, degenerate: Literal["
     """Default bounds per indicator: the period range, widened outwards by ``widen`` of each end's magnitude.
 
     Rule: α = max + widen·|max| and β = min − widen·|min|, over all rows of each column. For
-    non-negative data this is the usual α = 1.1·max, β = 0.9·min (COEFFICIENTS 1.1, practice U), which
+    non-negative data this is the usual α = 1.1·max, β = 0.9·min (usual practice; no primary source, U), which
     keeps order degrees off 0 and 1 so that a geometric mean is not zeroed; for negative values it
     still widens outwards (max −2 gives α = −1.8). A column whose minimum is 0 gets β = 0.
 
@@ -275,7 +275,7 @@ def _weights(weights: pd.Series | None, columns: pd.Index) -> NDArray[np.float64
 
 
 def subsystem_order(u: pd.DataFrame, weights: pd.Series | None = None, method: Aggregation = "weighted") -> pd.Series:
-    """Subsystem order degree from its component order degrees (Meng & Han 2000; COEFFICIENTS 1.1).
+    """Subsystem order degree from its component order degrees (Meng & Han 2000).
 
     ``weighted``: Σ λ_i·u_i; ``geometric``: (Π u_i)^(1/n), unweighted as in the model.
 
@@ -316,7 +316,7 @@ def synergy_degree(orders: pd.DataFrame, base: Base = "fixed") -> pd.Series:
     """Composite-system synergy degree C of each period against a base period (Meng & Han 2000).
 
     Δ_j = u_j(t) − u_j(t0); C = θ·(Π_j |Δ_j|)^(1/k), θ = +1 if every Δ_j > 0, else −1; C = 0 if any
-    |Δ_j| < 1e-12 (θ = min Δ/|min Δ| is 0/0). C lies in [−1, 1] (COEFFICIENTS 1.1).
+    |Δ_j| < 1e-12 (θ = min Δ/|min Δ| is 0/0). C lies in [−1, 1] (Meng & Han 2000).
 
     Args:
         orders: subsystem order degrees in [0, 1]; rows = periods in time order, columns = k ≥ 2
@@ -386,7 +386,7 @@ def synergy_band(c: float | pd.Series) -> str | pd.Series:
     """Band label of synergy degrees, from ``data/synergy_bands.csv``.
 
     Scheme [−1, 0) none, [0, 0.3) low, [0.3, 0.6) medium, [0.6, 0.8) high, [0.8, 1] very high: frequent
-    but not standardised (COEFFICIENTS 1.1, U).
+    but not standardised (no primary source, U; docs/metrics.md, "Synergy bands (U)").
 
     Args:
         c: synergy degree(s) in [−1, 1].

@@ -2,7 +2,7 @@
 
 The index system has three levels: economic benefit A (A1 resource input, A2 resource productivity)
 and environmental benefit B (B1 resource utilisation, B2 waste treatment), with 13 indicators at the
-third level (SPEC 7.5). Each indicator is compared with a benchmark, the best value in class:
+third level (Zheng et al., glyphosate case; docs/metrics.md, "Value-flow evaluation"). Each indicator is compared with a benchmark, the best value in class:
 
 * cost indicator (lower is better: costs, inputs and emissions per unit of net profit):
   index = benchmark / actual;
@@ -100,9 +100,9 @@ def _package_table(name: str) -> pd.DataFrame:
 
 
 def default_weights() -> pd.DataFrame:
-    """Default AHP weights of the 13 indicators (Zheng et al., glyphosate case, as in SPEC 7.5).
+    """Default AHP weights of the 13 indicators (Zheng et al., glyphosate case, as transcribed; original not located, U).
 
-    The weights sum to 0.988, not 1, and are returned as given, not renormalised. The SPEC subtotals
+    The weights sum to 0.988, not 1, and are returned as given, not renormalised. The transcribed subtotals
     (A1 0.344, B2 0.210) disagree with its item weights (0.334, 0.198), so one weight may be mistranscribed;
     the ``note`` column records this.
 
@@ -120,7 +120,7 @@ def default_weights() -> pd.DataFrame:
 
 
 def default_grades() -> pd.DataFrame:
-    """Grade bands of the composite index P (Zheng et al., as in SPEC 7.5).
+    """Grade bands of the composite index P (Zheng et al., glyphosate case; transcription unverified, U).
 
     Returns:
         A copy of the table, one row per grade, with columns ``grade`` (1-5), ``label``, ``composite_min``
@@ -130,7 +130,7 @@ def default_grades() -> pd.DataFrame:
 
 
 def grade_of(composite: float) -> tuple[int, str]:
-    """Grade (1 = very high ... 5 = very low) and its label for a composite index (SPEC 7.5).
+    """Grade (1 = very high ... 5 = very low) and its label for a composite index (docs/metrics.md, "Index, score, composite, grade").
 
     Examples:
         >>> grade_of(0.85)
@@ -178,7 +178,7 @@ def _require_positive(indicators: pd.Series, values: NDArray[np.float64], where:
 
 
 def evaluate(table: pd.DataFrame, cap: bool = False) -> ValueFlowResult:
-    """Evaluate one production mode against benchmarks (Zheng et al., SPEC 7.5).
+    """Evaluate one production mode against benchmarks (Zheng et al., glyphosate case; docs/metrics.md, "Value-flow evaluation").
 
     index = benchmark / actual for a cost indicator, actual / benchmark for a benefit indicator;
     if ``cap``, index = min(index, 1); score = index x weight; composite P = sum of the scores.
@@ -369,7 +369,7 @@ def indicators_from_accounts(accounts: Mapping[str, float]) -> pd.DataFrame:
 
     A11-A15 and B21-B24 divide an input, a cost or an emission by the net profit; A21 and A22 divide the net
     profit by the raw-material and energy costs; B11 and B12 are the recycled shares of the raw-material and
-    energy inputs (SPEC 7.5). An indicator whose accounts are missing is left out and listed in
+    energy inputs (docs/metrics.md, "An enterprise in a run"). An indicator whose accounts are missing is left out and listed in
     ``attrs["missing"]``. ``evaluate`` then scores only the indicators present and reports ``weight_covered``.
     A zero emission or input gives a cost indicator of 0: it scores 1 against a benchmark of 0 (as in
     ``compare`` when the other mode is no better) and needs ``cap=True`` against a positive benchmark.

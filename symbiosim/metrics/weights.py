@@ -1,7 +1,7 @@
 """Indicator weights: entropy (objective), AHP (subjective) and their combination.
 
-* ``entropy``: entropy weight method (熵权法), COEFFICIENTS §1.3;
-* ``ahp``: principal-eigenvector AHP weights with Saaty's consistency ratio, COEFFICIENTS §1.4;
+* ``entropy``: entropy weight method (熵权法; Xu 2004; Zavadskas & Podvezko 2016);
+* ``ahp``: principal-eigenvector AHP weights with Saaty's consistency ratio (Saaty 1977, 1980);
 * ``combine``: linear, multiplicative, minimum-information and game-theory combined weights (组合赋权), §1.5.
 
 All three are pure: tables and arrays in, a ``pd.Series`` named ``"weight"`` (or an ``AHPResult``) out.
@@ -25,7 +25,7 @@ type EntropyNormalisation = Literal["minmax", "raw", "minmax_shift"]
 type CombineMethod = Literal["linear", "multiplicative", "min_information", "game_theory"]
 type OnInconsistent = Literal["warn", "raise", "ignore"]
 
-MINMAX_SHIFT: Final = 1e-4  # added to min-max values by normalisation="minmax_shift" (COEFFICIENTS §1.3, E4)
+MINMAX_SHIFT: Final = 1e-4  # added to min-max values by normalisation="minmax_shift" (normalisation-sensitivity example E4 in docs/metrics.md)
 
 
 def _read_random_index() -> Mapping[int, float]:
@@ -36,7 +36,7 @@ def _read_random_index() -> Mapping[int, float]:
 
 
 SAATY_RANDOM_INDEX: Final = _read_random_index()
-"""Saaty's random index RI(n), n = 1-11, from ``data/ahp_random_index.csv`` (COEFFICIENTS §1.4)."""
+"""Saaty's random index RI(n), n = 1-11, from ``data/ahp_random_index.csv`` (Saaty 1980)."""
 
 CONSISTENCY_RATIO_LIMIT: Final = 0.10  # Saaty: judgements are acceptably consistent when CR < 0.10
 RECIPROCAL_RTOL: Final = 1e-6  # largest |a_ij·a_ji - 1| and |a_ii - 1|; 0.33 written for 1/3 fails it
@@ -57,9 +57,9 @@ def entropy(
     """Entropy weights of the columns (indicators) of ``data``.
 
     With x' the normalised data: p_ij = x'_ij / Σ_i x'_ij, e_j = -k Σ_i p_ij ln p_ij with k = 1/ln m
-    and 0·ln 0 = 0, d_j = 1 - e_j, w_j = d_j / Σ_j d_j (COEFFICIENTS §1.3; Zavadskas & Podvezko 2016).
+    and 0·ln 0 = 0, d_j = 1 - e_j, w_j = d_j / Σ_j d_j (Zavadskas & Podvezko 2016; Xu 2004).
 
-    Normalisations (the choice changes the weights, COEFFICIENTS E4, so it is recorded in the output):
+    Normalisations (the choice changes the weights, example E4 in docs/metrics.md, so it is recorded in the output):
 
     * ``"minmax"``: x' = (x - min)/(max - min) for "+" columns, (max - x)/(max - min) for "-" columns.
       A constant column carries no information; it gets e_j = 1 and weight 0 (it is not an error).
@@ -86,7 +86,7 @@ def entropy(
             about 1e-7) has e_j = 1 exactly, like a constant one.
 
     Examples:
-        Xu 2004, EJOR 156:530-532, raw data (COEFFICIENTS E1):
+        Xu 2004, EJOR 156:530-532, raw data:
 
         >>> data = pd.DataFrame([[30, 30, 38, 29], [19, 54, 86, 29], [19, 15, 85, 28.9], [68, 70, 60, 29]])
         >>> weights = entropy(data, normalisation="raw")
@@ -189,7 +189,7 @@ def ahp(
     """AHP weights from a pairwise comparison matrix, by the principal eigenvector (Saaty 1977, 1980).
 
     A w = λmax w with w normalised to sum 1; CI = (λmax - n)/(n - 1); CR = CI/RI(n), accepted when
-    CR < 0.10; CR = 0 for n ≤ 2 (COEFFICIENTS §1.4). The eigenvector comes from ``numpy.linalg.eig``;
+    CR < 0.10; CR = 0 for n ≤ 2 (Saaty 1977, 1980). The eigenvector comes from ``numpy.linalg.eig``;
     the row geometric-mean approximation, which differs in the third decimal, is not used.
 
     Args:
@@ -211,7 +211,7 @@ def ahp(
             fit; if RI(n) is unavailable or not positive; if ``on_inconsistent="raise"`` and CR ≥ 0.10.
 
     Examples:
-        姜启源《数学模型》, tourism matrix (COEFFICIENTS A2):
+        姜启源《数学模型》, tourism matrix:
 
         >>> result = ahp([[1, 1/2, 4, 3, 3], [2, 1, 7, 5, 5], [1/4, 1/7, 1, 1/2, 1/3],
         ...               [1/3, 1/5, 2, 1, 1], [1/3, 1/5, 3, 1, 1]])
@@ -306,7 +306,7 @@ def _random_index(ri: Literal["saaty"] | Mapping[int, float], n: int) -> float:
 def combine(a: pd.Series, b: pd.Series, method: CombineMethod = "linear", alpha: float = 0.5) -> pd.Series:
     """Combine two weight vectors, e.g. subjective (AHP) ``a`` and objective (entropy) ``b`` (组合赋权).
 
-    Methods (COEFFICIENTS §1.5):
+    Methods (docs/metrics.md, "Combined weights"):
 
     * ``"linear"``: w = α·a + (1 - α)·b.
     * ``"multiplicative"``: w_j = a_j·b_j / Σ a_j·b_j.
@@ -390,7 +390,7 @@ def _weight_vectors(a: pd.Series, b: pd.Series) -> tuple[NDArray[np.float64], ND
 
 
 def _game_theory_share(a: NDArray[np.float64], b: NDArray[np.float64]) -> float:
-    """Normalised game-theory coefficient α1 of ``a`` (α2 = 1 - α1), COEFFICIENTS §1.5."""
+    """Normalised game-theory coefficient α1 of ``a`` (α2 = 1 - α1)."""
     aa, ab, bb = a @ a, a @ b, b @ b
     determinant = aa * bb - ab * ab
     if determinant <= _DEGENERATE_SIN2 * aa * bb:

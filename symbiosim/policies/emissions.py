@@ -1,5 +1,6 @@
-"""Charges on emissions: a carbon price with optional free allocation, and the
-environmental-protection tax on air pollutants.
+"""Charges on emissions: a carbon price, and the environmental-protection tax on air pollutants.
+
+The carbon price may come with free allocation.
 
 A facility pays the charge on what it emits; a buyer therefore also values the emissions its
 purchases avoid (they raise its willingness to pay by charge x tonnes avoided per tonne used).
@@ -86,7 +87,7 @@ class AirPollutantTax:
 def tax_on_flue_gas_cny(
     flue_gas_m3: float, mg_per_m3: float, cny_per_equivalent: float, pollutant: str = "so2"
 ) -> float:
-    """EP tax on one pollutant in a volume of flue gas (worked example T1 of COEFFICIENTS.md).
+    """EP tax on one pollutant in a volume of flue gas (a published exam example: 10^7 m3 at 120 mg/m3 SO2, 1.2 CNY/eq).
 
     Examples:
         >>> round(tax_on_flue_gas_cny(1e7, 120.0, 1.2), 2)

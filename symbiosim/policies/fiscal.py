@@ -1,7 +1,8 @@
-"""Fees, taxes and subsidies: landfill gate fee, environmental-protection tax on landfilled
-solid waste, per-tonne, capex and transport subsidies.
+"""Fees, taxes and subsidies.
 
-Each instrument changes this month's arrays of the model for the facilities in its scope,
+The landfill gate fee, the environmental-protection tax on landfilled solid waste, and the
+per-tonne, capex and transport subsidies. Each instrument changes this month's policy levers
+for the facilities in its scope,
 weighted by the share of the month's days it is in force.
 """
 
@@ -113,7 +114,8 @@ class CapexSubsidy:
     """A share (0-1) of the investment in a technology paid by the government.
 
     Several capex subsidies compose multiplicatively on what is left to pay:
-    1 - (1 - a)(1 - b). The Kawasaki eco-town projects averaged about 48-50%.
+    1 - (1 - a)(1 - b). (Capex shares near 50% were reported for the Kawasaki eco-town projects;
+    not checked in a primary source, U.)
     """
 
     kind: ClassVar[str] = "capex_subsidy"  # its name in scenario files
@@ -156,8 +158,8 @@ class VATRebate:
 
     A covered producer whose listed wastes (the by-products it buys that would otherwise be
     landfilled) reach ``threshold`` of its raw material in a month receives ``rebate_share`` x
-    ``vat_rate`` x its product income for that month (the seed's eq. 5: 70% x 13%, 17% before
-    2018; threshold 20% for 42.5-grade cement, 40% for other cement and clinker). Raw material
+    ``vat_rate`` x its product income for that month (Cao et al. 2025, eq. 5, with a 70%
+    refund of a 17% VAT; the rate is 13% since April 2019, 16% from May 2018, U; threshold 20% for 42.5-grade cement, 40% for other cement and clinker). Raw material
     per unit of output is ``raw_material_t_per_t`` (assumption: 1.55 t of raw meal per t of
     clinker; 1.0 t of ground material per t of cement). Near the threshold one more tonne of
     waste is worth far more than its material value (see

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from symbiosim.environment.arrays import POLLUTANTS
+from symbiosim.environment.arrays import POLLUTANTS, CatalogArrays
 
 __all__ = ["EMITTED", "PolicyLevers", "PolicyView"]
 
@@ -60,11 +60,12 @@ class PolicyLevers:
     capacity_factor: NDArray[np.float64]
 
     @classmethod
-    def baseline(
-        cls, landfill_fee: NDArray[np.float64], ep_tax: NDArray[np.float64], n_products: int, n_technologies: int
-    ) -> PolicyLevers:
-        """The levers with no policy in force: the catalog's fees and taxes (facilities, by-products), nothing else."""
-        n, n_b = landfill_fee.shape
+    def baseline(cls, catalog: CatalogArrays) -> PolicyLevers:
+        """The levers with no policy in force: the catalog's fees and taxes, nothing else."""
+        n, n_b = catalog.n_facilities, len(catalog.byproducts)
+        n_products, n_technologies = len(catalog.products), len(catalog.technologies)
+        landfill_fee = np.tile(catalog.landfill_fee_cny_per_t, (n, 1))
+        ep_tax = np.tile(catalog.ep_tax_cny_per_t, (n, 1))
         levers = cls(
             base_landfill_fee=landfill_fee,
             base_ep_tax=ep_tax,
@@ -134,6 +135,21 @@ class PolicyView:
     tonnes_by_facility: Callable[[int], NDArray[np.float64]]
     memory: dict[tuple[str, int], object] = field(default_factory=dict)
     schedule: tuple[object, ...] = ()
+
+    @classmethod
+    def of(
+        cls,
+        catalog: CatalogArrays,
+        capacity_per_yr: NDArray[np.float64],
+        tonnes_by_facility: Callable[[int], NDArray[np.float64]],
+        memory: dict[tuple[str, int], object],
+        schedule: list,
+    ) -> PolicyView:
+        """The view of a run: the catalog's names, a read-only view of ``capacity_per_yr``, the policies' memory."""
+        capacity = capacity_per_yr.view()
+        capacity.flags.writeable = False
+        return cls(catalog.facilities, tuple(catalog.products), tuple(catalog.byproducts), tuple(catalog.technologies),
+                   catalog.tech_byproduct, capacity, tonnes_by_facility, memory, tuple(schedule))  # fmt: skip
 
     @property
     def n_facilities(self) -> int:

@@ -19,7 +19,7 @@ from mesa.visualization import SolaraViz, solara_viz
 from symbiosim.environment.scenario import load_scenario
 from symbiosim.model import SymbiosisModel
 from symbiosim.runs.app_views import CompareView, MapView, SeriesView
-from symbiosim.runs.controls import LIMIT_MODES, LIMIT_MONTHS, app_policies, control_settings
+from symbiosim.runs.controls import app_policies, control_settings, limit_modes, limit_months
 
 __all__ = ["DEFAULT_LABEL", "AppModel", "Page", "make_page", "scenario_choices"]
 
@@ -86,11 +86,11 @@ def _model_params() -> dict[str, dict]:
     if limit:
         where = ", ".join(limit["policy"].get("cities", []) + limit["policy"].get("provinces", []))
         covered = f"{where}: {' and '.join(limit['policy'].get('sectors', ['all sectors']))}"
-        params["limit_mode"] = {"type": "Select", "value": "off", "values": list(LIMIT_MODES),
+        params["limit_mode"] = {"type": "Select", "value": "off", "values": list(limit_modes()),
                                 "label": f"{limit['label']} ({covered})"}  # fmt: skip
         params["limit_cap_share"] = {"type": "SliderFloat", "value": limit["cap_share"], "min": 0.0, "max": 1.0,
                                      "step": 0.05, "label": "Limit: cap share"}  # fmt: skip
-        params["limit_months"] = {"type": "Select", "value": next(iter(LIMIT_MONTHS)), "values": list(LIMIT_MONTHS),
+        params["limit_months"] = {"type": "Select", "value": next(iter(limit_months())), "values": list(limit_months()),
                                   "label": "Limit: months"}  # fmt: skip
     return params
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import matplotlib as mpl
 
 mpl.use("Agg")
@@ -19,9 +17,6 @@ from symbiosim.model import SymbiosisModel
 from symbiosim.runs.compare import run_metrics
 from symbiosim.runs.metric_tables import MetricUnavailableError, annual_totals, synergy_assessment
 from symbiosim.runs.svg_map import facility_notes, svg_map
-
-if TYPE_CHECKING:
-    from symbiosim.runs.app import AppModel
 
 __all__ = ["CompareView", "MapView", "SeriesView", "key_figures", "status_text"]
 
@@ -83,7 +78,7 @@ def status_text(model: SymbiosisModel, label: str) -> str:
 
 
 @solara.component
-def MapView(model: AppModel) -> None:
+def MapView(model: SymbiosisModel) -> None:
     """Status line, then the facilities at their coordinates and this month's exchanges (SVG, redrawn each step)."""
     update_counter.get()
     flows = model.latest_flows
@@ -111,7 +106,7 @@ def _by_waste(frame: pd.DataFrame, prefix: str, byproducts: list[str]) -> pd.Dat
 
 
 @solara.component
-def SeriesView(model: AppModel) -> None:
+def SeriesView(model: SymbiosisModel) -> None:
     """Monthly series (tonnes, utilisation, energy, emissions, profit) and yearly synergy and coupling."""
     update_counter.get()
     if model.month_index == 0:
@@ -170,18 +165,17 @@ def _run_for(model_factory: object, months: int) -> SymbiosisModel:
 
 
 @solara.component
-def CompareView(model: AppModel) -> None:
+def CompareView(model: SymbiosisModel) -> None:
     """The current settings against the same scenario without them, same seed, side by side."""
     years, set_years = solara.use_state("3")
     result, set_result = solara.use_state(None)
 
     def compare() -> None:
-        from symbiosim.runs.app import AppModel
-
         months = min(int(years) * MONTHS_PER_YEAR, model.horizon_months)
         seed = model.rng_seed
-        with_settings = _run_for(lambda: AppModel(model.scenario_label, seed, **model.controls), months)
-        without = _run_for(lambda: AppModel(model.scenario_label, seed), months)
+        app_model = type(model)  # the app's model class: a scenario by label, a seed and the controls
+        with_settings = _run_for(lambda: app_model(model.scenario_label, seed, **model.controls), months)
+        without = _run_for(lambda: app_model(model.scenario_label, seed), months)
         set_result((int(years), seed, without, with_settings))
 
     with solara.Row():

@@ -21,7 +21,7 @@ import pandas as pd
 
 from symbiosim.accounting import MonthAccounts
 from symbiosim.agents import Adoption, FacilityState, Vintage
-from symbiosim.environment.market import ContractBook
+from symbiosim.environment.contracts import ContractBook
 from symbiosim.environment.pricing import RoutePrices
 from symbiosim.environment.scenario import Scenario, load_scenario
 from symbiosim.model import SymbiosisModel

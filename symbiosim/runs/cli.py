@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from symbiosim.environment.scenario import MAX_YEARS, load_scenario
+from symbiosim.environment.parameters import MAX_YEARS
+from symbiosim.environment.scenario import load_scenario
 from symbiosim.environment.validation import ScenarioError
 from symbiosim.metrics.planner import SCHEMES
 from symbiosim.runs.compare import compare_scenarios
@@ -223,7 +224,10 @@ def _run(args: argparse.Namespace) -> int:
             f"energy saved {last['energy_saved_tce']:,.0f} tce/month, CO2 avoided {last['co2_avoided_t']:,.0f} t/month"
         )
         synergy = result.metrics.get("synergy_annual")
-        if synergy is not None and len(synergy):
+        if synergy is not None and len(synergy) and synergy["D"].isna().all():
+            reason = synergy["unavailable_reason"].iloc[0] if "unavailable_reason" in synergy else "no value"
+            print(f"synergy degree and coupling coordination: not available ({reason})")
+        elif synergy is not None and len(synergy):
             first, final = synergy.iloc[0], synergy.iloc[-1]
             print(
                 f"synergy degree {first['year']}-{final['year']} (fixed base) {final['synergy_fixed']:.3f}; "

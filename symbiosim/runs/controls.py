@@ -21,7 +21,7 @@ from symbiosim.environment.units import MONTHS_PER_YEAR, month_date
 from symbiosim.environment.validation import ScenarioError, ValidationIssue
 from symbiosim.policies import Policy, build_policies
 
-__all__ = ["CONTROLS", "CONTROLS_FILE", "LIMIT_MODES", "LIMIT_MONTHS", "app_policies", "control_settings"]
+__all__ = ["CONTROLS_FILE", "app_policies", "control_settings", "controls", "limit_modes", "limit_months"]
 
 CONTROLS_ENV = "SYMBIOSIM_CONTROLS"
 CONTROLS_FILE = Path(__file__).resolve().parents[2] / "examples" / "app" / "controls.toml"
@@ -48,7 +48,9 @@ def control_settings(path: Path | None = None) -> dict:
         raise ScenarioError([ValidationIssue(str(path), None, "controls", f"not valid TOML: {error}")]) from None
 
 
-def _controls() -> dict[str, tuple[str, object, object]]:
+@cache
+def controls() -> dict[str, tuple[str, object, object]]:
+    """Every control: its kind (``bool``, ``float``, ``str``) and, for numbers, its valid range; for choices, the choices."""
     settings = control_settings()
     found: dict[str, tuple[str, object, object]] = {}
     for name, control in settings.get("controls", {}).items():
@@ -61,12 +63,15 @@ def _controls() -> dict[str, tuple[str, object, object]]:
     return found
 
 
-CONTROLS = _controls()  # name: kind and, for numbers, the valid range; for choices, the choices
-LIMIT_MODES = CONTROLS["limit_mode"][1] if "limit_mode" in CONTROLS else (OFF,)
-LIMIT_MONTHS = {
-    label: tuple((int(day[:2]), int(day[3:])) for day in window)
-    for label, window in control_settings().get("limit", {}).get("windows", {}).items()
-}  # label: ((first month, first day), (last month, last day))
+def limit_modes() -> tuple[str, ...]:
+    """The production limit's choices: ``off`` and its modes."""
+    return tuple(controls().get("limit_mode", ("str", (OFF,), None))[1])
+
+
+def limit_months() -> dict[str, tuple[tuple[int, int], tuple[int, int]]]:
+    """The production limit's windows: label -> ((first month, first day), (last month, last day))."""
+    windows = control_settings().get("limit", {}).get("windows", {})
+    return {label: tuple((int(day[:2]), int(day[3:])) for day in window) for label, window in windows.items()}
 
 
 def _placed(issue: ValidationIssue, where: list[str]) -> ValidationIssue:
@@ -77,7 +82,7 @@ def _placed(issue: ValidationIssue, where: list[str]) -> ValidationIssue:
 
 
 def _windows(start: dt.date, years: int, months: str) -> list[tuple[dt.date, dt.date]]:
-    (m0, d0), (m1, d1) = LIMIT_MONTHS[months]
+    (m0, d0), (m1, d1) = limit_months()[months]
     crosses = (m1, d1) < (m0, d0)
     return [
         (dt.date(year, m0, d0), dt.date(year + 1 if crosses else year, m1, d1))
@@ -97,9 +102,9 @@ def app_policies(scenario: Scenario, years: int, **values: object) -> list[Polic
             does not have), with the file and key path.
     """
     settings, start = control_settings(), scenario.start
-    unknown = sorted(set(values) - set(CONTROLS))
+    unknown = sorted(set(values) - set(controls()))
     if unknown:
-        raise ValueError(f"unknown controls {unknown}; known: {sorted(CONTROLS)}")
+        raise ValueError(f"unknown controls {unknown}; known: {sorted(controls())}")
     first, last = dt.date(start.year - 1, 1, 1), dt.date(start.year + years, 12, 31)
     entries: list[dict] = []
     where: list[str] = []  # the key path of each entry's policy in the controls file
@@ -112,11 +117,11 @@ def app_policies(scenario: Scenario, years: int, **values: object) -> list[Polic
         where += [f"controls.{name}.policy"] * (len(entries) - len(where))
     mode = values.get("limit_mode", OFF)
     if mode != OFF:
-        if mode not in LIMIT_MODES:
-            raise ValueError(f"limit_mode must be one of {LIMIT_MODES}, not {mode!r}")
+        if mode not in limit_modes():
+            raise ValueError(f"limit_mode must be one of {limit_modes()}, not {mode!r}")
         limit = settings["limit"]
         share = float(values.get("limit_cap_share", limit["cap_share"]))
-        months = str(values.get("limit_months", next(iter(LIMIT_MONTHS))))
+        months = str(values.get("limit_months", next(iter(limit_months()))))
         for begin, end in _windows(start, years, months):
             entries.append({**limit["policy"], **limit["modes"][mode], "mode": mode, "cap_share": share,
                             "start": begin, "end": end})  # fmt: skip

@@ -1,4 +1,4 @@
-"""Metric tables of a finished run: ledgers, government, network, synergy and value flow (SPEC 7).
+"""Metric tables of a finished run: ledgers, government, network, synergy and value flow (docs/metrics.md).
 
 Each function reads the model's records (facility ledger, flows, series) and calls the pure
 functions of :mod:`symbiosim.metrics`; :func:`write_metric_tables` writes them all.
@@ -91,7 +91,7 @@ def annual_totals(model: SymbiosisModel) -> pd.DataFrame:
 
 
 def government_table(annual: pd.DataFrame) -> pd.DataFrame:
-    """The government ledger per year (SPEC 7.8)."""
+    """The government ledger per year (docs/metrics.md, "Government ledger")."""
     columns = ["months", "subsidy_cny", "vat_rebate_cny", "ep_tax_cny", "emission_charges_cny"]
     return government_ledger(annual[[*columns, "co2_avoided_t", "waste_used_t"]]).reset_index()
 
@@ -159,7 +159,7 @@ def network_summary(flows: pd.DataFrame) -> pd.DataFrame:
     Active links (seller-buyer pairs), routes (pairs and by-product), tonnes, value, active
     facilities, mean square clustering (see :func:`symbiosim.metrics.network.clustering_by_city`) and
     the Spearman correlation of path profit (the seller's plus the buyer's gain, CNY/t) against
-    distance over the routes (the JJJ study found -0.22).
+    distance over the routes (Cao et al. 2025, §2.2, Fig. 5: -0.2192).
     """
     graph = partner_graph(flows)
     gain = flows["seller_gain_cny_per_t"] + flows["buyer_gain_cny_per_t"]
@@ -198,7 +198,7 @@ def _landfill_charge_cny_per_t(model: SymbiosisModel, index: int) -> float:
 
 
 def value_flow_of(model: SymbiosisModel, facility_id: str, months: int = MONTHS_PER_YEAR) -> pd.DataFrame:
-    """Value-flow evaluation of one enterprise over the last ``months`` months (SPEC 7.5).
+    """Value-flow evaluation of one enterprise over the last ``months`` months (docs/metrics.md, "An enterprise in a run").
 
     Synergistic = with its exchanges, as run; non-synergistic = the counterfactual of
     :mod:`symbiosim.metrics.enterprise`.

@@ -103,8 +103,10 @@ def _snapshot(
 
 
 def snapshot_of_model(model: SymbiosisModel, year: int | None = None) -> Snapshot:
-    """The snapshot of a calendar year of a run (the output it produced; capacity when the year
-    began), or, with ``year=None``, of the month just simulated (its output; capacity now).
+    """The snapshot of a calendar year of a run, or (``year=None``) of the month just simulated.
+
+    A year's snapshot has the output the run produced and the capacity when the year began; a
+    month's, its output and the capacity now.
 
     Raises:
         ValueError: the run has not simulated that year, or no month yet.

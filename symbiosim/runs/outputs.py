@@ -11,16 +11,19 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import networkx as nx
 import numpy as np
 import pandas as pd
 
 from symbiosim.environment import vocabulary
+from symbiosim.environment.network import exchange_graph
 from symbiosim.environment.units import MONTHS_PER_YEAR, T_PER_KT, month_date
 from symbiosim.metrics.network import effective_radius_km, key_nodes
 from symbiosim.model import SymbiosisModel
 
 __all__ = [
     "atomic_path",
+    "exchange_network",
     "summary_table",
     "symbiosis_flows",
     "tidy_series",
@@ -127,9 +130,16 @@ def summary_table(model: SymbiosisModel) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("byproduct")
 
 
+def exchange_network(model: SymbiosisModel) -> nx.MultiDiGraph:
+    """The network of the latest month's exchanges (see :func:`symbiosim.environment.network.exchange_graph`)."""
+    return exchange_graph(model.catalog.facilities, model.latest_flows.rename(columns={"tonnes": "tonnes_per_month"}))
+
+
 def symbiosis_flows(model: SymbiosisModel, months: int | None = MONTHS_PER_YEAR) -> pd.DataFrame:
-    """The run's symbiosis exchanges (not plain waste treatment such as MSW incineration), of the
-    last ``months`` months (``None``: all)."""
+    """The run's symbiosis exchanges of the last ``months`` months (``None``: all).
+
+    Plain waste treatment (such as MSW incineration) is left out.
+    """
     flows = model.flows
     if flows.empty:
         return flows

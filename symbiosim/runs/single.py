@@ -16,7 +16,7 @@ from symbiosim.model import SymbiosisModel
 from symbiosim.runs.checkpoint import load_checkpoint, read_state, save_checkpoint
 from symbiosim.runs.metric_tables import write_metric_tables
 from symbiosim.runs.optimize import emergent_vs_optimal
-from symbiosim.runs.outputs import key_node_table, summary_table, tidy_series, write_atomic
+from symbiosim.runs.outputs import exchange_network, key_node_table, summary_table, tidy_series, write_atomic
 from symbiosim.runs.planner_plots import plot_emergent_vs_optimal
 from symbiosim.runs.plots import plot_byproduct_series, plot_map, plot_radius, plot_savings, plot_synergy
 
@@ -154,7 +154,7 @@ def write_outputs(
     flows = model.flows
     summary = summary_table(model)
     nodes = key_node_table(model)
-    graph = model.exchange_network()
+    graph = exchange_network(model)
     tables = {"timeseries": series, "facility_ledger": per_facility, "flows": flows}
     for name, table in tables.items():
         files.append(write_atomic(folder / f"{name}.csv", lambda p, t=table: t.to_csv(p, index=False)))

@@ -45,10 +45,11 @@ from scipy.stats import qmc
 from tqdm import tqdm
 
 from symbiosim.environment import vocabulary
-from symbiosim.environment.scenario import Scenario, load_scenario, model_parameter_names
+from symbiosim.environment.parameters import model_parameter_names
+from symbiosim.environment.scenario import Scenario, load_scenario
 from symbiosim.environment.validation import ScenarioError, ValidationIssue
 from symbiosim.model import MONTHS_PER_YEAR, SymbiosisModel
-from symbiosim.runs.controls import CONTROLS, app_policies
+from symbiosim.runs.controls import app_policies, controls
 from symbiosim.runs.outputs import write_atomic
 
 __all__ = [
@@ -147,14 +148,14 @@ def load_spec(path: str | Path) -> SweepSpec:
     parameters = []
     for name, entry in data.get("parameters", {}).items():
         key = f"parameters.{name}"
-        kind = "parameter" if name in known else "control" if name in CONTROLS else None
+        kind = "parameter" if name in known else "control" if name in controls() else None
         if kind is None:
             issues.append(_issue(file, key, "neither a model parameter (catalog/parameters.csv) nor a policy control"))
             continue
         if not isinstance(entry, dict):
             issues.append(_issue(file, key, "must be a table with values, or min and max"))
             continue
-        numeric = kind == "parameter" or CONTROLS[name][0] == "float"
+        numeric = kind == "parameter" or controls()[name][0] == "float"
         if design == "grid":
             values = entry.get("values")
             if not isinstance(values, list) or not values:
@@ -203,7 +204,7 @@ def _check_values(name: str, kind: str, values: list) -> str | None:
         if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
             return "values must be numbers"
         return None
-    control, low, high = CONTROLS[name]
+    control, low, high = controls()[name]
     if control == "bool" and not all(isinstance(v, bool) for v in values):
         return "values must be true or false"
     if control == "str" and not all(v in low for v in values):

@@ -28,7 +28,8 @@ def test_controls_become_policies():
         (dt.date(2024, 11, 15), dt.date(2025, 3, 15)),
         (dt.date(2025, 11, 15), dt.date(2026, 3, 15)),
     ]
-    assert len(limits) == 11 and all(p.mode == "graded" and p.grade_caps == {"A": 1.0} for p in limits)
+    assert len(limits) == 11
+    assert all(p.mode == "graded" and p.grade_caps == {"A": 1.0} for p in limits)
     with pytest.raises(ValueError, match="limit_mode must be one of"):
         app_policies(default_scenario(), 1, limit_mode="strict")
 

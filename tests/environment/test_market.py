@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from symbiosim.environment.market import Market, MonthInputs, TrustRules, split_price
+from symbiosim.environment.contracts import TrustRules
+from symbiosim.environment.market import Market, MonthInputs, split_price
 from symbiosim.environment.routes import Routes
 
 RULES = TrustRules(initial=0.6, gain=0.2, loss=0.5, minimum=0.3)
@@ -122,7 +123,8 @@ def test_a_seasonal_dip_of_one_buyer_is_not_promised_to_another():
         return market.clear(step, inputs)
 
     first = month(1, 1.0)  # buyer 1 takes all 100 t and contracts for them
-    assert first.tonnes.tolist() == [100.0, 0.0] and market.book.contract_volume_t[0] == 100.0
+    assert first.tonnes.tolist() == [100.0, 0.0]
+    assert market.book.contract_volume_t[0] == 100.0
     low = month(2, 0.5)  # buyer 1's season halves its take; buyer 2 buys the rest spot only
     assert low.tonnes.tolist() == [50.0, 50.0]
     assert low.contract_tonnes.tolist() == [50.0, 0.0]

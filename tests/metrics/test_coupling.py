@@ -22,12 +22,12 @@ TWO = pd.DataFrame({"CE": [0.2], "LC": [0.6]})
 
 
 def pairwise_sum_coupling(u1: float, u2: float, u3: float) -> float:
-    """A wrong variant (COEFFICIENTS 1.2): pairwise-sum denominator for n = 3."""
+    """A wrong variant (Liu Chunlin 2017, 耦合度计算的常见错误分析): pairwise-sum denominator for n = 3."""
     return 3 * (u1 * u2 * u3 / ((u1 + u2) * (u1 + u3) * (u2 + u3))) ** (1 / 3)
 
 
 def dropped_coefficient_coupling(u1: float, u2: float) -> float:
-    """A wrong variant (COEFFICIENTS 1.2): the coefficient n dropped."""
+    """A wrong variant (Liu Chunlin 2017): the coefficient n dropped."""
     return math.sqrt(u1 * u2) / (u1 + u2)
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from symbiosim.metrics.indicators import REQUIRED, assess, default_indicators, indicator_values
 
-# COEFFICIENTS S1: two subsystems of three indicators each, bounds (beta, alpha) and weights given
+# S1 (constructed, not published): two subsystems of three indicators each, bounds (beta, alpha) and weights given
 S1 = pd.DataFrame(
     {
         "subsystem": ["ce", "ce", "ce", "lc", "lc", "lc"],
@@ -34,14 +34,16 @@ def test_assess_reproduces_the_constructed_example_s1():
     u1, u2 = 0.386667, 0.31  # coupling of two subsystems at t0, by hand
     c = 2 * math.sqrt(u1 * u2) / (u1 + u2)
     assert result.coupling.loc["t0", "D"] == pytest.approx(math.sqrt(c * (u1 + u2) / 2), abs=1e-6)
-    assert result.notes["bounds"] == "given" and result.notes["weights"] == "given"
+    assert result.notes["bounds"] == "given"
+    assert result.notes["weights"] == "given"
     geometric = assess(S1_VALUES, S1, bounds=S1_BOUNDS, method="geometric")
     assert geometric.synergy_fixed.loc["t1"] == pytest.approx(0.220422, abs=1e-6)
 
 
 def test_default_rules_are_recorded_and_weights_sum_to_one_per_subsystem():
     result = assess(S1_VALUES.assign(ce1=[60, 75]), S1, weights_by_indicator="equal")
-    assert "1.1*max" in result.notes["bounds"] and result.notes["weights"] == "equal"
+    assert "1.1*max" in result.notes["bounds"]
+    assert result.notes["weights"] == "equal"
     assert result.weights.to_dict() == pytest.approx(dict.fromkeys(S1["indicator"], 1 / 3))
 
 

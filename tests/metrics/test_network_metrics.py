@@ -33,7 +33,8 @@ def test_effective_radius_is_tonne_weighted():
 def test_key_nodes_shares():
     flows = pd.DataFrame({"seller_id": ["s", "s", "t"], "buyer_id": ["c", "d", "c"], "tonnes": [60.0, 20.0, 20.0]})
     table = key_nodes(flows).set_index("facility_id")
-    assert table.loc["s", "tonnes"] == 80.0 and table.loc["c", "tonnes"] == 80.0
+    assert table.loc["s", "tonnes"] == 80.0
+    assert table.loc["c", "tonnes"] == 80.0
     assert table.loc["s", "share"] == pytest.approx(0.4)
     assert table["share"].sum() == pytest.approx(1.0)
     assert table.loc["c", "partners"] == 2
@@ -74,7 +75,8 @@ def test_links_tonnes_and_value_by_byproduct():
         "value_cny": 200.0,
         "mean_price_cny_per_t": 5.0,
     }
-    assert table.loc["fly_ash", "value_cny"] == -300.0 and table.loc["fly_ash", "active_links"] == 1
+    assert table.loc["fly_ash", "value_cny"] == -300.0
+    assert table.loc["fly_ash", "active_links"] == 1
 
 
 def test_degrees_count_distinct_partners():

@@ -15,8 +15,11 @@ EFFECTS = {
 
 
 def instance(vat: bool = False, near_saves_energy: bool = True) -> Snapshot:
-    """One steel plant with 100 t of slag; kiln B1 has 60 t of installed capacity and earns 30 CNY/t;
-    kiln B2 may install 80 t at 10 CNY/t and earns 25 CNY/t (before its capacity cost)."""
+    """A hand-solved instance: one steel plant with 100 t of slag and two kilns.
+
+    Kiln B1 has 60 t of installed capacity and earns 30 CNY/t; kiln B2 may install 80 t at
+    10 CNY/t and earns 25 CNY/t (before its capacity cost).
+    """
     routes = pd.DataFrame(
         {
             "seller": ["s1", "s1"],

@@ -67,7 +67,8 @@ def test_government_ledger_matches_the_fiscal_cost_series(jjj_run):
 
 def test_synergy_of_a_run_covers_its_full_years(jjj_run):
     assessment, values, note = synergy_assessment(annual_totals(jjj_run))
-    assert list(values.index) == ["2025", "2026", "2027"] and "2025-2027" in note
+    assert list(values.index) == ["2025", "2026", "2027"]
+    assert "2025-2027" in note
     assert ((assessment.order_degrees >= 0) & (assessment.order_degrees <= 1)).all().all()
     assert assessment.coupling["D"].between(0, 1).all()
     subsystem = default_indicators().set_index("indicator")["subsystem"]
@@ -92,7 +93,8 @@ def test_the_counterfactual_is_the_run_without_exchanges(tiny_park_toml):
     """Without exchanges (no partner known, no search) each plant earns what the counterfactual says."""
     trading = _first_month(tiny_park_toml)
     alone = _first_month(tiny_park_toml, initial_knowledge_km=0.0, search_probability=0.0)
-    assert trading.accounts.summary["exchanged_t"] > 0 and alone.accounts.summary["exchanged_t"] == 0
+    assert trading.accounts.summary["exchanged_t"] > 0
+    assert alone.accounts.summary["exchanged_t"] == 0
     ledger = trading.facility_ledger.set_index("facility_id")
     for facility in ("steel_s", "cement_near", "cement_far"):
         i = trading.facility_index[facility]

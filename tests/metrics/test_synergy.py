@@ -20,7 +20,7 @@ from symbiosim.metrics.synergy import (
     synergy_degree,
 )
 
-# S1 (COEFFICIENTS 2): (β, α), sign, λ, t0, t1 per indicator
+# S1 (constructed, not published): (β, α), sign, λ, t0, t1 per indicator
 S1 = pd.DataFrame(
     {
         "lower": [40, 80, 0.5, 1.0, 0.05, 0],

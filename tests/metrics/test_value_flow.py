@@ -1,4 +1,4 @@
-"""Value-flow evaluation (Zheng et al., glyphosate case; SPEC 7.5) against hand calculations.
+"""Value-flow evaluation (Zheng et al., glyphosate case; docs/metrics.md) against hand calculations.
 
 The published glyphosate indicator values and composite scores could not be located, so every
 expected number below is worked out by hand in the comments.

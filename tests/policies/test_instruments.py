@@ -169,7 +169,8 @@ def test_capex_subsidy_halves_the_capex_of_an_investment(tiny_park_without_t2):
         runs[share] = model.record.adoptions
         paid = model.datacollector.get_model_vars_dataframe()["subsidy_cny"].iloc[12]  # December
         assert paid == pytest.approx(sum(a.capacity_t_per_yr * 250.0 * share for a in model.record.adoptions))
-    assert runs[0.0] and len(runs[0.0]) == len(runs[0.5])
+    assert runs[0.0]
+    assert len(runs[0.0]) == len(runs[0.5])
     for plain, subsidised in zip(runs[0.0], runs[0.5], strict=True):
         assert plain.capex_cny == pytest.approx(plain.capacity_t_per_yr * 250.0)
         assert subsidised.capex_cny == pytest.approx(subsidised.capacity_t_per_yr * 250.0 * 0.5)

@@ -85,7 +85,8 @@ def test_a_killed_run_resumes_to_the_same_outputs(tmp_path):
         assert (tmp_path / "cut" / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), name
     assert not (tmp_path / "cut" / "checkpoint").exists()  # removed once the run is complete
     refused = subprocess.run(_cli("--resume", str(tmp_path / "cut")), capture_output=True, text=True, check=False)
-    assert refused.returncode == 2 and "has no checkpoint" in refused.stderr
+    assert refused.returncode == 2
+    assert "has no checkpoint" in refused.stderr
     again = tmp_path / "again"
     rerun = subprocess.run(
         _cli("--from-outputs", str(tmp_path / "whole"), "--out", str(again)),

@@ -91,15 +91,19 @@ def test_run_writes_every_output(one_year):
     flows = pd.read_csv(out / "flows.csv")
     assert flows["tonnes"].gt(0).all()
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["rng"] == 3 and manifest["months"] == 12
+    assert manifest["rng"] == 3
+    assert manifest["months"] == 12
     assert len(manifest["scenario_sha256"]) == 64
-    assert manifest["versions"]["mesa"].startswith("3.5") and manifest["versions"]["python"].startswith("3.12")
-    assert "Last 12 months" in result.stdout and "fly_ash" in result.stdout
+    assert manifest["versions"]["mesa"].startswith("3.5")
+    assert manifest["versions"]["python"].startswith("3.12")
+    assert "Last 12 months" in result.stdout
+    assert "fly_ash" in result.stdout
     assert (out / "map.png").read_bytes()[:4] == b"\x89PNG"
     assert "CC BY 4.0" in (out / "ATTRIBUTION.md").read_text()
     value_flow = pd.read_csv(out / "value_flow.csv")
     assert LANDFILL_TANGSHAN in set(value_flow["facility_id"])  # asked for, besides the 10 key nodes
-    assert value_flow["facility_id"].nunique() == 11 and set(value_flow["mode"]) == {"synergistic", "non_synergistic"}
+    assert value_flow["facility_id"].nunique() == 11
+    assert set(value_flow["mode"]) == {"synergistic", "non_synergistic"}
 
 
 def test_rerun_into_the_same_folder_is_safe_and_identical(one_year):
@@ -139,18 +143,21 @@ def test_bad_arguments_are_rejected_before_simulating(tmp_path):
         (["--value-flow", "steel_nowhere"], "unknown facility id(s) ['steel_nowhere']"),
     ):
         result = _symbiosim("run", *args, "--quiet", cwd=tmp_path)
-        assert result.returncode == 2 and phrase in result.stderr, result.stderr
+        assert result.returncode == 2, result.stderr
+        assert phrase in result.stderr, result.stderr
         assert "Traceback" not in result.stderr
 
 
 def test_validate_reports_every_problem_or_ok(tmp_path):
     good = _symbiosim("validate", str(EXAMPLES / "heating_season_graded.toml"), cwd=tmp_path)
     assert good.returncode == 0, good.stderr
-    assert "OK" in good.stdout and "308 facilities, 10 by-products, 15 technologies, 2 policies" in good.stdout
+    assert "OK" in good.stdout
+    assert "308 facilities, 10 by-products, 15 technologies, 2 policies" in good.stdout
     bad_toml = tmp_path / "bad.toml"
     bad_toml.write_text('[scenario]\nyears = 0\n[[policies]]\ntype = "carbon_price"\nstart = "2025-01-01"\n'
                         'end = "2025-12-31"\ncny_per_t_co2 = -1\n')  # fmt: skip
     bad = _symbiosim("validate", str(bad_toml), cwd=tmp_path)
     assert bad.returncode == 2
     assert "2 problem(s)" in bad.stdout
-    assert "'scenario.years'" in bad.stdout and "'policies[0].cny_per_t_co2'" in bad.stdout
+    assert "'scenario.years'" in bad.stdout
+    assert "'policies[0].cny_per_t_co2'" in bad.stdout

@@ -44,7 +44,8 @@ def test_compare_measures_the_flow_a_limit_costs(two_parks, tmp_path):
     assert table.loc["contract_undelivered_kt_whole_run", ("baseline", "mean")] == 0.0
     assert table.loc["exchanged_kt_per_yr", ("baseline", "mean")] == pytest.approx(120.0)  # 10 kt a month
     runs = pd.read_csv(tmp_path / "out" / "compare_runs.csv")
-    assert set(runs["seed"]) == {1, 2} and set(runs["scenario"]) == {"baseline", "steel_limit"}
+    assert set(runs["seed"]) == {1, 2}
+    assert set(runs["scenario"]) == {"baseline", "steel_limit"}
     assert {p.name for p in result.files} == {"compare_runs.csv", "compare.csv", "compare.md", "compare_series.png"}
     assert (tmp_path / "out" / "compare_series.png").read_bytes()[:4] == b"\x89PNG"
 
@@ -75,7 +76,8 @@ def test_compare_command_line(two_parks, tmp_path):
         text=True,
         check=False,
     )
-    assert bad.returncode == 2 and "--seeds must be at least 1" in bad.stderr
+    assert bad.returncode == 2
+    assert "--seeds must be at least 1" in bad.stderr
 
 
 def test_flow_lost_during_limits_counts_only_the_limited_months():

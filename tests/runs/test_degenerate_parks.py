@@ -114,7 +114,8 @@ def test_a_metric_that_cannot_be_computed_is_nan_with_its_reason(park, tmp_path,
         assert (reasons != "").any(), name
         if name == "synergy_indicators" and table["indicator"].notna().all():  # per indicator: NaN, weight 0
             missing = table[reasons != ""]
-            assert missing["order_degree"].isna().all() and (missing["weight"] == 0).all()
+            assert missing["order_degree"].isna().all()
+            assert (missing["weight"] == 0).all()
         else:
             values = table.drop(columns=[UNAVAILABLE, "year"], errors="ignore")
             assert values.isna().all(axis=None), name
@@ -129,7 +130,8 @@ def test_without_cement_plants_the_synergy_rests_on_the_other_indicators(tmp_pat
     indicators = result.metrics["synergy_indicators"]
     assert synergy["D"].notna().all()  # computed, from the indicators that can be assessed
     cement = indicators[indicators["indicator"] == "cement_substitution_t_per_t"]
-    assert cement["value"].isna().all() and (cement["weight"] == 0).all()
+    assert cement["value"].isna().all()
+    assert (cement["weight"] == 0).all()
     assessed = indicators[indicators[UNAVAILABLE] == ""]
     assert assessed.groupby(["year", "subsystem"])["weight"].sum().round(12).eq(1).all()
 
@@ -145,7 +147,9 @@ def test_the_command_exits_0_with_one_line_per_warning(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     lines = done.stderr.strip().splitlines()
-    assert lines and all(line.startswith("warning: ") for line in lines), done.stderr
+    assert lines, done.stderr
+    assert all(line.startswith("warning: ") for line in lines), done.stderr
     manifest = json.loads((out / "manifest.json").read_text())
     assert all(any(reason in line for line in lines) for reason in manifest["metrics"]["unavailable"].values())
-    assert (out / "synergy.png").stat().st_size > 0 and (out / "radius.png").stat().st_size > 0
+    assert (out / "synergy.png").stat().st_size > 0
+    assert (out / "radius.png").stat().st_size > 0

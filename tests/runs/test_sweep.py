@@ -29,10 +29,12 @@ GRID = 'design = "grid"\n[parameters.landfill_tax_cny_per_t]\nvalues = [0.0, 50.
 
 def test_designs(tmp_path):
     grid = run_design(load_spec(spec_file(tmp_path, GRID + "[parameters.platform]\nvalues = [false, true]\n")))
-    assert len(grid.points) == 4 and set(grid.points["platform"]) == {False, True}
+    assert len(grid.points) == 4
+    assert set(grid.points["platform"]) == {False, True}
     lhs_text = 'design = "lhs"\nsamples = 10\n[parameters.bargaining_share]\nmin = 0.2\nmax = 0.8\n'
     lhs = run_design(load_spec(spec_file(tmp_path, lhs_text)))
-    assert len(lhs.points) == 10 and lhs.points["bargaining_share"].between(0.2, 0.8).all()
+    assert len(lhs.points) == 10
+    assert lhs.points["bargaining_share"].between(0.2, 0.8).all()
     # Latin hypercube: one point in each tenth of the range
     assert sorted(np.floor((lhs.points["bargaining_share"] - 0.2) / 0.06).astype(int)) == list(range(10))
     sobol_text = lhs_text.replace('"lhs"', '"sobol"').replace("samples = 10", "samples = 4")
@@ -79,9 +81,11 @@ def test_serial_processes_and_ray_give_identical_results(tmp_path):
 def test_a_failing_run_is_recorded_and_the_others_finish(tmp_path):
     body = 'design = "grid"\n[parameters.bargaining_share]\nvalues = [0.5, 1.5]\n'  # 1.5 is out of range
     result = run_sweep(load_spec(spec_file(tmp_path, body, seeds=1)), tmp_path / "out", "serial", progress=False)
-    assert result.completed == 1 and len(result.failed) == 1
+    assert result.completed == 1
+    assert len(result.failed) == 1
     record = json.loads((tmp_path / "out" / "failures" / f"{result.failed[0]}.json").read_text())
-    assert "bargaining_share" in record["error"] and "above the maximum" in record["error"]
+    assert "bargaining_share" in record["error"]
+    assert "above the maximum" in record["error"]
     assert len(read_annual(tmp_path / "out")) == 1
 
 
@@ -106,7 +110,8 @@ def test_sensitivity_of_a_sobol_design(tmp_path):
     )
     run_sweep(load_spec(spec_file(tmp_path, body, seeds=1)), tmp_path / "out", "serial", progress=False)
     table = sensitivity(tmp_path / "out")
-    assert set(table["method"]) == {"sobol"} and len(table) == 5 * 2
+    assert set(table["method"]) == {"sobol"}
+    assert len(table) == 5 * 2
     profit = table[table["output"] == "profit_cny"].set_index("parameter")
     assert np.isfinite(profit[["S1", "ST"]].to_numpy()).all()
     assert profit.loc["landfill_tax_cny_per_t", "ST"] > 0  # the tax moves profit
@@ -131,5 +136,6 @@ def test_a_killed_sweep_resumes_with_every_run_exactly_once(tmp_path):
     assert resumed.returncode == 0, resumed.stderr
     assert f"{finished_before} already done, {6 - finished_before} completed, 0 failed" in resumed.stdout
     annual = read_annual(out)
-    assert annual["run_id"].nunique() == 6 and len(annual) == 6  # each run once, one year each
+    assert annual["run_id"].nunique() == 6
+    assert len(annual) == 6
     assert not list(out.glob("*/.*"))  # no temporary file left behind

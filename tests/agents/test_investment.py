@@ -1,0 +1,101 @@
+"""Agent behaviour: appraisal, room to install, installation and retirement, checked by hand on the tiny park.
+
+The tiny park without T2 at the start (tests/conftest.py): one steel plant makes 12,000 t of
+slag a month that nobody can take; cement plants 20 km (near), 100 km (far) and 200 km (beyond
+the haul limit) away could install T2 (0.1 t per t cement, 5,000 t a month at full output).
+Per tonne near: willingness to pay 260, transport 0.5 x 20 + 5 = 15, reservation -75, so the
+surplus is 320 CNY/t and the buyer's half 160 CNY/t.
+"""
+
+import numpy as np
+import pytest
+
+from symbiosim import SymbiosisModel
+from symbiosim.agents import InvestmentRound, annuity_factor
+from symbiosim.agents.investment import appraise, install, retire, room_to_install_tpa
+
+
+@pytest.fixture
+def eleven_months(tiny_park_without_t2):
+    """The park just before its first investment round (nobody has traded: all slag was landfilled)."""
+    model = SymbiosisModel(tiny_park_without_t2, rng=3)
+    model.run(11)
+    assert model.accounts.summary["exchanged_t"] == 0
+    return model
+
+
+def _round(model):
+    wtp, reservation = model.route_prices()
+    return InvestmentRound(model.state, model.catalog, model.market, wtp, reservation,
+                           model.levers.capex_subsidy_share, model.neighbours, model.params, model.rng,
+                           model.month_index)  # fmt: skip
+
+
+def test_appraisal_expects_what_known_sellers_could_not_place_at_the_buyers_share_of_the_surplus(eleven_months):
+    model = eleven_months
+    near, k = model.facility_index["cement_near"], model.catalog.technologies.index("T2")
+    volume, margin = appraise(_round(model), near, k)
+    assert volume == pytest.approx(12_000 * 12)  # 11 months unsold, scaled to a year; no rival uses T2
+    assert margin == pytest.approx(0.5 * (260 - 15 + 75))
+    beyond = model.facility_index["cement_out"]
+    assert appraise(_round(model), beyond, k) == (0.0, 0.0)  # no route within the haul limit
+
+
+def test_a_rival_that_already_uses_the_technology_halves_the_expected_volume(eleven_months):
+    model = eleven_months
+    k = model.catalog.technologies.index("T2")
+    model.state.installed_tpa[model.facility_index["cement_far"], k] = 1.0
+    volume, _ = appraise(_round(model), model.facility_index["cement_near"], k)
+    assert volume == pytest.approx(12_000 * 12 / 2)
+
+
+def test_room_to_install_is_the_smaller_of_the_own_cap_and_the_group_cap_left(eleven_months):
+    model = eleven_months
+    near, k = model.facility_index["cement_near"], model.catalog.technologies.index("T2")
+    assert room_to_install_tpa(model.state, model.catalog, near, k) == pytest.approx(0.1 * 600_000)
+    model.state.used_this_year_t[near, k] = 11 * 1_000.0  # 1,000 t a month already used
+    assert room_to_install_tpa(model.state, model.catalog, near, k) == pytest.approx(0.1 * 600_000 - 12_000)
+
+
+def test_installation_depreciates_the_capex_over_the_lifetime_and_books_the_subsidy(eleven_months):
+    model = eleven_months
+    state, near, k = model.state, model.facility_index["cement_near"], model.catalog.technologies.index("T2")
+    install(state, model.catalog, near, k, 60_000.0, 15e6, model.month_index, subsidy_cny=5e6)
+    assert state.installed_tpa[near, k] == 60_000.0
+    assert state.depreciation_cny_per_month[near] == pytest.approx(15e6 / (20 * 12))
+    assert state.capex_subsidy_paid_cny == 5e6
+    assert state.vintages[-1].last_month == model.month_index + 20 * 12 - 1
+
+
+def test_retirement_removes_the_line_and_ends_its_contracts_without_touching_others(eleven_months):
+    model = eleven_months
+    state, mk = model.state, model.market
+    near, far = model.facility_index["cement_near"], model.facility_index["cement_far"]
+    k = model.catalog.technologies.index("T2")
+    install(state, model.catalog, near, k, 60_000.0, 15e6, model.month_index)
+    install(state, model.catalog, far, k, 60_000.0, 15e6, model.month_index + 12)
+    routes = mk.routes.of_technology[k]
+    mk.book.contract_end[routes] = 500  # contracts in force on every route
+    end = state.vintages[0].last_month + 1
+    retire(state, mk, end)
+    assert state.installed_tpa[near, k] == 0.0
+    assert state.installed_tpa[far, k] == 60_000.0
+    assert state.depreciation_cny_per_month[near] == 0.0
+    of_near = routes[mk.routes.buyer[routes] == near]
+    assert (mk.book.contract_end[of_near] == end - 1).all()  # ended, a planned end
+    assert (mk.book.contract_end[routes[mk.routes.buyer[routes] == far]] == 500).all()
+    assert [v.facility for v in state.vintages] == [far]
+
+
+def test_a_sure_investor_adopts_when_npv_and_payback_pass(tiny_park_without_t2):
+    model = SymbiosisModel(tiny_park_without_t2, rng=3, consider_probability=1.0)
+    model.run(12)  # the December round
+    adopted = {a.facility_id: a for a in model.record.adoptions}
+    assert set(adopted) == {"cement_near", "cement_far"}  # cement_out has no route
+    near = adopted["cement_near"]
+    capacity = min(0.1 * 600_000, 12_000 * 12)
+    assert near.capacity_t_per_yr == pytest.approx(capacity)
+    assert near.capex_cny == pytest.approx(capacity * 250)
+    assert near.npv_cny == pytest.approx(capacity * 160 * annuity_factor(0.08, 20) - capacity * 250)
+    assert near.payback_yr == pytest.approx(250 / 160)
+    assert np.isclose(model.state.installed_tpa[model.facility_index["cement_near"], 0], capacity)
