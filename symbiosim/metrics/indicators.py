@@ -24,11 +24,11 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from symbiosim.environment.units import CNY_PER_10K
 from symbiosim.metrics import coupling, synergy, weights
 
 __all__ = ["SynergyAssessment", "assess", "default_indicators", "indicator_values"]
 
-CNY_PER_10K = 1e4
 WEIGHT_TOLERANCE = 1e-9
 REQUIRED = (
     "product_revenue_cny",

@@ -35,7 +35,7 @@ __all__ = ["SCHEMES", "PlannerError", "PlannerResult", "Snapshot", "solve", "sol
 SCHEMES = ("theoretical", "economic", "win_win")
 EFFECTS = ("energy_saved_tce", "co2_avoided_t", "so2_avoided_t", "nox_avoided_t", "pm_avoided_t")
 ROUTE_COLUMNS = ("seller", "buyer", "byproduct", "technology", "distance_km", "margin_cny_per_t", "is_listed_waste")
-TONNE_EPSILON = 1e-6
+SOLUTION_TONNE_TOLERANCE = 1e-6
 NEW_CAPACITY_TIE_BREAK = 1e-6  # theoretical scheme: cost of a tonne of new capacity, in tonnes used  # tonnes below this in a solution are rounding, not a path
 
 
@@ -228,7 +228,7 @@ def _result(
     at_capacity: NDArray[np.intp],
 ) -> PlannerResult:
     n_r, n_c = len(routes), len(capacity)
-    tonnes = np.where(result.x[:n_r] > TONNE_EPSILON, result.x[:n_r], 0.0)
+    tonnes = np.where(result.x[:n_r] > SOLUTION_TONNE_TOLERANCE, result.x[:n_r], 0.0)
     # new capacity: what the tonnes need beyond what is installed
     used = np.bincount(at_capacity, weights=tonnes, minlength=n_c)
     new = np.maximum(used - capacity["installed_t"].to_numpy(float), 0.0)
@@ -269,7 +269,7 @@ def _result(
         paths=paths.reset_index(drop=True),
         by_waste=by_waste.rename_axis("byproduct").reset_index(),
         totals=pd.DataFrame([totals]),
-        new_capacity=new_capacity[new_capacity["new_capacity_t"] > TONNE_EPSILON].reset_index(drop=True),
+        new_capacity=new_capacity[new_capacity["new_capacity_t"] > SOLUTION_TONNE_TOLERANCE].reset_index(drop=True),
     )
 
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
+from symbiosim.environment.units import KG_PER_T
 from symbiosim.policies.schedule import share_of_month
 from symbiosim.policies.scope import Scope
 
@@ -21,7 +22,6 @@ if TYPE_CHECKING:
 
 __all__ = ["KG_PER_POLLUTION_EQUIVALENT", "AirPollutantTax", "CarbonPrice", "tax_on_flue_gas_cny"]
 
-KG_T = 1000.0
 # EP Tax Law annex: kg of pollutant per pollution equivalent (PM taken as general dust)
 KG_PER_POLLUTION_EQUIVALENT = {"so2": 0.95, "nox": 0.95, "pm": 4.0}
 
@@ -80,7 +80,7 @@ class AirPollutantTax:
         rows = self.scope.mask(view)
         share = share_of_month(self, date)
         for pollutant in self.pollutants:
-            per_t = self.cny_per_equivalent * KG_T / KG_PER_POLLUTION_EQUIVALENT[pollutant]
+            per_t = self.cny_per_equivalent * KG_PER_T / KG_PER_POLLUTION_EQUIVALENT[pollutant]
             levers.emission_charge_cny_per_t[pollutant][rows] += share * per_t
 
 

@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.collections import LineCollection
 
+from symbiosim.environment.units import T_PER_KT
 from symbiosim.model import SymbiosisModel
 
 __all__ = ["plot_byproduct_series", "plot_map", "plot_radius", "plot_savings", "plot_synergy", "plot_unavailable"]
 
-T_PER_KT = 1000.0
 SECTOR_STYLE = {
     "steel": ("#1f77b4", "s"),
     "power": ("#ff7f0e", "^"),
