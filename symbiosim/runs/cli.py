@@ -143,7 +143,7 @@ def _parser() -> argparse.ArgumentParser:
         "app",
         help="start the browser app (Solara server on localhost) and print its URL",
         description="Start the browser app: a map of the facilities with the month's exchanges, time series, policy "
-        "controls applied on Reset, Step/Play/Pause, and a comparison of two runs. The server listens on "
+        "controls (examples/app/controls.toml) applied on Reset, Step/Play/Pause, and a comparison of two runs. The server listens on "
         "localhost only, unless --host says otherwise; front-end assets are served from the local cache that "
         "scripts/setup.sh fills, so no internet is needed. Stop it with Ctrl+C.",
     )
