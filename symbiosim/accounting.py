@@ -16,7 +16,7 @@ factors are zero here.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -35,6 +35,7 @@ __all__ = [
     "EFFECT_OF",
     "EMITTED",
     "INCOME_ENTRIES",
+    "LEDGER_PER_FACILITY",
     "LEDGER_TONNES_BY_BYPRODUCT",
     "Books",
     "MonthAccounts",
@@ -79,12 +80,12 @@ LEDGER_TONNES_BY_BYPRODUCT = (
 )  # (facilities, by-products) each
 LEDGER_PER_FACILITY = (
     "energy_tce",
-    "co2_t",
     "energy_saved_tce",
+    "co2_t",
     "co2_avoided_t",
     *(f"{p}_t" for p in POLLUTANTS),
     *(f"{p}_avoided_t" for p in POLLUTANTS),
-)  # (facilities,) each
+)  # (facilities,) each, in the order of the facility ledger's columns
 
 
 @dataclass(frozen=True)
@@ -137,7 +138,6 @@ class MonthAccounts:
     effects: dict[str, NDArray[np.float64]]
     search_cost_cny: NDArray[np.float64]
     clearing: ClearingResult | None = None
-    flows: dict[str, NDArray] | None = field(default=None, repr=False)
 
     def copy(self) -> MonthAccounts:
         """An independent copy."""

@@ -252,8 +252,9 @@ class SymbiosisModel(Model):
         routes, n, n_b = mk.routes, self.n_facilities, len(catalog.byproducts)
         wtp, reservation = self.route_prices()
         capacity_t = buyer_capacity_t(state, catalog)
-        premium, raw_t = np.zeros(n), raw_material_t(state, levers)
+        premium, raw_t = np.zeros(n), np.zeros(n)
         if levers.vat_rebate_rate.any():
+            raw_t = raw_material_t(state, levers)
             premium = vat_threshold_premium_cny_per_t(levers.vat_rebate_rate, product_income_cny(catalog, state),
                                                       levers.vat_threshold * raw_t, capacity_t.sum(axis=1))  # fmt: skip
         month = MonthInputs(

@@ -18,7 +18,7 @@ import pandas as pd
 from mesa import DataCollector, Model
 from numpy.typing import NDArray
 
-from symbiosim.accounting import EFFECTS, Books, MonthAccounts, product_income_cny
+from symbiosim.accounting import EFFECTS, LEDGER_PER_FACILITY, Books, MonthAccounts, product_income_cny
 from symbiosim.agents import Adoption, FacilityState
 from symbiosim.environment.arrays import POLLUTANTS
 from symbiosim.environment.contracts import ContractBook
@@ -213,14 +213,6 @@ class RunState:
     model_vars: dict[str, list]
 
 
-LEDGER_PHYSICAL = (
-    "energy_tce",
-    "energy_saved_tce",
-    "co2_t",
-    "co2_avoided_t",
-    *(f"{p}_t" for p in POLLUTANTS),
-    *(f"{p}_avoided_t" for p in POLLUTANTS),
-)
 LEDGER_TONNES = ("generated_t", "sold_t", "bought_t", "landfilled_t")
 
 
@@ -247,7 +239,7 @@ def facility_record(
         "symbiosis_used_solid_t": weighted_sum_by(routes.buyer, tonnes * solid_symbiosis, catalog.n_facilities),
         **{name: ledger[name].sum(axis=1) for name in LEDGER_TONNES},
         "sold_solid_t": ledger["sold_t"][:, solid].sum(axis=1),
-        **{name: ledger[name] for name in LEDGER_PHYSICAL},
+        **{name: ledger[name] for name in LEDGER_PER_FACILITY},
         **money,
     }
 

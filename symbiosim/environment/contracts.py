@@ -85,9 +85,9 @@ class ContractBook:
         """An independent copy (to clear a month again from the same state)."""
         return ContractBook(**{name: values.copy() for name, values in self.arrays().items()})
 
-    def restore(self, saved: ContractBook | dict[str, NDArray]) -> None:
-        """Overwrite every array in place with ``saved``'s (a book or its ``arrays()``)."""
-        values = saved.arrays() if isinstance(saved, ContractBook) else saved
+    def restore(self, saved: ContractBook) -> None:
+        """Overwrite every array in place with ``saved``'s."""
+        values = saved.arrays()
         for name, current in self.arrays().items():
             if np.shape(values[name]) != current.shape:
                 raise ValueError(f"{name} has shape {np.shape(values[name])}, the market {current.shape}")

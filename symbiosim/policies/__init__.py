@@ -19,13 +19,12 @@ from symbiosim.policies.fiscal import (
 )
 from symbiosim.policies.information import FacilitationPlatform
 from symbiosim.policies.production import LIMIT_MODES, ProductionLimit
-from symbiosim.policies.registry import POLICY_TYPES, REGISTRY, build_policies, reference_table
+from symbiosim.policies.registry import REGISTRY, build_policies, reference_table
 from symbiosim.policies.schedule import Policy, PolicySchedule, month_end, share_of_month
 from symbiosim.policies.scope import Scope
 
 __all__ = [
     "LIMIT_MODES",
-    "POLICY_TYPES",
     "REGISTRY",
     "AirPollutantTax",
     "CapacityReplacement",

@@ -10,7 +10,8 @@ plus its own memory (what it fixed when it first applied).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -104,10 +105,6 @@ class PolicyLevers:
         self.free_co2_t_per_unit[:] = 0.0
         self.capacity_factor[:] = 1.0
 
-    def names(self) -> list[str]:
-        """The levers' names (excluding the baseline)."""
-        return [f.name for f in fields(self) if not f.name.startswith("base_")]
-
 
 @dataclass(frozen=True)
 class PolicyView:
@@ -156,7 +153,7 @@ class PolicyView:
         """Number of facilities."""
         return len(self.facilities)
 
-    @property
+    @cached_property
     def facility_index(self) -> dict[str, int]:
         """Node id of each facility id."""
         return {facility_id: i for i, facility_id in enumerate(self.facilities["facility_id"])}

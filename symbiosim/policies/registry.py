@@ -29,7 +29,7 @@ from symbiosim.policies.production import ProductionLimit
 from symbiosim.policies.schedule import Policy, month_end
 from symbiosim.policies.scope import Scope
 
-__all__ = ["POLICY_TYPES", "REGISTRY", "build_policies", "policy_keys", "reference_table"]
+__all__ = ["REGISTRY", "build_policies", "policy_keys", "reference_table"]
 
 REGISTRY: dict[str, type] = {
     cls.kind: cls
@@ -47,7 +47,6 @@ REGISTRY: dict[str, type] = {
         CapacityReplacement,
     )
 }
-POLICY_TYPES = REGISTRY  # the name policies are known by in older code
 SCOPE_FIELDS = ("provinces", "cities", "sectors", "facility_ids")
 
 
