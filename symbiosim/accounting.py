@@ -25,7 +25,13 @@ from symbiosim.agents import FacilityState
 from symbiosim.environment.arrays import POLLUTANTS, CatalogArrays
 from symbiosim.environment.geography import Landfills
 from symbiosim.environment.market import ClearingResult, Market
-from symbiosim.environment.pricing import RoutePrices, subsidy_cny_per_t, vat_qualifies
+from symbiosim.environment.outlets import OutletClearing
+from symbiosim.environment.pricing import (
+    RoutePrices,
+    subsidy_cny_per_t,
+    vat_qualifies,
+    vat_threshold_premium_cny_per_t,
+)
 from symbiosim.environment.routes import Routes
 from symbiosim.environment.units import KG_PER_T
 from symbiosim.metrics.ledger import exchange_effects, weighted_sum_by
@@ -49,6 +55,7 @@ __all__ = [
     "route_factors",
     "traded_by_facility",
     "under_contract_t",
+    "vat_premium_bid",
     "vat_rebate_cny",
 ]
 
@@ -73,6 +80,7 @@ LEDGER_TONNES_BY_BYPRODUCT = (
     "generated_t",
     "drawn_from_stock_t",
     "sold_t",
+    "outlet_t",
     "bought_t",
     "added_to_stock_t",
     "disposed_t",
@@ -126,6 +134,7 @@ class MonthAccounts:
         tonnes, value_cny: (routes,) traded this month.
         effects: per effect, (routes,) energy saved and emissions avoided this month.
         search_cost_cny: (facilities,) what searching for partners cost this month.
+        outlets: this month's sales to outlets (none before the first month).
     """
 
     ledger: dict[str, NDArray[np.float64]]
@@ -138,6 +147,7 @@ class MonthAccounts:
     effects: dict[str, NDArray[np.float64]]
     search_cost_cny: NDArray[np.float64]
     clearing: ClearingResult | None = None
+    outlets: OutletClearing | None = None
 
     def copy(self) -> MonthAccounts:
         """An independent copy."""
@@ -152,6 +162,7 @@ class MonthAccounts:
             effects={name: values.copy() for name, values in self.effects.items()},
             search_cost_cny=self.search_cost_cny.copy(),
             clearing=self.clearing,
+            outlets=self.outlets,
         )
 
     def restore(self, saved: MonthAccounts) -> None:
@@ -160,6 +171,7 @@ class MonthAccounts:
         self.ledger, self.money, self.summary = copied.ledger, copied.money, copied.summary
         self.prices, self.tonnes, self.value_cny = copied.prices, copied.tonnes, copied.value_cny
         self.effects, self.search_cost_cny, self.clearing = copied.effects, copied.search_cost_cny, copied.clearing
+        self.outlets = copied.outlets
         self.totals.clear()
         self.totals.update(copied.totals)
 
@@ -178,6 +190,7 @@ class MonthAccounts:
             value_cny=np.zeros(n_routes),
             effects={},
             search_cost_cny=np.zeros(n),
+            outlets=OutletClearing.none(n, n_byproducts),
         )
 
 
@@ -271,6 +284,23 @@ def raw_material_t(state: FacilityState, levers: PolicyLevers) -> NDArray[np.flo
     return (state.output * levers.raw_material_t_per_unit).sum(axis=1)
 
 
+def vat_premium_bid(
+    catalog: CatalogArrays, state: FacilityState, levers: PolicyLevers, capacity_t: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The VAT-threshold premium each plant bids per tonne of listed waste this month, and its raw material (t).
+
+    Both are zero without a VAT rebate; see :func:`~symbiosim.environment.pricing.vat_threshold_premium_cny_per_t`
+    (``capacity_t``: (facilities,) each plant's capacity for wastes this month).
+    """
+    n = catalog.n_facilities
+    if not levers.vat_rebate_rate.any():
+        return np.zeros(n), np.zeros(n)
+    raw_t = raw_material_t(state, levers)
+    premium = vat_threshold_premium_cny_per_t(levers.vat_rebate_rate, product_income_cny(catalog, state),
+                                              levers.vat_threshold * raw_t, capacity_t)  # fmt: skip
+    return premium, raw_t
+
+
 def vat_rebate_cny(books: Books, bought_t: NDArray[np.float64]) -> NDArray[np.float64]:
     """VAT rebate earned this month: rate x product income where listed wastes (of ``bought_t``) reached the threshold."""
     levers, n = books.levers, books.catalog.n_facilities
@@ -304,8 +334,13 @@ def money_ledger(
     tonnes: NDArray[np.float64],
     value: NDArray[np.float64],
     search_cost_cny: NDArray[np.float64],
+    outlet_sales_cny: NDArray[np.float64],
 ) -> dict[str, NDArray[np.float64]]:
-    """Per-facility money this month (CNY); ``profit_cny`` = income entries - all others."""
+    """Per-facility money this month (CNY); ``profit_cny`` = income entries - all others.
+
+    By-product sales and supply costs include what sellers sold to outlets
+    (``outlet_sales_cny``, (facilities,), and ``ledger["outlet_t"]``).
+    """
     catalog, state, levers, routes = books.catalog, books.state, books.levers, books.market.routes
     n, k, b = catalog.n_facilities, routes.technology, routes.byproduct
     pf = catalog.product_factors
@@ -314,13 +349,14 @@ def money_ledger(
     money = {
         "product_revenue_cny": product_income_cny(catalog, state),
         "product_cost_cny": (state.output * pf["cost_cny"]).sum(axis=1),
-        "byproduct_sales_cny": weighted_sum_by(routes.seller, value, n),
+        "byproduct_sales_cny": weighted_sum_by(routes.seller, value, n) + outlet_sales_cny,
         "byproduct_purchases_cny": weighted_sum_by(routes.buyer, value, n),
         "transport_cny": weighted_sum_by(routes.buyer, tonnes * routes.transport_cny_per_t, n),
         "processing_cny": weighted_sum_by(routes.buyer, tonnes * catalog.tech_opex_cny_per_t[k], n),
         "avoided_material_cny": weighted_sum_by(routes.buyer, tonnes * catalog.tech_avoided_cny_per_t[k], n),
         "subsidy_cny": weighted_sum_by(routes.buyer, tonnes * route_subsidy, n),
-        "supply_cost_cny": weighted_sum_by(routes.seller, tonnes * catalog.supply_cost_cny_per_t[b], n),
+        "supply_cost_cny": weighted_sum_by(routes.seller, tonnes * catalog.supply_cost_cny_per_t[b], n)
+        + ledger["outlet_t"] @ catalog.supply_cost_cny_per_t,
         "landfill_fee_cny": (landfilled * levers.landfill_fee).sum(axis=1),
         "ep_tax_cny": (landfilled * levers.ep_tax).sum(axis=1),
         "storage_cny": (ledger["added_to_stock_t"] * catalog.storage_cost_cny_per_t_month[None, :]).sum(axis=1),

@@ -32,22 +32,21 @@ from symbiosim.accounting import (
     book_energy_and_emissions,
     facility_totals,
     money_ledger,
-    product_income_cny,
-    raw_material_t,
     route_effects,
     route_factors,
     traded_by_facility,
     under_contract_t,
+    vat_premium_bid,
 )
 from symbiosim.agents import AGENT_CLASSES, Enterprise, FacilityState, InvestmentRound
 from symbiosim.agents.investment import retire
 from symbiosim.agents.production import buyer_capacity_t, produce, store_or_dispose
+from symbiosim.environment import pricing
 from symbiosim.environment.arrays import build_arrays
 from symbiosim.environment.contracts import SearchRules
 from symbiosim.environment.geography import assign_landfills, same_sector_neighbours
 from symbiosim.environment.market import Market, MonthInputs
 from symbiosim.environment.parameters import run_settings
-from symbiosim.environment.pricing import RoutePrices, route_prices, vat_qualifies, vat_threshold_premium_cny_per_t
 from symbiosim.environment.scenario import Scenario, load_scenario
 from symbiosim.environment.units import MONTHS_PER_YEAR, month_date
 from symbiosim.policies import Policy, PolicySchedule, build_policies
@@ -235,11 +234,16 @@ class SymbiosisModel(Model):
         self.accounts.ledger["drawn_from_stock_t"] = drawn
 
     def route_prices(self) -> tuple[np.ndarray, np.ndarray]:
-        """Per-route willingness to pay (without any VAT-threshold premium) and seller reservation price (CNY/t)."""
-        lv = self.levers
-        return route_prices(self.market.routes, self.catalog, lv.landfill_fee, lv.ep_tax, lv.subsidy_cny_per_t,
-                            lv.transport_subsidy_cny_per_t_km, lv.emission_charge_cny_per_t,
-                            self.route_saved_t_per_t)  # fmt: skip
+        """Per-route willingness to pay (without any VAT-threshold premium) and seller reservation price (CNY/t).
+
+        A seller's reservation price is its best alternative: disposal, or the price it expects from outlets.
+        """
+        lv, own = self.levers, pricing.own_reservation_cny_per_t(self.catalog, self.levers.landfill_fee, self.levers.ep_tax)
+        outlet = self.market.expected_outlet_price(self.state.supply_t, own, self.date.month,
+                                                   self.params["bargaining_share"])  # fmt: skip
+        return pricing.route_prices(self.market.routes, self.catalog, own, outlet, lv.subsidy_cny_per_t,
+                                    lv.transport_subsidy_cny_per_t_km, lv.emission_charge_cny_per_t,
+                                    self.route_saved_t_per_t)  # fmt: skip
 
     def trade(self) -> None:
         """Clear the market, then store or dispose of what is unsold.
@@ -252,11 +256,7 @@ class SymbiosisModel(Model):
         routes, n, n_b = mk.routes, self.n_facilities, len(catalog.byproducts)
         wtp, reservation = self.route_prices()
         capacity_t = buyer_capacity_t(state, catalog)
-        premium, raw_t = np.zeros(n), np.zeros(n)
-        if levers.vat_rebate_rate.any():
-            raw_t = raw_material_t(state, levers)
-            premium = vat_threshold_premium_cny_per_t(levers.vat_rebate_rate, product_income_cny(catalog, state),
-                                                      levers.vat_threshold * raw_t, capacity_t.sum(axis=1))  # fmt: skip
+        premium, raw_t = vat_premium_bid(catalog, state, levers, capacity_t.sum(axis=1))
         month = MonthInputs(
             supply_t=state.supply_t,
             generated_t=accounts.ledger["generated_t"],
@@ -272,15 +272,18 @@ class SymbiosisModel(Model):
         )
         result, cleared, route_premium = mk.clear_with_premium(
             self.month_index, month, premium, catalog.is_landfilled[routes.byproduct],
-            lambda listed_t: vat_qualifies(listed_t, raw_t, levers.vat_rebate_rate, levers.vat_threshold),
+            lambda listed_t: pricing.vat_qualifies(listed_t, raw_t, levers.vat_rebate_rate, levers.vat_threshold),
         )  # fmt: skip
         state.supply_t[...], state.capacity_t[...] = cleared.supply_t, cleared.capacity_t
         state.group_capacity_t[...] = cleared.group_capacity_t
-        accounts.prices = RoutePrices(cleared.wtp_cny_per_t, reservation, route_premium)
+        own = pricing.own_reservation_cny_per_t(catalog, levers.landfill_fee, levers.ep_tax)
+        accounts.outlets = mk.clear_outlets(state.supply_t, own, self.date.month, self.params["bargaining_share"])
+        accounts.prices = pricing.RoutePrices(cleared.wtp_cny_per_t, reservation, route_premium)
         accounts.clearing, accounts.tonnes, accounts.value_cny = result, result.tonnes, result.value_cny
         ledger = accounts.ledger
         ledger["sold_t"], ledger["bought_t"], used_t = traded_by_facility(mk.routes, result.tonnes, n, n_b,
                                                                           len(catalog.technologies))  # fmt: skip
+        ledger["outlet_t"] = accounts.outlets.sold_t
         contracted = under_contract_t(mk, self.month_index, n, n_b)
         ledger["added_to_stock_t"], ledger["disposed_t"] = store_or_dispose(state, catalog, contracted)
         ledger["landfilled_t"] = ledger["disposed_t"] * catalog.is_landfilled[None, :]
@@ -315,7 +318,7 @@ class SymbiosisModel(Model):
         accounts.effects = route_effects(self.factors, accounts.tonnes, self.market.routes.distance_km)
         book_energy_and_emissions(books, accounts.effects, accounts.ledger)
         accounts.money = money_ledger(books, accounts.ledger, accounts.tonnes, accounts.value_cny,
-                                      accounts.search_cost_cny)  # fmt: skip
+                                      accounts.search_cost_cny, accounts.outlets.value_cny)  # fmt: skip
         accounts.totals.clear()
         accounts.totals.update(facility_totals(self.catalog, self.state, accounts.ledger, accounts.money))
         accounts.summary = month_summary(books, accounts)

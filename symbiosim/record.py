@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 
 from symbiosim.accounting import EFFECTS, LEDGER_PER_FACILITY, Books, MonthAccounts, product_income_cny
 from symbiosim.agents import Adoption, FacilityState
-from symbiosim.environment.arrays import POLLUTANTS
+from symbiosim.environment.arrays import POLLUTANTS, CatalogArrays
 from symbiosim.environment.contracts import ContractBook
 from symbiosim.environment.units import month_date
 from symbiosim.metrics.ledger import weighted_sum_by
@@ -213,7 +213,7 @@ class RunState:
     model_vars: dict[str, list]
 
 
-LEDGER_TONNES = ("generated_t", "sold_t", "bought_t", "landfilled_t")
+LEDGER_TONNES = ("generated_t", "sold_t", "outlet_t", "bought_t", "landfilled_t")
 
 
 def facility_record(
@@ -250,6 +250,7 @@ def month_summary(books: Books, accounts: MonthAccounts) -> dict[str, float]:
     led, money, tonnes = accounts.ledger, accounts.money, accounts.tonnes
     generated = led["generated_t"].sum(axis=0)
     sold = led["sold_t"].sum(axis=0)
+    to_outlets = led["outlet_t"].sum(axis=0)
     landfilled = led["landfilled_t"].sum(axis=0)
     last: dict[str, float] = {}
     profit = money["profit_cny"]
@@ -258,13 +259,17 @@ def month_summary(books: Books, accounts: MonthAccounts) -> dict[str, float]:
     for j, name in enumerate(catalog.byproducts):
         last[f"generated_t.{name}"] = float(generated[j])
         last[f"exchanged_t.{name}"] = float(sold[j])
+        last[f"outlet_t.{name}"] = float(to_outlets[j])
         last[f"landfilled_t.{name}"] = float(landfilled[j])
-        last[f"utilisation_rate.{name}"] = float(sold[j] / generated[j]) if generated[j] > 0 else float("nan")
+        used = sold[j] + to_outlets[j]
+        last[f"utilisation_rate.{name}"] = float(used / generated[j]) if generated[j] > 0 else float("nan")
+    last.update(outlet_prices(catalog, accounts))
     subsidy = float(money["subsidy_cny"].sum()) + state.capex_subsidy_paid_cny
     clearing = accounts.clearing
     last.update(
         {
             "exchanged_t": float(sold.sum()),
+            "outlet_t": float(to_outlets.sum()),
             "landfilled_t": float(landfilled.sum()),
             "stock_t": float(state.stock.sum()),
             "active_links": int((tonnes > 0).sum()),
@@ -300,6 +305,26 @@ def month_summary(books: Books, accounts: MonthAccounts) -> dict[str, float]:
         }
     )
     return last
+
+
+def outlet_prices(catalog: CatalogArrays, accounts: MonthAccounts) -> dict[str, float]:
+    """``outlet_price_cny_per_t.<by-product>``: the tonne-weighted gate price of its outlet markets this month.
+
+    Only by-products that have an outlet get the series; NaN in a month in which none of
+    their markets traded.
+    """
+    outlets, clearing = catalog.outlets, accounts.outlets
+    prices: dict[str, float] = {}
+    for b in np.unique(outlets.market_byproduct).tolist():
+        markets = outlets.market_byproduct == b
+        traded = clearing.market_t[markets] if clearing is not None and len(clearing.market_t) else np.zeros(0)
+        if traded.sum() > 0:
+            quoted = np.where(traded > 0, clearing.price_cny_per_t[markets], 0.0)
+            price = float((traded * quoted).sum() / traded.sum())
+        else:
+            price = float("nan")
+        prices[f"outlet_price_cny_per_t.{catalog.byproducts[b]}"] = price
+    return prices
 
 
 def flow_records(books: Books, accounts: MonthAccounts, step: int, date: dt.date) -> dict[str, NDArray]:

@@ -35,7 +35,7 @@ def _mass_balance(model: SymbiosisModel, b: int) -> None:
     """This month: what was on offer is sold, stored or disposed of, for by-product b."""
     led = model.accounts.ledger
     on_offer = led["generated_t"][:, b] + led["drawn_from_stock_t"][:, b]
-    placed = led["sold_t"][:, b] + led["added_to_stock_t"][:, b] + led["disposed_t"][:, b]
+    placed = led["sold_t"][:, b] + led["outlet_t"][:, b] + led["added_to_stock_t"][:, b] + led["disposed_t"][:, b]
     np.testing.assert_allclose(on_offer, placed, rtol=1e-9, atol=1e-6)
     np.testing.assert_allclose(led["sold_t"][:, b].sum(), led["bought_t"][:, b].sum(), rtol=1e-9)
     assert (led["sold_t"][:, b] >= 0).all()

@@ -85,12 +85,12 @@ class MonthChecker:
 
     def _tonnes(self) -> None:
         model, led = self.model, self.model.accounts.ledger
-        for name in ("generated_t", "drawn_from_stock_t", "sold_t", "bought_t", "added_to_stock_t", "disposed_t"):
+        for name in ("generated_t", "drawn_from_stock_t", "sold_t", "outlet_t", "bought_t", "added_to_stock_t", "disposed_t"):
             assert np.all(led[name] >= 0), f"negative {name}"
         assert np.all(model.state.stock >= 0)
         assert np.allclose(led["drawn_from_stock_t"], self.stock_before), "stock drawn is not last month's stock"
         inflow = led["generated_t"] + led["drawn_from_stock_t"]
-        outflow = led["sold_t"] + led["added_to_stock_t"] + led["disposed_t"]
+        outflow = led["sold_t"] + led["outlet_t"] + led["added_to_stock_t"] + led["disposed_t"]
         assert np.all(np.abs(inflow - outflow) <= RELATIVE * np.maximum(inflow, 1.0)), "mass balance"
         assert np.allclose(led["added_to_stock_t"], model.state.stock)
         assert np.all(model.state.stock <= model.state.storage_limit_t * (1 + RELATIVE) + TONNE_SLACK)
@@ -128,7 +128,8 @@ class MonthChecker:
     def _money(self) -> None:
         model, money = self.model, self.model.accounts.money
         sales, purchases = money["byproduct_sales_cny"].sum(), money["byproduct_purchases_cny"].sum()
-        assert sales == pytest.approx(purchases, rel=RELATIVE, abs=MONEY_SLACK)
+        from_outlets = model.accounts.outlets.value_cny.sum()  # paid by the rest of the economy
+        assert sales - from_outlets == pytest.approx(purchases, rel=RELATIVE, abs=MONEY_SLACK)
         # a city without a landfill pays its gate fees to disposal outside the scenario
         outside = money["landfill_fee_cny"][~model.landfills.has_landfill].sum()
         assert model.accounts.summary["landfill_fees_outside_cny"] == pytest.approx(outside, rel=RELATIVE, abs=MONEY_SLACK)
@@ -137,7 +138,7 @@ class MonthChecker:
         internal = ("byproduct_sales_cny", "byproduct_purchases_cny", "landfill_fee_cny", "landfill_revenue_cny")
         income = ("product_revenue_cny", "avoided_material_cny", "subsidy_cny", "vat_rebate_cny")
         costs = [k for k in money if k not in (*internal, *income, "profit_cny")]
-        external = sum(money[k].sum() for k in income) - sum(money[k].sum() for k in costs) - outside
+        external = sum(money[k].sum() for k in income) + from_outlets - sum(money[k].sum() for k in costs) - outside
         scale = sum(np.abs(money[k]).sum() for k in money if k != "profit_cny")
         assert abs(money["profit_cny"].sum() - external) <= RELATIVE * scale + MONEY_SLACK, "money balance"
         # the same identity seen from the government: taxes and charges in, subsidies and rebates out
@@ -149,7 +150,9 @@ class MonthChecker:
         )
         private = ("product_revenue_cny", "avoided_material_cny")
         private_costs = [k for k in costs if k not in ("ep_tax_cny", "emission_charges_cny")]
-        market_value = sum(money[k].sum() for k in private) - sum(money[k].sum() for k in private_costs) - outside
+        market_value = (
+            sum(money[k].sum() for k in private) + from_outlets - sum(money[k].sum() for k in private_costs) - outside
+        )
         assert abs(money["profit_cny"].sum() + government_net - market_value) <= RELATIVE * scale + MONEY_SLACK
         fiscal = model.accounts.summary["fiscal_cost_cny"] - model.accounts.summary["subsidy_cny"] + money["subsidy_cny"].sum()
         assert -fiscal == pytest.approx(government_net, rel=RELATIVE, abs=MONEY_SLACK)
@@ -177,7 +180,8 @@ def run_checked(model: SymbiosisModel, months: int) -> None:
     ledger = model.facility_ledger.select_dtypes(include="number")
     assert np.all(np.isfinite(ledger.to_numpy(dtype=float))), "facility ledger is not finite"
     series = model.datacollector.get_model_vars_dataframe()
-    rates = [c for c in series.columns if c.startswith("utilisation_rate.")]
+    # rates and outlet prices are NaN where nothing was generated or traded
+    rates = [c for c in series.columns if c.startswith(("utilisation_rate.", "outlet_price_cny_per_t."))]
     assert np.all(np.isfinite(series.drop(columns=rates).to_numpy(dtype=float))), "monthly series is not finite"
     assert len(series) == model.month_index + 1
 
@@ -547,7 +551,7 @@ def corrupted_park(folder: Path, name: str, content: bytes) -> Path:
     park = folder / "park"
     shutil.copytree(TINY, park)
     (park / name).write_bytes(content)
-    return park / "scenario.toml"
+    return park / "outlet.toml"  # the park and its outlet: every file of the folder is read
 
 
 @pytest.mark.slow
@@ -567,7 +571,8 @@ def test_corrupted_files_give_scenario_error_naming_the_file(case):
             assert issues, "a ScenarioError must list its issues"
             named = {Path(issue.file).name for issue in issues}
             # a shorter, still well-formed file may instead break the files that refer to its rows
-            expected = {name, "scenario.toml"} if must_fail else {*TINY_TABLES.values(), "scenario.toml"}
+            tomls = {"scenario.toml", "outlet.toml"}
+            expected = {name, *tomls} if must_fail else {*TINY_TABLES.values(), *tomls}
             assert named & expected, (kind, [str(i) for i in issues])
         else:
             assert not must_fail, f"{kind} of {name} loaded without error"

@@ -39,7 +39,7 @@ def test_mass_balance_every_month_facility_and_byproduct(stepped):
     for month in months:
         led = month["ledger"]
         inflow = led["generated_t"] + led["drawn_from_stock_t"]
-        outflow = led["sold_t"] + led["added_to_stock_t"] + led["disposed_t"]
+        outflow = led["sold_t"] + led["outlet_t"] + led["added_to_stock_t"] + led["disposed_t"]
         assert np.all(np.abs(inflow - outflow) <= RELATIVE * np.maximum(inflow, 1.0))
         assert np.all(led["added_to_stock_t"] >= 0)
         assert np.all(led["disposed_t"] >= 0)

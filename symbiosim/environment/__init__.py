@@ -5,8 +5,9 @@ This is the lowest layer: it imports nothing from the rest of the package.
 
 from symbiosim.environment.contracts import TrustRules
 from symbiosim.environment.geography import candidate_pairs, great_circle_km
-from symbiosim.environment.market import Market, route_surplus, split_price
+from symbiosim.environment.market import Market
 from symbiosim.environment.network import exchange_graph, to_geojson, write_geojson, write_graphml
+from symbiosim.environment.pricing import route_surplus, split_price
 from symbiosim.environment.scenario import Scenario, default_scenario, load_scenario
 from symbiosim.environment.validation import ScenarioError, ValidationIssue
 

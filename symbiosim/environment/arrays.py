@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from symbiosim.environment.outlets import Outlets
 from symbiosim.environment.scenario import Scenario
 from symbiosim.environment.units import MONTHS_PER_YEAR
 
@@ -61,6 +62,7 @@ class CatalogArrays:
     tech_displaced_per_t: NDArray[np.float64]  # (K,)
     tech_cap_t_per_t: NDArray[np.float64]  # (K,)
     tech_avoided_cny_per_t: NDArray[np.float64]  # (K,) value of the material a tonne displaces
+    outlets: Outlets  # the rest of the economy's demand for by-products
 
     @property
     def n_facilities(self) -> int:
@@ -114,8 +116,10 @@ def build_arrays(scenario: Scenario) -> CatalogArrays:
             factors[name][rows, j] = getattr(row, column)
 
     season = np.ones((n, MONTHS_PER_YEAR))
+    season_of_sector: dict[str, NDArray[np.float64]] = {}
     for row in scenario.table("seasonality").itertuples(index=False):
         season[sectors == row.sector, int(row.month) - 1] = row.factor
+        season_of_sector.setdefault(row.sector, np.ones(MONTHS_PER_YEAR))[int(row.month) - 1] = row.factor
 
     gen = np.zeros((n, n_p, n_b))
     generation = scenario.table("generation")
@@ -150,6 +154,8 @@ def build_arrays(scenario: Scenario) -> CatalogArrays:
         **{f"{p}_kg": mat[f"{p}_kg_per_unit"].to_numpy(dtype=float) for p in POLLUTANTS},
     }
     tech_displaced = tech["displaced_per_t"].to_numpy(dtype=float)
+    blocks = int(scenario.parameters["outlet_demand_blocks"])
+    outlets = Outlets.build(scenario.table("outlets"), byproducts, byp, fac, season_of_sector, blocks)
     mean_generation = np.einsum("np,npb->nb", capacity * util / MONTHS_PER_YEAR, gen)
     return CatalogArrays(
         facilities=fac,
@@ -190,4 +196,5 @@ def build_arrays(scenario: Scenario) -> CatalogArrays:
         tech_displaced_per_t=tech_displaced,
         tech_cap_t_per_t=tech["cap_t_per_t"].to_numpy(dtype=float),
         tech_avoided_cny_per_t=tech_displaced * material_factors["price_cny"][tech_material],
+        outlets=outlets,
     )

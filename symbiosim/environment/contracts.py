@@ -49,6 +49,9 @@ class ContractBook:
         first_trade_step: (routes,) step of the first trade on the route (-1: never traded).
         contract_seller_season, contract_buyer_season: (routes,) each party's seasonal factor
             in the month the contract was signed.
+        outlet_price: (outlet markets,) each outlet market's last gate price (CNY/t; NaN
+            before its first clearing), which sellers expect again (see
+            :mod:`symbiosim.environment.outlets`).
     """
 
     known: NDArray[np.bool_]
@@ -60,10 +63,11 @@ class ContractBook:
     first_trade_step: NDArray[np.int64]
     contract_seller_season: NDArray[np.float64]
     contract_buyer_season: NDArray[np.float64]
+    outlet_price: NDArray[np.float64]
 
     @classmethod
-    def fresh(cls, routes: Routes, initial_trust: float) -> ContractBook:
-        """Nobody known, initial trust on every link, no contract."""
+    def fresh(cls, routes: Routes, initial_trust: float, n_outlet_markets: int = 0) -> ContractBook:
+        """Nobody known, initial trust on every link, no contract, no outlet price yet."""
         n = routes.n_routes
         return cls(
             known=np.zeros(routes.n_links, dtype=bool),
@@ -75,6 +79,7 @@ class ContractBook:
             first_trade_step=np.full(n, -1, dtype=np.int64),
             contract_seller_season=np.ones(n),
             contract_buyer_season=np.ones(n),
+            outlet_price=np.full(n_outlet_markets, np.nan),
         )
 
     def arrays(self) -> dict[str, NDArray]:

@@ -31,6 +31,8 @@ from scipy import sparse
 
 from symbiosim.environment.arrays import CatalogArrays
 from symbiosim.environment.contracts import ContractBook, SearchRules, TrustRules
+from symbiosim.environment.outlets import OutletClearing, Outlets, clear_outlets, expected_gate_price
+from symbiosim.environment.pricing import route_surplus
 from symbiosim.environment.routes import Routes, build_routes
 from symbiosim.environment.units import TONNE_EPSILON
 
@@ -41,29 +43,9 @@ __all__ = [
     "MonthInputs",
     "SearchRules",
     "TrustRules",
-    "route_surplus",
-    "split_price",
 ]
 
 SEASON_FLOOR = 1e-6  # a seasonal factor of 0 would make base volumes infinite
-
-
-def route_surplus(
-    wtp_cny_per_t: NDArray[np.float64],
-    transport_cny_per_t: NDArray[np.float64],
-    reservation_cny_per_t: NDArray[np.float64],
-) -> NDArray[np.float64]:
-    """Joint gain per tonne of a trade: ``w - t - r`` (CNY/t)."""
-    return wtp_cny_per_t - transport_cny_per_t - reservation_cny_per_t
-
-
-def split_price(reservation_cny_per_t: float, surplus_cny_per_t: float, seller_share: float) -> float:
-    """Price at the seller's gate that gives the seller ``seller_share`` of the surplus (CNY/t).
-
-    >>> split_price(-75.0, 300.0, 0.5)
-    75.0
-    """
-    return reservation_cny_per_t + seller_share * surplus_cny_per_t
 
 
 @dataclass
@@ -119,6 +101,8 @@ class Market:
         trust: trust rules.
         group_of_technology: cap group of each technology (technologies of one group share a
             buyer's cap); default: each technology its own group.
+        outlets: the rest of the economy's demand (:mod:`symbiosim.environment.outlets`); none
+            by default.
     """
 
     def __init__(
@@ -127,15 +111,17 @@ class Market:
         contract_months: NDArray[np.int64],
         trust: TrustRules,
         group_of_technology: NDArray[np.intp] | None = None,
+        outlets: Outlets | None = None,
     ) -> None:
         self.routes = routes
+        self.outlets = outlets
         self.contract_months = contract_months
         self.rules = trust
         n_tech = int(routes.technology.max()) + 1 if routes.n_routes else 0
         self.group_of_technology = (
             np.arange(n_tech, dtype=np.intp) if group_of_technology is None else np.asarray(group_of_technology)
         )
-        self.book = ContractBook.fresh(routes, trust.initial)
+        self.book = ContractBook.fresh(routes, trust.initial, outlets.n_markets if outlets else 0)
 
     @classmethod
     def of_scenario(cls, catalog: CatalogArrays, params: Mapping[str, float], distances: pd.DataFrame) -> Market:
@@ -146,7 +132,7 @@ class Market:
         """
         routes = build_routes(catalog, params["circuity_factor"], distances, catalog.mean_generation_t > 0)
         trust = TrustRules(params["initial_trust"], params["trust_gain"], params["trust_loss"], params["min_trust"])
-        market = cls(routes, catalog.contract_months, trust, catalog.tech_group)
+        market = cls(routes, catalog.contract_months, trust, catalog.tech_group, catalog.outlets)
         market.book.known[:] = routes.link_km <= params["initial_knowledge_km"]
         return market
 
@@ -389,6 +375,26 @@ class Market:
                 return result, inputs, route_premium
             premium = np.where(short, 0.0, premium)
             self.book.restore(before)
+
+    def expected_outlet_price(
+        self, supply_t: NDArray[np.float64], reservation_cny_per_t: NDArray[np.float64], calendar_month: int,
+        seller_share: float,
+    ) -> NDArray[np.float64]:
+        """(facilities, by-products) the gate price each seller expects from outlets (:func:`expected_gate_price`)."""
+        return expected_gate_price(self.outlets, self.book.outlet_price, supply_t, reservation_cny_per_t,
+                                   calendar_month, seller_share)  # fmt: skip
+
+    def clear_outlets(
+        self, supply_t: NDArray[np.float64], reservation_cny_per_t: NDArray[np.float64], calendar_month: int,
+        seller_share: float,
+    ) -> OutletClearing:
+        """Clear the outlet markets on what is left of ``supply_t`` (reduced in place); remember their prices."""
+        if self.outlets is None or not self.outlets.n_markets:
+            return OutletClearing.none(*supply_t.shape)
+        result = clear_outlets(self.outlets, supply_t, reservation_cny_per_t,
+                               self.outlets.block_capacity_t(calendar_month), seller_share)  # fmt: skip
+        self.book.outlet_price[:] = result.price_cny_per_t
+        return result
 
     def seasonal_scale(self, season_now: NDArray[np.float64]) -> NDArray[np.float64]:
         """Per-route factor on the contracted volume this month: the foreseeable seasonal swing.

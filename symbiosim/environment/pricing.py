@@ -16,8 +16,11 @@ from symbiosim.environment.routes import Routes
 __all__ = [
     "RoutePrices",
     "avoided_charges_cny_per_t",
+    "own_reservation_cny_per_t",
     "reservation_cny_per_t",
     "route_prices",
+    "route_surplus",
+    "split_price",
     "subsidy_cny_per_t",
     "vat_qualifies",
     "vat_threshold_premium_cny_per_t",
@@ -45,30 +48,43 @@ class RoutePrices:
         return cls(np.zeros(n_routes), np.zeros(n_routes), np.zeros(n_routes))
 
 
-def reservation_cny_per_t(
-    routes: Routes,
-    supply_cost_cny_per_t: NDArray[np.float64],
+def own_reservation_cny_per_t(
+    catalog: CatalogArrays,
     landfill_fee_cny_per_t: NDArray[np.float64],
     ep_tax_cny_per_t: NDArray[np.float64],
-    is_landfilled: NDArray[np.bool_],
 ) -> NDArray[np.float64]:
-    """The seller's reservation price on each route: supply cost less the disposal charges it avoids.
+    """(facilities, by-products) what a seller needs per tonne when its only alternative is its disposal route.
 
-    A seller's outside option is its by-product's disposal route: landfill costs the gate fee
-    and EP tax, which a sale avoids; a by-product that is not extracted when unsold (steam)
-    costs nothing, whatever fee a policy sets on it. Storage only defers disposal, so adding
-    the storage cost as well would count a tonne as both stored and landfilled.
+    Supply cost less the disposal charges a sale avoids: landfill costs the gate fee and EP
+    tax; a by-product that is not extracted when unsold (steam) costs nothing, whatever fee a
+    policy sets on it. Storage only defers disposal, so adding the storage cost as well would
+    count a tonne as both stored and landfilled.
 
     Args:
-        routes: the routes.
-        supply_cost_cny_per_t: (by-products,) the seller's cost of supplying a tonne.
+        catalog: the by-products' supply costs and disposal routes.
         landfill_fee_cny_per_t: (facilities, by-products) this month's gate fee.
         ep_tax_cny_per_t: (facilities, by-products) this month's EP tax.
-        is_landfilled: (by-products,) unsold tonnes are landfilled.
     """
-    disposal_cny_per_t = (landfill_fee_cny_per_t + ep_tax_cny_per_t) * is_landfilled[None, :]
-    reservation = supply_cost_cny_per_t[None, :] - disposal_cny_per_t
-    return reservation[routes.seller, routes.byproduct]
+    disposal_cny_per_t = (landfill_fee_cny_per_t + ep_tax_cny_per_t) * catalog.is_landfilled[None, :]
+    return catalog.supply_cost_cny_per_t[None, :] - disposal_cny_per_t
+
+
+def reservation_cny_per_t(
+    routes: Routes,
+    own_cny_per_t: NDArray[np.float64],
+    outlet_price_cny_per_t: NDArray[np.float64] | None = None,
+) -> NDArray[np.float64]:
+    """The seller's reservation price on each route: its best alternative to the trade.
+
+    The alternative is the seller's disposal route (``own_cny_per_t``, see
+    :func:`own_reservation_cny_per_t`) or, where it is better, the gate price the seller
+    expects from its outlet market (``outlet_price_cny_per_t``, (facilities, by-products), NaN
+    where it has none).
+    """
+    best = own_cny_per_t
+    if outlet_price_cny_per_t is not None:
+        best = np.fmax(own_cny_per_t, outlet_price_cny_per_t)
+    return best[routes.seller, routes.byproduct]
 
 
 def subsidy_cny_per_t(
@@ -111,8 +127,8 @@ def willingness_to_pay_cny_per_t(
 def route_prices(
     routes: Routes,
     catalog: CatalogArrays,
-    landfill_fee_cny_per_t: NDArray[np.float64],
-    ep_tax_cny_per_t: NDArray[np.float64],
+    own_reservation_cny_per_t: NDArray[np.float64],
+    outlet_price_cny_per_t: NDArray[np.float64] | None,
     subsidy_per_tonne_cny: NDArray[np.float64],
     subsidy_per_t_km_cny: NDArray[np.float64],
     charge_cny_per_t: Mapping[str, NDArray[np.float64]],
@@ -122,9 +138,11 @@ def route_prices(
 
     Args:
         routes: the routes.
-        catalog: the technologies' values and the by-products' supply costs and disposal routes.
-        landfill_fee_cny_per_t: (facilities, by-products) this month's gate fee.
-        ep_tax_cny_per_t: (facilities, by-products) this month's EP tax.
+        catalog: the technologies' values.
+        own_reservation_cny_per_t: (facilities, by-products) each seller's price with only its
+            disposal route as alternative (:func:`own_reservation_cny_per_t`).
+        outlet_price_cny_per_t: (facilities, by-products) the gate price each seller expects
+            from outlets (NaN: none), or None.
         subsidy_per_tonne_cny: (facilities, technologies) per-tonne subsidy to buyers.
         subsidy_per_t_km_cny: (by-products,) transport subsidy per t km.
         charge_cny_per_t: per emitted substance, (facilities,) the charge per tonne emitted.
@@ -134,9 +152,7 @@ def route_prices(
     charges = avoided_charges_cny_per_t(routes, charge_cny_per_t, saved_t_per_t)
     value_k = catalog.tech_avoided_cny_per_t - catalog.tech_opex_cny_per_t
     wtp = willingness_to_pay_cny_per_t(routes, value_k, subsidy, charges)
-    reservation = reservation_cny_per_t(routes, catalog.supply_cost_cny_per_t, landfill_fee_cny_per_t,
-                                        ep_tax_cny_per_t, catalog.is_landfilled)  # fmt: skip
-    return wtp, reservation
+    return wtp, reservation_cny_per_t(routes, own_reservation_cny_per_t, outlet_price_cny_per_t)
 
 
 def vat_threshold_premium_cny_per_t(
@@ -177,3 +193,21 @@ def vat_qualifies(
     """Which plants reach the VAT-rebate threshold: listed wastes >= threshold x raw material (and a rebate applies)."""
     share = np.divide(listed_wastes_t, raw_material_t, out=np.zeros(len(rate)), where=raw_material_t > 0)
     return (rate > 0) & (raw_material_t > 0) & (share >= threshold)
+
+
+def route_surplus(
+    wtp_cny_per_t: NDArray[np.float64],
+    transport_cny_per_t: NDArray[np.float64],
+    reservation_cny_per_t: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    """Joint gain per tonne of a trade: ``w - t - r`` (CNY/t)."""
+    return wtp_cny_per_t - transport_cny_per_t - reservation_cny_per_t
+
+
+def split_price(reservation_cny_per_t: float, surplus_cny_per_t: float, seller_share: float) -> float:
+    """Price at the seller's gate that gives the seller ``seller_share`` of the surplus (CNY/t).
+
+    >>> split_price(-75.0, 300.0, 0.5)
+    75.0
+    """
+    return reservation_cny_per_t + seller_share * surplus_cny_per_t

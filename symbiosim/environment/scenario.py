@@ -75,11 +75,12 @@ CATALOG_TABLES = (
     "materials",
     "technologies",
     "seasonality",
+    "outlets",
     "parameters",
 )
 FACILITY_TABLES = ("facilities", "capacities", "emission_grades")
 SCENARIO_TABLES = (*CATALOG_TABLES, *FACILITY_TABLES, "distances")
-OPTIONAL_TABLES = ("distances", "seasonality", "emission_grades")
+OPTIONAL_TABLES = ("distances", "seasonality", "emission_grades", "outlets")
 DEFAULT_YEARS = 10
 
 SECTIONS = {
@@ -223,12 +224,26 @@ def _semantic_checks(tables: dict[str, pd.DataFrame]) -> list[ValidationIssue]:
             issues.append(
                 _row_issue(row, "cap_group", f"technologies of cap group '{group}' must share one cap_product")
             )
+    issues += _outlet_checks(tables["outlets"], set(facilities["province"]))
     required = model_parameter_names()
     present = set(tables["parameters"]["name"])
     files = list(dict.fromkeys(tables["parameters"][FILE_COLUMN]))
     where = files[-1] if files else "parameters"
     for name in sorted(required - present):
         issues.append(ValidationIssue(where, None, name, f"required parameter '{name}' is missing"))
+    return issues
+
+
+def _outlet_checks(outlets: pd.DataFrame, provinces: set[str]) -> list[ValidationIssue]:
+    """An outlet's demand curve slopes down, and it lies in a province of the scenario's facilities."""
+    issues: list[ValidationIssue] = []
+    for _, row in outlets.iterrows():
+        first, last = row["price_first_cny_per_t"], row["price_last_cny_per_t"]
+        if isinstance(first, float) and isinstance(last, float) and last > first:
+            issues.append(_row_issue(row, "price_last_cny_per_t", f"{last:g} is above price_first_cny_per_t {first:g}: "
+                                     "an outlet pays less, not more, for each further tonne"))  # fmt: skip
+        if row["province"] not in provinces:
+            issues.append(_row_issue(row, "province", f"no facility of the scenario lies in province '{row['province']}'"))
     return issues
 
 

@@ -29,7 +29,7 @@ from symbiosim.record import CAPACITY_CHANGE_COLUMNS, RunRecord, RunState
 
 __all__ = ["FORMAT_VERSION", "CheckpointError", "load_checkpoint", "save_checkpoint"]
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3  # 3: the contract book remembers outlet prices
 STATE, ARRAYS = "state.json", "arrays.npz"
 
 

@@ -52,11 +52,13 @@ def run_metrics(model: SymbiosisModel) -> dict[str, float]:
     metrics = {
         "exchanged_kt_per_yr": year["exchanged_t"].sum() / T_PER_KT,
         "landfilled_kt_per_yr": year["landfilled_t"].sum() / T_PER_KT,
+        "outlet_kt_per_yr": year["outlet_t"].sum() / T_PER_KT,
     }
     for name in model.catalog.byproducts:
         generated = year[f"generated_t.{name}"].sum()
         if generated > 0:
-            metrics[f"utilisation_rate.{name}"] = year[f"exchanged_t.{name}"].sum() / generated
+            used = year[f"exchanged_t.{name}"].sum() + year[f"outlet_t.{name}"].sum()
+            metrics[f"utilisation_rate.{name}"] = used / generated
     metrics.update(
         {
             "energy_use_mtce_per_yr": year["energy_tce"].sum() / T_PER_MT,

@@ -99,9 +99,9 @@ def summary_table(model: SymbiosisModel) -> pd.DataFrame:
 
     Returns:
         Index ``byproduct`` (plus ``all solid``); columns ``generated_kt``, ``exchanged_kt``,
-        ``landfilled_kt`` (over the 12 months), ``stock_end_kt`` (in storage at the end),
-        ``utilisation_rate`` (exchanged / generated; stock drawn counts as exchanged, so a
-        month or year can exceed 1), ``median_haul_km``, ``p90_haul_km`` (tonne-weighted).
+        ``outlet_kt`` (sold to outlets), ``landfilled_kt`` (over the 12 months), ``stock_end_kt``
+        (in storage at the end), ``utilisation_rate`` ((exchanged + sold to outlets) /
+        generated; stock drawn counts as used, so a month or year can exceed 1), ``median_haul_km``, ``p90_haul_km`` (tonne-weighted).
     """
     series = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     year = series.iloc[max(1, len(series) - MONTHS_PER_YEAR) :]
@@ -114,15 +114,17 @@ def summary_table(model: SymbiosisModel) -> pd.DataFrame:
         members = solid if name == ALL_SOLID else [name]
         generated = float(sum(year[f"generated_t.{b}"].sum() for b in members))
         exchanged = float(sum(year[f"exchanged_t.{b}"].sum() for b in members))
+        to_outlets = float(sum(year[f"outlet_t.{b}"].sum() for b in members))
         landfilled = float(sum(year[f"landfilled_t.{b}"].sum() for b in members))
         rows.append(
             {
                 "byproduct": name,
                 "generated_kt": generated / T_PER_KT,
                 "exchanged_kt": exchanged / T_PER_KT,
+                "outlet_kt": to_outlets / T_PER_KT,
                 "landfilled_kt": landfilled / T_PER_KT,
                 "stock_end_kt": float(model.state.stock[:, [model.catalog.byproducts.index(b) for b in members]].sum()) / T_PER_KT,
-                "utilisation_rate": exchanged / generated if generated > 0 else float("nan"),
+                "utilisation_rate": (exchanged + to_outlets) / generated if generated > 0 else float("nan"),
                 "median_haul_km": float(radius["median_km"].get(name, float("nan"))) if len(radius) else float("nan"),
                 "p90_haul_km": float(radius["radius_km"].get(name, float("nan"))) if len(radius) else float("nan"),
             }

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from symbiosim.environment.contracts import TrustRules
-from symbiosim.environment.market import Market, MonthInputs, split_price
+from symbiosim.environment.market import Market, MonthInputs
+from symbiosim.environment.pricing import split_price
 from symbiosim.environment.routes import Routes
 
 RULES = TrustRules(initial=0.6, gain=0.2, loss=0.5, minimum=0.3)

@@ -151,7 +151,7 @@ def test_model_runs_a_year_with_exchanges_and_balanced_mass():
         led = model.accounts.ledger
         inflow = led["generated_t"] + led["drawn_from_stock_t"]
         not_landfilled = led["disposed_t"] * ~model.catalog.is_landfilled[None, :]
-        outflow = led["sold_t"] + led["added_to_stock_t"] + led["landfilled_t"] + not_landfilled
+        outflow = led["sold_t"] + led["outlet_t"] + led["added_to_stock_t"] + led["landfilled_t"] + not_landfilled
         assert np.all(np.abs(inflow - outflow) <= RELATIVE * np.maximum(inflow, 1.0))
         assert np.allclose(led["sold_t"].sum(axis=0), led["bought_t"].sum(axis=0), rtol=RELATIVE)
     assert not model.running

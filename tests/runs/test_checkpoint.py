@@ -43,7 +43,7 @@ def test_bad_checkpoints_are_refused_with_a_clear_error(tmp_path):
         load_checkpoint(folder, EXAMPLES / "baseline.toml")
     state = json.loads((folder / "state.json").read_text())
     (folder / "state.json").write_text(json.dumps(state | {"format_version": 99}))
-    with pytest.raises(CheckpointError, match="format version 99; this symbiosim reads version 2"):
+    with pytest.raises(CheckpointError, match="format version 99; this symbiosim reads version 3"):
         load_checkpoint(folder)
     (folder / "state.json").write_text(json.dumps(state))
     (folder / "arrays.npz").write_bytes((folder / "arrays.npz").read_bytes()[:1000])  # truncated

@@ -1,0 +1,271 @@
+"""Outlets: what the rest of the economy buys of each by-product, cleared at a uniform price.
+
+An *outlet* (catalog table ``outlets``) is one use of one by-product in one province, such as
+ground granulated BF slag in ready-mix concrete in Hebei. It is not a modelled facility: it
+stands for the many users of that product, with a demand that is limited
+(``demand_t_per_yr``, following a sector's seasons if one is named) and falls with the price,
+linearly from ``price_first_cny_per_t`` for its first tonne to ``price_last_cny_per_t`` for its
+last (delivered prices). The curve is split into ``outlet_demand_blocks`` equal blocks, each
+priced at its midpoint. The buyer pays the haul (``haul_km`` x the mode's tariff + the
+by-product's loading cost), as on symbiosis routes, so a block is worth its price less the
+haul at the seller's gate.
+
+The outlets of one by-product in one province form a *market*; every facility in the
+province that generates the by-product can sell into it. Each month, after the symbiosis
+routes have cleared, each market clears what is left unsold by a **uniform-price double
+auction** (Chatterjee and Samuelson 1983; the k-double auction of Rustichini, Satterthwaite and
+Williams 1994): sellers offer their tonnes at their reservation price (their own cost of
+disposal, avoided by a sale), the blocks bid their gate values, offers are taken in rising
+and bids in falling order while the bid covers the offer, and every tonne of the market
+trades at one gate price. The price lies between what the marginal trade allows and what the
+first excluded bid or offer would undercut,
+
+    lower = max(last accepted offer, first rejected bid),
+    upper = min(last accepted bid, first rejected offer),
+    price = lower + k (upper - lower),
+
+with ``k`` the sellers' bargaining share. So the price feels scarcity: when supply exceeds
+what the outlets take, the first rejected offer is a seller's disposal cost and the price
+falls toward it; when demand exceeds supply, the first rejected bid is the next block's
+value and the price rises toward it. A market with no trade quotes its highest bid (what a
+first tonne would fetch); one with no demand quotes nothing (NaN).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from symbiosim.environment.units import MONTHS_PER_YEAR, TONNE_EPSILON
+
+__all__ = ["OutletClearing", "Outlets", "clear_outlets", "expected_gate_price", "market_price_of_seller"]
+
+
+@dataclass(frozen=True)
+class Outlets:
+    """The outlets of a scenario and the markets they form.
+
+    Attributes:
+        ids: (outlets,) outlet ids.
+        market: (outlets,) market of each outlet.
+        market_byproduct: (markets,) by-product index of each market.
+        market_province: (markets,) province of each market.
+        demand_t_per_month: (outlets,) annual demand / 12.
+        season: (outlets, 12) monthly demand factors (1 when flat).
+        block_price_cny_per_t: (outlets, blocks) delivered price of each block of the demand curve.
+        transport_cny_per_t: (outlets,) haul paid by the outlet's users per tonne.
+        seller_market: (facilities, by-products) market each facility sells the by-product
+            into (-1: none).
+    """
+
+    ids: tuple[str, ...]
+    market: NDArray[np.intp]
+    market_byproduct: NDArray[np.intp]
+    market_province: tuple[str, ...]
+    demand_t_per_month: NDArray[np.float64]
+    season: NDArray[np.float64]
+    block_price_cny_per_t: NDArray[np.float64]
+    transport_cny_per_t: NDArray[np.float64]
+    seller_market: NDArray[np.intp]
+
+    @property
+    def n_outlets(self) -> int:
+        """Number of outlets."""
+        return len(self.ids)
+
+    @property
+    def n_markets(self) -> int:
+        """Number of (by-product, province) markets."""
+        return len(self.market_byproduct)
+
+    @property
+    def gate_value_cny_per_t(self) -> NDArray[np.float64]:
+        """(outlets, blocks) what each block is worth at a seller's gate: its price less the haul."""
+        return self.block_price_cny_per_t - self.transport_cny_per_t[:, None]
+
+    def block_capacity_t(self, calendar_month: int) -> NDArray[np.float64]:
+        """(outlets, blocks) tonnes each block takes in a calendar month (1-12)."""
+        n_blocks = self.block_price_cny_per_t.shape[1]
+        monthly = self.demand_t_per_month * self.season[:, calendar_month - 1] / n_blocks
+        return np.repeat(monthly[:, None], n_blocks, axis=1)
+
+    @classmethod
+    def build(
+        cls,
+        table: pd.DataFrame,
+        byproducts: list[str],
+        byproduct_table: pd.DataFrame,
+        facilities: pd.DataFrame,
+        season_of_sector: dict[str, NDArray[np.float64]],
+        n_blocks: int,
+    ) -> Outlets:
+        """The outlets of a validated ``outlets`` table.
+
+        Args:
+            table: the scenario's ``outlets`` table.
+            byproducts: by-product ids in catalog order.
+            byproduct_table: the ``byproducts`` table in that order (loading cost per tonne).
+            facilities: the facilities (``province``), in node order.
+            season_of_sector: 12 monthly factors of each sector with a seasonality.
+            n_blocks: blocks each demand curve is split into (at least 1).
+        """
+        n_blocks = max(int(n_blocks), 1)
+        b_index = {b: i for i, b in enumerate(byproducts)}
+        byproduct = np.array([b_index[b] for b in table["byproduct"]], dtype=np.intp)
+        province = [str(p) for p in table["province"]]
+        keys = list(dict.fromkeys(zip(byproduct.tolist(), province, strict=True)))
+        market_of = {key: m for m, key in enumerate(keys)}
+        market = np.array([market_of[key] for key in zip(byproduct.tolist(), province, strict=True)], dtype=np.intp)
+        first = table["price_first_cny_per_t"].to_numpy(dtype=float)
+        last = table["price_last_cny_per_t"].to_numpy(dtype=float)
+        midpoints = (np.arange(n_blocks) + 0.5) / n_blocks
+        loading = byproduct_table["fixed_cost_cny_per_t"].to_numpy(dtype=float)[byproduct]
+        flat = np.ones(MONTHS_PER_YEAR)
+        season = np.array([season_of_sector.get(s, flat) if s else flat for s in table["season_sector"]])
+        seller_market = np.full((len(facilities), len(byproducts)), -1, dtype=np.intp)
+        facility_province = facilities["province"].astype(str).to_numpy()
+        for (b, prov), m in market_of.items():
+            seller_market[facility_province == prov, b] = m
+        return cls(
+            ids=tuple(str(o) for o in table["outlet"]),
+            market=market,
+            market_byproduct=np.array([key[0] for key in keys], dtype=np.intp),
+            market_province=tuple(key[1] for key in keys),
+            demand_t_per_month=table["demand_t_per_yr"].to_numpy(dtype=float) / MONTHS_PER_YEAR,
+            season=season.reshape(len(table), MONTHS_PER_YEAR),
+            block_price_cny_per_t=first[:, None] + (last - first)[:, None] * midpoints[None, :],
+            transport_cny_per_t=table["haul_km"].to_numpy(dtype=float) * table["tariff_cny_per_t_km"].to_numpy(dtype=float)
+            + loading,
+            seller_market=seller_market,
+        )
+
+
+@dataclass(frozen=True)
+class OutletClearing:
+    """One month's outlet trade.
+
+    Attributes:
+        sold_t: (facilities, by-products) tonnes each facility sold to outlets.
+        outlet_t: (outlets,) tonnes each outlet bought.
+        market_t: (markets,) tonnes traded in each market.
+        price_cny_per_t: (markets,) each market's gate price (NaN where it has no demand).
+        value_cny: (facilities,) what each facility earned from outlets (gate price x tonnes).
+    """
+
+    sold_t: NDArray[np.float64]
+    outlet_t: NDArray[np.float64]
+    market_t: NDArray[np.float64]
+    price_cny_per_t: NDArray[np.float64]
+    value_cny: NDArray[np.float64]
+
+    @classmethod
+    def none(cls, n: int, n_byproducts: int) -> OutletClearing:
+        """No outlet trade (a scenario without outlets, or before the first month)."""
+        return cls(np.zeros((n, n_byproducts)), np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(n))
+
+
+def clear_outlets(
+    outlets: Outlets,
+    supply_t: NDArray[np.float64],
+    reservation_cny_per_t: NDArray[np.float64],
+    capacity_t: NDArray[np.float64],
+    seller_share: float,
+) -> OutletClearing:
+    """Clear every outlet market by a uniform-price double auction (see the module's text).
+
+    Args:
+        outlets: the outlets.
+        supply_t: (facilities, by-products) unsold tonnes on offer; reduced in place by what
+            is sold.
+        reservation_cny_per_t: (facilities, by-products) each seller's reservation price.
+        capacity_t: (outlets, blocks) what each block takes this month.
+        seller_share: the sellers' share ``k`` of the price interval (0-1).
+
+    Returns:
+        Tonnes sold per facility and per outlet, and each market's price.
+    """
+    n, n_b = supply_t.shape
+    sold = np.zeros((n, n_b))
+    outlet_t = np.zeros(outlets.n_outlets)
+    market_t = np.zeros(outlets.n_markets)
+    price = np.full(outlets.n_markets, np.nan)
+    value = outlets.gate_value_cny_per_t
+    for m in range(outlets.n_markets):
+        b = int(outlets.market_byproduct[m])
+        members = np.flatnonzero(outlets.market == m)
+        bid_value = value[members].ravel()
+        bid_left = capacity_t[members].ravel().copy()
+        bid_outlet = np.repeat(members, value.shape[1])
+        keep = bid_left > TONNE_EPSILON
+        bid_value, bid_left, bid_outlet = bid_value[keep], bid_left[keep], bid_outlet[keep]
+        if not len(bid_value):
+            continue
+        order = np.argsort(-bid_value, kind="stable")
+        bid_value, bid_left, bid_outlet = bid_value[order], bid_left[order], bid_outlet[order]
+        sellers = np.flatnonzero((outlets.seller_market[:, b] == m) & (supply_t[:, b] > TONNE_EPSILON))
+        sellers = sellers[np.argsort(reservation_cny_per_t[sellers, b], kind="stable")]
+        ask = reservation_cny_per_t[sellers, b].tolist()
+        ask_left = supply_t[sellers, b].tolist()
+        bids, left = bid_value.tolist(), bid_left.tolist()
+        i = j = 0
+        last_ask = last_bid = None
+        while i < len(ask) and j < len(bids) and ask[i] <= bids[j]:
+            q = min(ask_left[i], left[j])
+            ask_left[i] -= q
+            left[j] -= q
+            sold[sellers[i], b] += q
+            outlet_t[bid_outlet[j]] += q
+            market_t[m] += q
+            last_ask, last_bid = ask[i], bids[j]
+            if ask_left[i] <= TONNE_EPSILON:
+                i += 1
+            if left[j] <= TONNE_EPSILON:
+                j += 1
+        if last_ask is None or last_bid is None:
+            price[m] = bids[0]
+            continue
+        next_ask = ask[i] if i < len(ask) else np.inf
+        next_bid = bids[j] if j < len(bids) else -np.inf
+        lower, upper = max(last_ask, next_bid), min(last_bid, next_ask)
+        price[m] = lower + seller_share * (upper - lower)
+    supply_t -= sold
+    np.maximum(supply_t, 0.0, out=supply_t)
+    seller_price = market_price_of_seller(outlets, price)
+    earned = (sold * np.where(np.isnan(seller_price), 0.0, seller_price)).sum(axis=1)
+    return OutletClearing(sold_t=sold, outlet_t=outlet_t, market_t=market_t, price_cny_per_t=price, value_cny=earned)
+
+
+def market_price_of_seller(outlets: Outlets, price_cny_per_t: NDArray[np.float64]) -> NDArray[np.float64]:
+    """(facilities, by-products) the gate price of the market each facility sells into (NaN: none)."""
+    market = outlets.seller_market
+    quoted = np.full(market.shape, np.nan)
+    has = market >= 0
+    quoted[has] = price_cny_per_t[market[has]]
+    return quoted
+
+
+def expected_gate_price(
+    outlets: Outlets | None,
+    last_price_cny_per_t: NDArray[np.float64],
+    supply_t: NDArray[np.float64],
+    reservation_cny_per_t: NDArray[np.float64],
+    calendar_month: int,
+    seller_share: float,
+) -> NDArray[np.float64]:
+    """(facilities, by-products) the gate price each seller expects from its outlet market (NaN: none).
+
+    Sellers expect a market's last price (``last_price_cny_per_t``, (markets,)) again. Before
+    a market's first clearing they expect the price it would reach if all of ``supply_t`` were
+    offered to it (a trial clearing on a copy, which changes nothing).
+    """
+    if outlets is None or not outlets.n_markets:
+        return np.full(supply_t.shape, np.nan)
+    expected = last_price_cny_per_t
+    if np.isnan(expected).any():
+        trial = clear_outlets(outlets, supply_t.copy(), reservation_cny_per_t,
+                              outlets.block_capacity_t(calendar_month), seller_share)  # fmt: skip
+        expected = np.where(np.isnan(expected), trial.price_cny_per_t, expected)
+    return market_price_of_seller(outlets, expected)

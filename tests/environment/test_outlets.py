@@ -1,0 +1,106 @@
+"""The outlet markets' uniform-price double auction, on markets small enough to clear by hand.
+
+One market: a by-product sold by facilities in one province to one outlet whose demand curve
+is split into blocks. Gate values are block prices less the haul (20 CNY/t here).
+"""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from symbiosim.environment.outlets import Outlets, clear_outlets
+
+HAUL = 20.0
+
+
+def one_market(block_prices: list[float], n_sellers: int) -> Outlets:
+    """One outlet (by-product 0, province "P") bought from by ``n_sellers`` facilities, all in P."""
+    return Outlets(
+        ids=("o",),
+        market=np.array([0]),
+        market_byproduct=np.array([0]),
+        market_province=("P",),
+        demand_t_per_month=np.array([0.0]),  # capacities are given to clear_outlets directly
+        season=np.ones((1, 12)),
+        block_price_cny_per_t=np.array([block_prices]),
+        transport_cny_per_t=np.array([HAUL]),
+        seller_market=np.zeros((n_sellers, 1), dtype=np.intp),
+    )
+
+
+def clear(block_prices, block_t, supply, asks, share=0.5):
+    outlets = one_market(block_prices, len(supply))
+    supply_t = np.array(supply, dtype=float)[:, None]
+    result = clear_outlets(
+        outlets, supply_t, np.array(asks, dtype=float)[:, None], np.array([block_t], dtype=float), share
+    )
+    return result, supply_t
+
+
+# delivered 50, 30, ..., -90 (gate 30, 10, ..., -110), 500 t each
+BLOCKS = [50.0 - 20.0 * k for k in range(8)]
+GATE = [p - HAUL for p in BLOCKS]
+SIZES = [500.0] * 8
+
+
+def test_a_glut_drives_the_price_down_to_the_sellers_disposal_cost():
+    result, left = clear(BLOCKS, SIZES, [10_000.0], [-75.0])
+    # blocks worth at least -75 at the gate take tonnes: 30, 10, ..., -70 (six blocks)
+    assert result.outlet_t[0] == pytest.approx(3000.0)
+    assert left[0, 0] == pytest.approx(7000.0)
+    # the seller is left with tonnes it would sell at -75: no buyer pays more than the next offer
+    assert result.price_cny_per_t[0] == pytest.approx(-75.0)
+    assert result.value_cny[0] == pytest.approx(3000.0 * -75.0)
+
+
+def test_a_shortage_drives_the_price_up_toward_the_next_bid():
+    result, left = clear(BLOCKS, SIZES, [1000.0], [-75.0])
+    assert result.outlet_t[0] == pytest.approx(1000.0)
+    assert left[0, 0] == pytest.approx(0.0)
+    # the seller ran out in the second block (gate 10); the third (-10) went unserved:
+    # price between -10 and 10, at the sellers' share 0.5
+    assert result.price_cny_per_t[0] == pytest.approx(0.0)
+    low, _ = clear(BLOCKS, SIZES, [1000.0], [-75.0], share=0.0)
+    high, _ = clear(BLOCKS, SIZES, [1000.0], [-75.0], share=1.0)
+    assert (low.price_cny_per_t[0], high.price_cny_per_t[0]) == pytest.approx((GATE[2], GATE[1]))
+
+
+def test_one_price_for_every_seller_and_nobody_trades_at_a_loss():
+    # offers are taken in rising order while the bid covers them: -100 (800 t) fills the blocks
+    # worth 30 and 300 t of 10; -60 (800 t) the rest of 10, all of -10 and 100 t of -30; the
+    # -20 offer is above the -30 still bid, so it does not sell. The price is pinned at -30
+    # from both sides: the unserved bid (-30) and the last accepted bid (-30).
+    result, _ = clear(BLOCKS, SIZES, [800.0, 800.0, 800.0], [-20.0, -60.0, -100.0])
+    price = result.price_cny_per_t[0]
+    sold = result.sold_t[:, 0]
+    assert sold == pytest.approx([0.0, 800.0, 800.0])
+    assert price == pytest.approx(-30.0)
+    asks = np.array([-20.0, -60.0, -100.0])
+    assert (price >= asks[sold > 0]).all()  # no seller sells below its reservation
+    assert (price <= asks[sold == 0]).all()  # and no seller left out would undercut it
+    assert result.value_cny == pytest.approx(sold * price)
+
+
+def test_a_market_without_supply_quotes_its_highest_bid_and_one_without_demand_quotes_nothing():
+    result, _ = clear(BLOCKS, SIZES, [0.0], [-75.0])
+    assert result.price_cny_per_t[0] == pytest.approx(GATE[0])
+    empty, _ = clear(BLOCKS, [0.0] * 8, [100.0], [-75.0])
+    assert np.isnan(empty.price_cny_per_t[0])
+    assert empty.outlet_t[0] == 0.0
+
+
+supplies = st.lists(st.floats(0.0, 5000.0), min_size=1, max_size=4)
+
+
+@given(supplies, st.floats(1.0, 4.0))
+def test_price_falls_when_supply_rises_and_rises_when_demand_rises(supply, scale):
+    asks = [-75.0 + 10.0 * i for i in range(len(supply))]
+    base, _ = clear(BLOCKS, SIZES, supply, asks)
+    more_supply, _ = clear(BLOCKS, SIZES, [q * scale for q in supply], asks)
+    more_demand, _ = clear(BLOCKS, [s * scale for s in SIZES], supply, asks)
+    assert more_supply.price_cny_per_t[0] <= base.price_cny_per_t[0] + 1e-9
+    assert more_demand.price_cny_per_t[0] >= base.price_cny_per_t[0] - 1e-9
+    # mass balance: what the sellers lose is what the outlet buys, within its capacity
+    assert base.sold_t.sum() == pytest.approx(base.outlet_t.sum())
+    assert base.outlet_t.sum() <= sum(SIZES) + 1e-6
