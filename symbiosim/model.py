@@ -122,7 +122,7 @@ class SymbiosisModel(Model):
         self.policies = PolicySchedule([*scheduled, *(policies or [])])
         self.policy_memory: dict[tuple[str, int], object] = {}  # what a policy fixes when it first applies
 
-        p, catalog = self.params, build_arrays(self.scenario_data)
+        p, catalog = self.params, build_arrays(self.scenario_data, self.params)
         self.catalog = catalog
         fac, n = catalog.facilities, catalog.n_facilities
         sectors = fac["sector"].to_numpy()

@@ -23,7 +23,7 @@ from symbiosim.agents import Adoption, FacilityState
 from symbiosim.environment.arrays import POLLUTANTS, CatalogArrays
 from symbiosim.environment.contracts import ContractBook
 from symbiosim.environment.units import month_date
-from symbiosim.metrics.ledger import weighted_sum_by
+from symbiosim.metrics.ledger import consequential_effects, weighted_sum_by
 
 __all__ = ["AGENT_SERIES", "CAPACITY_CHANGE_COLUMNS", "RunRecord", "RunState", "series_collector"]
 
@@ -264,6 +264,10 @@ def month_summary(books: Books, accounts: MonthAccounts) -> dict[str, float]:
         used = sold[j] + to_outlets[j]
         last[f"utilisation_rate.{name}"] = float(used / generated[j]) if generated[j] > 0 else float("nan")
     last.update(outlet_prices(catalog, accounts))
+    unused_share = catalog.bau_landfill_share[market.routes.byproduct]
+    for name in EFFECTS:
+        effect = accounts.effects.get(name, np.zeros(len(unused_share)))
+        last[f"consequential_{name}"] = float(consequential_effects(effect, unused_share).sum())
     subsidy = float(money["subsidy_cny"].sum()) + state.capex_subsidy_paid_cny
     clearing = accounts.clearing
     last.update(

@@ -4,6 +4,7 @@ Index conventions: ``n`` facilities (node ids 0..n-1, in facility-table order), 
 products, ``B`` by-products, ``K`` technologies, ``M`` materials, all in table order.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,6 +56,7 @@ class CatalogArrays:
     storage_cost_cny_per_t_month: NDArray[np.float64]  # (B,)
     storage_months: NDArray[np.float64]  # (B,) storage limit in months of generation
     supply_cost_cny_per_t: NDArray[np.float64]  # (B,)
+    bau_landfill_share: NDArray[np.float64]  # (B,) share business as usual leaves unused (1 when not stated)
     contract_months: NDArray[np.int64]  # (B,)
     tech_capex_cny_per_tpa: NDArray[np.float64]  # (K,)
     tech_lifetime_yr: NDArray[np.int64]  # (K,)
@@ -74,8 +76,21 @@ def _index(values: list[str]) -> dict[str, int]:
     return {v: i for i, v in enumerate(values)}
 
 
-def build_arrays(scenario: Scenario) -> CatalogArrays:
-    """Arrays for a validated scenario (see module docstring for the index order)."""
+def _share_or_one(table: pd.DataFrame, column: str) -> NDArray[np.float64]:
+    """An optional share column as floats, 1 where blank or missing."""
+    if column not in table.columns:
+        return np.ones(len(table))
+    values = pd.to_numeric(table[column].replace("", np.nan), errors="coerce").to_numpy(dtype=float)
+    return np.where(np.isnan(values), 1.0, values)
+
+
+def build_arrays(scenario: Scenario, parameters: Mapping[str, float] | None = None) -> CatalogArrays:
+    """Arrays for a validated scenario (see module docstring for the index order).
+
+    ``parameters`` (default: the scenario's) gives ``outlet_demand_blocks`` and
+    ``freight_tariff_factor``; a run passes its parameters with their overrides.
+    """
+    params = scenario.parameters if parameters is None else parameters
     fac = scenario.table("facilities").reset_index(drop=True)
     grades = scenario.table("emission_grades")
     grade_of = dict(zip(grades["facility_id"], grades["emission_grade"], strict=True))
@@ -154,8 +169,9 @@ def build_arrays(scenario: Scenario) -> CatalogArrays:
         **{f"{p}_kg": mat[f"{p}_kg_per_unit"].to_numpy(dtype=float) for p in POLLUTANTS},
     }
     tech_displaced = tech["displaced_per_t"].to_numpy(dtype=float)
-    blocks = int(scenario.parameters["outlet_demand_blocks"])
-    outlets = Outlets.build(scenario.table("outlets"), byproducts, byp, fac, season_of_sector, blocks)
+    blocks = int(params["outlet_demand_blocks"])
+    outlets = Outlets.build(scenario.table("outlets"), byproducts, byp, fac, season_of_sector, blocks,
+                            params["freight_tariff_factor"])  # fmt: skip
     mean_generation = np.einsum("np,npb->nb", capacity * util / MONTHS_PER_YEAR, gen)
     return CatalogArrays(
         facilities=fac,
@@ -189,6 +205,7 @@ def build_arrays(scenario: Scenario) -> CatalogArrays:
         storage_cost_cny_per_t_month=byp["storage_cost_cny_per_t_month"].to_numpy(dtype=float),
         storage_months=byp["storage_months"].to_numpy(dtype=float),
         supply_cost_cny_per_t=byp["supply_cost_cny_per_t"].to_numpy(dtype=float),
+        bau_landfill_share=_share_or_one(byp, "bau_landfill_share"),
         contract_months=byp["contract_months"].to_numpy(dtype=np.int64),
         tech_capex_cny_per_tpa=tech["capex_cny_per_tpa"].to_numpy(dtype=float),
         tech_lifetime_yr=tech["lifetime_yr"].to_numpy(dtype=int),

@@ -130,7 +130,8 @@ class Market:
         Its routes are those of :func:`~symbiosim.environment.routes.build_routes`, its trust rules
         those of the parameters.
         """
-        routes = build_routes(catalog, params["circuity_factor"], distances, catalog.mean_generation_t > 0)
+        routes = build_routes(catalog, params["circuity_factor"], distances, catalog.mean_generation_t > 0,
+                              params["freight_tariff_factor"])  # fmt: skip
         trust = TrustRules(params["initial_trust"], params["trust_gain"], params["trust_loss"], params["min_trust"])
         market = cls(routes, catalog.contract_months, trust, catalog.tech_group, catalog.outlets)
         market.book.known[:] = routes.link_km <= params["initial_knowledge_km"]

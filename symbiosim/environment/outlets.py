@@ -101,6 +101,7 @@ class Outlets:
         facilities: pd.DataFrame,
         season_of_sector: dict[str, NDArray[np.float64]],
         n_blocks: int,
+        tariff_factor: float = 1.0,
     ) -> Outlets:
         """The outlets of a validated ``outlets`` table.
 
@@ -111,6 +112,7 @@ class Outlets:
             facilities: the facilities (``province``), in node order.
             season_of_sector: 12 monthly factors of each sector with a seasonality.
             n_blocks: blocks each demand curve is split into (at least 1).
+            tariff_factor: multiplies every freight tariff (the freight lever).
         """
         n_blocks = max(int(n_blocks), 1)
         b_index = {b: i for i, b in enumerate(byproducts)}
@@ -137,7 +139,9 @@ class Outlets:
             demand_t_per_month=table["demand_t_per_yr"].to_numpy(dtype=float) / MONTHS_PER_YEAR,
             season=season.reshape(len(table), MONTHS_PER_YEAR),
             block_price_cny_per_t=first[:, None] + (last - first)[:, None] * midpoints[None, :],
-            transport_cny_per_t=table["haul_km"].to_numpy(dtype=float) * table["tariff_cny_per_t_km"].to_numpy(dtype=float)
+            transport_cny_per_t=table["haul_km"].to_numpy(dtype=float)
+            * table["tariff_cny_per_t_km"].to_numpy(dtype=float)
+            * tariff_factor
             + loading,
             seller_market=seller_market,
         )

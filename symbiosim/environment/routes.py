@@ -86,7 +86,11 @@ class Routes:
 
 
 def build_routes(
-    catalog: CatalogArrays, circuity_factor: float, distances: pd.DataFrame, is_seller: NDArray[np.bool_]
+    catalog: CatalogArrays,
+    circuity_factor: float,
+    distances: pd.DataFrame,
+    is_seller: NDArray[np.bool_],
+    tariff_factor: float = 1.0,
 ) -> Routes:
     """Every route of a scenario: for each technology, its by-product's sellers to its eligible buyers.
 
@@ -99,6 +103,7 @@ def build_routes(
         circuity_factor: road km per great-circle km.
         distances: given distances (rows naming unknown facilities are ignored).
         is_seller: (facilities, by-products) which facilities generate each by-product.
+        tariff_factor: multiplies every freight tariff (not the loading cost): the freight lever.
     """
     fac, byp = catalog.facilities, catalog.byproduct
     lat, lon = fac["latitude"].to_numpy(dtype=float), fac["longitude"].to_numpy(dtype=float)
@@ -133,7 +138,7 @@ def build_routes(
             (s[keep], c[keep], np.full(keep.sum(), k, dtype=np.intp), np.full(keep.sum(), b, dtype=np.intp), km[keep])
         )
     seller, buyer, tech, byproduct, km = (np.concatenate([part[f] for part in parts]) for f in range(5))
-    tariff = byp["tariff_cny_per_t_km"].to_numpy(dtype=float)[byproduct]
+    tariff = byp["tariff_cny_per_t_km"].to_numpy(dtype=float)[byproduct] * tariff_factor
     fixed = byp["fixed_cost_cny_per_t"].to_numpy(dtype=float)[byproduct]
     return Routes.from_arrays(
         seller.astype(np.intp),

@@ -9,7 +9,12 @@ For a tonne of by-product used by technology k and hauled d km:
 * SO2, NOx, PM avoided (kg) = displaced_per_t x the material's factor             (eq. 7, raw-material term)
 
 Savings are counted against the counterfactual in which the by-product is landfilled and
-the buyer uses virgin material (IStructE 2023, on ground slag).
+the buyer uses virgin material (IStructE 2023, on ground slag): the *attributional* figure,
+which credits every tonne used. The *consequential* figure (:func:`consequential_effects`)
+credits only the share of a tonne that business as usual would have left unused: a tonne of
+BF slag that a kiln takes would otherwise, almost surely, have become slag powder elsewhere
+and displaced the same clinker there, so using it here saves little that would not have been
+saved anyway (consequential LCA: Ekvall and Weidema 2004; Zamagni et al. 2012).
 
 The ledgers of a run (one row per facility and month) are summed by facility, sector, city,
 province or region, per month or year, with :func:`aggregate`; :func:`government_ledger`
@@ -24,7 +29,15 @@ import pandas as pd
 from numpy.typing import NDArray
 from pandas.api.types import is_numeric_dtype
 
-__all__ = ["LEVELS", "aggregate", "exchange_effects", "government_ledger", "to_long", "weighted_sum_by"]
+__all__ = [
+    "LEVELS",
+    "aggregate",
+    "consequential_effects",
+    "exchange_effects",
+    "government_ledger",
+    "to_long",
+    "weighted_sum_by",
+]
 
 type FloatArray = NDArray[np.float64]
 
@@ -48,6 +61,20 @@ def exchange_effects(
         1046.15
     """
     return tonnes * (displaced_per_t * material_factor_per_unit - extra_per_t - distance_km * transport_per_t_km)
+
+
+def consequential_effects(attributional: FloatArray, unused_share: FloatArray) -> FloatArray:
+    """The consequential saving of each exchange: its attributional saving x the share business as usual leaves unused.
+
+    ``unused_share`` is, per exchange, the share of its by-product that business as usual
+    leaves unused (landfilled, stockpiled, not extracted): only that share of a tonne is
+    additional. The rest would have been used anyway and saved the same elsewhere.
+
+    Examples:
+        >>> consequential_effects(np.array([1046.15, 1046.15]), np.array([1.0, 0.006])).round(2)
+        array([1046.15,    6.28])
+    """
+    return attributional * unused_share
 
 
 def weighted_sum_by(index: NDArray[np.intp], values: FloatArray, size: int) -> FloatArray:

@@ -8,17 +8,26 @@ rebate applies), solved with HiGHS through :func:`scipy.optimize.milp` on sparse
   with equal tonnes, the one that needs the least new capacity).
 * ``economic``: maximise total profit (eq. 1) -- for every tonne on a route, what the buyer
   saves (avoided material less processing, plus subsidies and avoided emission charges) less
-  transport, less the seller's outside option (landfill fee and EP tax avoided, net of the cost
-  of supplying) -- less the annualised cost of new technology capacity beyond what is
+  transport, less the seller's own outside option (landfill fee and EP tax avoided, net of the
+  cost of supplying) -- less the annualised cost of new technology capacity beyond what is
   installed, plus the VAT rebate of each plant that reaches its threshold share of listed wastes
-  (eq. 5, one binary per plant).
+  (eq. 5, one binary per plant), plus, where the snapshot has *outlets* (the rest of the
+  economy's demand, :mod:`symbiosim.environment.outlets`), the margin of every tonne sold to an
+  outlet's demand block: its gate value less the seller's own outside option. Outlet tonnes
+  share the seller's supply (eq. 2) with the routes and are bounded by each block's capacity;
+  they carry no energy or emission effects (an outlet is business-as-usual use, not symbiosis).
 * ``win_win``: the economic optimum restricted to routes that save energy and avoid CO2 net of
-  transport (the "economic-environmental win-win" scheme, 经济、环境双赢, of Cao et al. 2025, §1.2).
+  transport (the "economic-environmental win-win" scheme, 经济、环境双赢, of Cao et al. 2025, §1.2);
+  outlets stay open to it.
+
+The theoretical scheme leaves outlets out: it measures how many tonnes symbiosis could use,
+and a tonne sold to an outlet is not symbiosis.
 
 The price paid for a by-product is a transfer between seller and buyer and cancels in the total;
 eq. 4 (the buyer's cost may not exceed the product price) holds at the optimum because every
 route used has a positive margin. Variables: tonnes on each route, new capacity at each
-(buyer, technology) and, for the VAT rebate, one binary per plant.
+(buyer, technology), tonnes from each seller to each outlet block and, for the VAT rebate, one
+binary per plant.
 """
 
 import time
@@ -35,12 +44,20 @@ __all__ = ["SCHEMES", "PlannerError", "PlannerResult", "Snapshot", "solve", "sol
 SCHEMES = ("theoretical", "economic", "win_win")
 EFFECTS = ("energy_saved_tce", "co2_avoided_t", "so2_avoided_t", "nox_avoided_t", "pm_avoided_t")
 ROUTE_COLUMNS = ("seller", "buyer", "byproduct", "technology", "distance_km", "margin_cny_per_t", "is_listed_waste")
-SOLUTION_TONNE_TOLERANCE = 1e-6
-NEW_CAPACITY_TIE_BREAK = 1e-6  # theoretical scheme: cost of a tonne of new capacity, in tonnes used  # tonnes below this in a solution are rounding, not a path
+OUTLET_BID_COLUMNS = ("outlet", "byproduct", "block", "gate_value_cny_per_t", "cap_t")
+OUTLET_SELLER_COLUMNS = ("seller", "outlet", "own_cny_per_t")
+OUTLET_SALE_COLUMNS = ("seller", "outlet", "byproduct", "tonnes", "profit_cny")
+SOLUTION_TONNE_TOLERANCE = 1e-6  # tonnes below this in a solution are rounding, not a path
+NEW_CAPACITY_TIE_BREAK = 1e-6  # theoretical scheme: cost of a tonne of new capacity, in tonnes used
 
 
 class PlannerError(ValueError):
     """The snapshot cannot be optimised; the message names the cause."""
+
+
+def _table(columns: tuple[str, ...]) -> pd.DataFrame:
+    """An empty table with these columns."""
+    return pd.DataFrame(columns=list(columns))
 
 
 @dataclass(frozen=True)
@@ -50,10 +67,11 @@ class Snapshot:
     Attributes:
         routes: one row per route: ``seller``, ``buyer`` (facility ids), ``byproduct``,
             ``technology``, ``distance_km``, ``margin_cny_per_t`` (the route's total surplus per
-            tonne before any new capacity), ``is_listed_waste`` (counts toward the VAT-rebate
-            threshold), ``group`` (the cap group of the technology) and, per tonne,
-            ``energy_saved_tce`` and ``co2_avoided_t``, ``so2_avoided_t``, ``nox_avoided_t``,
-            ``pm_avoided_t`` (net of transport).
+            tonne before any new capacity, net of the seller's *own* reservation: its disposal
+            alternative, not the outlets, which are explicit below), ``is_listed_waste`` (counts
+            toward the VAT-rebate threshold), ``group`` (the cap group of the technology) and,
+            per tonne, ``energy_saved_tce`` and ``co2_avoided_t``, ``so2_avoided_t``,
+            ``nox_avoided_t``, ``pm_avoided_t`` (net of transport).
         supply: tonnes available by ``seller`` and ``byproduct`` (column ``supply_t``).
         capacity: by ``buyer`` and ``technology``: ``cap_t`` (the standard's cap on the
             period's output, eq. 3), ``installed_t`` (capacity in place for the period) and
@@ -62,14 +80,23 @@ class Snapshot:
         vat: by ``buyer``: ``rebate_cny`` (won when the threshold is met) and ``needed_t``
             (tonnes of listed wastes that meet it); empty when no rebate applies.
         period: a label, e.g. ``"2030"``.
+        outlet_bids: one row per demand block of each outlet (the rest of the economy's demand,
+            :mod:`symbiosim.environment.outlets`): ``outlet``, ``byproduct``, ``block``,
+            ``gate_value_cny_per_t`` (the block's delivered price less the haul its users pay)
+            and ``cap_t`` (tonnes the block takes in the period); empty when there are no outlets.
+        outlet_sellers: one row per ``seller`` and ``outlet`` it may sell to, with
+            ``own_cny_per_t``: the seller's own reservation for the outlet's by-product (supply
+            cost less the disposal charges a sale avoids), the one the route margins are net of.
     """
 
     routes: pd.DataFrame
     supply: pd.DataFrame
     capacity: pd.DataFrame
     group_capacity: pd.DataFrame
-    vat: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["buyer", "rebate_cny", "needed_t"]))
+    vat: pd.DataFrame = field(default_factory=lambda: _table(("buyer", "rebate_cny", "needed_t")))
     period: str = ""
+    outlet_bids: pd.DataFrame = field(default_factory=lambda: _table(OUTLET_BID_COLUMNS))
+    outlet_sellers: pd.DataFrame = field(default_factory=lambda: _table(OUTLET_SELLER_COLUMNS))
 
 
 @dataclass(frozen=True, eq=False)
@@ -80,11 +107,15 @@ class PlannerResult:
         scheme: ``theoretical``, ``economic`` or ``win_win``.
         paths: routes used: ``seller``, ``buyer``, ``byproduct``, ``technology``, ``tonnes``,
             ``distance_km``, ``profit_cny`` (margin x tonnes) and the effects (tce, t).
-        by_waste: by ``byproduct``: ``supply_t``, ``used_t``, ``utilisation_rate``.
-        totals: one row of totals: tonnes used, profit (CNY, after new capacity and VAT
-            rebates), the effects, paths, new capacity (t), plants winning the rebate, solve
-            time (s), MIP gap, status and the problem size (variables, constraints, non-zeros).
+        by_waste: by ``byproduct``: ``supply_t``, ``used_t`` (on symbiosis routes),
+            ``outlet_t`` (sold to outlets), ``utilisation_rate`` (used / supply: symbiosis only).
+        totals: one row of totals: tonnes used (symbiosis routes) and sold to outlets, profit
+            (CNY: routes and outlets, after new capacity and VAT rebates), route and outlet
+            profit, the effects, paths, new capacity (t), plants winning the rebate, solve time
+            (s), MIP gap, status and the problem size (variables, constraints, non-zeros).
         new_capacity: by ``buyer`` and ``technology``: ``new_capacity_t`` (> 0 only).
+        outlet_sales: by ``seller`` and ``outlet``: ``byproduct``, ``tonnes`` and ``profit_cny``
+            (gate value less the seller's own reservation, x tonnes, over the outlet's blocks).
     """
 
     scheme: str
@@ -92,36 +123,98 @@ class PlannerResult:
     by_waste: pd.DataFrame
     totals: pd.DataFrame
     new_capacity: pd.DataFrame
+    outlet_sales: pd.DataFrame
 
 
-def _codes(frame: pd.DataFrame, keys: list[str], index: pd.MultiIndex | pd.Index, what: str) -> NDArray[np.intp]:
-    """Row of each route in a keyed table (supply, capacity, group capacity)."""
+def _codes(
+    frame: pd.DataFrame, keys: list[str], index: pd.MultiIndex | pd.Index, what: str, row: str = "route"
+) -> NDArray[np.intp]:
+    """Position of each row of ``frame`` in a keyed table (supply, capacity, group capacity)."""
     positions = index.get_indexer(pd.MultiIndex.from_frame(frame[keys]) if len(keys) > 1 else frame[keys[0]])
     if (positions < 0).any():
         first = frame.loc[positions < 0, keys].iloc[0].to_dict()
-        raise PlannerError(f"route {first} has no row in the {what} table")
+        raise PlannerError(f"{row} {first} has no row in the {what} table")
     return positions
+
+
+def _first(frame: pd.DataFrame, mask: NDArray[np.bool_], keys: list[str]) -> dict[str, object]:
+    """The keys of the first row of ``frame`` where ``mask`` holds, to name it in a message."""
+    return frame.loc[mask, keys].iloc[0].to_dict()
 
 
 def _check(snapshot: Snapshot) -> None:
     routes = snapshot.routes
-    missing = [c for c in (*ROUTE_COLUMNS, "group", *EFFECTS) if c not in routes.columns]
-    if missing:
-        raise PlannerError(f"routes lack columns {missing}")
+    for name, frame, needed in (
+        ("routes", routes, (*ROUTE_COLUMNS, "group", *EFFECTS)),
+        ("outlet_bids", snapshot.outlet_bids, OUTLET_BID_COLUMNS),
+        ("outlet_sellers", snapshot.outlet_sellers, OUTLET_SELLER_COLUMNS),
+    ):
+        missing = [c for c in needed if c not in frame.columns]
+        if missing:
+            raise PlannerError(f"{name} lack columns {missing}")
+    signed = {"margin_cny_per_t", "gate_value_cny_per_t", "own_cny_per_t", *EFFECTS}
     for name, frame, columns in (
         ("supply", snapshot.supply, ("supply_t",)),
         ("capacity", snapshot.capacity, ("cap_t", "installed_t", "upgrade_cny_per_t")),
         ("group capacity", snapshot.group_capacity, ("cap_t",)),
         ("routes", routes, ("distance_km", "margin_cny_per_t", *EFFECTS)),
         ("vat", snapshot.vat, ("rebate_cny", "needed_t")),
+        ("outlet_bids", snapshot.outlet_bids, ("gate_value_cny_per_t", "cap_t")),
+        ("outlet_sellers", snapshot.outlet_sellers, ("own_cny_per_t",)),
     ):
         for column in columns:
             values = frame[column].to_numpy(dtype=float)
             if not np.isfinite(values).all():
                 raise PlannerError(f"{name}.{column} has missing or infinite values")
-            may_be_negative = column == "margin_cny_per_t" or column in EFFECTS
-            if not may_be_negative and (values < 0).any():
+            if column not in signed and (values < 0).any():
                 raise PlannerError(f"{name}.{column} has negative values (min {values.min():g})")
+    _check_outlets(snapshot)
+
+
+def _check_outlets(snapshot: Snapshot) -> None:
+    """Each outlet buys one by-product, lists each block once and sells only to known sellers with supply."""
+    bids, sellers = snapshot.outlet_bids.reset_index(drop=True), snapshot.outlet_sellers.reset_index(drop=True)
+    repeated = bids.duplicated(["outlet", "block"]).to_numpy()
+    if repeated.any():
+        row = _first(bids, repeated, ["outlet", "block"])
+        raise PlannerError(f"outlet_bids row {row} repeats an (outlet, block)")
+    mixed = (bids["byproduct"] != bids.groupby("outlet")["byproduct"].transform("first")).to_numpy()
+    if mixed.any():
+        row = _first(bids, mixed, ["outlet", "block", "byproduct"])
+        raise PlannerError(f"outlet_bids row {row} gives its outlet a second by-product")
+    byproduct_of = bids.drop_duplicates("outlet").set_index("outlet")["byproduct"]
+    unknown = ~sellers["outlet"].isin(byproduct_of.index).to_numpy()
+    if unknown.any():
+        row = _first(sellers, unknown, ["seller", "outlet"])
+        raise PlannerError(f"outlet_sellers row {row} names an outlet with no row in the outlet_bids table")
+    repeated = sellers.duplicated(["seller", "outlet"]).to_numpy()
+    if repeated.any():
+        row = _first(sellers, repeated, ["seller", "outlet"])
+        raise PlannerError(f"outlet_sellers row {row} repeats a (seller, outlet)")
+    keyed = sellers.assign(byproduct=sellers["outlet"].map(byproduct_of))
+    supplied = pd.MultiIndex.from_frame(snapshot.supply[["seller", "byproduct"]])
+    unsupplied = ~pd.MultiIndex.from_frame(keyed[["seller", "byproduct"]]).isin(supplied)
+    if unsupplied.any():
+        row = _first(keyed, unsupplied, ["seller", "outlet", "byproduct"])
+        raise PlannerError(f"outlet_sellers row {row} has no row in the supply table")
+    first_own = keyed.groupby(["seller", "byproduct"])["own_cny_per_t"].transform("first")
+    twice = (keyed["own_cny_per_t"] != first_own).to_numpy()
+    if twice.any():
+        row = _first(keyed, twice, ["seller", "outlet", "byproduct"])
+        raise PlannerError(f"outlet_sellers row {row} gives its seller a second own reservation for the by-product")
+
+
+def _outlet_pairs(bids: pd.DataFrame, sellers: pd.DataFrame) -> pd.DataFrame:
+    """One row per seller and outlet block it may sell to.
+
+    Returns:
+        ``seller``, ``outlet``, ``byproduct``, ``block``, ``bid`` (row of ``bids``), ``cap_t``
+        and ``margin_cny_per_t``: the block's gate value less the seller's own reservation.
+    """
+    numbered = bids.reset_index(drop=True).rename_axis("bid").reset_index()
+    pairs = sellers.reset_index(drop=True).merge(numbered, on="outlet", how="inner")
+    margin = pairs["gate_value_cny_per_t"].to_numpy(dtype=float) - pairs["own_cny_per_t"].to_numpy(dtype=float)
+    return pairs.assign(margin_cny_per_t=margin)
 
 
 def solve(
@@ -130,7 +223,7 @@ def solve(
     """Solve one scheme for a snapshot.
 
     Args:
-        snapshot: supply, capacity and route economics.
+        snapshot: supply, capacity, route economics and outlets.
         scheme: ``theoretical``, ``economic`` or ``win_win``.
         relax: solve the LP relaxation (the VAT binaries continuous in 0-1): an upper bound
             on the economic optimum.
@@ -152,37 +245,50 @@ def solve(
     supply = snapshot.supply.set_index(["seller", "byproduct"])["supply_t"]
     capacity = snapshot.capacity.set_index(["buyer", "technology"])
     groups = snapshot.group_capacity.set_index(["buyer", "group"])["cap_t"]
-    n_r, n_c = len(routes), len(capacity)
+    is_economic = scheme != "theoretical"
+    # theoretical counts symbiosis tonnes only, so the outlets have no variables in it
+    sellers = snapshot.outlet_sellers if is_economic else snapshot.outlet_sellers.iloc[0:0]
+    pairs = _outlet_pairs(snapshot.outlet_bids, sellers)
+    n_r, n_c, n_w = len(routes), len(capacity), len(pairs)
     at_supply = _codes(routes, ["seller", "byproduct"], supply.index, "supply")
     at_capacity = _codes(routes, ["buyer", "technology"], capacity.index, "capacity")
     at_group = _codes(routes, ["buyer", "group"], groups.index, "group capacity")
-    is_economic = scheme != "theoretical"
+    at_seller = _codes(pairs, ["seller", "byproduct"], supply.index, "supply", "outlet seller")
+    bid_rows, at_bid = np.unique(pairs["bid"].to_numpy(dtype=np.intp), return_inverse=True)
     vat = snapshot.vat[snapshot.vat["rebate_cny"] > 0] if is_economic else snapshot.vat.iloc[0:0]
     vat = vat[vat["buyer"].isin(routes["buyer"])].reset_index(drop=True)
     n_v = len(vat)
-    # variables: route tonnes (n_r), new capacity (n_c), VAT binaries (n_v)
-    r = np.arange(n_r)
+    # variables: route tonnes (n_r), new capacity (n_c), outlet-block tonnes (n_w), VAT binaries (n_v)
+    n, r, w = n_r + n_c + n_w + n_v, np.arange(n_r), n_r + n_c + np.arange(n_w)
     blocks = [
-        sparse.csr_array((np.ones(n_r), (at_supply, r)), shape=(len(supply), n_r + n_c + n_v)),
+        sparse.csr_array(
+            (np.ones(n_r + n_w), (np.concatenate([at_supply, at_seller]), np.concatenate([r, w]))),
+            shape=(len(supply), n),
+        ),
         sparse.csr_array(
             (
                 np.concatenate([np.ones(n_r), -np.ones(n_c)]),
                 (np.concatenate([at_capacity, np.arange(n_c)]), np.concatenate([r, n_r + np.arange(n_c)])),
             ),
-            shape=(n_c, n_r + n_c + n_v),
+            shape=(n_c, n),
         ),
-        sparse.csr_array((np.ones(n_r), (at_group, r)), shape=(len(groups), n_r + n_c + n_v)),
+        sparse.csr_array((np.ones(n_r), (at_group, r)), shape=(len(groups), n)),
     ]
     lower = [np.full(len(supply), -np.inf), np.full(n_c, -np.inf), np.full(len(groups), -np.inf)]
     upper = [supply.to_numpy(float), capacity["installed_t"].to_numpy(float), groups.to_numpy(float)]
+    if n_w:
+        # each outlet block takes at most its capacity, from all its sellers together
+        blocks.append(sparse.csr_array((np.ones(n_w), (at_bid, w)), shape=(len(bid_rows), n)))
+        lower.append(np.full(len(bid_rows), -np.inf))
+        upper.append(snapshot.outlet_bids["cap_t"].to_numpy(dtype=float)[bid_rows])
     if n_v:
         listed = routes["is_listed_waste"].to_numpy(bool)
         plant = pd.Index(vat["buyer"]).get_indexer(routes["buyer"])
         use = listed & (plant >= 0)
         rows = np.concatenate([plant[use], np.arange(n_v)])
-        cols = np.concatenate([r[use], n_r + n_c + np.arange(n_v)])
+        cols = np.concatenate([r[use], n_r + n_c + n_w + np.arange(n_v)])
         data = np.concatenate([np.ones(use.sum()), -vat["needed_t"].to_numpy(float)])
-        blocks.append(sparse.csr_array((data, (rows, cols)), shape=(n_v, n_r + n_c + n_v)))
+        blocks.append(sparse.csr_array((data, (rows, cols)), shape=(n_v, n)))
         lower.append(np.zeros(n_v))
         upper.append(np.full(n_v, np.inf))
     matrix = sparse.vstack(blocks, format="csr")
@@ -192,14 +298,15 @@ def solve(
             [
                 routes["margin_cny_per_t"].to_numpy(float),
                 -capacity["upgrade_cny_per_t"].to_numpy(float),
+                pairs["margin_cny_per_t"].to_numpy(float),
                 vat["rebate_cny"].to_numpy(float),
             ]
         )
     else:
         # most tonnes; among equal tonnes, the least new capacity (a tie-break worth nothing beside a tonne)
-        gain = np.concatenate([np.ones(n_r), np.full(n_c, -NEW_CAPACITY_TIE_BREAK), np.zeros(n_v)])
-    integrality = np.concatenate([np.zeros(n_r + n_c), np.ones(n_v) if not relax else np.zeros(n_v)])
-    bounds = Bounds(np.zeros(n_r + n_c + n_v), np.concatenate([np.full(n_r, np.inf), room, np.ones(n_v)]))
+        gain = np.concatenate([np.ones(n_r), np.full(n_c, -NEW_CAPACITY_TIE_BREAK), np.zeros(n_w + n_v)])
+    integrality = np.concatenate([np.zeros(n_r + n_c + n_w), np.ones(n_v) if not relax else np.zeros(n_v)])
+    bounds = Bounds(np.zeros(n), np.concatenate([np.full(n_r, np.inf), room, np.full(n_w, np.inf), np.ones(n_v)]))
     started = time.perf_counter()
     result = milp(
         -gain,
@@ -213,7 +320,12 @@ def solve(
         raise PlannerError(
             f"HiGHS found no solution for the {scheme} scheme: {result.message} (status {result.status})"
         )
-    return _result(scheme, snapshot, routes, capacity, vat, result, seconds, matrix, at_capacity)
+    return _result(scheme, snapshot, routes, capacity, vat, pairs, result, seconds, matrix, at_capacity)
+
+
+def _rounded(tonnes: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Solution tonnes with rounding noise set to 0."""
+    return np.where(tonnes > SOLUTION_TONNE_TOLERANCE, tonnes, 0.0)
 
 
 def _result(
@@ -222,34 +334,43 @@ def _result(
     routes: pd.DataFrame,
     capacity: pd.DataFrame,
     vat: pd.DataFrame,
+    pairs: pd.DataFrame,
     result: object,
     seconds: float,
     matrix: sparse.csr_array,
     at_capacity: NDArray[np.intp],
 ) -> PlannerResult:
-    n_r, n_c = len(routes), len(capacity)
-    tonnes = np.where(result.x[:n_r] > SOLUTION_TONNE_TOLERANCE, result.x[:n_r], 0.0)
+    n_r, n_c, n_w = len(routes), len(capacity), len(pairs)
+    tonnes = _rounded(result.x[:n_r])
     # new capacity: what the tonnes need beyond what is installed
     used = np.bincount(at_capacity, weights=tonnes, minlength=n_c)
     new = np.maximum(used - capacity["installed_t"].to_numpy(float), 0.0)
-    share_won = result.x[n_r + n_c :]  # 0 or 1; between them in the LP relaxation
+    outlet_tonnes = _rounded(result.x[n_r + n_c : n_r + n_c + n_w])
+    share_won = result.x[n_r + n_c + n_w :]  # 0 or 1; between them in the LP relaxation
     used_routes = routes.assign(tonnes=tonnes)[tonnes > 0]
     paths = used_routes[["seller", "buyer", "byproduct", "technology", "tonnes", "distance_km"]].copy()
     paths["profit_cny"] = used_routes["margin_cny_per_t"] * used_routes["tonnes"]
     for effect in EFFECTS:
         paths[effect] = used_routes[effect] * used_routes["tonnes"]
+    sold = pairs.assign(tonnes=outlet_tonnes, profit_cny=pairs["margin_cny_per_t"] * outlet_tonnes)[outlet_tonnes > 0]
+    sales = sold.groupby(["seller", "outlet", "byproduct"], sort=False)[["tonnes", "profit_cny"]].sum().reset_index()
     supply = snapshot.supply.groupby("byproduct")["supply_t"].sum()
     by_waste = pd.DataFrame({"supply_t": supply, "used_t": paths.groupby("byproduct")["tonnes"].sum()})
     by_waste["used_t"] = by_waste["used_t"].fillna(0.0)
+    to_outlets = sales.groupby("byproduct")["tonnes"].sum()
+    by_waste["outlet_t"] = to_outlets.reindex(by_waste.index, fill_value=0.0).astype(float)
     by_waste["utilisation_rate"] = (by_waste["used_t"] / by_waste["supply_t"]).where(by_waste["supply_t"] > 0)
     upgrade = float((capacity["upgrade_cny_per_t"].to_numpy(float) * new).sum())
     rebate = float((vat["rebate_cny"].to_numpy(float) * share_won).sum()) if len(vat) else 0.0
+    route_profit, outlet_profit = float(paths["profit_cny"].sum()), float(sales["profit_cny"].sum())
     totals = {
         "scheme": scheme,
         "period": snapshot.period,
         "tonnes_used": float(tonnes.sum()),
-        "profit_cny": float(paths["profit_cny"].sum()) - upgrade + rebate,
-        "route_profit_cny": float(paths["profit_cny"].sum()),
+        "outlet_t": float(outlet_tonnes.sum()),
+        "profit_cny": route_profit + outlet_profit - upgrade + rebate,
+        "route_profit_cny": route_profit,
+        "outlet_profit_cny": outlet_profit,
         "new_capacity_cost_cny": upgrade,
         "vat_rebate_cny": rebate,
         **{effect: float(paths[effect].sum()) for effect in EFFECTS},
@@ -270,6 +391,7 @@ def _result(
         by_waste=by_waste.rename_axis("byproduct").reset_index(),
         totals=pd.DataFrame([totals]),
         new_capacity=new_capacity[new_capacity["new_capacity_t"] > SOLUTION_TONNE_TOLERANCE].reset_index(drop=True),
+        outlet_sales=sales[list(OUTLET_SALE_COLUMNS)],
     )
 
 

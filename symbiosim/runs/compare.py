@@ -1,4 +1,11 @@
-"""Compare scenarios run with the same seeds: a side-by-side table (mean and spread) and plots."""
+"""Compare scenarios run with the same seeds: a side-by-side table (mean and spread), paired differences and plots.
+
+Every scenario is run with the same seeds, so each seed gives a *pair* of runs that share
+their random draws as far as the scenarios let them (common random numbers): the difference
+of a metric within a pair is mostly the scenario's effect, not chance. ``compare_paired.csv``
+reports, per metric and scenario, the mean paired difference from the first scenario and its
+95 % confidence interval (Student's t over the seeds; none with a single seed).
+"""
 
 from dataclasses import dataclass
 from pathlib import Path
@@ -9,15 +16,17 @@ mpl.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from scipy import stats
 from tqdm import tqdm
 
 from symbiosim.environment import vocabulary
 from symbiosim.environment.scenario import Scenario, load_scenario
 from symbiosim.environment.units import CNY_PER_M, T_PER_KT, T_PER_MT
+from symbiosim.metrics.network import weighted_quantile
 from symbiosim.model import MONTHS_PER_YEAR, SymbiosisModel
 from symbiosim.runs.outputs import write_atomic
 
-__all__ = ["DEFAULT_NAME", "Comparison", "compare_scenarios", "run_metrics"]
+__all__ = ["DEFAULT_NAME", "Comparison", "compare_scenarios", "paired_differences", "run_metrics"]
 
 DEFAULT_NAME = "default"
 TCE_PER_KTCE = T_PER_KT
@@ -27,6 +36,7 @@ SERIES_PANELS = tuple(
                        ("co2_t", "kt/month"))
 )  # fmt: skip
 DPI = 130
+CONFIDENCE = 0.95
 
 
 @dataclass(frozen=True)
@@ -36,6 +46,39 @@ class Comparison:
     runs: pd.DataFrame  # one row per scenario, seed and metric
     table: pd.DataFrame  # metric x (scenario, mean/sd)
     files: list[Path]
+    paired: pd.DataFrame | None = None  # per metric and scenario: paired difference from the first
+
+
+def paired_differences(runs: pd.DataFrame, reference: str, confidence: float = CONFIDENCE) -> pd.DataFrame:
+    """Per metric and scenario, the mean difference from ``reference`` over the seeds both ran, with its CI.
+
+    Args:
+        runs: one row per ``scenario``, ``seed``, ``metric`` and ``value``.
+        reference: the scenario the others are compared with.
+        confidence: level of the two-sided interval (Student's t with seeds - 1 degrees of freedom).
+
+    Returns:
+        Columns ``metric``, ``scenario``, ``reference``, ``seeds``, ``mean_difference``,
+        ``sd_difference``, ``ci_low``, ``ci_high`` (NaN with a single seed); one row per metric
+        and scenario other than ``reference``.
+
+    Examples:
+        >>> runs = pd.DataFrame({"scenario": ["a", "a", "b", "b"], "seed": [1, 2, 1, 2],
+        ...                      "metric": ["m"] * 4, "value": [10.0, 12.0, 11.0, 14.0]})
+        >>> row = paired_differences(runs, "a").iloc[0]
+        >>> float(row["mean_difference"]), float(row["sd_difference"]), round(float(row["ci_high"]), 3)
+        (1.5, 0.7071067811865476, 7.853)
+    """
+    base = runs[runs["scenario"] == reference][["seed", "metric", "value"]]
+    pairs = runs[runs["scenario"] != reference].merge(base, on=["seed", "metric"], suffixes=("", "_reference"))
+    pairs["difference"] = pairs["value"] - pairs["value_reference"]
+    grouped = pairs.groupby(["metric", "scenario"], sort=False)["difference"]
+    table = grouped.agg(seeds="count", mean_difference="mean", sd_difference="std").reset_index()
+    half = stats.t.ppf(0.5 + confidence / 2, table["seeds"] - 1) * table["sd_difference"] / np.sqrt(table["seeds"])
+    half = half.where(table["seeds"] > 1)
+    table["ci_low"], table["ci_high"] = table["mean_difference"] - half, table["mean_difference"] + half
+    table.insert(2, "reference", reference)
+    return table[["metric", "scenario", "reference", "seeds", "mean_difference", "sd_difference", "ci_low", "ci_high"]]
 
 
 ROUNDING_NOISE = 1e-9
@@ -45,7 +88,8 @@ def run_metrics(model: SymbiosisModel) -> dict[str, float]:
     """Figures of a finished run: the last 12 months per year, and totals over the whole run.
 
     Units are in the names: kt/yr, Mt/yr, ktce/yr, million CNY/yr; ``utilisation_rate.*``
-    is exchanged ÷ generated over the last 12 months.
+    is (exchanged + sold to outlets) ÷ generated over the last 12 months; the ``consequential``
+    savings count only the share of each tonne that business as usual leaves unused.
     """
     series = model.datacollector.get_model_vars_dataframe().iloc[1:]
     year = series.iloc[-MONTHS_PER_YEAR:]
@@ -54,17 +98,31 @@ def run_metrics(model: SymbiosisModel) -> dict[str, float]:
         "landfilled_kt_per_yr": year["landfilled_t"].sum() / T_PER_KT,
         "outlet_kt_per_yr": year["outlet_t"].sum() / T_PER_KT,
     }
-    for name in model.catalog.byproducts:
+    solid_generated = solid_used = 0.0
+    for name, landfilled in zip(model.catalog.byproducts, model.catalog.is_landfilled, strict=True):
         generated = year[f"generated_t.{name}"].sum()
         if generated > 0:
             used = year[f"exchanged_t.{name}"].sum() + year[f"outlet_t.{name}"].sum()
             metrics[f"utilisation_rate.{name}"] = used / generated
+            if landfilled:
+                solid_generated, solid_used = solid_generated + generated, solid_used + used
+    metrics["solid_utilisation_rate"] = solid_used / solid_generated if solid_generated > 0 else float("nan")
+    solid = [b for b, landfilled in zip(model.catalog.byproducts, model.catalog.is_landfilled, strict=True) if landfilled]
+    flows = model.flows
+    recent = flows[(flows["step"] > model.month_index - MONTHS_PER_YEAR) & flows["byproduct"].isin(solid)] if len(flows) else flows
+    metrics["haul_p90_km"] = (
+        weighted_quantile(recent["distance_km"].to_numpy(), recent["tonnes"].to_numpy(), 0.9)
+        if len(recent) and recent["tonnes"].sum() > 0
+        else float("nan")
+    )
     metrics.update(
         {
             "energy_use_mtce_per_yr": year["energy_tce"].sum() / T_PER_MT,
             "energy_saved_ktce_per_yr": year["energy_saved_tce"].sum() / TCE_PER_KTCE,
             "co2_mt_per_yr": year["co2_t"].sum() / T_PER_MT,
             "co2_avoided_mt_per_yr": year["co2_avoided_t"].sum() / T_PER_MT,
+            "energy_saved_consequential_ktce_per_yr": year["consequential_energy_saved_tce"].sum() / TCE_PER_KTCE,
+            "co2_avoided_consequential_mt_per_yr": year["consequential_co2_avoided_t"].sum() / T_PER_MT,
             "so2_kt_per_yr": year["so2_t"].sum() / T_PER_KT,
             "nox_kt_per_yr": year["nox_t"].sum() / T_PER_KT,
             "pm_kt_per_yr": year["pm_t"].sum() / T_PER_KT,
@@ -108,9 +166,11 @@ def compare_scenarios(
         progress: show a progress bar.
 
     Returns:
-        The per-run metrics, the side-by-side table and the files written:
-        ``compare_runs.csv`` (scenario, seed, metric, value), ``compare.csv`` (metric x
-        scenario: mean and sd across seeds), ``compare.md`` and ``compare_series.png``.
+        The per-run metrics, the side-by-side table, the paired differences and the files
+        written: ``compare_runs.csv`` (scenario, seed, metric, value), ``compare.csv`` (metric
+        x scenario: mean and sd across seeds), ``compare_paired.csv`` (each scenario's paired
+        difference from the first, with its 95 % CI; see :func:`paired_differences`),
+        ``compare.md`` and ``compare_series.png``.
     """
     loaded = [(_path, load_scenario(None if _path in (None, DEFAULT_NAME) else _path)) for _path in scenarios]
     labels = [_label(path, scenario) for path, scenario in loaded]
@@ -140,14 +200,37 @@ def compare_scenarios(
     table = runs.groupby(["metric", "scenario"], sort=False)["value"].agg(["mean", "std"]).unstack("scenario")
     table = table.swaplevel(axis=1).reindex(columns=pd.MultiIndex.from_product([labels, ["mean", "std"]]))
     table = table.rename(columns={"std": "sd"}, level=1)
+    paired = paired_differences(runs, labels[0])
+    markdown = _markdown(table, labels, seeds) + _paired_markdown(paired, labels[0])
     out.mkdir(parents=True, exist_ok=True)
     files = [
         write_atomic(out / "compare_runs.csv", lambda p: runs.to_csv(p, index=False)),
         write_atomic(out / "compare.csv", lambda p: table.to_csv(p)),
-        write_atomic(out / "compare.md", lambda p: p.write_text(_markdown(table, labels, seeds), encoding="utf-8")),
+        write_atomic(out / "compare_paired.csv", lambda p: paired.to_csv(p, index=False)),
+        write_atomic(out / "compare.md", lambda p: p.write_text(markdown, encoding="utf-8")),
         write_atomic(out / "compare_series.png", lambda p: _plot(pd.concat(monthly), labels, p)),
     ]
-    return Comparison(runs=runs, table=table, files=files)
+    return Comparison(runs=runs, table=table, files=files, paired=paired)
+
+
+def _paired_markdown(paired: pd.DataFrame, reference: str) -> str:
+    if paired.empty:
+        return ""
+    labels = list(dict.fromkeys(paired["scenario"]))
+    header = "| metric | " + " | ".join(labels) + " |\n|---|" + "---:|" * len(labels) + "\n"
+    lines = []
+    for metric, rows in paired.groupby("metric", sort=False):
+        by = rows.set_index("scenario")
+        cells = [
+            f"{_figure(by.at[label, 'mean_difference'])} [{_figure(by.at[label, 'ci_low'])}, {_figure(by.at[label, 'ci_high'])}]"
+            for label in labels
+        ]
+        lines.append(f"| {metric} | " + " | ".join(cells) + " |")
+    note = (
+        f"\nPaired difference from {reference} (same seed, scenario - {reference}): mean over the seeds "
+        f"[{CONFIDENCE:.0%} confidence interval, Student's t].\n\n"
+    )
+    return note + header + "\n".join(lines) + "\n"
 
 
 def _lost_during_limits(monthly: list[pd.DataFrame], reference: str) -> pd.DataFrame:

@@ -7,7 +7,7 @@ import sys
 import pandas as pd
 import pytest
 
-from symbiosim.runs.compare import compare_scenarios
+from symbiosim.runs.compare import compare_scenarios, paired_differences
 
 LIMIT = """
 [[policies]]
@@ -46,7 +46,16 @@ def test_compare_measures_the_flow_a_limit_costs(two_parks, tmp_path):
     runs = pd.read_csv(tmp_path / "out" / "compare_runs.csv")
     assert set(runs["seed"]) == {1, 2}
     assert set(runs["scenario"]) == {"baseline", "steel_limit"}
-    assert {p.name for p in result.files} == {"compare_runs.csv", "compare.csv", "compare.md", "compare_series.png"}
+    assert {p.name for p in result.files} == {
+        "compare_runs.csv", "compare.csv", "compare_paired.csv", "compare.md", "compare_series.png",
+    }  # fmt: skip
+    # the limit costs 16 kt in every seed: the paired difference is -16 kt with no spread
+    paired = result.paired.set_index("metric")
+    assert paired.at["exchanged_kt_whole_run", "mean_difference"] == pytest.approx(-16.0)
+    assert paired.at["exchanged_kt_whole_run", "sd_difference"] == pytest.approx(0.0, abs=1e-9)
+    assert paired.at["exchanged_kt_whole_run", "ci_low"] == pytest.approx(-16.0)
+    assert (paired["reference"] == "baseline").all()
+    assert (paired["scenario"] == "steel_limit").all()
     assert (tmp_path / "out" / "compare_series.png").read_bytes()[:4] == b"\x89PNG"
 
 
@@ -91,3 +100,38 @@ def test_flow_lost_during_limits_counts_only_the_limited_months():
     ).set_index("scenario")["value"]
     assert lost["limit"] == pytest.approx(4.0 + 3.0)  # kt, months 2 and 3 only; month 4 is after the limit
     assert lost["base"] == 0.0
+
+
+INACTIVE = """
+[[policies]]
+type = "carbon_price"
+start = "2040-01-01"
+end = "2040-12-31"
+cny_per_t_co2 = 300.0
+"""
+
+
+def test_a_policy_that_never_applies_changes_nothing_seed_by_seed(tiny_park_toml, tmp_path):
+    """Same seeds, and a policy outside the horizon: every paired difference is exactly 0."""
+    folder = tmp_path / "park"
+    shutil.copytree(tiny_park_toml.parent, folder)
+    (folder / "later_carbon_price.toml").write_text((folder / "scenario.toml").read_text() + INACTIVE)
+    result = compare_scenarios(
+        [folder / "scenario.toml", folder / "later_carbon_price.toml"], seeds=[1, 2, 3], out=tmp_path / "out",
+        progress=False,
+    )  # fmt: skip
+    assert len(result.paired) > 20
+    assert (result.paired["mean_difference"].fillna(0.0) == 0.0).all()
+    assert (result.paired["sd_difference"].fillna(0.0) == 0.0).all()
+
+
+def test_paired_confidence_interval_by_hand():
+    # differences 1, 2, 6 over three seeds: mean 3, sd sqrt(7), t(0.975, 2) = 4.3027
+    runs = pd.DataFrame({
+        "scenario": ["a"] * 3 + ["b"] * 3, "seed": [1, 2, 3] * 2, "metric": ["m"] * 6,
+        "value": [10.0, 20.0, 30.0, 11.0, 22.0, 36.0],
+    })  # fmt: skip
+    row = paired_differences(runs, "a").iloc[0]
+    half = 4.302652729911275 * 7**0.5 / 3**0.5
+    assert (row["seeds"], row["mean_difference"]) == (3, pytest.approx(3.0))
+    assert (row["ci_low"], row["ci_high"]) == (pytest.approx(3.0 - half), pytest.approx(3.0 + half))
