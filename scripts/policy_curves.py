@@ -172,6 +172,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="processes (default 2)")
     parser.add_argument("--docs", action="store_true", help="rewrite the curves section of docs/policies.md")
     parser.add_argument("--reuse", action="store_true", help="do not run: redraw from <out>/curves.csv")
+    parser.add_argument("--img", type=Path, default=IMG, help="folder of the figures (default docs/img)")
     args = parser.parse_args()
     seeds = list(range(1, args.seeds + 1))
     started = time.perf_counter()
@@ -188,7 +189,7 @@ def main() -> int:
         curves = pd.concat(tables.values(), ignore_index=True)
         curves.to_csv(args.out / "curves.csv", index=False)
     for lever, table in tables.items():
-        plot(lever, table, IMG / f"curve_{lever}.png")
+        plot(lever, table, args.img / f"curve_{lever}.png")
     if args.docs:
         text = DOC.read_text(encoding="utf-8")
         if START not in text or END not in text:
@@ -197,7 +198,7 @@ def main() -> int:
         head, rest = text.split(START, 1)
         DOC.write_text(head + markdown(curves, seeds, args.years) + rest.split(END, 1)[1], encoding="utf-8")
         print(f"rewrote the curves in {DOC}")
-    print(f"wrote {args.out / 'curves.csv'} and docs/img/curve_*.png in {time.perf_counter() - started:.0f} s")
+    print(f"wrote {args.out / 'curves.csv'} and {args.img}/curve_*.png in {time.perf_counter() - started:.0f} s")
     return 0
 
 

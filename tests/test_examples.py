@@ -83,3 +83,17 @@ def test_every_control_applies_on_the_default_scenario():
     for mode in limit_modes()[1:]:
         policies = app_policies(default_scenario(), 2, **on, limit_mode=mode, limit_cap_share=0.5)
         assert {p.kind for p in policies} >= {"vat_rebate", "environmental_tax", "carbon_price", "production_limit"}
+
+
+@pytest.mark.slow
+def test_the_jjj_outlets_are_what_their_calibration_computes():
+    """examples/markets/outlets_jjj.csv is reproduced by scripts/calibrate_outlets.py (about 20 s)."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).parents[1]
+    done = subprocess.run(
+        [sys.executable, str(root / "scripts" / "calibrate_outlets.py"), "--check"],
+        capture_output=True, text=True, check=False, cwd=root,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]

@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 ROOT = Path(__file__).parents[1]
@@ -37,3 +38,19 @@ def test_benchmark_prints_its_targets():
     assert result.returncode == 0, result.stderr
     assert "default run" in result.stdout
     assert "ms per 100 facilities" in result.stdout
+
+
+@pytest.mark.slow
+def test_policy_curves_run_one_lever_and_move_the_way_expected(tmp_path):
+    """Freight x10 against the baseline, 2 seeds, 1 year: fewer tonnes exchanged, more landfilled."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "policy_curves.py"), "--seeds", "2", "--years", "1",
+         "--levers", "freight", "--out", str(tmp_path / "curves"), "--img", str(tmp_path)],
+        capture_output=True, text=True, check=False, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    curves = pd.read_csv(tmp_path / "curves" / "curves.csv").set_index(["value", "metric"])
+    assert curves.loc[(10.0, "exchanged_kt_per_yr"), "ci_high"] < 0
+    assert curves.loc[(10.0, "landfilled_kt_per_yr"), "ci_low"] > 0
+    assert curves.loc[(1.0, "exchanged_kt_per_yr"), "mean_difference"] == 0.0  # the baseline itself
+    assert (tmp_path / "curve_freight.png").read_bytes()[:4] == b"\x89PNG"

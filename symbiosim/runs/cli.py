@@ -261,7 +261,7 @@ def _optimize(args: argparse.Namespace) -> int:
         )
         files = write_optimization(results, model.catalog.facilities, args.out)
     totals = pd.concat([r.totals for r in results.values()], ignore_index=True).set_index("scheme")
-    shown = totals[["tonnes_used", "profit_cny", "energy_saved_tce", "co2_avoided_t", "paths", "solve_s", "mip_gap"]]
+    shown = totals[["tonnes_used", "outlet_t", "profit_cny", "energy_saved_tce", "co2_avoided_t", "paths", "solve_s", "mip_gap"]]
     print(f"Planner schemes for {snapshot.period} of '{model.scenario_data.name}':")
     with pd.option_context("display.width", 140, "display.float_format", "{:,.3g}".format):
         print(shown.to_string())

@@ -1,0 +1,135 @@
+"""Calibrate the JJJ outlets (examples/markets/outlets_jjj.csv) to the national utilisation rates.
+
+The benchmarks (``examples/markets/outlet_benchmarks.csv``) give, per by-product, the use its
+outlets stand for, the national utilisation rate, the observed price range (taken as the
+demand curve's first and last price) and the haul, each with its source. What they cannot give
+is how much of the by-product the rest of the economy would take from the region's plants:
+that demand is the one unobserved quantity, and it is calibrated. Starting from the target
+rate x generation, each round runs the default scenario with the outlets (seeds 1-3, 5 years)
+and moves each by-product's demand by (target - achieved utilisation) x generation, where
+utilisation counts the modelled kilns and the outlets together over the last 12 months, until
+every by-product is within 0.2 percentage points of its target (at most 10 rounds). A
+by-product's demand is split among the provinces in proportion to what their plants generate.
+
+Usage (from the repository root)::
+
+    .venv/bin/python scripts/calibrate_outlets.py            # rewrite outlets_jjj.csv, print the fit
+    .venv/bin/python scripts/calibrate_outlets.py --check    # exit 1 if outlets_jjj.csv differs from what it computes
+"""
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from symbiosim import SymbiosisModel, load_scenario  # noqa: E402
+from symbiosim.environment.scenario import default_scenario  # noqa: E402
+from symbiosim.environment.units import MONTHS_PER_YEAR  # noqa: E402
+
+FOLDER = ROOT / "examples" / "markets"
+BENCHMARKS = FOLDER / "outlet_benchmarks.csv"
+OUTLETS = FOLDER / "outlets_jjj.csv"
+SEEDS, YEARS = (1, 2, 3), 5
+TOLERANCE, MAX_ROUNDS = 0.002, 10
+COLUMNS = ["outlet", "byproduct", "province", "use", "demand_t_per_yr", "price_first_cny_per_t",
+           "price_last_cny_per_t", "haul_km", "tariff_cny_per_t_km", "mode", "season_sector", "source", "note"]  # fmt: skip
+CALIBRATED = ("demand calibrated by scripts/calibrate_outlets.py so that the default run's utilisation (kilns and "
+              "outlets) matches the target; split among provinces by their plants' generation (D)")  # fmt: skip
+
+
+def generation_by_province() -> pd.DataFrame:
+    """Mean generation per year (t) of each by-product by province, at the sectors' utilisation."""
+    model = SymbiosisModel(default_scenario(), rng=1, years=1)
+    catalog = model.catalog
+    table = pd.DataFrame(catalog.mean_generation_t * MONTHS_PER_YEAR, columns=catalog.byproducts)
+    table["province"] = catalog.facilities["province"].to_numpy()
+    return table.groupby("province").sum()
+
+
+def outlet_table(benchmarks: pd.DataFrame, demand: dict[str, float], shares: pd.DataFrame) -> pd.DataFrame:
+    """One outlet per by-product and province with generation; demand split by the province's share."""
+    rows = []
+    for bench in benchmarks.itertuples(index=False):
+        for province, share in shares[bench.byproduct].items():
+            if share <= 0:
+                continue
+            rows.append({
+                "outlet": f"{bench.byproduct}_{province.lower()}", "byproduct": bench.byproduct, "province": province,
+                "use": bench.use, "demand_t_per_yr": int(round(demand[bench.byproduct] * share, -2)),
+                "price_first_cny_per_t": bench.price_first_cny_per_t, "price_last_cny_per_t": bench.price_last_cny_per_t,
+                "haul_km": bench.haul_km, "tariff_cny_per_t_km": bench.tariff_cny_per_t_km, "mode": bench.mode,
+                "season_sector": bench.season_sector if isinstance(bench.season_sector, str) else "",
+                "source": f"{bench.source}; {CALIBRATED}", "note": bench.note if isinstance(bench.note, str) else "",
+            })  # fmt: skip
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def achieved(outlets: pd.DataFrame, byproducts: list[str]) -> tuple[dict[str, float], dict[str, float], pd.DataFrame]:
+    """Utilisation and generation (last 12 months, mean over the seeds) of a run with ``outlets``."""
+    with tempfile.TemporaryDirectory() as folder:
+        outlets.to_csv(Path(folder) / "outlets.csv", index=False)
+        toml = Path(folder) / "scenario.toml"
+        toml.write_text('[scenario]\nname = "calibration"\nextends = "default"\n[tables.outlets]\nfile = "outlets.csv"\n')
+        scenario = load_scenario(toml)
+    rates, generated, rows = {b: [] for b in byproducts}, {b: [] for b in byproducts}, []
+    for seed in SEEDS:
+        model = SymbiosisModel(scenario, rng=seed, years=YEARS)
+        model.run()
+        year = model.datacollector.get_model_vars_dataframe().iloc[-MONTHS_PER_YEAR:]
+        for b in byproducts:
+            g = year[f"generated_t.{b}"].sum()
+            kilns, outlet = year[f"exchanged_t.{b}"].sum(), year[f"outlet_t.{b}"].sum()
+            rates[b].append((kilns + outlet) / g)
+            generated[b].append(g)
+            rows.append({"byproduct": b, "seed": seed, "kilns": kilns / g, "outlets": outlet / g,
+                         "price": year[f"outlet_price_cny_per_t.{b}"].mean()})  # fmt: skip
+    detail = pd.DataFrame(rows).groupby("byproduct")[["kilns", "outlets", "price"]].mean()
+    return {b: float(np.mean(v)) for b, v in rates.items()}, {b: float(np.mean(v)) for b, v in generated.items()}, detail
+
+
+def calibrate() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The calibrated outlets and the fit (target, achieved, kilns, outlets, demand, price per by-product)."""
+    benchmarks = pd.read_csv(BENCHMARKS)
+    by_province = generation_by_province()
+    shares = by_province / by_province.sum()
+    byproducts = list(benchmarks["byproduct"])
+    target = dict(zip(benchmarks["byproduct"], benchmarks["target_utilisation"], strict=True))
+    demand = {b: target[b] * float(by_province[b].sum()) for b in byproducts}
+    for round_ in range(1, MAX_ROUNDS + 1):
+        outlets = outlet_table(benchmarks, demand, shares)
+        rates, generated, detail = achieved(outlets, byproducts)
+        gaps = {b: target[b] - rates[b] for b in byproducts}
+        print(f"round {round_}: largest gap {max(abs(g) for g in gaps.values()):.4f}", flush=True)
+        if all(abs(g) <= TOLERANCE for g in gaps.values()):
+            break
+        demand = {b: max(0.0, demand[b] + gaps[b] * generated[b]) for b in byproducts}
+    fit = detail.assign(target=pd.Series(target), achieved=pd.Series(rates),
+                        demand_mt_per_yr=pd.Series(demand) / 1e6)  # fmt: skip
+    return outlets, fit[["target", "achieved", "kilns", "outlets", "demand_mt_per_yr", "price"]]
+
+
+def main() -> int:
+    """Calibrate; write or check the outlets."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--check", action="store_true", help="do not write: exit 1 if outlets_jjj.csv differs")
+    args = parser.parse_args()
+    outlets, fit = calibrate()
+    print(fit.round(4).to_string())
+    text = outlets.to_csv(index=False, lineterminator="\n")
+    if args.check:
+        same = OUTLETS.is_file() and OUTLETS.read_text(encoding="utf-8") == text
+        print(f"{OUTLETS.relative_to(ROOT)} {'is up to date' if same else 'differs from what the calibration computes'}")
+        return 0 if same else 1
+    OUTLETS.write_text(text, encoding="utf-8")
+    print(f"wrote {OUTLETS.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
