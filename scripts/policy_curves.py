@@ -63,8 +63,8 @@ BASE_VALUE = {"freight": 1.0}  # the lever's value in the baseline (0 for the ot
 METRICS = {
     "solid_utilisation_rate": "solid by-products used / generated",
     "landfilled_kt_per_yr": "landfilled, kt/yr",
-    "exchanged_kt_per_yr": "exchanged (symbiosis), kt/yr",
-    "haul_p90_km": "90th-percentile haul of solids, km",
+    "exchanged_kt_per_yr": "exchanged (any technology), kt/yr",
+    "haul_p90_km": "90th-percentile symbiosis haul of solids, km",
     "co2_avoided_mt_per_yr": "CO2 avoided (attributional), Mt/yr",
     "co2_avoided_consequential_mt_per_yr": "CO2 avoided (consequential), Mt/yr",
 }

@@ -239,8 +239,8 @@ class SymbiosisModel(Model):
         A seller's reservation price is its best alternative: disposal, or the price it expects from outlets.
         """
         lv, own = self.levers, pricing.own_reservation_cny_per_t(self.catalog, self.levers.landfill_fee, self.levers.ep_tax)
-        outlet = self.market.expected_outlet_price(self.state.supply_t, own, self.date.month,
-                                                   self.params["bargaining_share"])  # fmt: skip
+        on_offer = self.accounts.ledger["generated_t"] + self.accounts.ledger["drawn_from_stock_t"]  # this month's
+        outlet = self.market.expected_outlet_price(on_offer, own, self.date.month, self.params["bargaining_share"])
         return pricing.route_prices(self.market.routes, self.catalog, own, outlet, lv.subsidy_cny_per_t,
                                     lv.transport_subsidy_cny_per_t_km, lv.emission_charge_cny_per_t,
                                     self.route_saved_t_per_t)  # fmt: skip
@@ -255,6 +255,7 @@ class SymbiosisModel(Model):
         mk, state, catalog, levers, accounts = self.market, self.state, self.catalog, self.levers, self.accounts
         routes, n, n_b = mk.routes, self.n_facilities, len(catalog.byproducts)
         wtp, reservation = self.route_prices()
+        own = pricing.own_reservation_cny_per_t(catalog, levers.landfill_fee, levers.ep_tax)
         capacity_t = buyer_capacity_t(state, catalog)
         premium, raw_t = vat_premium_bid(catalog, state, levers, capacity_t.sum(axis=1))
         month = MonthInputs(
@@ -269,6 +270,7 @@ class SymbiosisModel(Model):
             installed_monthly_t=state.installed_tpa / MONTHS_PER_YEAR,
             season_peak=catalog.season.max(axis=1),
             seller_share=self.params["bargaining_share"],
+            own_reservation_cny_per_t=own[routes.seller, routes.byproduct],
         )
         result, cleared, route_premium = mk.clear_with_premium(
             self.month_index, month, premium, catalog.is_landfilled[routes.byproduct],
@@ -276,9 +278,8 @@ class SymbiosisModel(Model):
         )  # fmt: skip
         state.supply_t[...], state.capacity_t[...] = cleared.supply_t, cleared.capacity_t
         state.group_capacity_t[...] = cleared.group_capacity_t
-        own = pricing.own_reservation_cny_per_t(catalog, levers.landfill_fee, levers.ep_tax)
         accounts.outlets = mk.clear_outlets(state.supply_t, own, self.date.month, self.params["bargaining_share"])
-        accounts.prices = pricing.RoutePrices(cleared.wtp_cny_per_t, reservation, route_premium)
+        accounts.prices = pricing.RoutePrices(cleared.wtp_cny_per_t, month.own_reservation_cny_per_t, route_premium)
         accounts.clearing, accounts.tonnes, accounts.value_cny = result, result.tonnes, result.value_cny
         ledger = accounts.ledger
         ledger["sold_t"], ledger["bought_t"], used_t = traded_by_facility(mk.routes, result.tonnes, n, n_b,

@@ -312,21 +312,23 @@ def month_summary(books: Books, accounts: MonthAccounts) -> dict[str, float]:
 
 
 def outlet_prices(catalog: CatalogArrays, accounts: MonthAccounts) -> dict[str, float]:
-    """``outlet_price_cny_per_t.<by-product>``: the tonne-weighted gate price of its outlet markets this month.
+    """``outlet_price_cny_per_t.<by-product>``: the gate price of its outlet markets this month.
 
-    Only by-products that have an outlet get the series; NaN in a month in which none of
-    their markets traded.
+    Only by-products that have an outlet get the series. The price is weighted by the tonnes
+    each market traded; in a month in which none traded, it is the mean price the markets quote
+    (their highest bid), and NaN only before the first month or when none has any demand.
     """
     outlets, clearing = catalog.outlets, accounts.outlets
     prices: dict[str, float] = {}
     for b in np.unique(outlets.market_byproduct).tolist():
         markets = outlets.market_byproduct == b
-        traded = clearing.market_t[markets] if clearing is not None and len(clearing.market_t) else np.zeros(0)
-        if traded.sum() > 0:
-            quoted = np.where(traded > 0, clearing.price_cny_per_t[markets], 0.0)
-            price = float((traded * quoted).sum() / traded.sum())
-        else:
-            price = float("nan")
+        price = float("nan")
+        if clearing is not None and len(clearing.market_t):
+            traded, quoted = clearing.market_t[markets], clearing.price_cny_per_t[markets]
+            if traded.sum() > 0:
+                price = float((traded * np.where(traded > 0, quoted, 0.0)).sum() / traded.sum())
+            elif np.isfinite(quoted).any():
+                price = float(np.nanmean(quoted))
         prices[f"outlet_price_cny_per_t.{catalog.byproducts[b]}"] = price
     return prices
 

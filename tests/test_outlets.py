@@ -59,10 +59,14 @@ def test_kilns_first_then_the_outlet_takes_the_rest_at_one_price(park):
 
 
 def test_sellers_then_expect_the_outlet_price_and_bargain_from_it(park):
-    park.step()  # month 2: the outlet paid -40 last month, better than landfill (-75)
+    # month 2: the outlet paid -40 last month, better than landfill (-75): a new trade must beat -40
+    park.step()
+    _, reservation = park.route_prices()
+    assert reservation == pytest.approx(np.full(len(reservation), -40.0))
+    # the contracts of month 1 (85 and 65) still bind: against its disposal route the seller gains
     rows = park.latest_flows.set_index("buyer_id")
-    reservation = rows["price_cny_per_t"] - rows["seller_gain_cny_per_t"]
-    assert reservation.to_numpy() == pytest.approx([-40.0, -40.0])
+    assert rows["price_cny_per_t"].to_dict() == pytest.approx({"cement_near": 85.0, "cement_far": 65.0})
+    assert (rows["seller_gain_cny_per_t"] == rows["price_cny_per_t"] - OWN_RESERVATION).all()
 
 
 def test_an_outlet_paying_more_than_the_kilns_takes_all_the_slag(tiny_park_toml, tmp_path):
@@ -125,3 +129,22 @@ def test_a_run_with_outlets_continues_exactly_from_a_saved_state(tiny_park_toml)
     a = straight.datacollector.get_model_vars_dataframe()
     b = fresh.datacollector.get_model_vars_dataframe()
     assert a.equals(b)
+
+
+def test_a_market_the_kilns_leave_without_trade_does_not_raise_the_sellers_expectation(tiny_park_toml, tmp_path):
+    """With only 8,000 t of slag the two kilns (10,000 t) take it all, so the outlet does not trade.
+
+    Its quote (the first block's value, 161.25 at the gate) is not a price the seller's 8,000 t
+    would fetch; sellers keep expecting the trial clearing of all their supply: a glut at -75.
+    """
+    row = "slag_outlet_hebei,steel_slag,Hebei,aggregate,48000,200,-100,30,0.5,road,,test,"
+    extra = ('[[policies]]\ntype = "production_limit"\nstart = "2025-01-01"\nend = "2025-12-31"\ncap_share = 0.5\n'
+             'sectors = ["steel"]\n')  # fmt: skip
+    model = SymbiosisModel(write_park(tiny_park_toml, tmp_path, row, extra), rng=3)
+    for _ in range(3):
+        model.step()
+        assert model.accounts.outlets.market_t[0] == 0.0
+        assert model.accounts.outlets.price_cny_per_t[0] == pytest.approx(200 - 300 / 16 - 20)  # the quote: 161.25
+        _, reservation = model.route_prices()
+        assert reservation == pytest.approx(np.full(len(reservation), OWN_RESERVATION))
+    assert model.market.book.trust.min() == 1.0  # no contract broken

@@ -66,6 +66,10 @@ class MonthInputs:
             year, so promises against it are counted at the buyer's peak season.
         season_peak: (facilities,) each facility's highest seasonal factor of the year.
         seller_share: seller's share of the surplus (0-1).
+        own_reservation_cny_per_t: per-route seller reservation with only its disposal route as
+            alternative (None: ``reservation_cny_per_t``). A contract binds while the seller does
+            not lose against this: a better outside option (an outlet) is taken up at the next
+            signing, not by breaking a contract.
     """
 
     supply_t: NDArray[np.float64]
@@ -79,6 +83,7 @@ class MonthInputs:
     installed_monthly_t: NDArray[np.float64]
     season_peak: NDArray[np.float64]
     seller_share: float
+    own_reservation_cny_per_t: NDArray[np.float64] | None = None
 
 
 @dataclass
@@ -232,7 +237,8 @@ class Market:
             free.ravel().tolist() for free in self._uncommitted(month, season, in_force_mask, base_seller, base_buyer)
         )
         seller_season, buyer_season = season[rt.seller].tolist(), season[rt.buyer].tolist()
-        seller_gain = book.contract_price - month.reservation_cny_per_t
+        own = month.reservation_cny_per_t if month.own_reservation_cny_per_t is None else month.own_reservation_cny_per_t
+        seller_gain = book.contract_price - own
         buyer_gain = month.wtp_cny_per_t - rt.transport_cny_per_t - book.contract_price
         # 1. contracts, oldest first
         shortfalls, undelivered = 0, 0.0
@@ -394,7 +400,9 @@ class Market:
             return OutletClearing.none(*supply_t.shape)
         result = clear_outlets(self.outlets, supply_t, reservation_cny_per_t,
                                self.outlets.block_capacity_t(calendar_month), seller_share)  # fmt: skip
-        self.book.outlet_price[:] = result.price_cny_per_t
+        # a market that did not trade quotes only its best bid, which one seller's tonnes may not
+        # fetch: sellers then expect the trial clearing of all supply again, not that quote
+        self.book.outlet_price[:] = np.where(result.market_t > 0, result.price_cny_per_t, np.nan)
         return result
 
     def seasonal_scale(self, season_now: NDArray[np.float64]) -> NDArray[np.float64]:

@@ -40,8 +40,19 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from symbiosim.environment.units import MONTHS_PER_YEAR, TONNE_EPSILON
+from symbiosim.environment.validation import FILE_COLUMN, ValidationIssue, row_issue
 
-__all__ = ["OutletClearing", "Outlets", "clear_outlets", "expected_gate_price", "market_price_of_seller"]
+__all__ = [
+    "BUNDLED_OUTLETS",
+    "OutletClearing",
+    "Outlets",
+    "clear_outlets",
+    "expected_gate_price",
+    "market_price_of_seller",
+    "outlet_issues",
+]
+
+BUNDLED_OUTLETS = "catalog/outlets.csv"  # how the bundled table's rows name their file
 
 
 @dataclass(frozen=True)
@@ -243,7 +254,12 @@ def clear_outlets(
 
 
 def market_price_of_seller(outlets: Outlets, price_cny_per_t: NDArray[np.float64]) -> NDArray[np.float64]:
-    """(facilities, by-products) the gate price of the market each facility sells into (NaN: none)."""
+    """(facilities, by-products) the gate price of the market each facility sells into (NaN: none).
+
+    Args:
+        outlets: the outlets.
+        price_cny_per_t: (markets,) a price per market.
+    """
     market = outlets.seller_market
     quoted = np.full(market.shape, np.nan)
     has = market >= 0
@@ -261,9 +277,21 @@ def expected_gate_price(
 ) -> NDArray[np.float64]:
     """(facilities, by-products) the gate price each seller expects from its outlet market (NaN: none).
 
-    Sellers expect a market's last price (``last_price_cny_per_t``, (markets,)) again. Before
-    a market's first clearing they expect the price it would reach if all of ``supply_t`` were
-    offered to it (a trial clearing on a copy, which changes nothing).
+    Sellers expect a market's last price (``last_price_cny_per_t``, (markets,)) again. Where
+    there is none (before a market's first clearing, or after a month in which it did not
+    trade) they expect the price it would reach if all of ``supply_t`` were offered to it (a
+    trial clearing on a copy, which changes nothing).
+
+    Args:
+        outlets: the outlets (None: no outlets, every expectation NaN).
+        last_price_cny_per_t: (markets,) each market's last traded price (NaN: none).
+        supply_t: (facilities, by-products) what the sellers have on offer.
+        reservation_cny_per_t: (facilities, by-products) their own reservation prices.
+        calendar_month: this month (1-12), for the outlets' seasons.
+        seller_share: the sellers' share ``k`` of the price interval.
+
+    Returns:
+        (facilities, by-products) the gate price each seller expects.
     """
     if outlets is None or not outlets.n_markets:
         return np.full(supply_t.shape, np.nan)
@@ -273,3 +301,17 @@ def expected_gate_price(
                               outlets.block_capacity_t(calendar_month), seller_share)  # fmt: skip
         expected = np.where(np.isnan(expected), trial.price_cny_per_t, expected)
     return market_price_of_seller(outlets, expected)
+
+
+def outlet_issues(outlets: pd.DataFrame, provinces: set[str]) -> list[ValidationIssue]:
+    """An outlet's demand curve slopes down, and one of the scenario's own lies in a province of its facilities."""
+    issues: list[ValidationIssue] = []
+    for _, row in outlets.iterrows():
+        first, last = row["price_first_cny_per_t"], row["price_last_cny_per_t"]
+        if isinstance(first, float) and isinstance(last, float) and last > first:
+            issues.append(row_issue(row, "price_last_cny_per_t", f"{last:g} is above price_first_cny_per_t {first:g}: "
+                                     "an outlet pays less, not more, for each further tonne"))  # fmt: skip
+        # the bundled outlets serve the bundled region: a scenario with other facilities just does not use them
+        if row["province"] not in provinces and row[FILE_COLUMN] != BUNDLED_OUTLETS:
+            issues.append(row_issue(row, "province", f"no facility of the scenario lies in province '{row['province']}'"))
+    return issues

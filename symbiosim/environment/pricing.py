@@ -34,7 +34,9 @@ class RoutePrices:
 
     Attributes:
         wtp: the buyer's willingness to pay, including any VAT-threshold premium it bids.
-        reservation: the seller's reservation price.
+        reservation: the seller's own reservation price (its disposal alternative), against
+            which the flows report its gain; a contract binds against it, and a new trade clears
+            only above the better of it and the outlet price the seller expects.
         vat_premium: the VAT-threshold premium included in ``wtp`` (0 where none is bid).
     """
 

@@ -40,6 +40,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from symbiosim.environment.outlets import outlet_issues
 from symbiosim.environment.parameters import (
     DEFAULT_START,
     MAX_YEARS,
@@ -56,6 +57,7 @@ from symbiosim.environment.validation import (
     check_references,
     empty_table,
     read_table,
+    row_issue,
     schema,
 )
 
@@ -177,10 +179,6 @@ def default_scenario() -> Scenario:
     return Scenario(name="JJJ default", tables=tables, parameters=parameters)
 
 
-def _row_issue(row: pd.Series, column: str, rule: str) -> ValidationIssue:
-    return ValidationIssue(row[FILE_COLUMN], int(row[LINE_COLUMN]), column, rule)
-
-
 def _semantic_checks(tables: dict[str, pd.DataFrame]) -> list[ValidationIssue]:
     """Rules that span tables beyond simple key references."""
     issues: list[ValidationIssue] = []
@@ -199,51 +197,38 @@ def _semantic_checks(tables: dict[str, pd.DataFrame]) -> list[ValidationIssue]:
             continue
         if (sector, row["product"]) not in sector_products:
             issues.append(
-                _row_issue(row, "product", f"sector '{sector}' has no product '{row['product']}' in products")
+                row_issue(row, "product", f"sector '{sector}' has no product '{row['product']}' in products")
             )
         elif product_unit[(sector, row["product"])] != row["unit"]:
             expected = product_unit[(sector, row["product"])]
-            issues.append(_row_issue(row, "unit", f"unit '{row['unit']}' does not match products unit '{expected}'"))
+            issues.append(row_issue(row, "unit", f"unit '{row['unit']}' does not match products unit '{expected}'"))
     for _, row in tables["generation"].iterrows():
         if row["sector"] not in known_sectors or row["product"] not in known_products:
             continue
         if (row["sector"], row["product"]) not in sector_products:
-            issues.append(_row_issue(row, "product", f"sector '{row['sector']}' has no product '{row['product']}'"))
+            issues.append(row_issue(row, "product", f"sector '{row['sector']}' has no product '{row['product']}'"))
     for _, row in tables["technologies"].iterrows():
         for column in ("cap_product", "requires_product"):
             if row["sink_sector"] not in known_sectors or row[column] not in known_products:
                 continue
             if (row["sink_sector"], row[column]) not in sector_products:
                 issues.append(
-                    _row_issue(row, column, f"sink sector '{row['sink_sector']}' has no product '{row[column]}'")
+                    row_issue(row, column, f"sink sector '{row['sink_sector']}' has no product '{row[column]}'")
                 )
     tech = tables["technologies"]
     for group, members in tech[tech["cap_group"] != ""].groupby("cap_group"):
         if members["cap_product"].nunique() > 1:
             row = members.iloc[1]
             issues.append(
-                _row_issue(row, "cap_group", f"technologies of cap group '{group}' must share one cap_product")
+                row_issue(row, "cap_group", f"technologies of cap group '{group}' must share one cap_product")
             )
-    issues += _outlet_checks(tables["outlets"], set(facilities["province"]))
+    issues += outlet_issues(tables["outlets"], set(facilities["province"]))
     required = model_parameter_names()
     present = set(tables["parameters"]["name"])
     files = list(dict.fromkeys(tables["parameters"][FILE_COLUMN]))
     where = files[-1] if files else "parameters"
     for name in sorted(required - present):
         issues.append(ValidationIssue(where, None, name, f"required parameter '{name}' is missing"))
-    return issues
-
-
-def _outlet_checks(outlets: pd.DataFrame, provinces: set[str]) -> list[ValidationIssue]:
-    """An outlet's demand curve slopes down, and it lies in a province of the scenario's facilities."""
-    issues: list[ValidationIssue] = []
-    for _, row in outlets.iterrows():
-        first, last = row["price_first_cny_per_t"], row["price_last_cny_per_t"]
-        if isinstance(first, float) and isinstance(last, float) and last > first:
-            issues.append(_row_issue(row, "price_last_cny_per_t", f"{last:g} is above price_first_cny_per_t {first:g}: "
-                                     "an outlet pays less, not more, for each further tonne"))  # fmt: skip
-        if row["province"] not in provinces:
-            issues.append(_row_issue(row, "province", f"no facility of the scenario lies in province '{row['province']}'"))
     return issues
 
 

@@ -266,6 +266,7 @@ def synthetic_scenario(
         issues += found
     tables["emission_grades"] = empty_table("emission_grades")
     tables["distances"] = empty_table("distances")
+    tables["outlets"] = empty_table("outlets")  # the bundled outlets are those of the JJJ provinces
     _finish(tables, issues)
     return Scenario(
         name=f"Synthetic {n_facilities} (seed {rng})",

@@ -30,6 +30,7 @@ __all__ = [
     "empty_table",
     "read_table",
     "read_text_rows",
+    "row_issue",
     "schema",
     "validate_table",
 ]
@@ -319,6 +320,11 @@ def read_table(path: Path | str, table: str, display: str | None = None) -> tupl
     raw = pd.DataFrame(rows, columns=columns, dtype=object) if rows else pd.DataFrame(columns=columns, dtype=object)
     typed, found = validate_table(raw, table, name, lines)
     return typed, issues + found
+
+
+def row_issue(row: pd.Series, column: str, rule: str) -> ValidationIssue:
+    """An issue about one row of a typed table (its file and line from the bookkeeping columns)."""
+    return ValidationIssue(row[FILE_COLUMN], int(row[LINE_COLUMN]), column, rule)
 
 
 def empty_table(table: str) -> pd.DataFrame:

@@ -22,6 +22,7 @@ import pandas as pd
 from symbiosim.accounting import MonthAccounts
 from symbiosim.agents import Adoption, FacilityState, Vintage
 from symbiosim.environment.contracts import ContractBook
+from symbiosim.environment.outlets import OutletClearing
 from symbiosim.environment.pricing import RoutePrices
 from symbiosim.environment.scenario import Scenario, load_scenario
 from symbiosim.model import SymbiosisModel
@@ -214,6 +215,7 @@ def _run_state(model: SymbiosisModel, state: dict, arrays: dict[str, np.ndarray]
         value_cny=arrays["accounts/value_cny"].copy(),
         effects={},
         search_cost_cny=arrays["accounts/search_cost_cny"].copy(),
+        outlets=OutletClearing.none(*arrays["ledger/generated_t"].shape),
     )
     changes = pd.DataFrame(state["capacity_changes"], columns=CAPACITY_CHANGE_COLUMNS)
     record = RunRecord(

@@ -109,7 +109,11 @@ def run_metrics(model: SymbiosisModel) -> dict[str, float]:
     metrics["solid_utilisation_rate"] = solid_used / solid_generated if solid_generated > 0 else float("nan")
     solid = [b for b, landfilled in zip(model.catalog.byproducts, model.catalog.is_landfilled, strict=True) if landfilled]
     flows = model.flows
-    recent = flows[(flows["step"] > model.month_index - MONTHS_PER_YEAR) & flows["byproduct"].isin(solid)] if len(flows) else flows
+    recent = (
+        flows[(flows["step"] > model.month_index - MONTHS_PER_YEAR) & flows["byproduct"].isin(solid) & flows["is_symbiosis"]]
+        if len(flows)
+        else flows
+    )
     metrics["haul_p90_km"] = (
         weighted_quantile(recent["distance_km"].to_numpy(), recent["tonnes"].to_numpy(), 0.9)
         if len(recent) and recent["tonnes"].sum() > 0

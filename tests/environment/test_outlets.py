@@ -104,3 +104,9 @@ def test_price_falls_when_supply_rises_and_rises_when_demand_rises(supply, scale
     # mass balance: what the sellers lose is what the outlet buys, within its capacity
     assert base.sold_t.sum() == pytest.approx(base.outlet_t.sum())
     assert base.outlet_t.sum() <= sum(SIZES) + 1e-6
+    # nobody trades at a loss: every seller that sold gets at least its ask, and the price is no
+    # more than the value of the last block that took tonnes (equal blocks fill from the top)
+    price, sold = base.price_cny_per_t[0], base.sold_t[:, 0]
+    if sold.sum() > 1e-6:
+        assert price >= max(a for a, q in zip(asks, sold, strict=True) if q > 1e-6) - 1e-9
+        assert price <= GATE[int(np.ceil(sold.sum() / 500.0 - 1e-9)) - 1] + 1e-9
