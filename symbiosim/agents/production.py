@@ -50,14 +50,16 @@ def store_or_dispose(
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """What is left unsold is stored as a buffer for customers, the rest is disposed of.
 
-    A seller keeps up to ``storage_months`` of the volume it has under contract (and no more
-    than its storage limit); the rest is landfilled, or simply not extracted (steam).
+    A seller keeps up to ``storage_months`` of the volume it has under contract and expects to
+    sell to outlets (and no more than its storage limit); the rest is landfilled, or simply not
+    extracted (steam).
 
     Args:
         state: the facilities after clearing (``supply_t`` holds what is unsold; ``stock`` and
             this year's unsold tally change).
         catalog: storage months and disposal routes.
-        contracted_t: (facilities, by-products) volume under contracts in force, t per month.
+        contracted_t: (facilities, by-products) volume under contracts in force plus what the
+            seller expects to sell to outlets, t per month.
 
     Returns:
         Tonnes stored and disposed of, (facilities, by-products) each.

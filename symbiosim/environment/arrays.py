@@ -169,10 +169,10 @@ def build_arrays(scenario: Scenario, parameters: Mapping[str, float] | None = No
         **{f"{p}_kg": mat[f"{p}_kg_per_unit"].to_numpy(dtype=float) for p in POLLUTANTS},
     }
     tech_displaced = tech["displaced_per_t"].to_numpy(dtype=float)
+    mean_generation = np.einsum("np,npb->nb", capacity * util / MONTHS_PER_YEAR, gen)
     blocks = int(params["outlet_demand_blocks"])
     outlets = Outlets.build(scenario.table("outlets"), byproducts, byp, fac, season_of_sector, blocks,
-                            params["freight_tariff_factor"])  # fmt: skip
-    mean_generation = np.einsum("np,npb->nb", capacity * util / MONTHS_PER_YEAR, gen)
+                            params["freight_tariff_factor"], mean_generation)  # fmt: skip
     return CatalogArrays(
         facilities=fac,
         facility_ids=list(fac["facility_id"]),

@@ -70,6 +70,11 @@ class Outlets:
         transport_cny_per_t: (outlets,) haul paid by the outlet's users per tonne.
         seller_market: (facilities, by-products) market each facility sells the by-product
             into (-1: none).
+        expected_monthly_t: (facilities, by-products) what each seller can expect to sell to
+            its outlet market in an average month: its mean generation x the market's annual
+            demand / the annual generation of its sellers (at most 1). Sellers stock for
+            these customers as for contracts (see ``agents/production.py``), so a market that
+            takes more over the year than in its low season is served from stock.
     """
 
     ids: tuple[str, ...]
@@ -81,6 +86,7 @@ class Outlets:
     block_price_cny_per_t: NDArray[np.float64]
     transport_cny_per_t: NDArray[np.float64]
     seller_market: NDArray[np.intp]
+    expected_monthly_t: NDArray[np.float64]
 
     @property
     def n_outlets(self) -> int:
@@ -113,6 +119,7 @@ class Outlets:
         season_of_sector: dict[str, NDArray[np.float64]],
         n_blocks: int,
         tariff_factor: float = 1.0,
+        mean_generation_t: NDArray[np.float64] | None = None,
     ) -> Outlets:
         """The outlets of a validated ``outlets`` table.
 
@@ -124,6 +131,8 @@ class Outlets:
             season_of_sector: 12 monthly factors of each sector with a seasonality.
             n_blocks: blocks each demand curve is split into (at least 1).
             tariff_factor: multiplies every freight tariff (the freight lever).
+            mean_generation_t: (facilities, by-products) mean monthly generation, for what
+                sellers expect to sell (None: nothing expected).
         """
         n_blocks = max(int(n_blocks), 1)
         b_index = {b: i for i, b in enumerate(byproducts)}
@@ -142,6 +151,14 @@ class Outlets:
         facility_province = facilities["province"].astype(str).to_numpy()
         for (b, prov), m in market_of.items():
             seller_market[facility_province == prov, b] = m
+        demand_t_per_yr = table["demand_t_per_yr"].to_numpy(dtype=float)
+        expected = np.zeros(seller_market.shape)
+        if mean_generation_t is not None:
+            for (b, _), m in market_of.items():
+                sellers = seller_market[:, b] == m
+                supply_t_per_yr = mean_generation_t[sellers, b].sum() * MONTHS_PER_YEAR
+                share = min(1.0, demand_t_per_yr[market == m].sum() / supply_t_per_yr) if supply_t_per_yr > 0 else 0.0
+                expected[sellers, b] = mean_generation_t[sellers, b] * share
         return cls(
             ids=tuple(str(o) for o in table["outlet"]),
             market=market,
@@ -155,6 +172,7 @@ class Outlets:
             * tariff_factor
             + loading,
             seller_market=seller_market,
+            expected_monthly_t=expected,
         )
 
 

@@ -26,6 +26,7 @@ def one_market(block_prices: list[float], n_sellers: int) -> Outlets:
         block_price_cny_per_t=np.array([block_prices]),
         transport_cny_per_t=np.array([HAUL]),
         seller_market=np.zeros((n_sellers, 1), dtype=np.intp),
+        expected_monthly_t=np.zeros((n_sellers, 1)),
     )
 
 
