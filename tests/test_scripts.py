@@ -54,3 +54,13 @@ def test_policy_curves_run_one_lever_and_move_the_way_expected(tmp_path):
     assert curves.loc[(10.0, "landfilled_kt_per_yr"), "ci_low"] > 0
     assert curves.loc[(1.0, "exchanged_kt_per_yr"), "mean_difference"] == 0.0  # the baseline itself
     assert (tmp_path / "curve_freight.png").read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.slow
+def test_the_docs_show_what_the_default_run_prints_and_draws():
+    """The console block and figures of the default run in the docs are what the code gives (job R0)."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "docs_figures.py"), "--check", "--only", "R0"],
+        capture_output=True, text=True, check=False, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
