@@ -164,7 +164,7 @@ class Outlets:
             market=market,
             market_byproduct=np.array([key[0] for key in keys], dtype=np.intp),
             market_province=tuple(key[1] for key in keys),
-            demand_t_per_month=table["demand_t_per_yr"].to_numpy(dtype=float) / MONTHS_PER_YEAR,
+            demand_t_per_month=demand_t_per_yr / MONTHS_PER_YEAR,
             season=season.reshape(len(table), MONTHS_PER_YEAR),
             block_price_cny_per_t=first[:, None] + (last - first)[:, None] * midpoints[None, :],
             transport_cny_per_t=table["haul_km"].to_numpy(dtype=float)

@@ -98,16 +98,16 @@ def run_metrics(model: SymbiosisModel) -> dict[str, float]:
         "landfilled_kt_per_yr": year["landfilled_t"].sum() / T_PER_KT,
         "outlet_kt_per_yr": year["outlet_t"].sum() / T_PER_KT,
     }
+    solid = [b for b, landfilled in zip(model.catalog.byproducts, model.catalog.is_landfilled, strict=True) if landfilled]
     solid_generated = solid_used = 0.0
-    for name, landfilled in zip(model.catalog.byproducts, model.catalog.is_landfilled, strict=True):
+    for name in model.catalog.byproducts:
         generated = year[f"generated_t.{name}"].sum()
         if generated > 0:
             used = year[f"exchanged_t.{name}"].sum() + year[f"outlet_t.{name}"].sum()
             metrics[f"utilisation_rate.{name}"] = used / generated
-            if landfilled:
+            if name in solid:
                 solid_generated, solid_used = solid_generated + generated, solid_used + used
     metrics["solid_utilisation_rate"] = solid_used / solid_generated if solid_generated > 0 else float("nan")
-    solid = [b for b, landfilled in zip(model.catalog.byproducts, model.catalog.is_landfilled, strict=True) if landfilled]
     flows = model.flows
     recent = (
         flows[(flows["step"] > model.month_index - MONTHS_PER_YEAR) & flows["byproduct"].isin(solid) & flows["is_symbiosis"]]
