@@ -1,11 +1,12 @@
-"""Calibrate the JJJ outlets (examples/markets/outlets_jjj.csv) to the national utilisation rates.
+"""Calibrate the default scenario's outlets (``catalog/outlets.csv``) to the national utilisation rates.
 
-The benchmarks (``examples/markets/outlet_benchmarks.csv``) give, per by-product, the use its
+The benchmarks (``symbiosim/environment/data/calibration/outlet_benchmarks.csv``) give, per by-product, the use its
 outlets stand for, the national utilisation rate, the observed price range (taken as the
 demand curve's first and last price) and the haul, each with its source. What they cannot give
 is how much of the by-product the rest of the economy would take from the region's plants:
 that demand is the one unobserved quantity, and it is calibrated. Starting from the target
-rate x generation, each round runs the default scenario with the outlets (seeds 1-3, 5 years)
+rate x generation, each round runs the default scenario with these outlets in place of its own
+(seeds 1-3, 5 years)
 and moves each by-product's demand by (target - achieved utilisation) x generation, where
 utilisation counts the modelled kilns and the outlets together over the last 12 months, until
 every by-product is within 0.2 percentage points of its target (at most 10 rounds). A
@@ -13,8 +14,9 @@ by-product's demand is split among the provinces in proportion to what their pla
 
 Usage (from the repository root)::
 
-    .venv/bin/python scripts/calibrate_outlets.py            # rewrite outlets_jjj.csv, print the fit
-    .venv/bin/python scripts/calibrate_outlets.py --check    # exit 1 if outlets_jjj.csv differs from what it computes
+    .venv/bin/python scripts/calibrate_outlets.py            # rewrite catalog/outlets.csv, print the fit
+    .venv/bin/python scripts/calibrate_outlets.py --check    # exit 1 if catalog/outlets.csv differs from what it computes
+    .venv/bin/python scripts/calibrate_outlets.py --check --markdown   # the fit as the documentation shows it
 """
 
 import argparse
@@ -32,9 +34,9 @@ from symbiosim import SymbiosisModel, load_scenario  # noqa: E402
 from symbiosim.environment.scenario import default_scenario  # noqa: E402
 from symbiosim.environment.units import MONTHS_PER_YEAR  # noqa: E402
 
-FOLDER = ROOT / "examples" / "markets"
-BENCHMARKS = FOLDER / "outlet_benchmarks.csv"
-OUTLETS = FOLDER / "outlets_jjj.csv"
+DATA = ROOT / "symbiosim" / "environment" / "data"
+BENCHMARKS = DATA / "calibration" / "outlet_benchmarks.csv"
+OUTLETS = DATA / "catalog" / "outlets.csv"
 SEEDS, YEARS = (1, 2, 3), 5
 TOLERANCE, MAX_ROUNDS = 0.002, 10
 MIN_DEMAND_T = 100.0  # an outlet for less than this a year is left out
@@ -76,7 +78,7 @@ def achieved(outlets: pd.DataFrame, byproducts: list[str]) -> tuple[dict[str, fl
     with tempfile.TemporaryDirectory() as folder:
         outlets.to_csv(Path(folder) / "outlets.csv", index=False)
         toml = Path(folder) / "scenario.toml"
-        toml.write_text('[scenario]\nname = "calibration"\nextends = "default"\n[tables.outlets]\nfile = "outlets.csv"\n')
+        toml.write_text('[scenario]\nname = "calibration"\nextends = "default"\n[tables.outlets]\nfile = "outlets.csv"\nmode = "replace"\n')
         scenario = load_scenario(toml)
     rates, generated, rows = {b: [] for b in byproducts}, {b: [] for b in byproducts}, []
     for seed in SEEDS:
@@ -108,7 +110,7 @@ def calibrate() -> tuple[pd.DataFrame, pd.DataFrame]:
         gaps = {b: target[b] - rates[b] for b in byproducts}
         # a by-product the kilns alone use beyond its target cannot be brought down by outlets
         open_gaps = [abs(g) for b, g in gaps.items() if g > 0 or demand[b] > 0]
-        print(f"round {round_}: largest gap {max(open_gaps, default=0.0):.4f}", flush=True)
+        print(f"round {round_}: largest gap {max(open_gaps, default=0.0):.4f}", file=sys.stderr, flush=True)
         if all(g <= TOLERANCE for g in open_gaps):
             break
         demand = {b: max(0.0, demand[b] + gaps[b] * generated[b]) for b in byproducts}
@@ -117,20 +119,37 @@ def calibrate() -> tuple[pd.DataFrame, pd.DataFrame]:
     return outlets, fit[["target", "achieved", "kilns", "outlets", "demand_mt_per_yr", "price"]]
 
 
+def markdown(fit: pd.DataFrame) -> str:
+    """The fit as the documentation shows it (shares of generation; demand in Mt/yr; price in CNY/t)."""
+    names = pd.read_csv(DATA / "catalog" / "byproducts.csv").set_index("byproduct")["name"]
+    lines = ["| by-product | target | achieved | kilns | outlets | outlet demand, Mt/yr | outlet price, CNY/t |",
+             "|---|---:|---:|---:|---:|---:|---:|"]  # fmt: skip
+    for b in pd.read_csv(BENCHMARKS)["byproduct"]:
+        row = fit.loc[b]
+        has_outlet = row["demand_mt_per_yr"] > 0
+        demand = f"{row['demand_mt_per_yr']:.1f}" if has_outlet else "–"
+        price = f"{row['price']:.1f}".replace("-", "\N{MINUS SIGN}") if has_outlet else "–"
+        lines.append(f"| {names.get(b, b)} | {row['target']:.3f} | {row['achieved']:.3f} | {row['kilns']:.3f} | "
+                     f"{row['outlets']:.3f} | {demand} | {price} |")  # fmt: skip
+    return "\n".join(lines)
+
+
 def main() -> int:
     """Calibrate; write or check the outlets."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true", help="do not write: exit 1 if outlets_jjj.csv differs")
+    parser.add_argument("--check", action="store_true", help="do not write: exit 1 if catalog/outlets.csv differs")
+    parser.add_argument("--markdown", action="store_true", help="print the fit as a Markdown table")
     args = parser.parse_args()
     outlets, fit = calibrate()
-    print(fit.round(4).to_string())
+    print(markdown(fit) if args.markdown else fit.round(4).to_string())
     text = outlets.to_csv(index=False, lineterminator="\n")
     if args.check:
         same = OUTLETS.is_file() and OUTLETS.read_text(encoding="utf-8") == text
-        print(f"{OUTLETS.relative_to(ROOT)} {'is up to date' if same else 'differs from what the calibration computes'}")
+        status = "is up to date" if same else "differs from what the calibration computes"
+        print(f"{OUTLETS.relative_to(ROOT)} {status}", file=sys.stderr)
         return 0 if same else 1
     OUTLETS.write_text(text, encoding="utf-8")
-    print(f"wrote {OUTLETS.relative_to(ROOT)}")
+    print(f"wrote {OUTLETS.relative_to(ROOT)}", file=sys.stderr)
     return 0
 
 

@@ -194,6 +194,7 @@ def measure(seed: int) -> dict[str, object]:
 
     generated = pd.Series({b: series[f"generated_t.{b}"].sum() for b in byproducts})
     exchanged = pd.Series({b: series[f"exchanged_t.{b}"].sum() for b in byproducts})
+    outlet = pd.Series({b: series[f"outlet_t.{b}"].sum() for b in byproducts})
     kiln_t = flows[kiln].groupby("byproduct")["tonnes"].sum().reindex(byproducts, fill_value=0.0)
     # wastes whose unsold part is landfilled (leaves out steam, an extractable potential)
     solid = summary_table(model).loc[ALL_SOLID]
@@ -326,8 +327,10 @@ def measure(seed: int) -> dict[str, object]:
         "model": model,
         "generated_kt": generated / T_PER_KT,
         "exchanged_kt": exchanged / T_PER_KT,
+        "used_kt": (exchanged + outlet) / T_PER_KT,
         "kiln_kt": kiln_t / T_PER_KT,
         "solid_rate": float(solid["utilisation_rate"]),
+        "solid_route_rate": float(exchanged[solid_members].sum() / T_PER_KT / solid["generated_kt"]),
         "solid_kiln_rate": float(kiln_t[solid_members].sum() / T_PER_KT / solid["generated_kt"]),
         "route_kt": route_kt,
         "route_links": route_links.astype(float),
@@ -417,11 +420,12 @@ def report(seeds: Sequence[int], command: str) -> str:
     )
 
     # (a) utilisation
-    add("## (a) Utilisation rate by waste (exchanged / generated, last 12 months)\n")
+    add("## (a) Utilisation rate by waste (used / generated, last 12 months)\n")
     rows = []
     for b in byproducts:
         gen = [r["generated_kt"][b] for r in runs]
-        all_rate = [r["exchanged_kt"][b] / g if g > 0 else math.nan for r, g in zip(runs, gen, strict=True)]
+        all_rate = [r["used_kt"][b] / g if g > 0 else math.nan for r, g in zip(runs, gen, strict=True)]
+        route_rate = [r["exchanged_kt"][b] / g if g > 0 else math.nan for r, g in zip(runs, gen, strict=True)]
         kiln_rate = [r["kiln_kt"][b] / g if g > 0 else math.nan for r, g in zip(runs, gen, strict=True)]
         techs = [k for k in SEED_TECHNOLOGIES if k in SEED_ABSORBABLE_KT and byproduct_of(model, k) == b]
         ceiling = (
@@ -429,12 +433,15 @@ def report(seeds: Sequence[int], command: str) -> str:
             if techs and b in SEED_GENERATION_KT
             else None
         )
-        rows.append([b, pct(all_rate), pct(kiln_rate), seed_pct(SEED_UTILISATION.get(b)), seed_pct(ceiling)])
+        rows.append(
+            [b, pct(all_rate), pct(route_rate), pct(kiln_rate), seed_pct(SEED_UTILISATION.get(b)), seed_pct(ceiling)]
+        )
     seed_generation = sum(SEED_GENERATION_KT.values())
     rows.append(
         [
             f"{ALL_SOLID} (`summary_table`)",
             pct([r["solid_rate"] for r in runs]),
+            pct([r["solid_route_rate"] for r in runs]),
             pct([r["solid_kiln_rate"] for r in runs]),
             f"{seed_pct(SEED_IMPLIED_KT / seed_generation)} (rates); "
             f"{seed_pct(SEED_TEXT_TOTAL_KT / seed_generation)} (text total)",
@@ -446,6 +453,7 @@ def report(seeds: Sequence[int], command: str) -> str:
             [
                 "waste",
                 "model: all uses",
+                "model: symbiosis routes",
                 "model: kiln routes T1–T12",
                 "Cao et al.: economic optimum",
                 "Cao et al. Table 2: absorbable / generated",
@@ -454,7 +462,8 @@ def report(seeds: Sequence[int], command: str) -> str:
         )
     )
     add(
-        "\n'All uses' includes MSW burnt in incinerators (W1) and steam piped to chemical plants; Cao et al.'s "
+        "\n'All uses' are the symbiosis routes and the outlets (what the rest of the economy buys); 'symbiosis "
+        "routes' include MSW burnt in incinerators (W1) and steam piped to chemical plants; Cao et al.'s "
         "MSW rate is kiln co-processing only. Cao et al.'s Table 2 ceiling is the sum of its absorbable amounts "
         "over the waste's technologies divided by its generation. The 'all solid' row is `summary_table`'s: "
         "every by-product whose unsold part is landfilled (all but steam); its Cao et al. cells are for the "
@@ -465,7 +474,7 @@ def report(seeds: Sequence[int], command: str) -> str:
 
     rows = []
     for label, (members, share) in NATIONAL_2018.items():
-        rates = [sum(r["exchanged_kt"][b] for b in members) / sum(r["generated_kt"][b] for b in members) for r in runs]
+        rates = [sum(r["used_kt"][b] for b in members) / sum(r["generated_kt"][b] for b in members) for r in runs]
         rows.append([label, " + ".join(members), pct(rates), seed_pct(share)])
     add(
         table(

@@ -48,6 +48,7 @@ from symbiosim.environment.geography import assign_landfills, same_sector_neighb
 from symbiosim.environment.market import Market, MonthInputs
 from symbiosim.environment.parameters import run_settings
 from symbiosim.environment.scenario import Scenario, load_scenario
+from symbiosim.environment.streams import RandomStreams
 from symbiosim.environment.units import MONTHS_PER_YEAR, month_date
 from symbiosim.policies import Policy, PolicySchedule, build_policies
 from symbiosim.policies.levers import EMITTED, PolicyLevers, PolicyView
@@ -70,20 +71,14 @@ PRODUCTION_PHASES = ("begin_month", "apply_policies", "produce")  # a month's ou
 WANTS_PARTNERS_T = 1e-9  # spare capacity or unsold tonnes above this make an agent search
 
 
-def _seed(rng: object) -> object:
-    """Accept seeds typed into a UI as text."""
-    if isinstance(rng, str):
-        return int(rng.strip())
-    return rng
-
-
 class SymbiosisModel(Model):
     """Industrial symbiosis among the facilities of a scenario.
 
     Args:
         scenario: a :class:`Scenario`, a path to a scenario TOML file, or None for the
             bundled Beijing–Tianjin–Hebei scenario.
-        rng: seed (int) or numpy Generator; all randomness comes from it.
+        rng: seed (int) or numpy Generator; all randomness comes from it, split into one
+            stream per kind of decision (``streams``, common random numbers).
         policies: policy instruments to apply by date, after those scheduled in the scenario
             file (default none).
         collect_agent_data: also record Mesa agent-type series every step (output, profit,
@@ -110,7 +105,8 @@ class SymbiosisModel(Model):
         collect_agent_data: bool = False,
         **overrides: object,
     ) -> None:
-        super().__init__(rng=_seed(rng))
+        super().__init__(rng=int(rng.strip()) if isinstance(rng, str) else rng)  # a seed typed into a UI
+        self.streams = RandomStreams.spawn(self.rng)
         self.scenario_data = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
         self.params, self.years, self.start = run_settings(self.scenario_data, overrides)
         self.horizon_months = self.years * MONTHS_PER_YEAR
@@ -134,7 +130,7 @@ class SymbiosisModel(Model):
         table = self.scenario_data.table("sectors")
         receiving = set(table.loc[table["receives_landfill"].map(lambda v: v is True), "sector"])
         self.landfills = assign_landfills(fac, receiving)
-        self.state = FacilityState.initial(catalog, self.rng.random((n, len(catalog.technologies))))
+        self.state = FacilityState.initial(catalog, self.streams.initial.random((n, len(catalog.technologies))))
         self.levers = PolicyLevers.baseline(catalog)
         self.record = RunRecord(self.start, catalog.facility_ids)
         self.factors = route_factors(catalog, routes)
@@ -295,10 +291,11 @@ class SymbiosisModel(Model):
         p, n = self.params, self.n_facilities
         wants_buyers = (self.state.capacity_t > WANTS_PARTNERS_T).any(axis=1)
         wants_sellers = (self.accounts.ledger["disposed_t"] > WANTS_PARTNERS_T).any(axis=1)
-        searching = (wants_buyers | wants_sellers) & (self.rng.random(n) < p["search_probability"])
+        searching = (wants_buyers | wants_sellers) & (self.streams.search.random(n) < p["search_probability"])
         self.accounts.search_cost_cny = searching * p["search_cost_cny"]
         rules = SearchRules(p["search_radius_km"], p["discovery_probability"], p["referral_probability"])
-        self.market.discover(searching, self.accounts.tonnes, rules, bool(self.levers.platform), self.rng)
+        self.market.discover(searching, self.accounts.tonnes, rules, bool(self.levers.platform),
+                             self.streams.search)
 
     def invest(self) -> None:
         """In the investment month, each agent that could install a technology appraises it (agents in node order)."""
@@ -306,8 +303,8 @@ class SymbiosisModel(Model):
             return
         wtp, reservation = self.route_prices()  # prices do not change while agents appraise
         round_ = InvestmentRound(self.state, self.catalog, self.market, wtp, reservation,
-                                 self.levers.capex_subsidy_share, self.neighbours, self.params, self.rng,
-                                 self.month_index)  # fmt: skip
+                                 self.levers.capex_subsidy_share, self.neighbours, self.params,
+                                 self.streams.investment.random(self.state.full_cap_tpa.shape), self.month_index)  # fmt: skip
         for agent in self.agent_list:
             if self.catalog.eligible[agent.index].any():
                 self.record.adoptions.extend(agent.consider_investment(round_))
@@ -362,7 +359,8 @@ class SymbiosisModel(Model):
     def saved_state(self) -> RunState:
         """Everything needed to continue this run exactly (copies; see :meth:`restore`)."""
         return RunState(
-            self.month_index, self.date, self.running, self.steps, self.rng.bit_generator.state,
+            self.month_index, self.date, self.running, self.steps,
+            {"model": self.rng.bit_generator.state, **self.streams.states()},
             self.random.getstate(), self.state.copy(), self.market.book.copy(), self.accounts.copy(),
             self.record.copy(), copy.deepcopy(self.policy_memory),
             {name: list(values) for name, values in self.datacollector.model_vars.items()},
@@ -386,7 +384,8 @@ class SymbiosisModel(Model):
         self.policy_memory.update(copy.deepcopy(saved.policy_memory))
         self.datacollector.model_vars = {name: list(values) for name, values in saved.model_vars.items()}
         self.month_index, self.date, self.running = saved.month_index, saved.date, saved.running
-        self.rng.bit_generator.state = saved.numpy_rng
+        self.rng.bit_generator.state = saved.numpy_rng["model"]
+        self.streams.restore(saved.numpy_rng)
         self.random.setstate(saved.python_random)
         self.phases = ()
         try:

@@ -191,8 +191,9 @@ class RunState:
     Attributes:
         month_index, date, running: the model's calendar.
         mesa_steps: Mesa's step count.
-        numpy_rng: the numpy generator's state; python_random: the standard-library
-            generator's state.
+        numpy_rng: the numpy generators' states by name (``model``, Mesa's own, and each of
+            the run's :class:`~symbiosim.environment.streams.RandomStreams`); python_random:
+            the standard-library generator's state.
         facility: the facilities; book: partner knowledge, trust and contracts; accounts: the
             last month's accounts; record: what the run has recorded.
         policy_memory: what each policy fixed when it first applied.

@@ -86,8 +86,8 @@ def test_every_control_applies_on_the_default_scenario():
 
 
 @pytest.mark.slow
-def test_the_jjj_outlets_are_what_their_calibration_computes():
-    """examples/markets/outlets_jjj.csv is reproduced by scripts/calibrate_outlets.py (about 20 s)."""
+def test_the_default_outlets_are_what_their_calibration_computes():
+    """The default outlets (catalog/outlets.csv) are reproduced by scripts/calibrate_outlets.py (about 20 s)."""
     import subprocess
     import sys
 

@@ -71,10 +71,7 @@ def test_every_column_written_is_in_the_vocabulary(written):
 
 def test_every_series_written_is_in_the_vocabulary_and_every_series_is_written(written):
     series = pd.read_csv(written / "run" / "timeseries.csv")
-    # outlet prices are written only for by-products that have an outlet, and the default
-    # scenario has none yet (tests/test_outlets.py checks the series where there are outlets)
-    only_with_outlets = {"outlet_price_cny_per_t"}
-    assert set(series["variable"]) == set(vocabulary.names("timeseries", "series")) - only_with_outlets
+    assert set(series["variable"]) == set(vocabulary.names("timeseries", "series"))
     for table in ("ledger_annual", "ledger_monthly"):
         variables = set(pd.read_csv(written / "run" / f"{table}.csv")["variable"])
         assert variables <= set(vocabulary.names(table, "series")), variables - set(vocabulary.names(table, "series"))

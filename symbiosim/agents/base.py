@@ -187,7 +187,7 @@ class Enterprise(FixedAgent):
             if room_tpa <= full_cap[k] * MIN_INCREMENT_SHARE:
                 continue
             chance = p["consider_probability"] + p["diffusion_weight"] * neighbour_adoption_share(round_, self.index, k)
-            if round_.rng.random() >= chance:
+            if round_.draws[self.index, k] >= chance:
                 continue
             volume_tpa, margin_cny_per_t = appraise(round_, self.index, k)
             increment_tpa = min(room_tpa, volume_tpa)

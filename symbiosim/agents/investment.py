@@ -55,7 +55,8 @@ class InvestmentRound:
         neighbours: each facility's same-sector neighbours within the diffusion radius.
         params: model parameters (``discount_rate``, ``max_payback_yr``,
             ``consider_probability``, ``diffusion_weight``, ``bargaining_share``).
-        rng: the random stream of investment decisions.
+        draws: (facilities, technologies) uniform draws on [0, 1), one per facility and
+            technology in every round whether it is used or not (common random numbers).
         month_index: the current step.
     """
 
@@ -67,7 +68,7 @@ class InvestmentRound:
     capex_subsidy_share: NDArray[np.float64]
     neighbours: list[NDArray[np.intp]]
     params: dict[str, float]
-    rng: np.random.Generator
+    draws: NDArray[np.float64]
     month_index: int
 
 

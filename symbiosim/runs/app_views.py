@@ -55,12 +55,14 @@ def key_figures(model: SymbiosisModel) -> dict[str, str]:
     last = model.accounts.summary
     solid = [b for b, is_solid in zip(model.catalog.byproducts, model.catalog.is_landfilled, strict=True) if is_solid]
     generated = sum(last[f"generated_t.{b}"] for b in solid)
-    used = sum(last[f"exchanged_t.{b}"] for b in solid)
+    used = sum(last[f"exchanged_t.{b}"] + last[f"outlet_t.{b}"] for b in solid)  # as utilisation_rate counts
+
     def named(series: str) -> str:
         return vocabulary.label("timeseries", series, "")
 
     return {
         named("exchanged_t"): f"{last['exchanged_t'] / T_PER_KT:,.1f} kt",
+        named("outlet_t"): f"{last['outlet_t'] / T_PER_KT:,.1f} kt",
         named("landfilled_t"): f"{last['landfilled_t'] / T_PER_KT:,.1f} kt",
         "solid waste used": f"{used / generated:.1%}" if generated > 0 else "-",
         named("energy_saved_tce"): f"{last['energy_saved_tce']:,.0f} tce",

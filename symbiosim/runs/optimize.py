@@ -250,31 +250,40 @@ def _emergent(model: SymbiosisModel, snapshot: Snapshot, year: int) -> dict[str,
     }
 
 
+def outlet_tonnes_by_year(model: SymbiosisModel) -> dict[int, float]:
+    """Tonnes the run sold to outlets in each calendar year it covers."""
+    monthly = model.datacollector.model_vars.get("outlet_t", [])[1 : model.month_index + 1]  # [0]: the start
+    years = [month_date(model.start, i).year for i in range(len(monthly))]
+    return pd.Series(monthly, index=years, dtype=float).groupby(level=0).sum().to_dict()
+
+
 def emergent_vs_optimal(model: SymbiosisModel, schemes: tuple[str, ...] = SCHEMES) -> pd.DataFrame:
     """Year by year, the run's emergent network against each scheme's optimum of the same snapshot.
 
     Both sides are valued alike, on the snapshot's symbiosis routes: tonnes used and route
-    profit count symbiosis routes only, never outlet sales, for the run as for the optimum (whose
-    outlet tonnes and margin are in its ``totals``, ``outlet_t`` and ``outlet_profit_cny``).
-    Where there are outlets, the optimum still chose its routes knowing what the outlets pay.
+    profit count symbiosis routes only, never outlet sales, for the run as for the optimum.
+    Where there are outlets, the optimum chose its routes knowing what the outlets pay, and the
+    tonnes each side sold to outlets are compared beside them (``*_outlet_t``).
 
     Returns:
         One row per year and scheme: the emergent and optimal tonnes used on symbiosis routes,
         route profit (CNY, before new-capacity costs and rebates, margins net of the sellers' own
-        reservation), energy saved (tce), CO2/SO2/NOx/PM avoided (t) and paths; each ratio
-        emergent ÷ optimal; and the Jaccard overlap of their (seller, buyer, by-product) paths.
+        reservation), energy saved (tce), CO2/SO2/NOx/PM avoided (t), paths and tonnes sold to
+        outlets; each ratio emergent ÷ optimal; and the Jaccard overlap of their (seller, buyer,
+        by-product) paths.
     """
     rows = []
+    outlet_t = outlet_tonnes_by_year(model)
     for year in sorted(model.record.annual_output):
         snapshot = snapshot_of_model(model, year)
-        emergent = _emergent(model, snapshot, year)
+        emergent = _emergent(model, snapshot, year) | {"outlet_t": outlet_t.get(year, 0.0)}
         for scheme in schemes:
             result = solve(snapshot, scheme)
             optimal = result.totals.iloc[0]
             planned = set(map(tuple, result.paths[PATH_KEY].to_numpy().tolist()))
             union = emergent["path_set"] | planned
             row = {"year": year, "months": model.record.annual_months[year], "scheme": scheme}
-            for measure in ("tonnes_used", "route_profit_cny", *EFFECTS, "paths"):
+            for measure in ("tonnes_used", "route_profit_cny", *EFFECTS, "paths", "outlet_t"):
                 row[f"emergent_{measure}"] = emergent[measure]
                 row[f"optimal_{measure}"] = float(optimal[measure])
                 row[f"ratio_{measure}"] = emergent[measure] / float(optimal[measure]) if optimal[measure] else np.nan

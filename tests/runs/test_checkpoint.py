@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from symbiosim import SymbiosisModel, load_scenario
-from symbiosim.runs.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from symbiosim.runs.checkpoint import FORMAT_VERSION, CheckpointError, load_checkpoint, save_checkpoint
 
 EXAMPLES = Path(__file__).parents[2] / "examples" / "policies"
 COMPARED = ("timeseries.csv", "flows.csv", "facility_ledger.csv", "summary.csv", "adoptions.csv", "value_flow.csv")
@@ -43,7 +43,7 @@ def test_bad_checkpoints_are_refused_with_a_clear_error(tmp_path):
         load_checkpoint(folder, EXAMPLES / "baseline.toml")
     state = json.loads((folder / "state.json").read_text())
     (folder / "state.json").write_text(json.dumps(state | {"format_version": 99}))
-    with pytest.raises(CheckpointError, match="format version 99; this symbiosim reads version 3"):
+    with pytest.raises(CheckpointError, match=f"format version 99; this symbiosim reads version {FORMAT_VERSION}"):
         load_checkpoint(folder)
     (folder / "state.json").write_text(json.dumps(state))
     (folder / "arrays.npz").write_bytes((folder / "arrays.npz").read_bytes()[:1000])  # truncated

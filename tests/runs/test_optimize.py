@@ -15,6 +15,7 @@ from symbiosim.runs.optimize import emergent_vs_optimal, snapshot_of_model, snap
 
 BASELINE = Path(__file__).parents[2] / "examples" / "policies" / "baseline.toml"
 OUTLET_PARK = Path(__file__).parents[1] / "data" / "tiny" / "outlet.toml"
+KILNS_ONLY = Path(__file__).parents[2] / "examples" / "markets" / "kilns_only.toml"
 TOLERANCE_T = 1e-3  # tonnes: HiGHS's feasibility tolerance on ~10^7 t totals
 
 
@@ -160,8 +161,8 @@ def _route_margins(model: SymbiosisModel, reservation: np.ndarray) -> np.ndarray
 
 
 def test_without_outlets_the_default_snapshot_solves_as_before():
-    snapshot, model = snapshot_of_scenario(None, 2025, rng=1)
-    assert snapshot.outlet_bids.empty  # the bundled catalog has no outlets yet
+    snapshot, model = snapshot_of_scenario(KILNS_ONLY, 2025, rng=1)
+    assert snapshot.outlet_bids.empty  # the default region with its outlets replaced by none
     assert snapshot.outlet_sellers.empty
     # with no outlets a seller's own reservation is the model's route reservation, bit for bit
     _, reservation = model.route_prices()
@@ -272,3 +273,7 @@ def test_emergent_and_optimal_tonnes_count_symbiosis_routes_only():
     assert row["emergent_tonnes_used"] == pytest.approx(120_000.0)
     assert row["optimal_tonnes_used"] == pytest.approx(120_000.0)
     assert row["ratio_tonnes_used"] == pytest.approx(1.0)
+    # the outlet tonnes are compared beside them: 2,000 t a month over the year on both sides
+    assert row["emergent_outlet_t"] == pytest.approx(24_000.0)
+    assert row["optimal_outlet_t"] == pytest.approx(24_000.0)
+    assert row["ratio_outlet_t"] == pytest.approx(1.0)
