@@ -62,6 +62,7 @@ __all__ = [
 INCOME_ENTRIES = (
     "product_revenue_cny",
     "byproduct_sales_cny",
+    "outlet_sales_cny",
     "avoided_material_cny",
     "subsidy_cny",
     "vat_rebate_cny",
@@ -70,6 +71,7 @@ INCOME_ENTRIES = (
 REVENUE_ENTRIES = (
     "product_revenue_cny",
     "byproduct_sales_cny",
+    "outlet_sales_cny",
     "landfill_revenue_cny",
     "subsidy_cny",
     "vat_rebate_cny",
@@ -338,8 +340,8 @@ def money_ledger(
 ) -> dict[str, NDArray[np.float64]]:
     """Per-facility money this month (CNY); ``profit_cny`` = income entries - all others.
 
-    By-product sales and supply costs include what sellers sold to outlets
-    (``outlet_sales_cny``, (facilities,), and ``ledger["outlet_t"]``).
+    Sales to outlets (``outlet_sales_cny``, (facilities,), and ``ledger["outlet_t"]``) and
+    their supply costs are entries of their own, beside the sales on symbiosis routes.
     """
     catalog, state, levers, routes = books.catalog, books.state, books.levers, books.market.routes
     n, k, b = catalog.n_facilities, routes.technology, routes.byproduct
@@ -349,14 +351,15 @@ def money_ledger(
     money = {
         "product_revenue_cny": product_income_cny(catalog, state),
         "product_cost_cny": (state.output * pf["cost_cny"]).sum(axis=1),
-        "byproduct_sales_cny": weighted_sum_by(routes.seller, value, n) + outlet_sales_cny,
+        "byproduct_sales_cny": weighted_sum_by(routes.seller, value, n),
+        "outlet_sales_cny": outlet_sales_cny.copy(),
         "byproduct_purchases_cny": weighted_sum_by(routes.buyer, value, n),
         "transport_cny": weighted_sum_by(routes.buyer, tonnes * routes.transport_cny_per_t, n),
         "processing_cny": weighted_sum_by(routes.buyer, tonnes * catalog.tech_opex_cny_per_t[k], n),
         "avoided_material_cny": weighted_sum_by(routes.buyer, tonnes * catalog.tech_avoided_cny_per_t[k], n),
         "subsidy_cny": weighted_sum_by(routes.buyer, tonnes * route_subsidy, n),
-        "supply_cost_cny": weighted_sum_by(routes.seller, tonnes * catalog.supply_cost_cny_per_t[b], n)
-        + ledger["outlet_t"] @ catalog.supply_cost_cny_per_t,
+        "supply_cost_cny": weighted_sum_by(routes.seller, tonnes * catalog.supply_cost_cny_per_t[b], n),
+        "outlet_supply_cost_cny": ledger["outlet_t"] @ catalog.supply_cost_cny_per_t,
         "landfill_fee_cny": (landfilled * levers.landfill_fee).sum(axis=1),
         "ep_tax_cny": (landfilled * levers.ep_tax).sum(axis=1),
         "storage_cny": (ledger["added_to_stock_t"] * catalog.storage_cost_cny_per_t_month[None, :]).sum(axis=1),

@@ -51,7 +51,8 @@ def test_kilns_first_then_the_outlet_takes_the_rest_at_one_price(park):
     assert outlets.sold_t[steel, 0] == pytest.approx(2000.0)
     assert outlets.price_cny_per_t[0] == pytest.approx(-40.0)
     assert park.accounts.ledger["landfilled_t"].sum() == pytest.approx(0.0)
-    assert park.accounts.money["byproduct_sales_cny"][steel] == pytest.approx(5000 * 85.0 + 5000 * 65.0 - 2000 * 40.0)
+    assert park.accounts.money["byproduct_sales_cny"][steel] == pytest.approx(5000 * 85.0 + 5000 * 65.0)
+    assert park.accounts.money["outlet_sales_cny"][steel] == pytest.approx(-2000 * 40.0)
     series = park.datacollector.get_model_vars_dataframe().iloc[-1]
     assert series["outlet_t.steel_slag"] == pytest.approx(2000.0)
     assert series["outlet_price_cny_per_t.steel_slag"] == pytest.approx(-40.0)
@@ -111,8 +112,9 @@ def test_mass_and_money_balance_with_an_outlet(park):
         outlets = park.accounts.outlets
         np.testing.assert_allclose(outlets.sold_t.sum(), outlets.outlet_t.sum())
         route_sales = np.bincount(park.market.routes.seller, weights=park.accounts.value_cny, minlength=len(inflow))
-        np.testing.assert_allclose(park.accounts.money["byproduct_sales_cny"],
-                                   route_sales + outlets.sold_t[:, 0] * outlets.price_cny_per_t[0])  # fmt: skip
+        np.testing.assert_allclose(park.accounts.money["byproduct_sales_cny"], route_sales)
+        np.testing.assert_allclose(park.accounts.money["outlet_sales_cny"],
+                                   outlets.sold_t[:, 0] * outlets.price_cny_per_t[0])  # fmt: skip
 
 
 def test_a_run_with_outlets_continues_exactly_from_a_saved_state(tiny_park_toml):
@@ -148,3 +150,26 @@ def test_a_market_the_kilns_leave_without_trade_does_not_raise_the_sellers_expec
         _, reservation = model.route_prices()
         assert reservation == pytest.approx(np.full(len(reservation), OWN_RESERVATION))
     assert model.market.book.trust.min() == 1.0  # no contract broken
+
+
+def test_the_no_exchange_counterfactual_keeps_the_outlet_sales(park):
+    """Value flow: without its symbiosis exchanges the steel plant landfills the 10,000 t the kilns took.
+
+    Its outlet sale (2,000 t at -40 CNY/t) is business as usual and stays: the counterfactual
+    loses the route sales (5,000 x 85 + 5,000 x 65) and pays the landfill fee and EP tax (75
+    CNY/t) on the route tonnes only.
+    """
+    from symbiosim.metrics import enterprise
+
+    steel = park.facility_ids.index("steel_s")
+    ledger = park.facility_ledger
+    totals = ledger[ledger["facility_id"] == "steel_s"].drop(columns=["step", "date", "facility_id"]).sum()
+    assert totals["outlet_sales_cny"] == pytest.approx(-2000 * 40.0)
+    assert totals["search_cny"] == 0.0  # nothing else the exchanges bring
+    assert totals["subsidy_cny"] == 0.0
+    books = enterprise.accounts(totals.to_dict(), landfill_charge_cny_per_t=-OWN_RESERVATION)
+    with_exchanges = park.accounts.money["profit_cny"][steel]
+    assert books["synergistic"]["net_profit_cny"] == pytest.approx(with_exchanges)
+    route_sales, route_landfill = 5000 * 85.0 + 5000 * 65.0, 10_000 * 75.0
+    assert books["non_synergistic"]["net_profit_cny"] == pytest.approx(with_exchanges - route_sales - route_landfill)
+    assert books["non_synergistic"]["solid_waste_t"] == pytest.approx(totals["landfilled_t"] + 10_000)

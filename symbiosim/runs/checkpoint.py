@@ -30,7 +30,7 @@ from symbiosim.record import CAPACITY_CHANGE_COLUMNS, RunRecord, RunState
 
 __all__ = ["FORMAT_VERSION", "CheckpointError", "load_checkpoint", "save_checkpoint"]
 
-FORMAT_VERSION = 4  # 3: the contract book remembers outlet prices; 4: one random stream per decision
+FORMAT_VERSION = 5  # 3: outlet prices; 4: one random stream per decision; 5: outlet money entries of their own
 STATE, ARRAYS = "state.json", "arrays.npz"
 
 
