@@ -41,6 +41,7 @@ from symbiosim.accounting import (
 from symbiosim.agents import AGENT_CLASSES, Enterprise, FacilityState, InvestmentRound
 from symbiosim.agents.investment import retire
 from symbiosim.agents.production import buyer_capacity_t, produce, store_or_dispose
+from symbiosim.agents.search import search_decisions
 from symbiosim.environment import pricing
 from symbiosim.environment.arrays import build_arrays
 from symbiosim.environment.contracts import SearchRules
@@ -68,7 +69,6 @@ MONTH_PHASES = (
     "collect",
 )
 PRODUCTION_PHASES = ("begin_month", "apply_policies", "produce")  # a month's output, without trade
-WANTS_PARTNERS_T = 1e-9  # spare capacity or unsold tonnes above this make an agent search
 
 
 class SymbiosisModel(Model):
@@ -287,15 +287,16 @@ class SymbiosisModel(Model):
         state.used_this_year_t += used_t
 
     def share_information(self) -> None:
-        """Agents with spare capacity or unsold tonnes search (at a cost); searches and referrals find partners."""
-        p, n = self.params, self.n_facilities
-        wants_buyers = (self.state.capacity_t > WANTS_PARTNERS_T).any(axis=1)
-        wants_sellers = (self.accounts.ledger["disposed_t"] > WANTS_PARTNERS_T).any(axis=1)
-        searching = (wants_buyers | wants_sellers) & (self.streams.search.random(n) < p["search_probability"])
+        """Agents search when it is worth its cost (``agents.search``; a platform finds every candidate); referrals."""
+        p, mk, ledger = self.params, self.market, self.accounts.ledger
+        wtp, reservation = self.route_prices()
+        probability = 1.0 if bool(self.levers.platform) else p["discovery_probability"]
+        searching, _, candidates = search_decisions(mk.routes, mk.book.known, wtp - mk.routes.transport_cny_per_t
+            - reservation, ledger["disposed_t"] + ledger["outlet_t"], self.state.capacity_t, p["bargaining_share"],
+            self.catalog.contract_months, probability, p["search_cost_cny"])  # fmt: skip
         self.accounts.search_cost_cny = searching * p["search_cost_cny"]
-        rules = SearchRules(p["search_radius_km"], p["discovery_probability"], p["referral_probability"])
-        self.market.discover(searching, self.accounts.tonnes, rules, bool(self.levers.platform),
-                             self.streams.search)
+        rules = SearchRules(probability, p["referral_probability"])
+        mk.discover(searching, candidates, self.accounts.tonnes, rules, self.streams.search)
 
     def invest(self) -> None:
         """In the investment month, each agent that could install a technology appraises it (agents in node order)."""

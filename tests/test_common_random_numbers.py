@@ -1,10 +1,10 @@
 """Common random numbers: each kind of decision draws from its own stream, the same draws whatever the policy.
 
 Two runs with the same seed must differ only through what their scenarios change (issue:
-market economics, item 7). Each stream draws a fixed count per month (one per facility for
-who searches, two per link for discovery and referral, one per facility and technology in an
-investment month), so the streams of two same-seed runs stay in step, however differently
-their policies make agents search, trade and invest.
+market economics, item 7). Each stream draws a fixed count per month (two per link for
+discovery and referral, one per facility and technology in an investment month), so the
+streams of two same-seed runs stay in step, however differently their policies make agents
+search, trade and invest.
 """
 
 import datetime as dt

@@ -86,7 +86,7 @@ def test_seed_typed_as_text_is_accepted():
 
 
 def test_parameter_override_changes_behaviour():
-    near = SymbiosisModel(rng=4, search_probability=0.0, referral_probability=0.0, initial_knowledge_km=1.0)
+    near = SymbiosisModel(rng=4, discovery_probability=0.0, referral_probability=0.0, initial_knowledge_km=1.0)
     near.run(3)
     assert near.accounts.summary["known_links"] == near.datacollector.get_model_vars_dataframe()["known_links"].iloc[0]
 

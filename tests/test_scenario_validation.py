@@ -289,7 +289,7 @@ def test_unknown_and_non_numeric_parameters(park):
         park,
         "[tables.sectors]",
         '[parameters]\ncircuity_factr = 1.4\nbargaining_share = "half"\ndiscount_rate = nan\n'
-        "search_radius_km = 45\n\n[tables.sectors]",
+        "initial_knowledge_km = 45\n\n[tables.sectors]",
     )
     issues = issues_of(toml)
     assert len(issues) == 3, "\n".join(map(str, issues))
@@ -299,8 +299,8 @@ def test_unknown_and_non_numeric_parameters(park):
 
 
 def test_parameter_override_is_applied(park):
-    toml = set_toml(park, "[tables.sectors]", "[parameters]\nsearch_radius_km = 45\n\n[tables.sectors]")
-    assert load_scenario(toml).parameters["search_radius_km"] == 45.0
+    toml = set_toml(park, "[tables.sectors]", "[parameters]\ninitial_knowledge_km = 45\n\n[tables.sectors]")
+    assert load_scenario(toml).parameters["initial_knowledge_km"] == 45.0
 
 
 def test_unknown_sections_and_keys(park):

@@ -104,7 +104,7 @@ def test_contract_shortfall_costs_trust(tiny_park_toml):
 
 
 def test_unknown_partner_gets_nothing(tiny_park_toml):
-    model = SymbiosisModel(tiny_park_toml, rng=3, initial_knowledge_km=50, search_probability=0.0)
+    model = SymbiosisModel(tiny_park_toml, rng=3, initial_knowledge_km=50, discovery_probability=0.0)
     model.step()
     assert set(model.flows["buyer_id"]) == {"cement_near"}
     assert model.accounts.ledger["landfilled_t"].sum() == pytest.approx(7000.0)

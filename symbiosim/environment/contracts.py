@@ -28,10 +28,9 @@ class TrustRules:
 
 @dataclass(frozen=True)
 class SearchRules:
-    """How agents learn of partners (probabilities per month or per search; km)."""
+    """How agents learn of partners (probabilities per month or per search)."""
 
-    radius_km: float  # an agent's own search reaches partners within this road distance
-    discovery_probability: float  # chance a search finds a given candidate inside the radius
+    discovery_probability: float  # chance a search finds a given candidate
     referral_probability: float  # chance a partner's partner becomes known in a month
 
 

@@ -159,23 +159,23 @@ class Market:
     def discover(
         self,
         searching: NDArray[np.bool_],
+        candidate_link: NDArray[np.bool_],
         traded_t: NDArray[np.float64],
         rules: SearchRules,
-        platform: bool,
         rng: np.random.Generator,
     ) -> None:
         """Searches and referrals extend what agents know.
 
-        A searching agent finds each unknown partner within ``rules.radius_km`` (any distance
-        within the haul limit when a facilitation ``platform`` is on) with the discovery
+        A searching agent finds each of its candidates (an unknown partner with whom a trade
+        would pay; :func:`symbiosim.agents.search.search_decisions`) with the discovery
         probability; independently, the partners of its partners' partners (along the links
         that traded this month) become known with the referral probability.
 
         Args:
             searching: (facilities,) agents that search this month.
+            candidate_link: (links,) links with a route worth trading on.
             traded_t: (routes,) tonnes traded this month.
-            rules: search radius and probabilities.
-            platform: a facilitation platform is in force.
+            rules: discovery and referral probabilities.
             rng: the random stream (one draw per link for discovery, then one per link for referral).
         """
         routes, known = self.routes, self.book.known
@@ -183,8 +183,8 @@ class Market:
         draws = rng.random(len(known))
         found = (
             ~known
+            & candidate_link
             & (searching[routes.link_seller] | searching[routes.link_buyer])
-            & (platform | (routes.link_km <= rules.radius_km))
             & (draws < rules.discovery_probability)
         )
         active_link = np.zeros(len(known), dtype=bool)

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_START",
     "MAX_YEARS",
+    "RETIRED_PARAMETERS",
     "model_parameter_names",
     "parameter_range_issues",
     "parse_start",
@@ -33,6 +34,13 @@ __all__ = [
 ]
 
 DEFAULT_START = dt.date(2025, 1, 1)
+# parameters of earlier versions, and why a scenario no longer needs them
+RETIRED_PARAMETERS = {
+    "search_radius_km": "searches reach every partner with whom a trade would pay, at any distance within "
+    "the by-product's haul limit (docs/model.md, Information); remove it",
+    "search_probability": "an agent searches when what it expects to find is worth the search's cost "
+    "(docs/model.md, Information); remove it",
+}
 MAX_YEARS = 100
 MIN_START_YEAR, MAX_START_YEAR = 1990, 2100
 START_PATTERN = re.compile(r"(\d{4})-(\d{2})")
@@ -149,12 +157,16 @@ def run_settings(scenario: Scenario, overrides: dict[str, object]) -> tuple[dict
                 params[key] = float(value)
             except (TypeError, ValueError):
                 problems.append(ValidationIssue("overrides", None, f"parameters.{key}", f"'{value}' is not a number"))
+        elif key in RETIRED_PARAMETERS:
+            raise TypeError(f"'{key}' is no longer a parameter: {RETIRED_PARAMETERS[key]}")
         else:
             raise TypeError(f"unknown parameter '{key}'; known: {sorted(params)} and years, start")
     problems += parameter_range_issues(params, scenario.tables["parameters"], "overrides")
     if not float(params.get("investment_month", 1)).is_integer():
         month = params["investment_month"]
-        problems.append(ValidationIssue("overrides", None, "parameters.investment_month", f"{month} is not a whole month"))
+        problems.append(
+            ValidationIssue("overrides", None, "parameters.investment_month", f"{month} is not a whole month")
+        )
     if problems:
         raise ScenarioError(problems)
     return params, years, start

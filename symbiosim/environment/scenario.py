@@ -44,6 +44,7 @@ from symbiosim.environment.outlets import outlet_issues
 from symbiosim.environment.parameters import (
     DEFAULT_START,
     MAX_YEARS,
+    RETIRED_PARAMETERS,
     model_parameter_names,
     parameter_range_issues,
     parse_start,
@@ -196,9 +197,7 @@ def _semantic_checks(tables: dict[str, pd.DataFrame]) -> list[ValidationIssue]:
         if sector not in known_sectors or row["product"] not in known_products:
             continue
         if (sector, row["product"]) not in sector_products:
-            issues.append(
-                row_issue(row, "product", f"sector '{sector}' has no product '{row['product']}' in products")
-            )
+            issues.append(row_issue(row, "product", f"sector '{sector}' has no product '{row['product']}' in products"))
         elif product_unit[(sector, row["product"])] != row["unit"]:
             expected = product_unit[(sector, row["product"])]
             issues.append(row_issue(row, "unit", f"unit '{row['unit']}' does not match products unit '{expected}'"))
@@ -229,6 +228,10 @@ def _semantic_checks(tables: dict[str, pd.DataFrame]) -> list[ValidationIssue]:
     where = files[-1] if files else "parameters"
     for name in sorted(required - present):
         issues.append(ValidationIssue(where, None, name, f"required parameter '{name}' is missing"))
+    for _, row in tables["parameters"][tables["parameters"]["name"].isin(list(RETIRED_PARAMETERS))].iterrows():
+        issues.append(
+            row_issue(row, "name", f"'{row['name']}' is no longer a parameter: {RETIRED_PARAMETERS[row['name']]}")
+        )
     return issues
 
 
@@ -419,7 +422,11 @@ def _load(path: Path, chain: tuple[Path, ...]) -> Scenario:
         parameters.update({k: v for k, v in parent.parameters.items() if v != _parameters(parent.tables).get(k)})
     known = set(tables["parameters"]["name"])
     for key, value in _section(data, "parameters").items():
-        if key not in known:
+        if key in RETIRED_PARAMETERS:
+            issues.append(
+                ValidationIssue(file, None, f"parameters.{key}", f"no longer a parameter: {RETIRED_PARAMETERS[key]}")
+            )
+        elif key not in known:
             issues.append(
                 ValidationIssue(file, None, f"parameters.{key}", "unknown parameter (see catalog/parameters.csv)")
             )

@@ -2,8 +2,8 @@
 
 A run's seed is split (``numpy.random.Generator.spawn``) into independent streams, one for the
 initial state, one for search and one for investment. Each stream draws the same number of
-numbers every month whatever the scenario does (one per facility to decide who searches, one
-per link for discovery and one for referral, one per facility and technology in an investment
+numbers every month whatever the scenario does (one per link for discovery and one for
+referral, one per facility and technology in an investment
 month), so two runs with the same seed see the same draws for the same decisions, and differ
 only through what their scenarios or policies change.
 """
@@ -23,7 +23,7 @@ class RandomStreams:
 
     Attributes:
         initial: the starting state (which technologies facilities already run).
-        search: who searches in a month, which partners a search or referral finds.
+        search: which partners a search or a referral finds.
         investment: which technologies each facility considers in an investment round.
     """
 

@@ -16,8 +16,9 @@ __all__ = ["FacilitationPlatform"]
 class FacilitationPlatform:
     """A regional information service (the NISP / Ulsan-centre role).
 
-    While in force, an agent's search finds partners at any distance within the by-product's
-    haul limit, not only within its own ``search_radius_km``.
+    While in force, every search finds each of its candidates (unknown partners with whom a
+    trade would pay), not only with ``discovery_probability``, so more agents find a search
+    worth its cost.
     """
 
     kind: ClassVar[str] = "facilitation_platform"  # its name in scenario files

@@ -92,7 +92,7 @@ def _first_month(toml, **overrides):
 def test_the_counterfactual_is_the_run_without_exchanges(tiny_park_toml):
     """Without exchanges (no partner known, no search) each plant earns what the counterfactual says."""
     trading = _first_month(tiny_park_toml)
-    alone = _first_month(tiny_park_toml, initial_knowledge_km=0.0, search_probability=0.0)
+    alone = _first_month(tiny_park_toml, initial_knowledge_km=0.0, discovery_probability=0.0)
     assert trading.accounts.summary["exchanged_t"] > 0
     assert alone.accounts.summary["exchanged_t"] == 0
     ledger = trading.facility_ledger.set_index("facility_id")

@@ -144,13 +144,9 @@ def test_named_facilities_are_exempt_in_symbiosis_aware_mode(tiny_park_toml):
     assert flows.index.tolist() == ["cement_far"]
 
 
-def test_platform_shows_partners_beyond_the_search_radius(tiny_park_toml):
-    isolated = {
-        "initial_knowledge_km": 0.0,
-        "search_radius_km": 0.0,
-        "search_probability": 1.0,
-        "discovery_probability": 1.0,
-    }
+def test_a_platform_makes_every_search_find_its_candidates(tiny_park_toml):
+    # nobody is known at the start and an agent's own search finds nothing: only the platform helps
+    isolated = {"initial_knowledge_km": 0.0, "discovery_probability": 0.0, "referral_probability": 0.0}
     without = SymbiosisModel(tiny_park_toml, rng=3, **isolated)
     without.run(3)
     assert without.flows.empty

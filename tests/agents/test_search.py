@@ -1,0 +1,100 @@
+"""Search as a decision: agents search for partners worth trading with, when a search pays.
+
+Tiny park (tests/data/tiny): one steel plant with 12,000 t/month of slag; kilns 20 km (near)
+and 100 km (far) away each take up to 5,000 t/month. Per tonne: willingness to pay 260 CNY,
+seller's reservation -75 (landfill 50 + EP tax 25), transport 0.5 x factor x km + 5, so the
+joint surplus of a trade is 330 - 0.5 x factor x km: at 100 km, 80 CNY/t under freight x5 and
+-70 CNY/t under freight x8.
+"""
+
+import numpy as np
+import pytest
+
+from symbiosim import SymbiosisModel
+from symbiosim.agents.search import search_decisions
+from symbiosim.environment.routes import Routes
+from symbiosim.environment.scenario import ScenarioError, load_scenario
+
+
+def two_routes() -> Routes:
+    """One seller (0) and two buyers (1, 2), one by-product, one technology, one route each."""
+    return Routes(
+        seller=np.array([0, 0]), buyer=np.array([1, 2]), byproduct=np.array([0, 0]), technology=np.array([0, 0]),
+        distance_km=np.array([20.0, 100.0]), transport_cny_per_t=np.array([15.0, 55.0]), link=np.array([0, 1]),
+        link_seller=np.array([0, 0]), link_buyer=np.array([1, 2]), link_km=np.array([20.0, 100.0]),
+        of_technology=(np.array([0, 1]),),
+    )  # fmt: skip
+
+
+def test_what_a_search_is_expected_to_bring_by_hand():
+    routes = two_routes()
+    seller_t = np.array([[3000.0], [0.0], [0.0]])  # the seller could not place 3,000 t
+    buyer_t = np.array([[0.0], [5000.0], [1000.0]])  # spare capacity of the two buyers
+    surplus = np.array([320.0, 280.0])
+    searching, expected, candidate = search_decisions(
+        routes, np.array([False, False]), surplus, seller_t, buyer_t, seller_share=0.5,
+        contract_months=np.array([12]), discovery_probability=0.5, search_cost_cny=5000.0,
+    )  # fmt: skip
+    # seller: its best candidate, 0.5 x 320 CNY/t x min(3,000, 5,000) t x 12 months x 0.5
+    assert expected[0] == pytest.approx(0.5 * 320 * 3000 * 12 * 0.5)
+    # each buyer: its share of its own route, on the tonnes the two could trade
+    assert expected[1] == pytest.approx(0.5 * 320 * 3000 * 12 * 0.5)
+    assert expected[2] == pytest.approx(0.5 * 280 * 1000 * 12 * 0.5)
+    assert searching.tolist() == [True, True, True]
+    assert candidate.tolist() == [True, True]
+
+
+def test_no_search_for_known_partners_losing_trades_or_gains_below_the_cost():
+    routes = two_routes()
+    seller_t = np.array([[10.0], [0.0], [0.0]])
+    buyer_t = np.array([[0.0], [5000.0], [5000.0]])
+    searching, expected, candidate = search_decisions(
+        routes, np.array([True, False]), np.array([320.0, -1.0]), seller_t, buyer_t, seller_share=0.5,
+        contract_months=np.array([12]), discovery_probability=0.5, search_cost_cny=5000.0,
+    )  # fmt: skip
+    assert candidate.tolist() == [False, False]  # the near buyer is known, the far trade would lose
+    assert expected.tolist() == [0.0, 0.0, 0.0]
+    assert not searching.any()
+    # a candidate worth less than a search: 0.5 x 320 x 10 t x 12 x 0.5 = 9,600 CNY against 10,000
+    searching, expected, _ = search_decisions(
+        routes, np.array([False, True]), np.array([320.0, 280.0]), seller_t, buyer_t, seller_share=0.5,
+        contract_months=np.array([12]), discovery_probability=0.5, search_cost_cny=10_000.0,
+    )  # fmt: skip
+    assert expected[0] == pytest.approx(9600.0)
+    assert not searching[0]
+
+
+@pytest.mark.parametrize(("factor", "found_far"), [(5.0, True), (8.0, False)])
+def test_a_search_reaches_as_far_as_a_trade_pays(tiny_park_toml, factor, found_far):
+    model = SymbiosisModel(tiny_park_toml, rng=3, initial_knowledge_km=0.0, discovery_probability=1.0,
+                           freight_tariff_factor=factor)  # fmt: skip
+    model.run(2)  # month 1: nobody is known, the steel plant and both kilns search; month 2: trade
+    buyers = set(model.flows["buyer_id"])
+    assert "cement_near" in buyers
+    assert ("cement_far" in buyers) == found_far
+    far = model.market.routes.link_buyer == model.facility_ids.index("cement_far")
+    assert bool(model.market.book.known[far].any()) == found_far
+
+
+def test_higher_freight_shortens_hauls_and_what_searches_find_on_the_default_region(jjj):
+    haul_km, known = {}, {}
+    for factor in (1.0, 3.0):
+        model = SymbiosisModel(jjj, rng=1, years=2, freight_tariff_factor=factor)
+        model.run()
+        flows = model.flows
+        solids = flows[(flows["step"] > 12) & flows["is_symbiosis"].astype(bool) & (flows["byproduct"] != "steam")]
+        haul_km[factor] = np.average(solids["distance_km"], weights=solids["tonnes"])
+        known[factor] = int(model.market.book.known.sum())
+    # freight x3 makes fewer partners worth finding, and the tonnes travel less far
+    assert known[3.0] < 0.8 * known[1.0]
+    assert haul_km[3.0] < 0.9 * haul_km[1.0]
+
+
+def test_retired_search_parameters_are_named_with_what_replaced_them(tiny_park_toml, tmp_path):
+    with pytest.raises(TypeError, match="'search_radius_km' is no longer a parameter: searches reach every partner"):
+        SymbiosisModel(tiny_park_toml, rng=1, search_radius_km=60.0)
+    toml = tmp_path / "old.toml"
+    toml.write_text(f'[scenario]\nname = "old"\nextends = "{tiny_park_toml.as_posix()}"\n'
+                    "[parameters]\nsearch_probability = 0.25\n")  # fmt: skip
+    with pytest.raises(ScenarioError, match="parameters.search_probability.*no longer a parameter: an agent searches"):
+        load_scenario(toml)
