@@ -96,5 +96,5 @@ def test_retired_search_parameters_are_named_with_what_replaced_them(tiny_park_t
     toml = tmp_path / "old.toml"
     toml.write_text(f'[scenario]\nname = "old"\nextends = "{tiny_park_toml.as_posix()}"\n'
                     "[parameters]\nsearch_probability = 0.25\n")  # fmt: skip
-    with pytest.raises(ScenarioError, match="parameters.search_probability.*no longer a parameter: an agent searches"):
+    with pytest.raises(ScenarioError, match=r"parameters\.search_probability.*no longer a parameter: an agent searches"):
         load_scenario(toml)
