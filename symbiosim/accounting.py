@@ -228,9 +228,12 @@ def route_factors(arrays: CatalogArrays, routes: Routes) -> RouteFactors:
         "co2_avoided_t": tech["extra_co2_kg_per_t"].to_numpy(dtype=float)[k] * counts,
         **{f"{p}_avoided_t": zero for p in POLLUTANTS},
     }
+    by_road = routes.transport_kgce_per_t_km is None or routes.transport_co2_kg_per_t_km is None
+    kgce = byp["transport_kgce_per_t_km"].to_numpy(dtype=float)[b] if by_road else routes.transport_kgce_per_t_km
+    co2 = byp["transport_co2_kg_per_t_km"].to_numpy(dtype=float)[b] if by_road else routes.transport_co2_kg_per_t_km
     transport = {
-        "energy_saved_tce": byp["transport_kgce_per_t_km"].to_numpy(dtype=float)[b] * counts,
-        "co2_avoided_t": byp["transport_co2_kg_per_t_km"].to_numpy(dtype=float)[b] * counts,
+        "energy_saved_tce": kgce * counts,
+        "co2_avoided_t": co2 * counts,
         **{f"{p}_avoided_t": zero for p in POLLUTANTS},
     }
     displaced = tech["displaced_per_t"].to_numpy(dtype=float)[k] * counts

@@ -65,6 +65,7 @@ class CatalogArrays:
     tech_cap_t_per_t: NDArray[np.float64]  # (K,)
     tech_avoided_cny_per_t: NDArray[np.float64]  # (K,) value of the material a tonne displaces
     outlets: Outlets  # the rest of the economy's demand for by-products
+    transport_modes: pd.DataFrame  # modes beside road, per by-product (catalog/transport_modes.csv)
 
     @property
     def n_facilities(self) -> int:
@@ -214,4 +215,5 @@ def build_arrays(scenario: Scenario, parameters: Mapping[str, float] | None = No
         tech_cap_t_per_t=tech["cap_t_per_t"].to_numpy(dtype=float),
         tech_avoided_cny_per_t=tech_displaced * material_factors["price_cny"][tech_material],
         outlets=outlets,
+        transport_modes=scenario.table("transport_modes"),
     )

@@ -14,7 +14,9 @@ from numpy.typing import NDArray
 from symbiosim.environment.arrays import CatalogArrays
 from symbiosim.environment.geography import candidate_pairs
 
-__all__ = ["Routes", "build_routes"]
+__all__ = ["MODES", "Routes", "build_routes"]
+
+MODES = ("road", "rail", "water", "pipeline")  # road: the by-product's own tariff (byproducts.csv)
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,9 @@ class Routes:
         link: per-route index of its (seller, buyer) link.
         link_seller, link_buyer, link_km: per-link seller, buyer and distance.
         of_technology: the routes of each technology.
+        mode: per-route transport mode, an index into ``MODES`` (None: all by road).
+        transport_kgce_per_t_km, transport_co2_kg_per_t_km: per-route energy and CO2 of the
+            haul per t km, those of its mode (None: the by-product's road factors).
     """
 
     seller: NDArray[np.intp]
@@ -41,6 +46,9 @@ class Routes:
     link_buyer: NDArray[np.intp]
     link_km: NDArray[np.float64]
     of_technology: tuple[NDArray[np.intp], ...]
+    mode: NDArray[np.intp] | None = None
+    transport_kgce_per_t_km: NDArray[np.float64] | None = None
+    transport_co2_kg_per_t_km: NDArray[np.float64] | None = None
 
     @property
     def n_routes(self) -> int:
@@ -62,8 +70,14 @@ class Routes:
         distance_km: NDArray[np.float64],
         transport_cny_per_t: NDArray[np.float64],
         n_technologies: int | None = None,
+        mode: NDArray[np.intp] | None = None,
+        transport_factors: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None,
     ) -> "Routes":
-        """Routes from per-route arrays; the links are the distinct (seller, buyer) pairs."""
+        """Routes from per-route arrays; the links are the distinct (seller, buyer) pairs.
+
+        ``transport_factors`` are the per-route energy (kgce) and CO2 (kg) per t km of each
+        route's mode.
+        """
         pairs = np.column_stack([seller, buyer]) if len(seller) else np.empty((0, 2), dtype=np.intp)
         links, link = np.unique(pairs, axis=0, return_inverse=True)
         link = link.reshape(-1).astype(np.intp)
@@ -82,6 +96,9 @@ class Routes:
             link_buyer=links[:, 1].astype(np.intp),
             link_km=link_km,
             of_technology=tuple(np.flatnonzero(technology == k) for k in range(n_k)),
+            mode=mode,
+            transport_kgce_per_t_km=None if transport_factors is None else transport_factors[0],
+            transport_co2_kg_per_t_km=None if transport_factors is None else transport_factors[1],
         )
 
 
@@ -95,8 +112,11 @@ def build_routes(
     """Every route of a scenario: for each technology, its by-product's sellers to its eligible buyers.
 
     Road distance is the great-circle distance x ``circuity_factor``, or the distance given in
-    the ``distances`` table (``from_facility_id``, ``to_facility_id``, ``distance_km``); pairs
-    beyond the by-product's ``max_haul_km`` are left out.
+    the ``distances`` table (``from_facility_id``, ``to_facility_id``, ``distance_km``). A route
+    goes by the cheapest of the by-product's modes that reach that far: road (its tariff, loading
+    cost and ``max_haul_km`` in ``byproducts``) and those of ``transport_modes`` (each with its own
+    tariff, fixed cost and ``max_km``), cost = tariff x km + fixed cost, over the same distance;
+    pairs no mode reaches are left out.
 
     Args:
         catalog: the scenario's arrays.
@@ -105,7 +125,7 @@ def build_routes(
         is_seller: (facilities, by-products) which facilities generate each by-product.
         tariff_factor: multiplies every freight tariff (not the loading cost): the freight lever.
     """
-    fac, byp = catalog.facilities, catalog.byproduct
+    fac = catalog.facilities
     lat, lon = fac["latitude"].to_numpy(dtype=float), fac["longitude"].to_numpy(dtype=float)
     index = {facility_id: i for i, facility_id in enumerate(catalog.facility_ids)}
     given = {
@@ -116,9 +136,10 @@ def build_routes(
         if f in index and t in index
     }
     parts: list[tuple[np.ndarray, ...]] = []
+    offers = mode_offers(catalog, tariff_factor)
     for k in range(len(catalog.technologies)):
         b = int(catalog.tech_byproduct[k])
-        max_km = float(byp.at[b, "max_haul_km"])
+        max_km = max(offer[4] for offer in offers[b])
         sellers = np.flatnonzero(is_seller[:, b])
         buyers = np.flatnonzero(catalog.eligible[:, k])
         i, j, km = candidate_pairs(lat[sellers], lon[sellers], lat[buyers], lon[buyers], max_km, circuity_factor)
@@ -138,14 +159,54 @@ def build_routes(
             (s[keep], c[keep], np.full(keep.sum(), k, dtype=np.intp), np.full(keep.sum(), b, dtype=np.intp), km[keep])
         )
     seller, buyer, tech, byproduct, km = (np.concatenate([part[f] for part in parts]) for f in range(5))
-    tariff = byp["tariff_cny_per_t_km"].to_numpy(dtype=float)[byproduct] * tariff_factor
-    fixed = byp["fixed_cost_cny_per_t"].to_numpy(dtype=float)[byproduct]
+    cost, mode, kgce, co2 = cheapest_mode(offers, byproduct, km)
+    reached = np.isfinite(cost)
     return Routes.from_arrays(
-        seller.astype(np.intp),
-        buyer.astype(np.intp),
-        tech.astype(np.intp),
-        byproduct.astype(np.intp),
-        km,
-        tariff * km + fixed,
+        seller[reached].astype(np.intp),
+        buyer[reached].astype(np.intp),
+        tech[reached].astype(np.intp),
+        byproduct[reached].astype(np.intp),
+        km[reached],
+        cost[reached],
         n_technologies=len(catalog.technologies),
+        mode=mode[reached],
+        transport_factors=(kgce[reached], co2[reached]),
     )
+
+
+def mode_offers(catalog: CatalogArrays, tariff_factor: float) -> list[list[tuple[float, ...]]]:
+    """Per by-product, its modes as (mode index, tariff, fixed cost, kgce/t km, max km, kg CO2/t km).
+
+    Road comes first, from ``byproducts``; then the by-product's rows of ``transport_modes``.
+    Every tariff is multiplied by ``tariff_factor`` (the freight lever).
+    """
+    byp, table = catalog.byproduct, catalog.transport_modes
+    offers = [
+        [(0, float(r["tariff_cny_per_t_km"]) * tariff_factor, float(r["fixed_cost_cny_per_t"]),
+          float(r["transport_kgce_per_t_km"]), float(r["max_haul_km"]), float(r["transport_co2_kg_per_t_km"]))]
+        for _, r in byp.iterrows()
+    ]  # fmt: skip
+    index = {name: b for b, name in enumerate(catalog.byproducts)}
+    for _, r in table.iterrows():
+        offers[index[r["byproduct"]]].append(
+            (MODES.index(r["mode"]), float(r["tariff_cny_per_t_km"]) * tariff_factor, float(r["fixed_cost_cny_per_t"]),
+             float(r["transport_kgce_per_t_km"]), float(r["max_km"]), float(r["transport_co2_kg_per_t_km"]))
+        )  # fmt: skip
+    return offers
+
+
+def cheapest_mode(
+    offers: list[list[tuple[float, ...]]], byproduct: NDArray[np.intp], km: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.intp], NDArray[np.float64], NDArray[np.float64]]:
+    """Per route, the cost (CNY/t; inf where no mode reaches), mode and transport factors of its cheapest mode."""
+    cost = np.full(len(km), np.inf)
+    mode = np.zeros(len(km), dtype=np.intp)
+    kgce, co2 = np.zeros(len(km)), np.zeros(len(km))
+    for b, modes in enumerate(offers):
+        rows = np.flatnonzero(byproduct == b)
+        for m, tariff, fixed, energy, max_km, carbon in modes:
+            offer = np.where(km[rows] <= max_km + 1e-9, tariff * km[rows] + fixed, np.inf)
+            better = offer < cost[rows]
+            chosen = rows[better]
+            cost[chosen], mode[chosen], kgce[chosen], co2[chosen] = offer[better], m, energy, carbon
+    return cost, mode, kgce, co2

@@ -79,11 +79,12 @@ CATALOG_TABLES = (
     "technologies",
     "seasonality",
     "outlets",
+    "transport_modes",
     "parameters",
 )
 FACILITY_TABLES = ("facilities", "capacities", "emission_grades")
 SCENARIO_TABLES = (*CATALOG_TABLES, *FACILITY_TABLES, "distances")
-OPTIONAL_TABLES = ("distances", "seasonality", "emission_grades", "outlets")
+OPTIONAL_TABLES = ("distances", "seasonality", "emission_grades", "outlets", "transport_modes")
 DEFAULT_YEARS = 10
 
 SECTIONS = {
