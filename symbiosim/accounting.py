@@ -358,7 +358,7 @@ def money_ledger(
         "outlet_sales_cny": outlet_sales_cny.copy(),
         "byproduct_purchases_cny": weighted_sum_by(routes.buyer, value, n),
         "transport_cny": weighted_sum_by(routes.buyer, tonnes * routes.transport_cny_per_t, n),
-        "processing_cny": weighted_sum_by(routes.buyer, tonnes * catalog.tech_opex_cny_per_t[k], n),
+        "processing_cny": weighted_sum_by(routes.buyer, tonnes * (catalog.tech_opex_cny_per_t * state.cost_factor)[k], n),
         "avoided_material_cny": weighted_sum_by(routes.buyer, tonnes * catalog.tech_avoided_cny_per_t[k], n),
         "subsidy_cny": weighted_sum_by(routes.buyer, tonnes * route_subsidy, n),
         "supply_cost_cny": weighted_sum_by(routes.seller, tonnes * catalog.supply_cost_cny_per_t[b], n),

@@ -239,7 +239,7 @@ class SymbiosisModel(Model):
         outlet = self.market.expected_outlet_price(on_offer, own, self.date.month, self.params["bargaining_share"])
         return pricing.route_prices(self.market.routes, self.catalog, own, outlet, lv.subsidy_cny_per_t,
                                     lv.transport_subsidy_cny_per_t_km, lv.emission_charge_cny_per_t,
-                                    self.route_saved_t_per_t)  # fmt: skip
+                                    self.route_saved_t_per_t, self.state.cost_factor)  # fmt: skip
 
     def trade(self) -> None:
         """Clear the market, then store or dispose of what is unsold.

@@ -82,3 +82,12 @@ def test_bad_modes_are_located(tiny_park_toml, tmp_path):
     text = str(error.value)
     assert "transport_modes.csv, row 2, column 'mode': 'truck' is not one of" in text
     assert "transport_modes.csv, row 3, column 'byproduct': unknown byproduct 'gold'" in text
+
+
+def test_the_planner_names_the_mode_of_its_paths(tiny_park_toml, tmp_path):
+    from symbiosim.metrics.planner import solve
+    from symbiosim.runs.optimize import snapshot_of_scenario
+
+    snapshot, _ = snapshot_of_scenario(park_with(tiny_park_toml, tmp_path, RAIL), 2025, rng=3)
+    paths = solve(snapshot, "economic").paths.set_index("buyer")
+    assert paths["mode"].to_dict() == {"cement_near": "road", "cement_far": "rail", "cement_out": "rail"}

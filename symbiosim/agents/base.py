@@ -193,7 +193,7 @@ class Enterprise(FixedAgent):
             increment_tpa = min(room_tpa, volume_tpa)
             if increment_tpa <= full_cap[k] * MIN_INCREMENT_SHARE or margin_cny_per_t <= 0:
                 continue
-            gross_capex = increment_tpa * catalog.tech_capex_cny_per_tpa[k]
+            gross_capex = increment_tpa * catalog.tech_capex_cny_per_tpa[k] * state.cost_factor[k]
             capex = gross_capex * (1 - round_.capex_subsidy_share[self.index, k])
             annual_cny = increment_tpa * margin_cny_per_t
             npv = annual_cny * annuity_factor(p["discount_rate"], int(catalog.tech_lifetime_yr[k])) - capex

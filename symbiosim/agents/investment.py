@@ -23,6 +23,7 @@ __all__ = [
     "annuity_factor",
     "appraise",
     "install",
+    "learn",
     "neighbour_adoption_share",
     "retire",
     "room_to_install_tpa",
@@ -151,11 +152,28 @@ def install(
     the end of its lifetime the capacity is retired (see :func:`retire`).
     """
     state.capex_subsidy_paid_cny += subsidy_cny
+    learn(state, catalog, k, capacity_tpa)
     months = int(catalog.tech_lifetime_yr[k]) * MONTHS_PER_YEAR
     monthly = capex_cny / months
     state.installed_tpa[index, k] += capacity_tpa
     state.depreciation_cny_per_month[index] += monthly
     state.vintages.append(Vintage(month_index + months - 1, index, k, capacity_tpa, monthly))
+
+
+def learn(state: FacilityState, catalog: CatalogArrays, k: int, capacity_tpa: float) -> None:
+    """Technology k gains the experience of ``capacity_tpa`` more installed capacity.
+
+    Its capex and opex fall with each doubling of the capacity installed in the region by its
+    learning rate LR (Wright's law): cost factor = (installed to date / learning base) ^
+    log2(1 - LR). The base is what was installed at the start, or the first installation.
+    """
+    if state.learning_base_tpa[k] <= 0:
+        state.learning_base_tpa[k] = capacity_tpa
+    state.installed_to_date_tpa[k] += capacity_tpa
+    rate = float(catalog.tech_learning_rate[k])
+    if rate > 0 and state.learning_base_tpa[k] > 0:
+        experience = max(state.installed_to_date_tpa[k] / state.learning_base_tpa[k], 1.0)
+        state.cost_factor[k] = experience ** np.log2(1.0 - rate)
 
 
 def retire(state: FacilityState, market: Market, month_index: int) -> None:

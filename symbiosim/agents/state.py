@@ -47,6 +47,12 @@ class FacilityState:
         unsold_this_year: (n, B) t disposed of this year (since the last investment round).
         used_this_year_t: (n, K) t used per technology this year.
         output_this_year: (n, P) output this year.
+        installed_to_date_tpa: (K,) capacity of each technology installed in the region so far
+            (at the start and since; retirements do not undo it): the experience it learns from.
+        learning_base_tpa: (K,) the experience its catalog capex and opex are for: what was
+            installed at the start, or the first installation if none was.
+        cost_factor: (K,) its capex and opex now, as a share of the catalog's (1 without
+            learning; see :func:`symbiosim.agents.investment.learn`).
         months_this_year: months accumulated in the ``*_this_year`` arrays.
         capex_subsidy_paid_cny: capex subsidies paid this month (reset after accounting).
     """
@@ -64,6 +70,9 @@ class FacilityState:
     unsold_this_year: NDArray[np.float64]
     used_this_year_t: NDArray[np.float64]
     output_this_year: NDArray[np.float64]
+    installed_to_date_tpa: NDArray[np.float64]
+    learning_base_tpa: NDArray[np.float64]
+    cost_factor: NDArray[np.float64]
     months_this_year: int = 0
     capex_subsidy_paid_cny: float = 0.0
     vintages: list[Vintage] = field(default_factory=list)
@@ -88,11 +97,12 @@ class FacilityState:
             group_cap_tpa, drawn_in_group, out=np.zeros_like(group_cap_tpa), where=drawn_in_group > 0
         )
         n_p, n_g = len(catalog.products), len(catalog.group_cap_t_per_t)
+        installed = np.where(has, np.minimum(full_cap, share_of_group), 0.0)
         return cls(
             capacity_per_yr=capacity,
             full_cap_tpa=full_cap,
             storage_limit_t=catalog.mean_generation_t * catalog.storage_months[None, :],
-            installed_tpa=np.where(has, np.minimum(full_cap, share_of_group), 0.0),
+            installed_tpa=installed,
             depreciation_cny_per_month=np.zeros(n),
             output=np.zeros((n, n_p)),
             stock=np.zeros((n, n_b)),
@@ -102,6 +112,9 @@ class FacilityState:
             unsold_this_year=np.zeros((n, n_b)),
             used_this_year_t=np.zeros((n, n_k)),
             output_this_year=np.zeros((n, n_p)),
+            installed_to_date_tpa=installed.sum(axis=0),
+            learning_base_tpa=installed.sum(axis=0),
+            cost_factor=np.ones(n_k),
         )
 
     @property

@@ -60,6 +60,7 @@ class CatalogArrays:
     contract_months: NDArray[np.int64]  # (B,)
     tech_capex_cny_per_tpa: NDArray[np.float64]  # (K,)
     tech_lifetime_yr: NDArray[np.int64]  # (K,)
+    tech_learning_rate: NDArray[np.float64]  # (K,) share by which capex and opex fall per doubling
     tech_opex_cny_per_t: NDArray[np.float64]  # (K,)
     tech_displaced_per_t: NDArray[np.float64]  # (K,)
     tech_cap_t_per_t: NDArray[np.float64]  # (K,)
@@ -210,6 +211,9 @@ def build_arrays(scenario: Scenario, parameters: Mapping[str, float] | None = No
         contract_months=byp["contract_months"].to_numpy(dtype=np.int64),
         tech_capex_cny_per_tpa=tech["capex_cny_per_tpa"].to_numpy(dtype=float),
         tech_lifetime_yr=tech["lifetime_yr"].to_numpy(dtype=int),
+        tech_learning_rate=pd.to_numeric(tech.get("learning_rate", pd.Series(0.0, index=tech.index)), errors="coerce")
+        .fillna(0.0)
+        .to_numpy(dtype=float),
         tech_opex_cny_per_t=tech["opex_cny_per_t"].to_numpy(dtype=float),
         tech_displaced_per_t=tech_displaced,
         tech_cap_t_per_t=tech["cap_t_per_t"].to_numpy(dtype=float),

@@ -135,6 +135,7 @@ def route_prices(
     subsidy_per_t_km_cny: NDArray[np.float64],
     charge_cny_per_t: Mapping[str, NDArray[np.float64]],
     saved_t_per_t: Mapping[str, NDArray[np.float64]],
+    cost_factor: NDArray[np.float64] | None = None,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Every route's willingness to pay (without any VAT-threshold premium) and reservation price this month.
 
@@ -149,10 +150,13 @@ def route_prices(
         subsidy_per_t_km_cny: (by-products,) transport subsidy per t km.
         charge_cny_per_t: per emitted substance, (facilities,) the charge per tonne emitted.
         saved_t_per_t: per substance, (routes,) tonnes avoided per tonne traded.
+        cost_factor: (technologies,) each technology's opex as a share of the catalog's
+            (learning; None: 1).
     """
     subsidy = subsidy_cny_per_t(routes, subsidy_per_tonne_cny, subsidy_per_t_km_cny)
     charges = avoided_charges_cny_per_t(routes, charge_cny_per_t, saved_t_per_t)
-    value_k = catalog.tech_avoided_cny_per_t - catalog.tech_opex_cny_per_t
+    opex = catalog.tech_opex_cny_per_t if cost_factor is None else catalog.tech_opex_cny_per_t * cost_factor
+    value_k = catalog.tech_avoided_cny_per_t - opex
     wtp = willingness_to_pay_cny_per_t(routes, value_k, subsidy, charges)
     return wtp, reservation_cny_per_t(routes, own_reservation_cny_per_t, outlet_price_cny_per_t)
 

@@ -348,7 +348,8 @@ def _result(
     outlet_tonnes = _rounded(result.x[n_r + n_c : n_r + n_c + n_w])
     share_won = result.x[n_r + n_c + n_w :]  # 0 or 1; between them in the LP relaxation
     used_routes = routes.assign(tonnes=tonnes)[tonnes > 0]
-    paths = used_routes[["seller", "buyer", "byproduct", "technology", "tonnes", "distance_km"]].copy()
+    shown = ["seller", "buyer", "byproduct", "technology", "tonnes", "distance_km", "mode"]
+    paths = used_routes[[c for c in shown if c in used_routes.columns]].copy()  # mode: where the snapshot names it
     paths["profit_cny"] = used_routes["margin_cny_per_t"] * used_routes["tonnes"]
     for effect in EFFECTS:
         paths[effect] = used_routes[effect] * used_routes["tonnes"]

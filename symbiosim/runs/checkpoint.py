@@ -30,7 +30,7 @@ from symbiosim.record import CAPACITY_CHANGE_COLUMNS, RunRecord, RunState
 
 __all__ = ["FORMAT_VERSION", "CheckpointError", "load_checkpoint", "save_checkpoint"]
 
-FORMAT_VERSION = 6  # 3: outlet prices; 4: random streams; 5: outlet money entries; 6: each flow's transport mode
+FORMAT_VERSION = 7  # 3: outlet prices; 4: random streams; 5: outlet money; 6: flow modes; 7: technology learning
 STATE, ARRAYS = "state.json", "arrays.npz"
 
 
