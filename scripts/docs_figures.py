@@ -532,15 +532,25 @@ class Job:
 
 
 GS, CALIB, POL, PLAN = "docs/getting-started.md", "docs/calibration.md", "docs/policies.md", "docs/planner.md"
+
+
+def compare_job(name: str, prose: tuple[Passage, ...]) -> Job:
+    """The job of a comparison of ``docs/policies.md`` (its block has the job's name)."""
+    return Job(
+        name,
+        "symbiosim compare " + " ".join(compare_args(name)),
+        lambda work: build_compare(name, work),
+        {POL: (name,)},
+        prose=prose,
+    )
+
+
 JOBS = {
     job.name: job
     for job in (  # the longest first, so that two workers finish together
-        Job(
+        compare_job(
             "CMP-O",
-            "symbiosim compare " + " ".join(compare_args("CMP-O")),
-            lambda work: build_compare("CMP-O", work),
-            {POL: ("CMP-O",)},
-            prose=(
+            (
                 Passage(
                     POL,
                     "The VAT rebate is worth about",
@@ -563,12 +573,9 @@ JOBS = {
                 ),
             ),
         ),
-        Job(
+        compare_job(
             "CMP-H",
-            "symbiosim compare " + " ".join(compare_args("CMP-H")),
-            lambda work: build_compare("CMP-H", work),
-            {POL: ("CMP-H",)},
-            prose=(
+            (
                 Passage(POL, "--seeds 5` (10 years; last 12 months unless marked", "paragraph", "the date printed"),
                 Passage(
                     POL,
@@ -578,12 +585,9 @@ JOBS = {
                 ),
             ),
         ),
-        Job(
+        compare_job(
             "CMP-L",
-            "symbiosim compare " + " ".join(compare_args("CMP-L")),
-            lambda work: build_compare("CMP-L", work),
-            {POL: ("CMP-L",)},
-            prose=(
+            (
                 Passage(
                     POL,
                     "The fee moves much money and few tonnes",

@@ -22,7 +22,6 @@ from symbiosim.accounting import EFFECTS, LEDGER_PER_FACILITY, Books, MonthAccou
 from symbiosim.agents import Adoption, FacilityState
 from symbiosim.environment.arrays import POLLUTANTS, CatalogArrays
 from symbiosim.environment.contracts import ContractBook
-from symbiosim.environment.routes import MODES
 from symbiosim.environment.units import month_date
 from symbiosim.metrics.ledger import consequential_effects, weighted_sum_by
 
@@ -364,7 +363,7 @@ def flow_records(books: Books, accounts: MonthAccounts, step: int, date: dt.date
         "is_symbiosis": is_symbiosis,
         "tonnes": tonnes[r],
         "distance_km": routes.distance_km[r],
-        "mode": np.asarray(MODES, dtype=object)[routes.mode[r] if routes.mode is not None else np.zeros(len(r), int)],
+        "mode": routes.mode_names[r],
         "price_cny_per_t": price,
         "transport_cny_per_t": routes.transport_cny_per_t[r],
         "seller_gain_cny_per_t": price - prices.reservation[r],

@@ -5,7 +5,10 @@ A *route* is a (seller, buyer, technology) triple within the by-product's haul l
 trust (see :mod:`symbiosim.environment.market`). Routes do not change during a run.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -56,6 +59,12 @@ class Routes:
         return len(self.seller)
 
     @property
+    def mode_names(self) -> NDArray[np.object_]:
+        """Per-route transport mode by name (all ``road`` when the routes carry no modes)."""
+        mode = self.mode if self.mode is not None else np.zeros(self.n_routes, dtype=np.intp)
+        return np.asarray(MODES, dtype=object)[mode]
+
+    @property
     def n_links(self) -> int:
         """Number of (seller, buyer) links."""
         return len(self.link_seller)
@@ -72,7 +81,7 @@ class Routes:
         n_technologies: int | None = None,
         mode: NDArray[np.intp] | None = None,
         transport_factors: tuple[NDArray[np.float64], NDArray[np.float64]] | None = None,
-    ) -> "Routes":
+    ) -> Routes:
         """Routes from per-route arrays; the links are the distinct (seller, buyer) pairs.
 
         ``transport_factors`` are the per-route energy (kgce) and CO2 (kg) per t km of each
@@ -139,7 +148,7 @@ def build_routes(
     offers = mode_offers(catalog, tariff_factor)
     for k in range(len(catalog.technologies)):
         b = int(catalog.tech_byproduct[k])
-        max_km = max(offer[4] for offer in offers[b])
+        max_km = max(offer.max_km for offer in offers[b])
         sellers = np.flatnonzero(is_seller[:, b])
         buyers = np.flatnonzero(catalog.eligible[:, k])
         i, j, km = candidate_pairs(lat[sellers], lon[sellers], lat[buyers], lon[buyers], max_km, circuity_factor)
@@ -174,29 +183,38 @@ def build_routes(
     )
 
 
-def mode_offers(catalog: CatalogArrays, tariff_factor: float) -> list[list[tuple[float, ...]]]:
-    """Per by-product, its modes as (mode index, tariff, fixed cost, kgce/t km, max km, kg CO2/t km).
+class ModeOffer(NamedTuple):
+    """One way a by-product can travel: its cost and transport factors, and how far it reaches."""
 
-    Road comes first, from ``byproducts``; then the by-product's rows of ``transport_modes``.
+    mode: int  # index into MODES
+    tariff_cny_per_t_km: float  # already multiplied by the freight lever
+    fixed_cost_cny_per_t: float
+    kgce_per_t_km: float
+    co2_kg_per_t_km: float
+    max_km: float
+
+    @classmethod
+    def of_row(cls, mode: str, row: pd.Series, max_column: str, tariff_factor: float) -> ModeOffer:
+        """The offer of a ``byproducts`` row (road, reach ``max_haul_km``) or a ``transport_modes`` row."""
+        return cls(MODES.index(mode), float(row["tariff_cny_per_t_km"]) * tariff_factor,
+                   float(row["fixed_cost_cny_per_t"]), float(row["transport_kgce_per_t_km"]),
+                   float(row["transport_co2_kg_per_t_km"]), float(row[max_column]))  # fmt: skip
+
+
+def mode_offers(catalog: CatalogArrays, tariff_factor: float) -> list[list[ModeOffer]]:
+    """Per by-product, the modes it can travel by: road first (``byproducts``), then its ``transport_modes`` rows.
+
     Every tariff is multiplied by ``tariff_factor`` (the freight lever).
     """
-    byp, table = catalog.byproduct, catalog.transport_modes
-    offers = [
-        [(0, float(r["tariff_cny_per_t_km"]) * tariff_factor, float(r["fixed_cost_cny_per_t"]),
-          float(r["transport_kgce_per_t_km"]), float(r["max_haul_km"]), float(r["transport_co2_kg_per_t_km"]))]
-        for _, r in byp.iterrows()
-    ]  # fmt: skip
+    offers = [[ModeOffer.of_row("road", r, "max_haul_km", tariff_factor)] for _, r in catalog.byproduct.iterrows()]
     index = {name: b for b, name in enumerate(catalog.byproducts)}
-    for _, r in table.iterrows():
-        offers[index[r["byproduct"]]].append(
-            (MODES.index(r["mode"]), float(r["tariff_cny_per_t_km"]) * tariff_factor, float(r["fixed_cost_cny_per_t"]),
-             float(r["transport_kgce_per_t_km"]), float(r["max_km"]), float(r["transport_co2_kg_per_t_km"]))
-        )  # fmt: skip
+    for _, r in catalog.transport_modes.iterrows():
+        offers[index[r["byproduct"]]].append(ModeOffer.of_row(r["mode"], r, "max_km", tariff_factor))
     return offers
 
 
 def cheapest_mode(
-    offers: list[list[tuple[float, ...]]], byproduct: NDArray[np.intp], km: NDArray[np.float64]
+    offers: list[list[ModeOffer]], byproduct: NDArray[np.intp], km: NDArray[np.float64]
 ) -> tuple[NDArray[np.float64], NDArray[np.intp], NDArray[np.float64], NDArray[np.float64]]:
     """Per route, the cost (CNY/t; inf where no mode reaches), mode and transport factors of its cheapest mode."""
     cost = np.full(len(km), np.inf)
@@ -204,9 +222,11 @@ def cheapest_mode(
     kgce, co2 = np.zeros(len(km)), np.zeros(len(km))
     for b, modes in enumerate(offers):
         rows = np.flatnonzero(byproduct == b)
-        for m, tariff, fixed, energy, max_km, carbon in modes:
-            offer = np.where(km[rows] <= max_km + 1e-9, tariff * km[rows] + fixed, np.inf)
+        for m in modes:
+            cost_by_mode = m.tariff_cny_per_t_km * km[rows] + m.fixed_cost_cny_per_t
+            offer = np.where(km[rows] <= m.max_km + 1e-9, cost_by_mode, np.inf)
             better = offer < cost[rows]
             chosen = rows[better]
-            cost[chosen], mode[chosen], kgce[chosen], co2[chosen] = offer[better], m, energy, carbon
+            cost[chosen], mode[chosen] = offer[better], m.mode
+            kgce[chosen], co2[chosen] = m.kgce_per_t_km, m.co2_kg_per_t_km
     return cost, mode, kgce, co2

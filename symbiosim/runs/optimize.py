@@ -18,7 +18,6 @@ import pandas as pd
 
 from symbiosim.agents import annuity_factor
 from symbiosim.environment.pricing import own_reservation_cny_per_t
-from symbiosim.environment.routes import MODES
 from symbiosim.environment.scenario import Scenario, load_scenario
 from symbiosim.metrics.planner import EFFECTS, SCHEMES, PlannerResult, Snapshot, solve
 from symbiosim.model import MONTHS_PER_YEAR, PRODUCTION_PHASES, SymbiosisModel, month_date
@@ -63,9 +62,7 @@ def _route_table(model: SymbiosisModel) -> pd.DataFrame:
             "technology": np.asarray(model.catalog.technologies, dtype=object)[mk.routes.technology],
             "group": arrays.tech_group[mk.routes.technology],
             "distance_km": mk.routes.distance_km,
-            "mode": np.asarray(MODES, dtype=object)[
-                mk.routes.mode if mk.routes.mode is not None else np.zeros(mk.n_routes, dtype=int)
-            ],
+            "mode": mk.routes.mode_names,
             "margin_cny_per_t": wtp - mk.routes.transport_cny_per_t - reservation,
             "is_listed_waste": model.catalog.is_landfilled[mk.routes.byproduct],
             **{effect: per_tonne[effect] for effect in EFFECTS},
