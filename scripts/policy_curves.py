@@ -65,8 +65,8 @@ METRICS = {
     "landfilled_kt_per_yr": "landfilled, kt/yr",
     "exchanged_kt_per_yr": "exchanged (any technology), kt/yr",
     "haul_p90_km": "90th-percentile symbiosis haul of solids, km",
-    "co2_avoided_mt_per_yr": "CO2 avoided (attributional), Mt/yr",
     "co2_avoided_consequential_mt_per_yr": "CO2 avoided (consequential), Mt/yr",
+    "co2_mt_per_yr": "CO2 emitted, Mt/yr",
 }
 
 

@@ -1,12 +1,11 @@
 """SymbiosisModel: facilities of a scenario trading by-products, one step per calendar month.
 
 A month is the phases of ``MONTH_PHASES``, in that order (``docs/model.md``, ``docs/architecture.md``):
-``begin_month`` (the calendar), ``retire`` (lines at the end of their lifetime),
-``apply_policies`` (reset the levers, apply the policies in force), ``produce`` (output,
-by-products; stock goes on offer again), ``trade`` (the market clears; what is unsold is
-stored or disposed of), ``share_information`` (searches and referrals), ``invest`` (in
-``investment_month``: agents appraise technologies), ``account`` (money, energy and emission
-ledgers, the month's records) and ``collect`` (the DataCollector's series).
+``begin_month`` (the calendar), ``retire`` (lines at the end of their lifetime), ``apply_policies`` (reset the
+levers, apply the policies in force), ``produce`` (each agent class sets its facilities' output; by-products; stock
+goes on offer again), ``trade`` (the market clears; what is unsold is stored or disposed of), ``share_information``
+(searches and referrals), ``invest`` (in ``investment_month``: agents appraise technologies), ``account`` (money,
+energy and emission ledgers, the month's records) and ``collect`` (the DataCollector's series).
 
 The state is a few named groups: the scenario's arrays (``catalog``), the facilities
 (``state``), the policy levers (``levers``), the market (``market``: routes, knowledge,
@@ -38,10 +37,11 @@ from symbiosim.accounting import (
     under_contract_t,
     vat_premium_bid,
 )
-from symbiosim.agents import AGENT_CLASSES, Enterprise, FacilityState, InvestmentRound
+from symbiosim.agents import AGENT_CLASSES, Enterprise, FacilityState, InvestmentRound, OutputConditions
 from symbiosim.agents.investment import retire
 from symbiosim.agents.production import buyer_capacity_t, produce, store_or_dispose
 from symbiosim.agents.search import search_decisions
+from symbiosim.agents.sectors import production_rates
 from symbiosim.environment import pricing
 from symbiosim.environment.arrays import build_arrays
 from symbiosim.environment.contracts import SearchRules
@@ -150,10 +150,7 @@ class SymbiosisModel(Model):
         fac, catalog = self.catalog.facilities, self.catalog
         graph = nx.Graph()
         graph.add_nodes_from(range(len(fac)))
-        layout = {
-            i: (float(lon), float(lat))
-            for i, (lon, lat) in enumerate(zip(fac["longitude"], fac["latitude"], strict=True))
-        }
+        layout = dict(enumerate(zip(fac["longitude"].astype(float), fac["latitude"].astype(float), strict=True)))
         self.space = Network(graph, capacity=1, random=self.random, layout=layout)
         table = self.scenario_data.table("sectors")
         classes = dict(zip(table["sector"], table["agent_class"], strict=True))
@@ -164,6 +161,8 @@ class SymbiosisModel(Model):
             )
             agent.cell = self.space[index]
             self.agent_list.append(agent)
+        kinds = [type(agent) for agent in self.agent_list]  # each class decides its facilities' output (produce)
+        self.class_rows = {kind: np.flatnonzero([k is kind for k in kinds]) for kind in dict.fromkeys(kinds)}
 
     def _build_datacollector(self, collect_agent_data: bool) -> None:
         types = {type(a) for a in self.agent_list} if collect_agent_data else set()
@@ -223,11 +222,13 @@ class SymbiosisModel(Model):
                                              self.catalog.products)  # fmt: skip
 
     def produce(self) -> None:
-        """Output and by-products of every facility for this month."""
-        generated, drawn = produce(self.state, self.catalog, self.levers.limit_factor, self.date.month)
+        """Output and by-products of every facility for this month, each agent class deciding its facilities' output."""
+        lv = self.levers
+        conditions = OutputConditions(self.date.month, lv.limit_factor, lv.output_charge_cny_per_unit(self.catalog))
+        rate = production_rates(self.class_rows, self.state, self.catalog, conditions)
+        ledger = self.accounts.ledger
+        ledger["generated_t"], ledger["drawn_from_stock_t"] = produce(self.state, self.catalog, rate)
         self.record.add_output(self.date.year, self.state.output)
-        self.accounts.ledger["generated_t"] = generated
-        self.accounts.ledger["drawn_from_stock_t"] = drawn
 
     def route_prices(self) -> tuple[np.ndarray, np.ndarray]:
         """Per-route willingness to pay (without any VAT-threshold premium) and seller reservation price (CNY/t).
@@ -394,5 +395,3 @@ class SymbiosisModel(Model):
                 self.step()
         finally:
             self.phases = MONTH_PHASES
-
-

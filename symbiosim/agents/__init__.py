@@ -2,20 +2,24 @@
 
 The class for a sector is named in the scenario's ``sectors`` table (column ``agent_class``).
 The classes are those of ``environment/data/agent_classes.csv``: one row per class, with its
-description. Sectors differ through the catalog tables (products, by-products, technologies,
-prices), so every class carries the common enterprise behaviour; a new sector needs no
-Python, and a class of its own needs only a row in that table.
+description. Sector classes with behaviour of their own (how steel and cement plants set
+output from net prices, how power plants follow load) are in ``agents/sectors.py``; sectors
+otherwise differ through the catalog tables (products, by-products, technologies, prices).
+A row of that table without a class in ``agents/sectors.py`` gets the common enterprise
+behaviour, so a new sector needs no Python.
 """
 
 from symbiosim.agents.base import Adoption, Enterprise
 from symbiosim.agents.investment import InvestmentRound, annuity_factor
+from symbiosim.agents.production import OutputConditions
+from symbiosim.agents.sectors import SECTOR_CLASSES
 from symbiosim.agents.state import FacilityState, Vintage
 from symbiosim.environment.validation import agent_classes
 
 
 def _agent_class(name: str, description: str) -> type[Enterprise]:
-    if name == Enterprise.__name__:
-        return Enterprise
+    if name in SECTOR_CLASSES:
+        return SECTOR_CLASSES[name]
     return type(name, (Enterprise,), {"__doc__": description, "__module__": __name__})
 
 
@@ -36,6 +40,7 @@ __all__ = [
     "Enterprise",
     "FacilityState",
     "InvestmentRound",
+    "OutputConditions",
     "PowerPlant",
     "SteelPlant",
     "Vintage",

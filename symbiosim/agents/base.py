@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from mesa import Model
 from mesa.discrete_space import FixedAgent
+from numpy.typing import NDArray
 
 from symbiosim.agents.investment import (
     MIN_INCREMENT_SHARE,
@@ -25,6 +26,7 @@ from symbiosim.agents.investment import (
     neighbour_adoption_share,
     room_to_install_tpa,
 )
+from symbiosim.agents.production import OutputConditions
 from symbiosim.agents.state import FacilityState
 from symbiosim.environment.arrays import CatalogArrays
 from symbiosim.environment.market import Market
@@ -167,6 +169,18 @@ class Enterprise(FixedAgent):
         return [ids[i] for i in sorted(partners)]
 
     # --- decisions ----------------------------------------------------------------------
+    @classmethod
+    def production_rate(
+        cls, rows: NDArray[np.intp], state: FacilityState, catalog: CatalogArrays, conditions: OutputConditions
+    ) -> NDArray[np.float64]:
+        """This month's output of the facilities ``rows`` of this class, as a share of capacity per product.
+
+        The common rule: utilisation x the month's seasonal factor, within any production
+        limit. Sector classes override it (``agents/sectors.py``).
+        """
+        usual = catalog.utilisation[rows] * catalog.season[rows, conditions.month - 1, None]
+        return np.minimum(usual, conditions.limit_factor[rows, None])
+
     def consider_investment(self, round_: InvestmentRound) -> list[Adoption]:
         """Appraise each technology this facility could install or expand (once a year).
 

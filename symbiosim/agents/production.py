@@ -2,33 +2,50 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from numpy.typing import NDArray
 
 from symbiosim.agents.state import FacilityState
 from symbiosim.environment.arrays import MONTHS_PER_YEAR, CatalogArrays
 
-__all__ = ["buyer_capacity_t", "produce", "store_or_dispose"]
+__all__ = ["OutputConditions", "buyer_capacity_t", "produce", "store_or_dispose"]
+
+
+@dataclass(frozen=True)
+class OutputConditions:
+    """What the facilities decide their month's output under.
+
+    Attributes:
+        month: calendar month, 1-12.
+        limit_factor: (facilities,) production cap as a share of capacity (1 = no limit).
+        charge_cny_per_unit: (facilities, products) charges each unit of output carries
+            (carbon price above any output-based free allocation, taxes on air pollutants).
+    """
+
+    month: int
+    limit_factor: NDArray[np.float64]
+    charge_cny_per_unit: NDArray[np.float64]
 
 
 def produce(
-    state: FacilityState, catalog: CatalogArrays, limit_factor: NDArray[np.float64], month: int
+    state: FacilityState, catalog: CatalogArrays, rate: NDArray[np.float64]
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """This month's output and by-products of every facility; last month's stock goes on offer again.
 
-    Output = capacity / 12 x min(utilisation x seasonal factor, production cap), clipped to
-    [0, 1] of capacity; by-products = output x generation coefficients.
+    Output = capacity / 12 x rate, the rate clipped to [0, 1] of capacity; by-products =
+    output x generation coefficients.
 
     Args:
         state: the facilities (``output``, ``supply_t``, ``stock`` and the year's tallies change).
-        catalog: utilisation, seasonality and generation coefficients.
-        limit_factor: (facilities,) production cap as a share of capacity.
-        month: calendar month, 1-12.
+        catalog: generation coefficients.
+        rate: (facilities, products) output as a share of capacity, as the agents decided it
+            (``production_rate`` of each agent class).
 
     Returns:
         Tonnes generated this month and tonnes drawn from stock, (facilities, by-products) each.
     """
-    rate = np.minimum(catalog.utilisation * catalog.season[:, month - 1 : month], limit_factor[:, None])
     state.output[...] = state.capacity_per_yr / MONTHS_PER_YEAR * np.clip(rate, 0.0, 1.0)
     state.output_this_year += state.output
     state.months_this_year += 1

@@ -49,6 +49,7 @@ class CatalogArrays:
     eligible: NDArray[np.bool_]  # (n, K)
     full_cap_tpa: NDArray[np.float64]  # (n, K) max by-product use per year at full capacity
     main_product: NDArray[np.intp]  # (n,) largest-capacity product (0 when none)
+    supply_elasticity: NDArray[np.float64]  # (n,) the sector's short-run elasticity of output to its net price
     mean_generation_t: NDArray[np.float64]  # (n, B) t per month at the sector's utilisation, no season
     is_landfilled: NDArray[np.bool_]  # (B,) unsold tonnes are landfilled (else not extracted)
     landfill_fee_cny_per_t: NDArray[np.float64]  # (B,) catalog gate fee
@@ -84,6 +85,13 @@ def _share_or_one(table: pd.DataFrame, column: str) -> NDArray[np.float64]:
         return np.ones(len(table))
     values = pd.to_numeric(table[column].replace("", np.nan), errors="coerce").to_numpy(dtype=float)
     return np.where(np.isnan(values), 1.0, values)
+
+
+def _sector_values(table: pd.DataFrame, column: str, sectors: NDArray[np.object_]) -> NDArray[np.float64]:
+    """A sector column per facility (0 where the column is missing or blank)."""
+    values = pd.to_numeric(table.get(column, pd.Series(0.0, index=table.index)), errors="coerce").fillna(0.0)
+    of_sector = dict(zip(table["sector"], values, strict=True))
+    return np.array([of_sector.get(sector, 0.0) for sector in sectors], dtype=float)
 
 
 def build_arrays(scenario: Scenario, parameters: Mapping[str, float] | None = None) -> CatalogArrays:
@@ -200,6 +208,7 @@ def build_arrays(scenario: Scenario, parameters: Mapping[str, float] | None = No
         eligible=eligible,
         full_cap_tpa=full_cap,
         main_product=np.argmax(capacity, axis=1).astype(np.intp) if n_p else np.zeros(n, dtype=np.intp),
+        supply_elasticity=_sector_values(scenario.table("sectors"), "supply_elasticity", sectors),
         mean_generation_t=mean_generation,
         is_landfilled=(byp["disposal_route"] == "landfill").to_numpy(),
         landfill_fee_cny_per_t=byp["landfill_fee_cny_per_t"].to_numpy(dtype=float),

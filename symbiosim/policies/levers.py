@@ -18,6 +18,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from symbiosim.environment.arrays import POLLUTANTS, CatalogArrays
+from symbiosim.environment.units import KG_PER_T
 
 __all__ = ["EMITTED", "PolicyLevers", "PolicyView"]
 
@@ -87,6 +88,15 @@ class PolicyLevers:
         levers.base_landfill_fee.flags.writeable = False
         levers.base_ep_tax.flags.writeable = False
         return levers
+
+    def output_charge_cny_per_unit(self, catalog: CatalogArrays) -> NDArray[np.float64]:
+        """(facilities, products) charges a unit of output carries: CO2 above its free allocation, and air pollutants."""
+        factors = catalog.product_factors
+        co2 = factors["co2_kg"] / KG_PER_T - self.free_co2_t_per_unit
+        total = self.emission_charge_cny_per_t["co2"][:, None] * co2
+        for pollutant in POLLUTANTS:
+            total = total + self.emission_charge_cny_per_t[pollutant][:, None] * factors[f"{pollutant}_kg"] / KG_PER_T
+        return total
 
     def reset(self) -> None:
         """Back to the baseline, in place (every array keeps its identity)."""
