@@ -340,11 +340,13 @@ def money_ledger(
     value: NDArray[np.float64],
     search_cost_cny: NDArray[np.float64],
     outlet_sales_cny: NDArray[np.float64],
+    clearing: ClearingResult | None = None,
 ) -> dict[str, NDArray[np.float64]]:
     """Per-facility money this month (CNY); ``profit_cny`` = income entries - all others.
 
     Sales to outlets (``outlet_sales_cny``, (facilities,), and ``ledger["outlet_t"]``) and
-    their supply costs are entries of their own, beside the sales on symbiosis routes.
+    their supply costs are entries of their own, beside the sales on symbiosis routes. The
+    set-up of routes first traded this month comes from ``clearing`` (none before the first).
     """
     catalog, state, levers, routes = books.catalog, books.state, books.levers, books.market.routes
     n, k, b = catalog.n_facilities, routes.technology, routes.byproduct
@@ -367,6 +369,7 @@ def money_ledger(
         "ep_tax_cny": (landfilled * levers.ep_tax).sum(axis=1),
         "storage_cny": (ledger["added_to_stock_t"] * catalog.storage_cost_cny_per_t_month[None, :]).sum(axis=1),
         "search_cny": search_cost_cny.copy(),
+        "link_setup_cny": _setup_cny(clearing, routes, n),
         "depreciation_cny": state.depreciation_cny_per_month.copy(),
     }
     money["landfill_revenue_cny"] = books.landfills.share.T @ money["landfill_fee_cny"]
@@ -375,6 +378,15 @@ def money_ledger(
     income = sum(money[key] for key in INCOME_ENTRIES)
     money["profit_cny"] = income - sum(money[key] for key in money if key not in INCOME_ENTRIES)
     return money
+
+
+def _setup_cny(clearing: ClearingResult | None, routes: Routes, n: int) -> NDArray[np.float64]:
+    """Per facility, its part of the set-up of the routes first traded this month (CNY)."""
+    if clearing is None or clearing.setup_seller_cny is None or clearing.setup_buyer_cny is None:
+        return np.zeros(n)
+    return weighted_sum_by(routes.seller, clearing.setup_seller_cny, n) + weighted_sum_by(
+        routes.buyer, clearing.setup_buyer_cny, n
+    )
 
 
 def facility_totals(

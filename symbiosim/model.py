@@ -318,7 +318,7 @@ class SymbiosisModel(Model):
         accounts.effects = route_effects(self.factors, accounts.tonnes, self.market.routes.distance_km)
         book_energy_and_emissions(books, accounts.effects, accounts.ledger)
         accounts.money = money_ledger(books, accounts.ledger, accounts.tonnes, accounts.value_cny,
-                                      accounts.search_cost_cny, accounts.outlets.value_cny)  # fmt: skip
+                                      accounts.search_cost_cny, accounts.outlets.value_cny, accounts.clearing)  # fmt: skip
         accounts.totals.clear()
         accounts.totals.update(facility_totals(self.catalog, self.state, accounts.ledger, accounts.money))
         accounts.summary = month_summary(books, accounts)

@@ -43,3 +43,23 @@ def tiny_park_without_t2(tiny_park_toml, tmp_path) -> Path:
     assert ",20,0.0,test," in lines[1]
     technologies.write_text("\n".join(lines) + "\n")
     return park / "scenario.toml"
+
+
+@pytest.fixture
+def park_with_column(tmp_path):
+    """A builder of scenario copies with a column added to one table: ``(toml, file, column, value) -> toml``.
+
+    ``value`` is the cell of every row, or a function of a row's first cell (its key).
+    """
+
+    def build(toml: Path | str, file: str, column: str, value: object) -> str:
+        park = tmp_path / f"{Path(toml).parent.name}_{column}"
+        shutil.copytree(Path(toml).parent, park)
+        table = park / file
+        lines = table.read_text().splitlines()
+        lines[0] += f",{column}"
+        lines[1:] = [f"{line},{value(line.split(',')[0]) if callable(value) else value}" for line in lines[1:]]
+        table.write_text("\n".join(lines) + "\n")
+        return str(park / Path(toml).name)
+
+    return build

@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 
 from symbiosim.agents.state import FacilityState, Vintage
 from symbiosim.environment.arrays import MONTHS_PER_YEAR, CatalogArrays
+from symbiosim.environment.competition import OutsideOptions, best_rival, competitive_prices
 from symbiosim.environment.market import Market
 
 __all__ = [
@@ -86,8 +87,10 @@ def appraise(round_: InvestmentRound, index: int, k: int) -> tuple[float, float]
 
     The volume is what known sellers within reach failed to place over the past year (plus
     what they hold in stock), divided among the buyers that know each seller and already use
-    the technology; the margin is the buyer's share of the surplus on those routes, weighted
-    by that volume.
+    the technology; the margin is what the buyer would keep on those routes at competitive
+    prices (the split of the surplus, or more where another of those sellers would leave it
+    more; :mod:`symbiosim.environment.competition`), less its part of the set-up of a route not
+    yet set up, spread over a contract's tonnes, weighted by that volume.
     """
     routes, book, state = round_.market.routes, round_.market.book, round_.state
     of_tech = routes.of_technology[k]
@@ -113,7 +116,17 @@ def appraise(round_: InvestmentRound, index: int, k: int) -> tuple[float, float]
     volume = float(available.sum())
     if volume <= 0:
         return 0.0, 0.0
-    margin = float(((1 - round_.params["bargaining_share"]) * surplus * available).sum() / volume)
+    # the price it would pay in competition: the split, or less where another known seller with unsold tonnes
+    # would leave the buyer more (environment/competition.py)
+    options = OutsideOptions(best_rival(np.zeros(len(s), dtype=np.intp), s, surplus, available > 0), np.zeros(len(s)))
+    net = round_.wtp_cny_per_t[candidates] - routes.transport_cny_per_t[candidates]
+    price = competitive_prices(net, round_.reservation_cny_per_t[candidates], round_.params["bargaining_share"], options)
+    kept = net - price
+    # a route not yet set up also pays the buyer's part of its set-up, spread over a contract's tonnes
+    setup = round_.market.setup_cny[candidates] * (book.first_trade_step[candidates] < 0)
+    contract_t = available / MONTHS_PER_YEAR * round_.catalog.contract_months[b]
+    setup_per_t = np.divide(setup * kept / surplus, contract_t, out=np.zeros(len(setup)), where=contract_t > 0)
+    margin = float(((kept - setup_per_t) * available).sum() / volume)
     return volume, margin
 
 

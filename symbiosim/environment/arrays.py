@@ -59,6 +59,8 @@ class CatalogArrays:
     supply_cost_cny_per_t: NDArray[np.float64]  # (B,)
     bau_landfill_share: NDArray[np.float64]  # (B,) share business as usual leaves unused (1 when not stated)
     contract_months: NDArray[np.int64]  # (B,)
+    link_setup_cny: NDArray[np.float64]  # (B,) one-off cost of a new route
+    link_setup_cny_per_km: NDArray[np.float64]  # (B,) one-off cost of a new route per km
     tech_capex_cny_per_tpa: NDArray[np.float64]  # (K,)
     tech_lifetime_yr: NDArray[np.int64]  # (K,)
     tech_learning_rate: NDArray[np.float64]  # (K,) share by which capex and opex fall per doubling
@@ -85,6 +87,13 @@ def _share_or_one(table: pd.DataFrame, column: str) -> NDArray[np.float64]:
         return np.ones(len(table))
     values = pd.to_numeric(table[column].replace("", np.nan), errors="coerce").to_numpy(dtype=float)
     return np.where(np.isnan(values), 1.0, values)
+
+
+def _value_or_zero(table: pd.DataFrame, column: str) -> NDArray[np.float64]:
+    """An optional numeric column as floats, 0 where blank or missing."""
+    if column not in table.columns:
+        return np.zeros(len(table))
+    return pd.to_numeric(table[column].replace("", np.nan), errors="coerce").fillna(0.0).to_numpy(dtype=float)
 
 
 def _sector_values(table: pd.DataFrame, column: str, sectors: NDArray[np.object_]) -> NDArray[np.float64]:
@@ -218,6 +227,8 @@ def build_arrays(scenario: Scenario, parameters: Mapping[str, float] | None = No
         supply_cost_cny_per_t=byp["supply_cost_cny_per_t"].to_numpy(dtype=float),
         bau_landfill_share=_share_or_one(byp, "bau_landfill_share"),
         contract_months=byp["contract_months"].to_numpy(dtype=np.int64),
+        link_setup_cny=_value_or_zero(byp, "link_setup_cny"),
+        link_setup_cny_per_km=_value_or_zero(byp, "link_setup_cny_per_km"),
         tech_capex_cny_per_tpa=tech["capex_cny_per_tpa"].to_numpy(dtype=float),
         tech_lifetime_yr=tech["lifetime_yr"].to_numpy(dtype=int),
         tech_learning_rate=pd.to_numeric(tech.get("learning_rate", pd.Series(0.0, index=tech.index)), errors="coerce")

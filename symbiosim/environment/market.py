@@ -10,11 +10,14 @@ Per tonne on a route:
   selling (its outside option);
 * buyer's net value ``w - t``: willingness to pay ``w`` (avoided material and energy +
   subsidies - processing cost) less transport ``t``;
-* surplus ``s = w - t - r``; a trade needs ``s > 0`` and the price is ``r + share * s``,
-  so the seller gains ``share * s`` and the buyer ``(1 - share) * s`` per tonne.
+* surplus ``s = w - t - r``; a trade needs ``s > 0``; the price is the split ``r + share * s``
+  unless a party's outside option in this month's market binds
+  (:mod:`symbiosim.environment.competition`).
 
 Clearing honours contracts first (at their price, as long as both still gain), then fills
-the remaining supply and capacity on known routes in order of falling surplus. A first
+the remaining supply and capacity on known routes in order of falling surplus, and then sets
+the terms of the month's spot trades from what is left (rival sellers with unsold tonnes,
+rival buyers with room). A first
 trade on a route becomes a contract for that monthly volume, as far as it is recurring: only
 generation and buyer capacity not yet promised under other contracts can be committed.
 """
@@ -30,20 +33,14 @@ from numpy.typing import NDArray
 from scipy import sparse
 
 from symbiosim.environment.arrays import CatalogArrays
+from symbiosim.environment.competition import settle
 from symbiosim.environment.contracts import ContractBook, SearchRules, TrustRules
 from symbiosim.environment.outlets import OutletClearing, Outlets, clear_outlets, expected_gate_price
 from symbiosim.environment.pricing import route_surplus
 from symbiosim.environment.routes import Routes, build_routes
 from symbiosim.environment.units import TONNE_EPSILON
 
-__all__ = [
-    "ClearingResult",
-    "ContractBook",
-    "Market",
-    "MonthInputs",
-    "SearchRules",
-    "TrustRules",
-]
+__all__ = ["ClearingResult", "ContractBook", "Market", "MonthInputs", "SearchRules", "TrustRules"]
 
 SEASON_FLOOR = 1e-6  # a seasonal factor of 0 would make base volumes infinite
 
@@ -95,6 +92,8 @@ class ClearingResult:
     contract_tonnes: NDArray[np.float64]
     shortfalls: int = 0  # contracts delivered short this month
     undelivered_t: float = 0.0  # tonnes due under contracts but not delivered
+    setup_seller_cny: NDArray[np.float64] | None = None  # set-up of routes first traded this month, seller's part
+    setup_buyer_cny: NDArray[np.float64] | None = None  # and the buyer's
 
 
 class Market:
@@ -117,8 +116,10 @@ class Market:
         trust: TrustRules,
         group_of_technology: NDArray[np.intp] | None = None,
         outlets: Outlets | None = None,
+        setup_cny: NDArray[np.float64] | None = None,
     ) -> None:
         self.routes = routes
+        self.setup_cny = np.zeros(routes.n_routes) if setup_cny is None else setup_cny  # one-off, per route
         self.outlets = outlets
         self.contract_months = contract_months
         self.rules = trust
@@ -138,7 +139,8 @@ class Market:
         routes = build_routes(catalog, params["circuity_factor"], distances, catalog.mean_generation_t > 0,
                               params["freight_tariff_factor"])  # fmt: skip
         trust = TrustRules(params["initial_trust"], params["trust_gain"], params["trust_loss"], params["min_trust"])
-        market = cls(routes, catalog.contract_months, trust, catalog.tech_group, catalog.outlets)
+        setup = catalog.link_setup_cny[routes.byproduct] + catalog.link_setup_cny_per_km[routes.byproduct] * routes.distance_km
+        market = cls(routes, catalog.contract_months, trust, catalog.tech_group, catalog.outlets, setup)
         market.book.known[:] = routes.link_km <= params["initial_knowledge_km"]
         return market
 
@@ -156,14 +158,8 @@ class Market:
         ending = routes[self.book.contract_end[routes] >= step]
         self.book.contract_end[ending] = step - 1
 
-    def discover(
-        self,
-        searching: NDArray[np.bool_],
-        candidate_link: NDArray[np.bool_],
-        traded_t: NDArray[np.float64],
-        rules: SearchRules,
-        rng: np.random.Generator,
-    ) -> None:
+    def discover(self, searching: NDArray[np.bool_], candidate_link: NDArray[np.bool_], traded_t: NDArray[np.float64],
+                 rules: SearchRules, rng: np.random.Generator) -> None:  # fmt: skip
         """Searches and referrals extend what agents know.
 
         A searching agent finds each of its candidates (an unknown partner with whom a trade
@@ -181,12 +177,8 @@ class Market:
         routes, known = self.routes, self.book.known
         n = len(searching)
         draws = rng.random(len(known))
-        found = (
-            ~known
-            & candidate_link
-            & (searching[routes.link_seller] | searching[routes.link_buyer])
-            & (draws < rules.discovery_probability)
-        )
+        searcher = searching[routes.link_seller] | searching[routes.link_buyer]
+        found = ~known & candidate_link & searcher & (draws < rules.discovery_probability)
         active_link = np.zeros(len(known), dtype=bool)
         active_link[routes.link[traded_t > 0]] = True
         referral_draws = rng.random(len(known))
@@ -281,11 +273,10 @@ class Market:
                 book.trust[link] += rules.gain * (1 - book.trust[link])
         # 2. spot trades on known routes, best surplus first
         supply_now = np.asarray(supply)[at_supply]
+        eligible_route = month.is_installed & book.known[rt.link] & (book.trust[rt.link] >= rules.minimum)
         eligible = (
-            month.is_installed
+            eligible_route
             & (surplus > 0)
-            & book.known[rt.link]
-            & (book.trust[rt.link] >= rules.minimum)
             & (supply_now > TONNE_EPSILON)
             & (np.asarray(capacity)[at_capacity] > TONNE_EPSILON)
             & (np.asarray(group_capacity)[at_group] > TONNE_EPSILON)
@@ -294,7 +285,10 @@ class Market:
         candidates = candidates[np.argsort(-surplus[candidates], kind="stable")]
         has_contract = self.active_contracts(step)
         prices = month.reservation_cny_per_t + month.seller_share * surplus
-        for r, i_s, i_c, i_g, price, contracted, b in zip(
+        # a new route with a set-up cost is opened only if the month's tonnes, recurring over the contract, pay for it
+        new_setup = (self.setup_cny > 0) & (book.first_trade_step < 0) & (surplus > 0)
+        least_t = np.divide(self.setup_cny, surplus * self.contract_months[rt.byproduct], out=np.zeros(n), where=new_setup)
+        for r, i_s, i_c, i_g, price, contracted, b, least in zip(
             candidates.tolist(),
             at_supply[candidates].tolist(),
             at_capacity[candidates].tolist(),
@@ -302,10 +296,11 @@ class Market:
             prices[candidates].tolist(),
             has_contract[candidates].tolist(),
             rt.byproduct[candidates].tolist(),
+            least_t[candidates].tolist(),
             strict=True,
         ):
             q = min(supply[i_s], capacity[i_c], group_capacity[i_g])
-            if q <= TONNE_EPSILON:
+            if q <= TONNE_EPSILON or q < least:
                 continue
             supply[i_s] -= q
             capacity[i_c] -= q
@@ -328,18 +323,22 @@ class Market:
                 book.contract_price[r] = price
                 book.contract_start[r] = step
                 book.contract_end[r] = step + int(self.contract_months[b])
-        month.supply_t[...] = np.asarray(supply).reshape(month.supply_t.shape)
-        month.capacity_t[...] = np.asarray(capacity).reshape(month.capacity_t.shape)
-        month.group_capacity_t[...] = np.asarray(group_capacity).reshape(month.group_capacity_t.shape)
+        left = (np.asarray(supply), np.asarray(capacity), np.asarray(group_capacity))
+        # 3. the terms of this month's spot trades and the set-up of new routes (environment/competition.py)
+        spot = tonnes - contract_tonnes
+        net = month.wtp_cny_per_t - rt.transport_cny_per_t
+        price, setup_seller, setup_buyer = settle(
+            spot, prices, eligible_route, (net, month.reservation_cny_per_t, month.seller_share), (rt.seller, rt.buyer),
+            (at_supply, at_capacity, at_group), left, np.where((tonnes > 0) & (book.first_trade_step < 0), self.setup_cny, 0.0))  # fmt: skip
+        value += spot * (price - prices)
+        signed = book.contract_start == step
+        book.contract_price[signed] = price[signed]
+        month.supply_t[...] = left[0].reshape(month.supply_t.shape)
+        month.capacity_t[...] = left[1].reshape(month.capacity_t.shape)
+        month.group_capacity_t[...] = left[2].reshape(month.group_capacity_t.shape)
         new = (tonnes > 0) & (book.first_trade_step < 0)
         book.first_trade_step[new] = step
-        return ClearingResult(
-            tonnes=tonnes,
-            value_cny=value,
-            contract_tonnes=contract_tonnes,
-            shortfalls=shortfalls,
-            undelivered_t=undelivered,
-        )
+        return ClearingResult(tonnes, value, contract_tonnes, shortfalls, undelivered, setup_seller, setup_buyer)
 
     def clear_with_premium(
         self,

@@ -34,6 +34,7 @@ NEEDED = (
     "vat_rebate_cny",
     "supply_cost_cny",
     "search_cny",
+    "link_setup_cny",
     "depreciation_cny",
     "landfill_fee_cny",
     "ep_tax_cny",
@@ -85,7 +86,7 @@ def accounts(totals: Mapping[str, float], landfill_charge_cny_per_t: float) -> d
     buying = t["byproduct_purchases_cny"] + t["transport_cny"] + t["processing_cny"]
     treatment = t["landfill_fee_cny"] + t["ep_tax_cny"] + t["supply_cost_cny"] + t["storage_cny"]
     landfilling_sold = t["sold_solid_t"] * landfill_charge_cny_per_t
-    # without exchanges: no sales, purchases, avoided material, subsidies, rebate, searches or
+    # without exchanges: no sales, purchases, avoided material, subsidies, rebate, searches, route set-ups or
     # symbiosis investments; the sold solids go to landfill instead
     profit_without = (
         t["profit_cny"]
@@ -97,6 +98,7 @@ def accounts(totals: Mapping[str, float], landfill_charge_cny_per_t: float) -> d
         - t["subsidy_cny"]
         - t["vat_rebate_cny"]
         + t["search_cny"]
+        + t["link_setup_cny"]
         + t["depreciation_cny"]
     )
     gas = sum(t[f"{p}_t"] for p in AIR_POLLUTANTS)

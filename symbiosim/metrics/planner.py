@@ -27,7 +27,8 @@ The price paid for a by-product is a transfer between seller and buyer and cance
 eq. 4 (the buyer's cost may not exceed the product price) holds at the optimum because every
 route used has a positive margin. Variables: tonnes on each route, new capacity at each
 (buyer, technology), tonnes from each seller to each outlet block and, for the VAT rebate, one
-binary per plant.
+binary per plant, and, in the economic schemes, one binary per route that has a set-up cost
+(``setup_cny``: a route carries tonnes only if it is set up, and its set-up is paid).
 """
 
 import time
@@ -71,7 +72,8 @@ class Snapshot:
             alternative, not the outlets, which are explicit below), ``is_listed_waste`` (counts
             toward the VAT-rebate threshold), ``group`` (the cap group of the technology) and,
             per tonne, ``energy_saved_tce`` and ``co2_avoided_t``, ``so2_avoided_t``,
-            ``nox_avoided_t``, ``pm_avoided_t`` (net of transport).
+            ``nox_avoided_t``, ``pm_avoided_t`` (net of transport); optionally ``setup_cny``, the
+            cost of setting the route up, for the period (0 or missing: none).
         supply: tonnes available by ``seller`` and ``byproduct`` (column ``supply_t``).
         capacity: by ``buyer`` and ``technology``: ``cap_t`` (the standard's cap on the
             period's output, eq. 3), ``installed_t`` (capacity in place for the period) and
@@ -110,7 +112,7 @@ class PlannerResult:
         by_waste: by ``byproduct``: ``supply_t``, ``used_t`` (on symbiosis routes),
             ``outlet_t`` (sold to outlets), ``utilisation_rate`` (used / supply: symbiosis only).
         totals: one row of totals: tonnes used (symbiosis routes) and sold to outlets, profit
-            (CNY: routes and outlets, after new capacity and VAT rebates), route and outlet
+            (CNY: routes and outlets, after new capacity, VAT rebates and route set-ups), route and outlet
             profit, the effects, paths, new capacity (t), plants winning the rebate, solve time
             (s), MIP gap, status and the problem size (variables, constraints, non-zeros).
         new_capacity: by ``buyer`` and ``technology``: ``new_capacity_t`` (> 0 only).
@@ -157,7 +159,7 @@ def _check(snapshot: Snapshot) -> None:
         ("supply", snapshot.supply, ("supply_t",)),
         ("capacity", snapshot.capacity, ("cap_t", "installed_t", "upgrade_cny_per_t")),
         ("group capacity", snapshot.group_capacity, ("cap_t",)),
-        ("routes", routes, ("distance_km", "margin_cny_per_t", *EFFECTS)),
+        ("routes", routes, ("distance_km", "margin_cny_per_t", *EFFECTS, *(["setup_cny"] if "setup_cny" in routes else []))),
         ("vat", snapshot.vat, ("rebate_cny", "needed_t")),
         ("outlet_bids", snapshot.outlet_bids, ("gate_value_cny_per_t", "cap_t")),
         ("outlet_sellers", snapshot.outlet_sellers, ("own_cny_per_t",)),
@@ -258,8 +260,11 @@ def solve(
     vat = snapshot.vat[snapshot.vat["rebate_cny"] > 0] if is_economic else snapshot.vat.iloc[0:0]
     vat = vat[vat["buyer"].isin(routes["buyer"])].reset_index(drop=True)
     n_v = len(vat)
-    # variables: route tonnes (n_r), new capacity (n_c), outlet-block tonnes (n_w), VAT binaries (n_v)
-    n, r, w = n_r + n_c + n_w + n_v, np.arange(n_r), n_r + n_c + np.arange(n_w)
+    setup = routes["setup_cny"].to_numpy(float) if is_economic and "setup_cny" in routes else np.zeros(n_r)
+    opened = np.flatnonzero(setup > 0)  # routes that carry tonnes only once set up
+    n_s = len(opened)
+    # variables: route tonnes (n_r), new capacity (n_c), outlet-block tonnes (n_w), VAT binaries (n_v), set-ups (n_s)
+    n, r, w = n_r + n_c + n_w + n_v + n_s, np.arange(n_r), n_r + n_c + np.arange(n_w)
     blocks = [
         sparse.csr_array(
             (np.ones(n_r + n_w), (np.concatenate([at_supply, at_seller]), np.concatenate([r, w]))),
@@ -291,6 +296,14 @@ def solve(
         blocks.append(sparse.csr_array((data, (rows, cols)), shape=(n_v, n)))
         lower.append(np.zeros(n_v))
         upper.append(np.full(n_v, np.inf))
+    if n_s:
+        # tonnes on a route that needs setting up <= its seller's supply x its set-up binary
+        most = supply.to_numpy(float)[at_supply[opened]]
+        cols = np.concatenate([opened, n_r + n_c + n_w + n_v + np.arange(n_s)])
+        blocks.append(sparse.csr_array((np.concatenate([np.ones(n_s), -most]), (np.tile(np.arange(n_s), 2), cols)),
+                                       shape=(n_s, n)))  # fmt: skip
+        lower.append(np.full(n_s, -np.inf))
+        upper.append(np.zeros(n_s))
     matrix = sparse.vstack(blocks, format="csr")
     room = np.maximum(capacity["cap_t"].to_numpy(float) - capacity["installed_t"].to_numpy(float), 0.0)
     if is_economic:
@@ -300,13 +313,14 @@ def solve(
                 -capacity["upgrade_cny_per_t"].to_numpy(float),
                 pairs["margin_cny_per_t"].to_numpy(float),
                 vat["rebate_cny"].to_numpy(float),
+                -setup[opened],
             ]
         )
     else:
         # most tonnes; among equal tonnes, the least new capacity (a tie-break worth nothing beside a tonne)
-        gain = np.concatenate([np.ones(n_r), np.full(n_c, -NEW_CAPACITY_TIE_BREAK), np.zeros(n_w + n_v)])
-    integrality = np.concatenate([np.zeros(n_r + n_c + n_w), np.ones(n_v) if not relax else np.zeros(n_v)])
-    bounds = Bounds(np.zeros(n), np.concatenate([np.full(n_r, np.inf), room, np.full(n_w, np.inf), np.ones(n_v)]))
+        gain = np.concatenate([np.ones(n_r), np.full(n_c, -NEW_CAPACITY_TIE_BREAK), np.zeros(n_w + n_v + n_s)])
+    integrality = np.concatenate([np.zeros(n_r + n_c + n_w), np.full(n_v + n_s, 0.0 if relax else 1.0)])
+    bounds = Bounds(np.zeros(n), np.concatenate([np.full(n_r, np.inf), room, np.full(n_w, np.inf), np.ones(n_v + n_s)]))
     started = time.perf_counter()
     result = milp(
         -gain,
@@ -346,7 +360,7 @@ def _result(
     used = np.bincount(at_capacity, weights=tonnes, minlength=n_c)
     new = np.maximum(used - capacity["installed_t"].to_numpy(float), 0.0)
     outlet_tonnes = _rounded(result.x[n_r + n_c : n_r + n_c + n_w])
-    share_won = result.x[n_r + n_c + n_w :]  # 0 or 1; between them in the LP relaxation
+    share_won = result.x[n_r + n_c + n_w : n_r + n_c + n_w + len(vat)]  # 0 or 1; between them in the LP relaxation
     used_routes = routes.assign(tonnes=tonnes)[tonnes > 0]
     shown = ["seller", "buyer", "byproduct", "technology", "tonnes", "distance_km", "mode"]
     paths = used_routes[[c for c in shown if c in used_routes.columns]].copy()  # mode: where the snapshot names it
@@ -364,16 +378,18 @@ def _result(
     upgrade = float((capacity["upgrade_cny_per_t"].to_numpy(float) * new).sum())
     rebate = float((vat["rebate_cny"].to_numpy(float) * share_won).sum()) if len(vat) else 0.0
     route_profit, outlet_profit = float(paths["profit_cny"].sum()), float(sales["profit_cny"].sum())
+    setup = float(used_routes["setup_cny"].sum()) if "setup_cny" in used_routes and scheme != "theoretical" else 0.0
     totals = {
         "scheme": scheme,
         "period": snapshot.period,
         "tonnes_used": float(tonnes.sum()),
         "outlet_t": float(outlet_tonnes.sum()),
-        "profit_cny": route_profit + outlet_profit - upgrade + rebate,
+        "profit_cny": route_profit + outlet_profit - upgrade + rebate - setup,
         "route_profit_cny": route_profit,
         "outlet_profit_cny": outlet_profit,
         "new_capacity_cost_cny": upgrade,
         "vat_rebate_cny": rebate,
+        "setup_cost_cny": setup,
         **{effect: float(paths[effect].sum()) for effect in EFFECTS},
         "paths": len(paths),
         "new_capacity_t": float(new.sum()),

@@ -41,12 +41,14 @@ def _own_reservation(model: SymbiosisModel) -> np.ndarray:
     return own_reservation_cny_per_t(model.catalog, model.levers.landfill_fee, model.levers.ep_tax)
 
 
-def _route_table(model: SymbiosisModel) -> pd.DataFrame:
+def _route_table(model: SymbiosisModel, months: int = MONTHS_PER_YEAR) -> pd.DataFrame:
     """Symbiosis routes with their margin (CNY/t) and per-tonne effects, this month's prices.
 
     The margin is net of the seller's own reservation, not of the model's, which also counts
     the price the seller expects from outlets: the planner has the outlets as variables, and
-    would count them twice. Without outlets the two reservations are the same.
+    would count them twice. Without outlets the two reservations are the same. A route not yet
+    set up carries its set-up cost for a period of ``months``: the share of a contract the
+    period covers (a period as long as a contract or longer bears it all), as agents weigh it.
     """
     mk, arrays = model.market, model.catalog
     wtp, _ = model.route_prices()
@@ -65,6 +67,8 @@ def _route_table(model: SymbiosisModel) -> pd.DataFrame:
             "mode": mk.routes.mode_names,
             "margin_cny_per_t": wtp - mk.routes.transport_cny_per_t - reservation,
             "is_listed_waste": model.catalog.is_landfilled[mk.routes.byproduct],
+            "setup_cny": mk.setup_cny * (mk.book.first_trade_step < 0)
+            * np.minimum(1.0, months / arrays.contract_months[mk.routes.byproduct]),
             **{effect: per_tonne[effect] for effect in EFFECTS},
         }
     )
@@ -150,7 +154,7 @@ def _snapshot(
         }
     )
     bids, sellers = _outlet_tables(model, generated, calendar_months)
-    return Snapshot(_route_table(model), supply, capacity, groups, vat, period, bids, sellers)
+    return Snapshot(_route_table(model, months), supply, capacity, groups, vat, period, bids, sellers)
 
 
 def _months_of(model: SymbiosisModel, year: int) -> list[int]:

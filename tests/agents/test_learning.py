@@ -4,8 +4,6 @@ Wright's law with learning rate LR: cost factor = (installed to date / base) ^ l
 so each doubling of the installed capacity multiplies both costs by 1 - LR.
 """
 
-import shutil
-
 import numpy as np
 import pytest
 
@@ -13,20 +11,8 @@ from symbiosim import SymbiosisModel
 from symbiosim.agents.investment import install, learn
 
 
-def park_learning(tiny_park_toml, tmp_path, rate: float) -> str:
-    """The tiny park with a learning rate for T2 (steel-slag powder; both kilns start with it)."""
-    park = tmp_path / "learning"
-    shutil.copytree(tiny_park_toml.parent, park)
-    table = park / "technologies.csv"
-    lines = table.read_text().splitlines()
-    lines[0] += ",learning_rate"
-    lines[1:] = [line + f",{rate}" for line in lines[1:]]
-    table.write_text("\n".join(lines) + "\n")
-    return str(park / "scenario.toml")
-
-
-def test_each_doubling_multiplies_the_cost_by_one_minus_the_rate(tiny_park_toml, tmp_path):
-    model = SymbiosisModel(park_learning(tiny_park_toml, tmp_path, 0.2), rng=3)
+def test_each_doubling_multiplies_the_cost_by_one_minus_the_rate(tiny_park_toml, park_with_column):
+    model = SymbiosisModel(park_with_column(tiny_park_toml, "technologies.csv", "learning_rate", 0.2), rng=3)
     state, catalog = model.state, model.catalog
     k = catalog.technologies.index("T2")
     base = state.installed_tpa[:, k].sum()
@@ -38,8 +24,8 @@ def test_each_doubling_multiplies_the_cost_by_one_minus_the_rate(tiny_park_toml,
     assert state.cost_factor[k] == pytest.approx(0.64)
 
 
-def test_learning_lowers_the_opex_buyers_pay_and_bid_and_the_capex_of_the_next_line(tiny_park_toml, tmp_path):
-    model = SymbiosisModel(park_learning(tiny_park_toml, tmp_path, 0.2), rng=3)
+def test_learning_lowers_the_opex_buyers_pay_and_bid_and_the_capex_of_the_next_line(tiny_park_toml, park_with_column):
+    model = SymbiosisModel(park_with_column(tiny_park_toml, "technologies.csv", "learning_rate", 0.2), rng=3)
     k = model.catalog.technologies.index("T2")
     near = model.facility_ids.index("cement_near")
     before_wtp, _ = model.route_prices()
@@ -61,13 +47,13 @@ def test_without_a_learning_rate_costs_stay_put(jjj):
     np.testing.assert_array_equal(model.state.cost_factor, 1.0)
 
 
-def test_the_first_line_sets_the_base_and_what_follows_is_experience(tiny_park_without_t2, tmp_path):
+def test_the_first_line_sets_the_base_and_what_follows_is_experience(tiny_park_without_t2, park_with_column):
     """No kiln starts with T2: the first line installed is the experience the catalog capex is for.
 
     Both lines of the round are bought at the catalog capex (the second is appraised when the
     experience is still the first line's); the two together then lower T2's costs for good.
     """
-    toml = park_learning(tiny_park_without_t2, tmp_path, 0.2)
+    toml = park_with_column(tiny_park_without_t2, "technologies.csv", "learning_rate", 0.2)
     model = SymbiosisModel(toml, rng=1, consider_probability=1.0)
     k = model.catalog.technologies.index("T2")
     assert model.state.learning_base_tpa[k] == 0.0

@@ -6,7 +6,6 @@ plants of a province serve the same load in equal hours whatever limits some of 
 """
 
 import datetime as dt
-import shutil
 
 import numpy as np
 import pytest
@@ -22,16 +21,10 @@ from symbiosim.policies.scope import Scope
 START, END = dt.date(2025, 1, 1), dt.date(2040, 12, 31)
 
 
-def park_with_elasticity(tiny_park_toml, tmp_path, elasticity: float) -> str:
+def park_with_elasticity(park_with_column, toml, elasticity: float) -> str:
     """The tiny park (utilisation 1, no season) with a supply elasticity for steel and cement."""
-    park = tmp_path / "elastic"
-    shutil.copytree(tiny_park_toml.parent, park)
-    table = park / "sectors.csv"
-    lines = table.read_text().splitlines()
-    lines[0] += ",supply_elasticity"
-    lines[1:] = [line + (f",{elasticity}" if line.split(",")[0] in ("steel", "cement") else ",") for line in lines[1:]]
-    table.write_text("\n".join(lines) + "\n")
-    return str(park / "scenario.toml")
+    return park_with_column(toml, "sectors.csv", "supply_elasticity",
+                            lambda sector: elasticity if sector in ("steel", "cement") else "")  # fmt: skip
 
 
 def first_month_rate(scenario: str, policies: list) -> tuple[dict[str, np.ndarray], list[str]]:
@@ -53,16 +46,16 @@ def test_the_sector_classes_are_the_ones_scenarios_name():
 
 
 @pytest.mark.parametrize("elasticity", [0.5, 1.0, 2.0])
-def test_a_carbon_price_cuts_steel_output_by_the_hand_computed_share(tiny_park_toml, tmp_path, elasticity):
-    scenario = park_with_elasticity(tiny_park_toml, tmp_path, elasticity)
+def test_a_carbon_price_cuts_steel_output_by_the_hand_computed_share(tiny_park_toml, park_with_column, elasticity):
+    scenario = park_with_elasticity(park_with_column, tiny_park_toml, elasticity)
     rate, products = first_month_rate(scenario, [carbon(100.0)])
     steel = rate["steel_s"][products.index("crude_steel")]
     # 1.9 t CO2 per t x 100 CNY/t = 190 CNY/t on a 3,600 CNY/t price (pollutants are not charged)
     assert steel == pytest.approx((1 - 190 / 3600) ** elasticity)
 
 
-def test_cement_products_move_together_with_the_plant_net_price(tiny_park_toml, tmp_path):
-    scenario = park_with_elasticity(tiny_park_toml, tmp_path, 1.0)
+def test_cement_products_move_together_with_the_plant_net_price(tiny_park_toml, park_with_column):
+    scenario = park_with_elasticity(park_with_column, tiny_park_toml, 1.0)
     rate, products = first_month_rate(scenario, [carbon(100.0)])
     # revenue 600 kt x 400 + 400 kt x 300 = 360 M CNY; charges 600 kt x 1.88 + 400 kt x 85.34 = 35.264 M CNY
     expected = 1 - 35.264 / 360
@@ -71,14 +64,14 @@ def test_cement_products_move_together_with_the_plant_net_price(tiny_park_toml, 
     assert near[products.index("clinker")] == pytest.approx(expected)
 
 
-def test_free_allocation_at_the_emission_intensity_leaves_output_alone(tiny_park_toml, tmp_path):
-    scenario = park_with_elasticity(tiny_park_toml, tmp_path, 1.0)
+def test_free_allocation_at_the_emission_intensity_leaves_output_alone(tiny_park_toml, park_with_column):
+    scenario = park_with_elasticity(park_with_column, tiny_park_toml, 1.0)
     rate, products = first_month_rate(scenario, [carbon(300.0, crude_steel=1.9)])
     assert rate["steel_s"][products.index("crude_steel")] == pytest.approx(1.0)
 
 
-def test_a_production_limit_binds_below_the_price_response(tiny_park_toml, tmp_path):
-    scenario = park_with_elasticity(tiny_park_toml, tmp_path, 1.0)
+def test_a_production_limit_binds_below_the_price_response(tiny_park_toml, park_with_column):
+    scenario = park_with_elasticity(park_with_column, tiny_park_toml, 1.0)
     limit = ProductionLimit(START, END, 0.5, Scope(sectors=("steel",)))
     rate, products = first_month_rate(scenario, [carbon(100.0), limit])
     assert rate["steel_s"][products.index("crude_steel")] == pytest.approx(0.5)

@@ -45,7 +45,11 @@ def test_best_surplus_first_and_capacity_limits():
     market = _market()
     result = _clear(market, supply=120.0, caps=(100.0, 100.0))
     assert result.tonnes.tolist() == [100.0, 20.0]  # the nearer buyer (more surplus) is served first
-    assert result.value_cny[0] == pytest.approx(100.0 * split_price(-50.0, 100 - 5 + 50, 0.5))
+    # the far buyer still has room, so the seller could sell it all there at up to w - t = 100 - 25:
+    # the near buyer pays that, not the split 22.5 (outside option, environment/competition.py)
+    assert result.value_cny[0] == pytest.approx(100.0 * 75.0)
+    # the far buyer has no rival seller and the seller no rival buyer with room: the split
+    assert result.value_cny[1] == pytest.approx(20.0 * split_price(-50.0, 100 - 25 + 50, 0.5))
 
 
 def test_no_trade_without_positive_surplus_or_knowledge():

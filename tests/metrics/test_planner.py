@@ -112,3 +112,18 @@ def test_bad_inputs_name_the_cause(change, phrase):
         solve(bad, "economic")
     with pytest.raises(PlannerError, match="scheme must be one of"):
         solve(snapshot, "utopia")
+
+
+def test_the_planner_opens_a_route_only_where_its_tonnes_pay_for_the_set_up():
+    # b2 earns 40 t x (25 - 10 new capacity) = 600 CNY in the period
+    cheap, dear = instance(), instance()
+    cheap.routes["setup_cny"] = [0.0, 500.0]
+    dear.routes["setup_cny"] = [0.0, 700.0]
+    opened = solve(cheap, "economic")
+    assert tonnes_by_buyer(opened) == {"b1": 60.0, "b2": 40.0}
+    assert opened.totals.loc[0, "setup_cost_cny"] == pytest.approx(500.0)
+    assert opened.totals.loc[0, "profit_cny"] == pytest.approx(2400.0 - 500.0)
+    closed = solve(dear, "economic")
+    assert tonnes_by_buyer(closed) == {"b1": 60.0}
+    assert closed.totals.loc[0, "profit_cny"] == pytest.approx(1800.0)
+    assert solve(dear, "theoretical").totals.loc[0, "tonnes_used"] == pytest.approx(100.0)  # tonnes only

@@ -182,7 +182,10 @@ def test_policies_compose(tiny_park_toml):
     )
     steel = model.facility_ids.index("steel_s")
     assert model.accounts.ledger["generated_t"][steel].sum() == pytest.approx(6000.0)
-    assert flows.loc["cement_near", "price_cny_per_t"] == pytest.approx(price(290, 20, -100))
+    # the halved supply leaves the far kiln (100 km) with room: the seller could sell there at
+    # up to w - t = 290 - 55, so the near kiln pays that rather than the split (prices from competition)
+    assert flows.loc["cement_near", "price_cny_per_t"] == pytest.approx(290 - (0.5 * 100 + 5))
+    assert flows.loc["cement_near", "price_cny_per_t"] > price(290, 20, -100)
 
 
 def test_unknown_names_in_a_policy_are_an_error(tiny_park_toml):

@@ -1,0 +1,180 @@
+"""Prices from competition: bargaining with outside options from rival partners.
+
+A new trade's price is the Nash split of its surplus, ``r + share x (w - t - r)``, unless a
+party has a better outside option in this month's market (the outside option principle of
+bargaining theory: an outside option binds only when it is worth more than the split;
+Binmore, Shaked and Sutton 1989; Osborne and Rubinstein 1990, ch. 3):
+
+* the **buyer** can turn to a rival seller it knows (and trusts) who is left with unsold
+  tonnes after clearing, on a route of the same cap group (another clinker substitute, say).
+  That seller would sell down to its own reservation, so the buyer would keep that route's
+  whole surplus ``w' - t' - r'``; it pays at most ``w - t - (w' - t' - r')`` here;
+* the **seller** can turn to a rival buyer it knows who is left with spare capacity for the
+  by-product after clearing. That buyer would pay up to its net value ``w' - t'``; the seller
+  asks at least ``r + (w' - t' - r)`` here.
+
+The price is the split, clipped to those bounds (and to ``[r, w - t]``). So a glut, with
+unsold sellers around every buyer, pushes a by-product's price down to what the cheapest
+rival would take (its disposal cost or outlet price plus the freight difference), and a
+shortage, with buyers left short, pushes it up to what the next buyer would pay (the value of
+the material it replaces, less freight). Where both bounds bind in opposite directions the
+price is their midpoint. Quantities are those of the clearing; only the terms change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from symbiosim.environment.units import TONNE_EPSILON
+
+__all__ = ["OutsideOptions", "best_rival", "competitive_prices", "outside_options", "settle"]
+
+
+@dataclass(frozen=True)
+class OutsideOptions:
+    """Per route, the surplus a party could get elsewhere this month (CNY/t; 0 when it has no rival).
+
+    Attributes:
+        buyer_cny_per_t: the buyer's, from its best rival seller with unsold tonnes.
+        seller_cny_per_t: the seller's, from its best rival buyer with spare capacity.
+    """
+
+    buyer_cny_per_t: NDArray[np.float64]
+    seller_cny_per_t: NDArray[np.float64]
+
+
+def best_rival(
+    key: NDArray[np.intp], partner: NDArray[np.intp], value: NDArray[np.float64], offered: NDArray[np.bool_]
+) -> NDArray[np.float64]:
+    """For each route, the best ``value`` among the offered routes of its ``key`` with another ``partner`` (0 if none).
+
+    Args:
+        key: per route, the party and market whose alternatives count (e.g. buyer x cap group).
+        partner: per route, the counterpart that must differ (e.g. the seller).
+        value: per route, what the party would gain on it (CNY/t).
+        offered: per route, whether it is open to the party now.
+
+    Examples:
+        A buyer (key 0) with routes from sellers 1, 2, 2: each route's best rival is the best
+        route of another seller.
+
+        >>> best_rival(np.array([0, 0, 0]), np.array([1, 2, 2]), np.array([5.0, 3.0, 4.0]),
+        ...            np.array([True, True, True])).tolist()
+        [4.0, 5.0, 5.0]
+    """
+    n_keys = int(key.max()) + 1 if len(key) else 0
+    best, best_partner, second = np.zeros(n_keys), np.full(n_keys, -1), np.zeros(n_keys)
+    rows = np.flatnonzero(offered & (value > 0))
+    if len(rows):
+        rows = rows[np.lexsort((-value[rows], key[rows]))]  # by key, best value first
+        first = np.r_[True, key[rows][1:] != key[rows][:-1]]
+        top = rows[first]
+        best[key[top]], best_partner[key[top]] = value[top], partner[top]
+        other = rows[partner[rows] != best_partner[key[rows]]]  # still sorted: the first per key is the runner-up
+        if len(other):
+            lead = np.r_[True, key[other][1:] != key[other][:-1]]
+            second[key[other][lead]] = value[other][lead]
+    return np.where(partner == best_partner[key], second[key], best[key])
+
+
+def outside_options(
+    open_route: NDArray[np.bool_],
+    surplus_cny_per_t: NDArray[np.float64],
+    seller: NDArray[np.intp],
+    buyer: NDArray[np.intp],
+    at: tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.intp]],
+    left: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]],
+) -> OutsideOptions:
+    """Each route's outside options after clearing: rival sellers with unsold tonnes, rival buyers with room.
+
+    Args:
+        open_route: per route, a trade is possible (known and trusted link, technology
+            installed, surplus > 0).
+        surplus_cny_per_t: per route, ``w - t - r``.
+        seller: per route, the selling facility.
+        buyer: per route, the buying facility.
+        at: per route, its flat index into the (seller, by-product), (buyer, technology) and
+            (buyer, cap group) tables.
+        left: what is left after clearing in those tables, flattened: supply (t), capacity
+            (t) and capacity within the shared cap (t).
+    """
+    at_supply, at_capacity, at_group = at
+    supply, capacity, group = left
+    unsold = supply[at_supply] > TONNE_EPSILON
+    room = (capacity[at_capacity] > TONNE_EPSILON) & (group[at_group] > TONNE_EPSILON)
+    return OutsideOptions(
+        buyer_cny_per_t=best_rival(at_group, seller, surplus_cny_per_t, open_route & unsold),
+        seller_cny_per_t=best_rival(at_supply, buyer, surplus_cny_per_t, open_route & room),
+    )
+
+
+def competitive_prices(
+    wtp_net_cny_per_t: NDArray[np.float64],
+    reservation_cny_per_t: NDArray[np.float64],
+    seller_share: float,
+    options: OutsideOptions,
+) -> NDArray[np.float64]:
+    """Per route, the Nash split price clipped by the parties' outside options (CNY/t at the seller's gate).
+
+    Args:
+        wtp_net_cny_per_t: the buyer's willingness to pay less transport, ``w - t``.
+        reservation_cny_per_t: the seller's reservation ``r``.
+        seller_share: the seller's share of the surplus in the split.
+        options: what each party could get from a rival this month.
+
+    Examples:
+        w - t = 100, r = -50, equal split at 25; a buyer whose rival seller would leave it
+        110 CNY/t pays at most -10; a seller whose rival buyer would give it 140 asks 90:
+
+        >>> o = OutsideOptions(np.array([0.0, 110.0, 0.0]), np.array([0.0, 0.0, 140.0]))
+        >>> competitive_prices(np.full(3, 100.0), np.full(3, -50.0), 0.5, o).tolist()
+        [25.0, -10.0, 90.0]
+    """
+    surplus = wtp_net_cny_per_t - reservation_cny_per_t
+    split = reservation_cny_per_t + seller_share * surplus
+    low = reservation_cny_per_t + np.clip(options.seller_cny_per_t, 0.0, surplus)
+    high = wtp_net_cny_per_t - np.clip(options.buyer_cny_per_t, 0.0, surplus)
+    price = np.where(low <= high, np.clip(split, low, high), (low + high) / 2)
+    return np.clip(price, reservation_cny_per_t, np.maximum(wtp_net_cny_per_t, reservation_cny_per_t))  # no rounding below r
+
+
+def settle(
+    spot_t: NDArray[np.float64],
+    split_cny_per_t: NDArray[np.float64],
+    open_route: NDArray[np.bool_],
+    parties: tuple[NDArray[np.float64], NDArray[np.float64], float],
+    routes: tuple[NDArray[np.intp], NDArray[np.intp]],
+    at: tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.intp]],
+    left: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]],
+    setup_due_cny: NDArray[np.float64],
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """The terms of a month's spot trades once the month has cleared, and who pays the set-up of new routes.
+
+    Args:
+        spot_t: per route, tonnes traded outside contracts this month.
+        split_cny_per_t: per route, the split price the clearing used.
+        open_route: per route, a trade is possible (known and trusted link, technology installed).
+        parties: per route ``w - t`` and ``r``, and the seller's share of the surplus in the split.
+        routes: per route, the seller and the buyer.
+        at: see :func:`outside_options`.
+        left: see :func:`outside_options`.
+        setup_due_cny: per route, the set-up cost of a route first traded this month (0 elsewhere).
+
+    Returns:
+        The price per route (the split where nothing binds), and the set-up each side pays: in
+        proportion to its gain from the trade at that price, so that both gain over the contract.
+    """
+    net, reservation, seller_share = parties
+    surplus = net - reservation
+    price = split_cny_per_t
+    if spot_t.any():  # only routes open to trade can be traded or be a rival
+        sub = np.flatnonzero(open_route & (surplus > 0))
+        options = outside_options(np.ones(len(sub), dtype=bool), surplus[sub], routes[0][sub], routes[1][sub],
+                                  (at[0][sub], at[1][sub], at[2][sub]), left)  # fmt: skip
+        price = split_cny_per_t.copy()
+        price[sub] = competitive_prices(net[sub], reservation[sub], seller_share, options)
+    seller_part = np.divide(price - reservation, surplus, out=np.full_like(surplus, seller_share), where=surplus > 0)
+    return price, setup_due_cny * seller_part, setup_due_cny * (1 - seller_part)

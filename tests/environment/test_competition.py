@@ -1,0 +1,108 @@
+"""Prices from competition on a small hand-checked market (environment/competition.py).
+
+Two sellers (0, 1) of one by-product and two kilns (2, 3) with one technology, every pair a
+route; willingness to pay w = 100 CNY/t, seller reservation r = -50 (its disposal cost),
+freight 0.5 CNY/t per km. A trade's price is the equal split of w - t - r unless a party's
+rival in this month's market would give it more: a seller left with unsold tonnes caps what a
+kiln pays; a kiln left with room sets what a seller can ask.
+"""
+
+import numpy as np
+import pytest
+
+from symbiosim.environment.competition import OutsideOptions, best_rival, competitive_prices
+from symbiosim.environment.contracts import TrustRules
+from symbiosim.environment.market import Market, MonthInputs
+from symbiosim.environment.routes import Routes
+
+RULES = TrustRules(initial=0.6, gain=0.2, loss=0.5, minimum=0.3)
+KM = {(0, 2): 10.0, (0, 3): 40.0, (1, 2): 30.0, (1, 3): 20.0}
+W, R = 100.0, -50.0
+
+
+def clear(supply: tuple[float, float], room: tuple[float, float]):
+    """One month of the two-by-two market; returns (tonnes, price) per route in KM order."""
+    pairs = list(KM)
+    seller = np.array([s for s, _ in pairs])
+    buyer = np.array([b for _, b in pairs])
+    km = np.array([KM[p] for p in pairs])
+    zeros = np.zeros(len(pairs), dtype=np.intp)
+    market = Market(Routes.from_arrays(seller, buyer, zeros, zeros, km, 0.5 * km), np.array([12]), RULES)
+    market.book.known[:] = True
+    supply_t = np.array([[supply[0]], [supply[1]], [0.0], [0.0]])
+    capacity = np.array([[0.0], [0.0], [room[0]], [room[1]]])
+    month = MonthInputs(
+        supply_t=supply_t,
+        generated_t=supply_t.copy(),
+        capacity_t=capacity,
+        group_capacity_t=capacity.copy(),
+        wtp_cny_per_t=np.full(len(pairs), W),
+        reservation_cny_per_t=np.full(len(pairs), R),
+        is_installed=np.ones(len(pairs), bool),
+        season_now=np.ones(4),
+        installed_monthly_t=np.full((4, 1), 1e9),
+        season_peak=np.ones(4),
+        seller_share=0.5,
+    )
+    result = market.clear(1, month)
+    price = np.divide(result.value_cny, result.tonnes, out=np.full(len(pairs), np.nan), where=result.tonnes > 0)
+    return result.tonnes, price
+
+
+def mean_price(supply, room) -> float:
+    tonnes, price = clear(supply, room)
+    return float(np.nansum(tonnes * np.nan_to_num(price)) / tonnes.sum())
+
+
+def test_a_glut_prices_at_what_the_unsold_rival_would_take():
+    # kiln 2 (room 50) is served by seller 0 (10 km); seller 1 keeps 50 t unsold and would sell
+    # to kiln 2 over 30 km at its reservation: kiln 2 keeps 100 - 15 + 50 = 135 there, so it pays
+    # at most 100 - 5 - 135 = -40 here (the split would be -50 + 145 / 2 = 22.5)
+    tonnes, price = clear(supply=(50.0, 50.0), room=(50.0, 0.0))
+    assert tonnes.tolist() == [50.0, 0.0, 0.0, 0.0]
+    assert price[0] == pytest.approx(-40.0)
+
+
+def test_a_shortage_prices_at_what_the_rival_buyer_would_pay():
+    # seller 0 (50 t) serves kiln 2 (10 km); kiln 3 has room left and would pay w - t = 100 - 20
+    # at 40 km: seller 0 asks that much of kiln 2 (the split would be 22.5)
+    tonnes, price = clear(supply=(50.0, 0.0), room=(50.0, 50.0))
+    assert tonnes.tolist() == [50.0, 0.0, 0.0, 0.0]
+    assert price[0] == pytest.approx(80.0)
+
+
+def test_without_rivals_the_price_is_the_split():
+    tonnes, price = clear(supply=(50.0, 50.0), room=(50.0, 50.0))  # everything sells, nobody has room
+    assert tonnes.tolist() == [50.0, 0.0, 0.0, 50.0]
+    assert price[0] == pytest.approx(R + 0.5 * (W - 5.0 - R))
+    assert price[3] == pytest.approx(R + 0.5 * (W - 10.0 - R))
+
+
+def test_price_falls_as_supply_rises_and_rises_as_demand_rises():
+    by_supply = [mean_price((s, s), (100.0, 100.0)) for s in (30.0, 100.0, 300.0)]
+    assert by_supply[0] > by_supply[1] > by_supply[2]
+    by_room = [mean_price((100.0, 100.0), (c, c)) for c in (30.0, 100.0, 300.0)]
+    assert by_room[0] < by_room[1] < by_room[2]
+    # the ends: a glut drives the price toward the disposal cost, a shortage toward w - t
+    assert by_supply[2] < R + 30.0
+    assert by_room[2] > W - 30.0
+
+
+def test_prices_stay_between_the_parties_reservations():
+    rng = np.random.default_rng(4)
+    for _ in range(50):
+        net, reservation = rng.uniform(-100, 300, 20), rng.uniform(-200, 100, 20)
+        options = OutsideOptions(rng.uniform(0, 400, 20), rng.uniform(0, 400, 20))
+        price = competitive_prices(net, reservation, rng.uniform(0, 1), options)
+        trades = net > reservation
+        assert (price[trades] >= reservation[trades] - 1e-9).all()
+        assert (price[trades] <= net[trades] + 1e-9).all()
+
+
+def test_the_best_rival_is_another_partner():
+    key = np.array([0, 0, 0, 1, 1])
+    partner = np.array([7, 8, 9, 7, 7])
+    value = np.array([5.0, 9.0, 1.0, 4.0, 6.0])
+    offered = np.array([True, True, True, True, False])
+    # key 0: best 9 (partner 8), runner-up of another partner 5; key 1: only partner 7 is offered
+    assert best_rival(key, partner, value, offered).tolist() == [9.0, 5.0, 9.0, 0.0, 0.0]

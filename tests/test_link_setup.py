@@ -1,0 +1,79 @@
+"""Link set-up costs: a new route opens only if its trade, recurring over a contract, pays for the set-up.
+
+Hand calculations: one seller and one kiln, w = 100, r = -50, t = 5 CNY/t, so the surplus is
+145 CNY/t; 100 t a month over a 12-month contract gain 174,000 CNY together. The set-up is paid
+once, by seller and buyer in proportion to their gains; the planner opens a route with a
+set-up cost only where its tonnes pay for it (``tests/metrics/test_planner.py``).
+"""
+
+import numpy as np
+import pytest
+
+from symbiosim import SymbiosisModel
+from symbiosim.environment.contracts import TrustRules
+from symbiosim.environment.market import Market, MonthInputs
+from symbiosim.environment.routes import Routes
+
+RULES = TrustRules(initial=0.6, gain=0.2, loss=0.5, minimum=0.3)
+
+
+def one_route_market(setup_cny: float) -> Market:
+    km = np.array([10.0])
+    zero = np.zeros(1, dtype=np.intp)
+    market = Market(Routes.from_arrays(zero, np.array([1]), zero, zero, km, 0.5 * km), np.array([12]), RULES,
+                    setup_cny=np.array([setup_cny]))  # fmt: skip
+    market.book.known[:] = True
+    return market
+
+
+def clear(market: Market, step: int = 1):
+    supply = np.array([[100.0], [0.0]])
+    capacity = np.array([[0.0], [100.0]])
+    month = MonthInputs(
+        supply_t=supply, generated_t=supply.copy(), capacity_t=capacity, group_capacity_t=capacity.copy(),
+        wtp_cny_per_t=np.array([100.0]), reservation_cny_per_t=np.array([-50.0]), is_installed=np.ones(1, bool),
+        season_now=np.ones(2), installed_monthly_t=np.full((2, 1), 1e9), season_peak=np.ones(2), seller_share=0.5,
+    )  # fmt: skip
+    return market.clear(step, month)
+
+
+@pytest.mark.parametrize(("setup_cny", "trades"), [(0.0, True), (173_000.0, True), (175_000.0, False)])
+def test_a_route_opens_only_if_a_contract_pays_for_its_set_up(setup_cny, trades):
+    result = clear(one_route_market(setup_cny))
+    assert bool(result.tonnes[0] == 100.0) is trades
+    if trades:
+        # equal split: each side gains 72.5 CNY/t and pays half of the set-up
+        assert result.setup_seller_cny[0] == pytest.approx(setup_cny / 2)
+        assert result.setup_buyer_cny[0] == pytest.approx(setup_cny / 2)
+
+
+def test_the_set_up_is_paid_once():
+    market = one_route_market(100_000.0)
+    first, second = clear(market, step=1), clear(market, step=2)
+    assert first.tonnes[0] == second.tonnes[0] == 100.0
+    assert first.setup_seller_cny[0] + first.setup_buyer_cny[0] == pytest.approx(100_000.0)
+    assert second.setup_seller_cny[0] == second.setup_buyer_cny[0] == 0.0
+
+
+def test_set_up_costs_enter_the_ledgers_and_profit_of_both_sides(tiny_park_toml, park_with_column):
+    base = SymbiosisModel(str(tiny_park_toml), rng=3)
+    model = SymbiosisModel(park_with_column(tiny_park_toml, "byproducts.csv", "link_setup_cny", 1_000_000.0), rng=3)
+    for m in (base, model):
+        m.step()
+    opened = int((model.accounts.tonnes > 0).sum())
+    assert opened > 0
+    assert np.array_equal(model.accounts.tonnes, base.accounts.tonnes)  # every route pays for its set-up here
+    setup = model.accounts.money["link_setup_cny"]
+    assert setup.sum() == pytest.approx(1_000_000.0 * opened)
+    steel = model.facility_ids.index("steel_s")
+    assert 0 < setup[steel] < setup.sum()  # the seller pays a part, the kilns the rest
+    profit_gap = base.accounts.money["profit_cny"] - model.accounts.money["profit_cny"]
+    np.testing.assert_allclose(profit_gap, setup, atol=1e-6)
+    model.step()
+    assert model.accounts.money["link_setup_cny"].sum() == 0.0  # routes set up last month
+
+
+def test_a_set_up_no_contract_can_pay_for_stops_every_trade(tiny_park_toml, park_with_column):
+    model = SymbiosisModel(park_with_column(tiny_park_toml, "byproducts.csv", "link_setup_cny", 1e9), rng=3)
+    model.run(3)
+    assert model.flows.empty or model.flows["tonnes"].sum() == 0
