@@ -1,7 +1,8 @@
 """Link set-up costs: a new route opens only if its trade, recurring over a contract, pays for the set-up.
 
 Hand calculations: one seller and one kiln, w = 100, r = -50, t = 5 CNY/t, so the surplus is
-145 CNY/t; 100 t a month over a 12-month contract gain 174,000 CNY together. The set-up is paid
+145 CNY/t; 100 t now and 100 t a month over the 12-month contract that follows gain
+1,300 x 145 = 188,500 CNY together. The set-up is paid
 once, by seller and buyer in proportion to their gains; the planner opens a route with a
 set-up cost only where its tonnes pay for it (``tests/metrics/test_planner.py``).
 """
@@ -26,18 +27,19 @@ def one_route_market(setup_cny: float) -> Market:
     return market
 
 
-def clear(market: Market, step: int = 1):
-    supply = np.array([[100.0], [0.0]])
-    capacity = np.array([[0.0], [100.0]])
+def clear(market: Market, step: int = 1, stock_t: float = 0.0):
+    """One month: 100 t generated (plus ``stock_t`` held over) and a kiln with room for all of it."""
+    supply = np.array([[100.0 + stock_t], [0.0]])
+    capacity = np.array([[0.0], [100.0 + stock_t]])
     month = MonthInputs(
-        supply_t=supply, generated_t=supply.copy(), capacity_t=capacity, group_capacity_t=capacity.copy(),
+        supply_t=supply, generated_t=np.array([[100.0], [0.0]]), capacity_t=capacity, group_capacity_t=capacity.copy(),
         wtp_cny_per_t=np.array([100.0]), reservation_cny_per_t=np.array([-50.0]), is_installed=np.ones(1, bool),
         season_now=np.ones(2), installed_monthly_t=np.full((2, 1), 1e9), season_peak=np.ones(2), seller_share=0.5,
     )  # fmt: skip
     return market.clear(step, month)
 
 
-@pytest.mark.parametrize(("setup_cny", "trades"), [(0.0, True), (173_000.0, True), (175_000.0, False)])
+@pytest.mark.parametrize(("setup_cny", "trades"), [(0.0, True), (188_000.0, True), (189_000.0, False)])
 def test_a_route_opens_only_if_a_contract_pays_for_its_set_up(setup_cny, trades):
     result = clear(one_route_market(setup_cny))
     assert bool(result.tonnes[0] == 100.0) is trades
@@ -45,6 +47,13 @@ def test_a_route_opens_only_if_a_contract_pays_for_its_set_up(setup_cny, trades)
         # equal split: each side gains 72.5 CNY/t and pays half of the set-up
         assert result.setup_seller_cny[0] == pytest.approx(setup_cny / 2)
         assert result.setup_buyer_cny[0] == pytest.approx(setup_cny / 2)
+
+
+def test_stock_sold_once_does_not_count_toward_a_set_up():
+    # 900 t of stock and 100 t a month: the first month trades 1,000 t, but only 100 t recur;
+    # over the contract 1,000 + 12 x 100 = 2,200 t gain 319,000 CNY, less than a 1 M CNY set-up
+    assert clear(one_route_market(1_000_000.0), stock_t=900.0).tonnes[0] == 0.0
+    assert clear(one_route_market(300_000.0), stock_t=900.0).tonnes[0] == 1_000.0
 
 
 def test_the_set_up_is_paid_once():

@@ -116,14 +116,15 @@ def appraise(round_: InvestmentRound, index: int, k: int) -> tuple[float, float]
     volume = float(available.sum())
     if volume <= 0:
         return 0.0, 0.0
-    # the price it would pay in competition: the split, or less where another known seller with unsold tonnes
-    # would leave the buyer more (environment/competition.py)
-    options = OutsideOptions(best_rival(np.zeros(len(s), dtype=np.intp), s, surplus, available > 0), np.zeros(len(s)))
+    setup = round_.market.setup_cny[candidates] * (book.first_trade_step[candidates] < 0)  # routes not yet set up
+    # the price it would pay in competition: the split, or less where another known seller with unsold tonnes, on a
+    # route already set up, would leave the buyer more (environment/competition.py)
+    rival = (available > 0) & (setup <= 0)
+    options = OutsideOptions(best_rival(np.zeros(len(s), dtype=np.intp), s, surplus, rival), np.zeros(len(s)))
     net = round_.wtp_cny_per_t[candidates] - routes.transport_cny_per_t[candidates]
     price = competitive_prices(net, round_.reservation_cny_per_t[candidates], round_.params["bargaining_share"], options)
     kept = net - price
     # a route not yet set up also pays the buyer's part of its set-up, spread over a contract's tonnes
-    setup = round_.market.setup_cny[candidates] * (book.first_trade_step[candidates] < 0)
     contract_t = available / MONTHS_PER_YEAR * round_.catalog.contract_months[b]
     setup_per_t = np.divide(setup * kept / surplus, contract_t, out=np.zeros(len(setup)), where=contract_t > 0)
     margin = float(((kept - setup_per_t) * available).sum() / volume)

@@ -285,9 +285,10 @@ class Market:
         candidates = candidates[np.argsort(-surplus[candidates], kind="stable")]
         has_contract = self.active_contracts(step)
         prices = month.reservation_cny_per_t + month.seller_share * surplus
-        # a new route with a set-up cost is opened only if the month's tonnes, recurring over the contract, pay for it
-        new_setup = (self.setup_cny > 0) & (book.first_trade_step < 0) & (surplus > 0)
-        least_t = np.divide(self.setup_cny, surplus * self.contract_months[rt.byproduct], out=np.zeros(n), where=new_setup)
+        # a new route with a set-up cost opens only if this month's tonnes and the contract's recurring ones pay for it
+        unset = (self.setup_cny > 0) & (book.first_trade_step < 0)
+        least_t = np.divide(self.setup_cny, surplus, out=np.zeros(n), where=unset & (surplus > 0))
+        months_of = self.contract_months.tolist()
         for r, i_s, i_c, i_g, price, contracted, b, least in zip(
             candidates.tolist(),
             at_supply[candidates].tolist(),
@@ -300,19 +301,17 @@ class Market:
             strict=True,
         ):
             q = min(supply[i_s], capacity[i_c], group_capacity[i_g])
-            if q <= TONNE_EPSILON or q < least:
+            f_s, f_c = seller_season[r], buyer_season[r]
+            # a contract commits only recurring volume: generation not yet promised to others,
+            # and buyer capacity not yet promised either (stock sold off is spot)
+            volume = 0.0 if contracted else min(q, free_supply[i_s] * f_s, free_tech[i_c] * f_c, free_capacity[i_g] * f_c)
+            if q <= TONNE_EPSILON or q + volume * months_of[b] < least:
                 continue
             supply[i_s] -= q
             capacity[i_c] -= q
             group_capacity[i_g] -= q
             tonnes[r] += q
             value[r] += q * price
-            # a contract commits only recurring volume: generation not yet promised to others,
-            # and buyer capacity not yet promised either (stock sold off is spot)
-            if contracted:
-                continue
-            f_s, f_c = seller_season[r], buyer_season[r]
-            volume = min(q, free_supply[i_s] * f_s, free_tech[i_c] * f_c, free_capacity[i_g] * f_c)
             if volume > TONNE_EPSILON:
                 free_supply[i_s] -= volume / f_s
                 free_tech[i_c] -= volume / f_c
@@ -327,9 +326,11 @@ class Market:
         # 3. the terms of this month's spot trades and the set-up of new routes (environment/competition.py)
         spot = tonnes - contract_tonnes
         net = month.wtp_cny_per_t - rt.transport_cny_per_t
-        price, setup_seller, setup_buyer = settle(
-            spot, prices, eligible_route, (net, month.reservation_cny_per_t, month.seller_share), (rt.seller, rt.buyer),
-            (at_supply, at_capacity, at_group), left, np.where((tonnes > 0) & (book.first_trade_step < 0), self.setup_cny, 0.0))  # fmt: skip
+        rivals = eligible_route & ~(unset & (tonnes <= 0))  # a route not yet set up is nobody's outside option
+        due = np.where(unset & (tonnes > 0), self.setup_cny, 0.0)  # the set-up of the routes opened this month
+        price, setup_seller, setup_buyer = settle(spot, prices, rivals, (net, month.reservation_cny_per_t,
+                                                  month.seller_share), (rt.seller, rt.buyer),
+                                                  (at_supply, at_capacity, at_group), left, due)  # fmt: skip
         value += spot * (price - prices)
         signed = book.contract_start == step
         book.contract_price[signed] = price[signed]

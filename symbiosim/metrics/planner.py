@@ -378,7 +378,10 @@ def _result(
     upgrade = float((capacity["upgrade_cny_per_t"].to_numpy(float) * new).sum())
     rebate = float((vat["rebate_cny"].to_numpy(float) * share_won).sum()) if len(vat) else 0.0
     route_profit, outlet_profit = float(paths["profit_cny"].sum()), float(sales["profit_cny"].sum())
-    setup = float(used_routes["setup_cny"].sum()) if "setup_cny" in used_routes and scheme != "theoretical" else 0.0
+    # set-ups at their binaries' values (a share of the cost in the LP relaxation, like the rebate)
+    opened = result.x[n_r + n_c + n_w + len(vat) :]
+    costs = routes["setup_cny"].to_numpy(float) if len(opened) else np.zeros(0)
+    setup = float((costs[costs > 0] * opened).sum())
     totals = {
         "scheme": scheme,
         "period": snapshot.period,

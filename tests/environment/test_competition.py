@@ -20,14 +20,16 @@ KM = {(0, 2): 10.0, (0, 3): 40.0, (1, 2): 30.0, (1, 3): 20.0}
 W, R = 100.0, -50.0
 
 
-def clear(supply: tuple[float, float], room: tuple[float, float]):
+def clear(supply: tuple[float, float], room: tuple[float, float], setup_cny: dict | None = None):
     """One month of the two-by-two market; returns (tonnes, price) per route in KM order."""
     pairs = list(KM)
     seller = np.array([s for s, _ in pairs])
     buyer = np.array([b for _, b in pairs])
     km = np.array([KM[p] for p in pairs])
     zeros = np.zeros(len(pairs), dtype=np.intp)
-    market = Market(Routes.from_arrays(seller, buyer, zeros, zeros, km, 0.5 * km), np.array([12]), RULES)
+    setup = np.array([(setup_cny or {}).get(p, 0.0) for p in pairs])
+    market = Market(Routes.from_arrays(seller, buyer, zeros, zeros, km, 0.5 * km), np.array([12]), RULES,
+                    setup_cny=setup)  # fmt: skip
     market.book.known[:] = True
     supply_t = np.array([[supply[0]], [supply[1]], [0.0], [0.0]])
     capacity = np.array([[0.0], [0.0], [room[0]], [room[1]]])
@@ -69,6 +71,15 @@ def test_a_shortage_prices_at_what_the_rival_buyer_would_pay():
     tonnes, price = clear(supply=(50.0, 0.0), room=(50.0, 50.0))
     assert tonnes.tolist() == [50.0, 0.0, 0.0, 0.0]
     assert price[0] == pytest.approx(80.0)
+
+
+def test_a_rival_route_that_is_not_set_up_is_no_outside_option():
+    # as in the glut and shortage cases, but the rival route would first need a set-up no month pays for
+    split = R + 0.5 * (W - 5.0 - R)
+    _, price = clear(supply=(50.0, 50.0), room=(50.0, 0.0), setup_cny={(1, 2): 1e9})
+    assert price[0] == pytest.approx(split)
+    _, price = clear(supply=(50.0, 0.0), room=(50.0, 50.0), setup_cny={(0, 3): 1e9})
+    assert price[0] == pytest.approx(split)
 
 
 def test_without_rivals_the_price_is_the_split():

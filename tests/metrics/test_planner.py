@@ -127,3 +127,6 @@ def test_the_planner_opens_a_route_only_where_its_tonnes_pay_for_the_set_up():
     assert tonnes_by_buyer(closed) == {"b1": 60.0}
     assert closed.totals.loc[0, "profit_cny"] == pytest.approx(1800.0)
     assert solve(dear, "theoretical").totals.loc[0, "tonnes_used"] == pytest.approx(100.0)  # tonnes only
+    # the LP relaxation charges the set-up at its binary's fractional value: an upper bound again
+    relaxed = solve(dear, "economic", relax=True)
+    assert relaxed.totals.loc[0, "profit_cny"] >= closed.totals.loc[0, "profit_cny"] - 1e-6
