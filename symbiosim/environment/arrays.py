@@ -81,25 +81,16 @@ def _index(values: list[str]) -> dict[str, int]:
     return {v: i for i, v in enumerate(values)}
 
 
-def _share_or_one(table: pd.DataFrame, column: str) -> NDArray[np.float64]:
-    """An optional share column as floats, 1 where blank or missing."""
+def _optional(table: pd.DataFrame, column: str, default: float) -> NDArray[np.float64]:
+    """An optional numeric column as floats, ``default`` where blank or missing."""
     if column not in table.columns:
-        return np.ones(len(table))
-    values = pd.to_numeric(table[column].replace("", np.nan), errors="coerce").to_numpy(dtype=float)
-    return np.where(np.isnan(values), 1.0, values)
-
-
-def _value_or_zero(table: pd.DataFrame, column: str) -> NDArray[np.float64]:
-    """An optional numeric column as floats, 0 where blank or missing."""
-    if column not in table.columns:
-        return np.zeros(len(table))
-    return pd.to_numeric(table[column].replace("", np.nan), errors="coerce").fillna(0.0).to_numpy(dtype=float)
+        return np.full(len(table), default)
+    return pd.to_numeric(table[column].replace("", np.nan), errors="coerce").fillna(default).to_numpy(dtype=float)
 
 
 def _sector_values(table: pd.DataFrame, column: str, sectors: NDArray[np.object_]) -> NDArray[np.float64]:
-    """A sector column per facility (0 where the column is missing or blank)."""
-    values = pd.to_numeric(table.get(column, pd.Series(0.0, index=table.index)), errors="coerce").fillna(0.0)
-    of_sector = dict(zip(table["sector"], values, strict=True))
+    """An optional sector column per facility (0 where the column is missing or blank)."""
+    of_sector = dict(zip(table["sector"], _optional(table, column, 0.0), strict=True))
     return np.array([of_sector.get(sector, 0.0) for sector in sectors], dtype=float)
 
 
@@ -225,15 +216,13 @@ def build_arrays(scenario: Scenario, parameters: Mapping[str, float] | None = No
         storage_cost_cny_per_t_month=byp["storage_cost_cny_per_t_month"].to_numpy(dtype=float),
         storage_months=byp["storage_months"].to_numpy(dtype=float),
         supply_cost_cny_per_t=byp["supply_cost_cny_per_t"].to_numpy(dtype=float),
-        bau_landfill_share=_share_or_one(byp, "bau_landfill_share"),
+        bau_landfill_share=_optional(byp, "bau_landfill_share", 1.0),
         contract_months=byp["contract_months"].to_numpy(dtype=np.int64),
-        link_setup_cny=_value_or_zero(byp, "link_setup_cny"),
-        link_setup_cny_per_km=_value_or_zero(byp, "link_setup_cny_per_km"),
+        link_setup_cny=_optional(byp, "link_setup_cny", 0.0),
+        link_setup_cny_per_km=_optional(byp, "link_setup_cny_per_km", 0.0),
         tech_capex_cny_per_tpa=tech["capex_cny_per_tpa"].to_numpy(dtype=float),
         tech_lifetime_yr=tech["lifetime_yr"].to_numpy(dtype=int),
-        tech_learning_rate=pd.to_numeric(tech.get("learning_rate", pd.Series(0.0, index=tech.index)), errors="coerce")
-        .fillna(0.0)
-        .to_numpy(dtype=float),
+        tech_learning_rate=_optional(tech, "learning_rate", 0.0),
         tech_opex_cny_per_t=tech["opex_cny_per_t"].to_numpy(dtype=float),
         tech_displaced_per_t=tech_displaced,
         tech_cap_t_per_t=tech["cap_t_per_t"].to_numpy(dtype=float),

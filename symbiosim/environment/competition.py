@@ -81,7 +81,6 @@ def best_rival(
 
 
 def outside_options(
-    open_route: NDArray[np.bool_],
     surplus_cny_per_t: NDArray[np.float64],
     seller: NDArray[np.intp],
     buyer: NDArray[np.intp],
@@ -90,9 +89,10 @@ def outside_options(
 ) -> OutsideOptions:
     """Each route's outside options after clearing: rival sellers with unsold tonnes, rival buyers with room.
 
+    Every route given is open to trade (known and trusted link, technology installed, surplus > 0),
+    so each may be a rival of the others.
+
     Args:
-        open_route: per route, a trade is possible (known and trusted link, technology
-            installed, surplus > 0).
         surplus_cny_per_t: per route, ``w - t - r``.
         seller: per route, the selling facility.
         buyer: per route, the buying facility.
@@ -106,8 +106,8 @@ def outside_options(
     unsold = supply[at_supply] > TONNE_EPSILON
     room = (capacity[at_capacity] > TONNE_EPSILON) & (group[at_group] > TONNE_EPSILON)
     return OutsideOptions(
-        buyer_cny_per_t=best_rival(at_group, seller, surplus_cny_per_t, open_route & unsold),
-        seller_cny_per_t=best_rival(at_supply, buyer, surplus_cny_per_t, open_route & room),
+        buyer_cny_per_t=best_rival(at_group, seller, surplus_cny_per_t, unsold),
+        seller_cny_per_t=best_rival(at_supply, buyer, surplus_cny_per_t, room),
     )
 
 
@@ -172,8 +172,8 @@ def settle(
     price = split_cny_per_t
     if spot_t.any():  # only routes open to trade can be traded or be a rival
         sub = np.flatnonzero(open_route & (surplus > 0))
-        options = outside_options(np.ones(len(sub), dtype=bool), surplus[sub], routes[0][sub], routes[1][sub],
-                                  (at[0][sub], at[1][sub], at[2][sub]), left)  # fmt: skip
+        options = outside_options(surplus[sub], routes[0][sub], routes[1][sub], (at[0][sub], at[1][sub], at[2][sub]),
+                                  left)  # fmt: skip
         price = split_cny_per_t.copy()
         price[sub] = competitive_prices(net[sub], reservation[sub], seller_share, options)
     seller_part = np.divide(price - reservation, surplus, out=np.full_like(surplus, seller_share), where=surplus > 0)
