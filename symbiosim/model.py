@@ -1,11 +1,8 @@
 """SymbiosisModel: facilities of a scenario trading by-products, one step per calendar month.
 
-A month is the phases of ``MONTH_PHASES``, in that order (``docs/model.md``, ``docs/architecture.md``):
-``begin_month`` (the calendar), ``retire`` (lines at the end of their lifetime), ``apply_policies`` (reset the
-levers, apply the policies in force), ``produce`` (each agent class sets its facilities' output; by-products; stock
-goes on offer again), ``trade`` (the market clears; what is unsold is stored or disposed of), ``share_information``
-(searches and referrals), ``invest`` (in ``investment_month``: agents appraise technologies), ``account`` (money,
-energy and emission ledgers, the month's records) and ``collect`` (the DataCollector's series).
+A month is the phases of ``MONTH_PHASES``, in that order, each a method below (``docs/model.md``,
+``docs/architecture.md``): the calendar, retirements, policies, production, trade, search, investment,
+accounting and the DataCollector's series.
 
 The state is a few named groups: the scenario's arrays (``catalog``), the facilities
 (``state``), the policy levers (``levers``), the market (``market``: routes, knowledge,
@@ -38,15 +35,15 @@ from symbiosim.accounting import (
     vat_premium_bid,
 )
 from symbiosim.agents import AGENT_CLASSES, Enterprise, FacilityState, InvestmentRound, OutputConditions
-from symbiosim.agents.investment import retire
-from symbiosim.agents.production import buyer_capacity_t, produce, store_or_dispose
-from symbiosim.agents.search import search_decisions
+from symbiosim.agents.investment import retire, sized_base
+from symbiosim.agents.production import market_inputs, produce, store_or_dispose
+from symbiosim.agents.search import prospects, search_decisions
 from symbiosim.agents.sectors import production_rates
 from symbiosim.environment import pricing
 from symbiosim.environment.arrays import build_arrays
 from symbiosim.environment.contracts import SearchRules
 from symbiosim.environment.geography import assign_landfills, same_sector_neighbours
-from symbiosim.environment.market import Market, MonthInputs
+from symbiosim.environment.market import Market
 from symbiosim.environment.parameters import run_settings
 from symbiosim.environment.scenario import Scenario, load_scenario
 from symbiosim.environment.streams import RandomStreams
@@ -57,17 +54,8 @@ from symbiosim.record import RunRecord, RunState, facility_record, flow_records,
 
 __all__ = ["MONTHS_PER_YEAR", "MONTH_PHASES", "PRODUCTION_PHASES", "SymbiosisModel", "month_date"]
 
-MONTH_PHASES = (
-    "begin_month",
-    "retire",
-    "apply_policies",
-    "produce",
-    "trade",
-    "share_information",
-    "invest",
-    "account",
-    "collect",
-)
+MONTH_PHASES = ("begin_month", "retire", "apply_policies", "produce", "trade", "share_information", "invest",
+                "account", "collect")  # fmt: skip
 PRODUCTION_PHASES = ("begin_month", "apply_policies", "produce")  # a month's output, without trade
 
 
@@ -130,7 +118,7 @@ class SymbiosisModel(Model):
         table = self.scenario_data.table("sectors")
         receiving = set(table.loc[table["receives_landfill"].map(lambda v: v is True), "sector"])
         self.landfills = assign_landfills(fac, receiving)
-        self.state = FacilityState.initial(catalog, self.streams.initial.random((n, len(catalog.technologies))))
+        self.state = FacilityState.initial(catalog)
         self.levers = PolicyLevers.baseline(catalog)
         self.record = RunRecord(self.start, catalog.facility_ids)
         self.factors = route_factors(catalog, routes)
@@ -141,6 +129,7 @@ class SymbiosisModel(Model):
         self.policy_view = PolicyView.of(catalog, self.state.capacity_per_yr, self._recent_tonnes,
                                          self.policy_memory, self.policies.policies)  # fmt: skip
         self._build_space_and_agents()
+        self._size_installed_base()
         self.account()
         self._build_datacollector(collect_agent_data)
         self.collect()
@@ -163,6 +152,29 @@ class SymbiosisModel(Model):
             self.agent_list.append(agent)
         kinds = [type(agent) for agent in self.agent_list]  # each class decides its facilities' output (produce)
         self.class_rows = {kind: np.flatnonzero([k is kind for k in kinds]) for kind in dict.fromkeys(kinds)}
+
+    def _size_installed_base(self) -> None:
+        """Size the installed base to use (:func:`~symbiosim.agents.investment.sized_base`), then put every group back.
+
+        Two sizing years without policies: every eligible line at its full cap, then each at what it used.
+        """
+        state, routes, accounts = self.state, self.market.routes, self.accounts
+        groups = (state, self.market.book, accounts, self.record)
+        saved = [group.copy() for group in groups]
+        installed = np.where(self.catalog.eligible, state.full_cap_tpa, 0.0)
+        for _ in range(2):
+            state.installed_tpa[...], kept = installed, np.zeros(routes.n_routes)
+            for self.month_index in range(1, MONTHS_PER_YEAR + 1):
+                self.date = month_date(self.start, self.month_index - 1)
+                self.produce()
+                self.trade()
+                net = accounts.prices.wtp - accounts.prices.vat_premium - routes.transport_cny_per_t
+                kept += accounts.tonnes * net - accounts.value_cny
+            installed = state.used_this_year_t.copy()
+            for group, copied in zip(groups, saved, strict=True):
+                group.restore(copied)
+        self.month_index, self.date = 0, self.start
+        state.set_installed_base(sized_base(self.catalog, self.params, routes, installed, kept))
 
     def _build_datacollector(self, collect_agent_data: bool) -> None:
         types = {type(a) for a in self.agent_list} if collect_agent_data else set()
@@ -253,22 +265,10 @@ class SymbiosisModel(Model):
         routes, n, n_b = mk.routes, self.n_facilities, len(catalog.byproducts)
         wtp, reservation = self.route_prices()
         own = pricing.own_reservation_cny_per_t(catalog, levers.landfill_fee, levers.ep_tax)
-        capacity_t = buyer_capacity_t(state, catalog)
-        premium, raw_t = vat_premium_bid(catalog, state, levers, capacity_t.sum(axis=1))
-        month = MonthInputs(
-            supply_t=state.supply_t,
-            generated_t=accounts.ledger["generated_t"],
-            capacity_t=capacity_t,
-            group_capacity_t=catalog.group_cap_t_per_t[None, :] * state.output[:, catalog.group_cap_product],
-            wtp_cny_per_t=wtp,
-            reservation_cny_per_t=reservation,
-            is_installed=state.installed_tpa[routes.buyer, routes.technology] > 0,
-            season_now=catalog.season[:, self.date.month - 1],
-            installed_monthly_t=state.installed_tpa / MONTHS_PER_YEAR,
-            season_peak=catalog.season.max(axis=1),
-            seller_share=self.params["bargaining_share"],
-            own_reservation_cny_per_t=own[routes.seller, routes.byproduct],
-        )
+        own_route = own[routes.seller, routes.byproduct]
+        month = market_inputs(state, catalog, routes, (wtp, reservation, own_route), accounts.ledger["generated_t"],
+                              self.date.month, self.params["bargaining_share"])  # fmt: skip
+        premium, raw_t = vat_premium_bid(catalog, state, levers, month.capacity_t.sum(axis=1))
         result, cleared, route_premium = mk.clear_with_premium(
             self.month_index, month, premium, catalog.is_landfilled[routes.byproduct],
             lambda listed_t: pricing.vat_qualifies(listed_t, raw_t, levers.vat_rebate_rate, levers.vat_threshold),
@@ -292,9 +292,11 @@ class SymbiosisModel(Model):
         p, mk, ledger = self.params, self.market, self.accounts.ledger
         wtp, reservation = self.route_prices()
         probability = 1.0 if bool(self.levers.platform) else p["discovery_probability"]
-        searching, _, candidates = search_decisions(mk.routes, mk.book.known, wtp - mk.routes.transport_cny_per_t
-            - reservation, ledger["disposed_t"] + ledger["outlet_t"], self.state.capacity_t, p["bargaining_share"],
-            self.catalog.contract_months, probability, p["search_cost_cny"])  # fmt: skip
+        surplus, buyer_t = prospects(self.state, self.catalog, mk.routes, wtp - mk.routes.transport_cny_per_t
+                                     - reservation, p["discount_rate"], self.levers.capex_subsidy_share)  # fmt: skip
+        searching, _, candidates = search_decisions(mk.routes, mk.book.known, surplus, ledger["disposed_t"]
+            + ledger["outlet_t"], buyer_t, p["bargaining_share"], self.catalog.contract_months, probability,
+            p["search_cost_cny"])  # fmt: skip
         self.accounts.search_cost_cny = searching * p["search_cost_cny"]
         rules = SearchRules(probability, p["referral_probability"])
         mk.discover(searching, candidates, self.accounts.tonnes, rules, self.streams.search)

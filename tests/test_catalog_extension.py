@@ -66,14 +66,18 @@ def test_new_technology_is_installed_and_has_routes(glass_model):
     installed = model.state.installed_tpa[:, k] > 0
     assert installed.sum() > 0
     assert (sectors[installed] == "cement").all()
-    # initial_adoption_share = 1.0: every eligible plant (cement with a kiln) starts with it
-    np.testing.assert_array_equal(installed, model.catalog.eligible[:, k])
+    # initial_adoption_share = 1.0: the eligible plants (cement with a kiln) whose line pays start with it,
+    # sized to the cullet they used: together no more than the two glass plants generate
+    assert (installed <= model.catalog.eligible[:, k]).all()
+    b = model.catalog.byproducts.index("glass_cullet")
+    generated_tpa = model.catalog.mean_generation_t[:, b].sum() * 12
+    assert 0 < model.state.installed_tpa[:, k].sum() <= generated_tpa * (1 + 1e-9)
     routes = np.flatnonzero(model.market.routes.technology == k)
+    assert set(np.flatnonzero(installed)) <= set(model.market.routes.buyer[routes])
     assert len(routes) > 0
     sellers = {model.facility_ids[i] for i in model.market.routes.seller[routes]}
     assert sellers == GLASS_PLANTS
     assert (sectors[model.market.routes.buyer[routes]] == "cement").all()
-    b = model.catalog.byproducts.index("glass_cullet")
     assert (model.market.routes.byproduct[routes] == b).all()
 
 

@@ -54,8 +54,8 @@ def test_same_seed_runs_start_alike_and_end_with_their_streams_in_step(pair):
 
 def test_streams_are_distinct_and_set_by_the_seed():
     a, b, c = (RandomStreams.spawn(np.random.default_rng(seed)) for seed in (1, 1, 2))
-    first = {name: getattr(a, name).random() for name in ("initial", "search", "investment")}
-    assert len(set(first.values())) == 3
+    first = {name: getattr(a, name).random() for name in ("search", "investment")}
+    assert len(set(first.values())) == 2
     assert {name: getattr(b, name).random() for name in first} == first
     assert {name: getattr(c, name).random() for name in first} != first
 
@@ -67,4 +67,4 @@ def test_restoring_states_replays_the_draws():
     streams.restore(saved)
     np.testing.assert_array_equal(streams.search.random(4), before)
     with pytest.raises(ValueError, match="investment"):
-        streams.restore({"initial": saved["initial"], "search": saved["search"]})
+        streams.restore({"search": saved["search"]})

@@ -17,6 +17,7 @@ from symbiosim.agents.state import FacilityState, Vintage
 from symbiosim.environment.arrays import MONTHS_PER_YEAR, CatalogArrays
 from symbiosim.environment.competition import OutsideOptions, best_rival, competitive_prices
 from symbiosim.environment.market import Market
+from symbiosim.environment.routes import Routes
 
 __all__ = [
     "MIN_INCREMENT_SHARE",
@@ -28,6 +29,7 @@ __all__ = [
     "neighbour_adoption_share",
     "retire",
     "room_to_install_tpa",
+    "sized_base",
 ]
 
 MIN_INCREMENT_SHARE = 0.05  # increments below 5% of the full cap are not worth appraising
@@ -85,9 +87,10 @@ def neighbour_adoption_share(round_: InvestmentRound, index: int, k: int) -> flo
 def appraise(round_: InvestmentRound, index: int, k: int) -> tuple[float, float]:
     """Expected extra volume (t/yr) and buyer margin (CNY/t) for technology k at a facility.
 
-    The volume is what known sellers within reach failed to place over the past year (plus
-    what they hold in stock), divided among the buyers that know each seller and already use
-    the technology; the margin is what the buyer would keep on those routes at competitive
+    The volume is what known sellers it trusts enough to deal with (trust at least
+    ``min_trust``, as the market requires) failed to place over the past year (plus what they
+    hold in stock), divided among the buyers that deal with each seller and already use the
+    technology; the margin is what the buyer would keep on those routes at competitive
     prices (the split of the surplus, or more where another of those sellers would leave it
     more; :mod:`symbiosim.environment.competition`), less its part of the set-up of a route not
     yet set up, spread over a contract's tonnes, weighted by that volume.
@@ -95,7 +98,10 @@ def appraise(round_: InvestmentRound, index: int, k: int) -> tuple[float, float]
     routes, book, state = round_.market.routes, round_.market.book, round_.state
     of_tech = routes.of_technology[k]
     own = of_tech[routes.buyer[of_tech] == index]
-    candidates = own[book.known[routes.link[own]]]
+    def trusted(links: NDArray[np.intp]) -> NDArray[np.bool_]:  # the sellers it would deal with
+        return book.known[links] & (book.trust[links] >= round_.market.rules.minimum)
+
+    candidates = own[trusted(routes.link[own])]
     if len(candidates) == 0:
         return 0.0, 0.0
     surplus = (
@@ -109,7 +115,7 @@ def appraise(round_: InvestmentRound, index: int, k: int) -> tuple[float, float]
     candidates, surplus = candidates[good], surplus[good]
     s, b = routes.seller[candidates], routes.byproduct[candidates]
     others = of_tech[routes.buyer[of_tech] != index]
-    rivals = others[book.known[routes.link[others]] & (state.installed_tpa[routes.buyer[others], k] > 0)]
+    rivals = others[trusted(routes.link[others]) & (state.installed_tpa[routes.buyer[others], k] > 0)]
     competitors = np.bincount(routes.seller[rivals], minlength=round_.catalog.n_facilities)[s]
     # what known sellers could not place, shared with the other buyers that know them
     available = (state.unsold_this_year[s, b] * state.year_scale + state.stock[s, b]) / (1 + competitors)
@@ -129,6 +135,55 @@ def appraise(round_: InvestmentRound, index: int, k: int) -> tuple[float, float]
     setup_per_t = np.divide(setup * kept / surplus, contract_t, out=np.zeros(len(setup)), where=contract_t > 0)
     margin = float(((kept - setup_per_t) * available).sum() / volume)
     return volume, margin
+
+
+def sized_base(
+    catalog: CatalogArrays,
+    params: dict[str, float],
+    routes: Routes,
+    used_tpa: NDArray[np.float64],
+    kept_by_route_cny: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    """The installed base at the start: each plant's line sized to a year of use, where it pays.
+
+    Two sizing years of production and trade precede the run, without policies and with the
+    knowledge of the start: in the first, every eligible plant has every technology it may run
+    at its full cap; in the second, each line is what it used in the first, so that prices are
+    those of that base (no rival buyer has room it would not have). ``used_tpa`` (facilities,
+    technologies) is what each plant used in the second, ``kept_by_route_cny`` (routes,) what
+    buyers kept on each route's tonnes (willingness to pay less transport and price).
+
+    A line is in the base when the investment rule would have built it: it is at least
+    ``MIN_INCREMENT_SHARE`` of the full cap, its NPV at the catalog capex over its lifetime is
+    positive and its simple payback within ``max_payback_yr``. Of a technology's eligible
+    plants, at most the share ``initial_adoption_share`` (rounded) has it: those with the
+    highest NPV. A technology whose base is ``nameplate`` (the facility data are the base, e.g.
+    an incinerator's furnaces) is installed at those plants whether or not it pays, at its
+    full cap (technologies of one cap group then share the group's cap equally).
+
+    Returns:
+        (facilities, technologies) installed capacity, t of by-product per year.
+    """
+    n_k = len(catalog.technologies)
+    kept_cny = np.bincount(routes.buyer * n_k + routes.technology, kept_by_route_cny, used_tpa.size)
+    kept_cny = kept_cny.reshape(used_tpa.shape)
+    capex = used_tpa * catalog.tech_capex_cny_per_tpa[None, :]
+    annuity = np.array([annuity_factor(params["discount_rate"], int(years)) for years in catalog.tech_lifetime_yr])
+    npv = kept_cny * annuity[None, :] - capex
+    pays = (used_tpa > catalog.full_cap_tpa * MIN_INCREMENT_SHARE) & (npv > 0)
+    pays &= capex <= params["max_payback_yr"] * kept_cny
+    has = catalog.eligible & (pays | catalog.tech_nameplate_base[None, :])
+    share = catalog.technology["initial_adoption_share"].to_numpy(dtype=float)
+    for k in range(n_k):
+        allowed = int(np.floor(share[k] * catalog.eligible[:, k].sum() + 0.5))
+        ranked = np.flatnonzero(has[:, k])
+        has[ranked[np.argsort(-npv[ranked, k], kind="stable")][allowed:], k] = False
+    nameplate = has & catalog.tech_nameplate_base[None, :]
+    group = catalog.tech_group
+    in_group = np.stack([nameplate[:, group == g].sum(axis=1) for g in group], axis=1)
+    group_cap = catalog.group_cap_t_per_t[group][None, :] * catalog.capacity_per_yr[:, catalog.group_cap_product[group]]
+    shared = np.divide(group_cap, in_group, out=np.zeros_like(group_cap), where=in_group > 0)
+    return np.where(nameplate, np.minimum(catalog.full_cap_tpa, shared), np.where(has, used_tpa, 0.0))
 
 
 def room_to_install_tpa(state: FacilityState, catalog: CatalogArrays, index: int, k: int) -> float:

@@ -9,8 +9,10 @@ from numpy.typing import NDArray
 
 from symbiosim.agents.state import FacilityState
 from symbiosim.environment.arrays import MONTHS_PER_YEAR, CatalogArrays
+from symbiosim.environment.market import MonthInputs
+from symbiosim.environment.routes import Routes
 
-__all__ = ["OutputConditions", "buyer_capacity_t", "produce", "store_or_dispose"]
+__all__ = ["OutputConditions", "buyer_capacity_t", "market_inputs", "produce", "store_or_dispose"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,44 @@ def buyer_capacity_t(state: FacilityState, catalog: CatalogArrays) -> NDArray[np
     """Tonnes each facility can take this month per technology: min(cap x output, installed / 12) (Cao et al. 2025, eq. 3)."""
     by_output = catalog.tech_cap_t_per_t[None, :] * state.output[:, catalog.tech_cap_product]
     return np.where(state.installed_tpa > 0, np.minimum(by_output, state.installed_tpa / MONTHS_PER_YEAR), 0.0)
+
+
+def market_inputs(
+    state: FacilityState,
+    catalog: CatalogArrays,
+    routes: Routes,
+    prices: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]],
+    generated_t: NDArray[np.float64],
+    month: int,
+    seller_share: float,
+) -> MonthInputs:
+    """What the facilities bring to this month's market: supply, what buyers can take, prices.
+
+    Args:
+        state: the facilities after production.
+        catalog: caps, seasonality.
+        routes: the scenario's routes.
+        prices: per route, the buyer's willingness to pay, the seller's reservation price (its
+            best alternative) and its own reservation (its disposal route alone), CNY/t.
+        generated_t: (facilities, by-products) tonnes generated this month.
+        month: calendar month, 1-12.
+        seller_share: the seller's share of a trade's surplus.
+    """
+    wtp, reservation, own_reservation = prices
+    return MonthInputs(
+        supply_t=state.supply_t,
+        generated_t=generated_t,
+        capacity_t=buyer_capacity_t(state, catalog),
+        group_capacity_t=catalog.group_cap_t_per_t[None, :] * state.output[:, catalog.group_cap_product],
+        wtp_cny_per_t=wtp,
+        reservation_cny_per_t=reservation,
+        is_installed=state.installed_tpa[routes.buyer, routes.technology] > 0,
+        season_now=catalog.season[:, month - 1],
+        installed_monthly_t=state.installed_tpa / MONTHS_PER_YEAR,
+        season_peak=catalog.season.max(axis=1),
+        seller_share=seller_share,
+        own_reservation_cny_per_t=own_reservation,
+    )
 
 
 def store_or_dispose(

@@ -11,6 +11,11 @@ could trade in a month (the smaller of the seller's unplaced tonnes and the buye
 capacity), for the months of a contract, times the chance that a search finds a given
 candidate (``discovery_probability``). It searches in a month when the sum exceeds the cost of
 one search (``search_cost_cny``).
+
+A plant also searches for the line it could install (:func:`prospects`): for a technology it
+may run but does not, it could take what its output allows, on a surplus less the line's
+capital charge per tonne. A partner found that way is what its next investment round
+appraises.
 """
 
 from __future__ import annotations
@@ -18,9 +23,41 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from symbiosim.agents.investment import annuity_factor
+from symbiosim.agents.state import FacilityState
+from symbiosim.environment.arrays import CatalogArrays
 from symbiosim.environment.routes import Routes
 
-__all__ = ["search_decisions"]
+__all__ = ["prospects", "search_decisions"]
+
+
+def prospects(
+    state: FacilityState,
+    catalog: CatalogArrays,
+    routes: Routes,
+    surplus_cny_per_t: NDArray[np.float64],
+    discount_rate: float,
+    capex_subsidy_share: NDArray[np.float64],
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """What each buyer could take this month per technology, and each route's surplus for it.
+
+    A technology a buyer runs: its spare capacity this month, at the route's surplus. One it
+    may install but does not run: what this month's output would let it take (cap x output),
+    at the surplus less the line's capital charge per tonne (capex per t/yr, after any capex
+    subsidy and with learning, over the annuity factor of its lifetime).
+
+    Returns:
+        ``(surplus_cny_per_t, buyer_t)``: (routes,) and (facilities, technologies).
+    """
+    runs = state.installed_tpa > 0
+    by_output = catalog.tech_cap_t_per_t[None, :] * state.output[:, catalog.tech_cap_product]
+    buyer_t = np.where(runs, state.capacity_t, np.where(catalog.eligible, by_output, 0.0))
+    annuity = np.array([annuity_factor(discount_rate, int(years)) for years in catalog.tech_lifetime_yr])
+    charge = catalog.tech_capex_cny_per_tpa * state.cost_factor / annuity
+    b, k = routes.buyer, routes.technology
+    new_line = ~runs[b, k]
+    surplus = surplus_cny_per_t - np.where(new_line, charge[k] * (1 - capex_subsidy_share[b, k]), 0.0)
+    return surplus, buyer_t
 
 
 def search_decisions(

@@ -78,26 +78,13 @@ class FacilityState:
     vintages: list[Vintage] = field(default_factory=list)
 
     @classmethod
-    def initial(cls, catalog: CatalogArrays, draws: NDArray[np.float64]) -> FacilityState:
-        """The state at the start of a run, with the initial technology adoption.
-
-        A facility starts with technology k when its draw (uniform 0-1, one per facility and
-        technology) is below the technology's ``initial_adoption_share``; technologies drawn
-        together in one cap group share the group's cap equally, each up to its own full cap.
-        """
+    def initial(cls, catalog: CatalogArrays) -> FacilityState:
+        """The state at the start of a run, with nothing installed (see :meth:`set_installed_base`)."""
         n, n_k, n_b = catalog.n_facilities, len(catalog.technologies), len(catalog.byproducts)
-        share = catalog.technology["initial_adoption_share"].to_numpy(dtype=float)
         capacity = catalog.capacity_per_yr.copy()
         full_cap = catalog.full_cap_tpa.copy()
-        has = catalog.eligible & (draws < share[None, :])
-        group = catalog.tech_group
-        drawn_in_group = np.stack([has[:, group == g].sum(axis=1) for g in group], axis=1)
-        group_cap_tpa = catalog.group_cap_t_per_t[group][None, :] * capacity[:, catalog.group_cap_product[group]]
-        share_of_group = np.divide(
-            group_cap_tpa, drawn_in_group, out=np.zeros_like(group_cap_tpa), where=drawn_in_group > 0
-        )
         n_p, n_g = len(catalog.products), len(catalog.group_cap_t_per_t)
-        installed = np.where(has, np.minimum(full_cap, share_of_group), 0.0)
+        installed = np.zeros((n, n_k))
         return cls(
             capacity_per_yr=capacity,
             full_cap_tpa=full_cap,
@@ -116,6 +103,12 @@ class FacilityState:
             learning_base_tpa=installed.sum(axis=0),
             cost_factor=np.ones(n_k),
         )
+
+    def set_installed_base(self, installed_tpa: NDArray[np.float64]) -> None:
+        """Start from ``installed_tpa`` (facilities, technologies), t per year: the experience technologies learn from."""
+        self.installed_tpa[...] = installed_tpa
+        self.installed_to_date_tpa[...] = installed_tpa.sum(axis=0)
+        self.learning_base_tpa[...] = self.installed_to_date_tpa
 
     @property
     def year_scale(self) -> float:

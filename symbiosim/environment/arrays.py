@@ -42,6 +42,7 @@ class CatalogArrays:
     tech_cap_product: NDArray[np.intp]  # (K,)
     tech_material: NDArray[np.intp]  # (K,)
     tech_is_symbiosis: NDArray[np.bool_]  # (K,) effects count as symbiosis savings
+    tech_nameplate_base: NDArray[np.bool_]  # (K,) starts at its full cap where installed (not sized to use)
     tech_group: NDArray[np.intp]  # (K,) cap group of each technology (own group when blank)
     group_cap_t_per_t: NDArray[np.float64]  # (G,) shared cap per unit of the group's cap product
     group_cap_product: NDArray[np.intp]  # (G,)
@@ -201,6 +202,9 @@ def build_arrays(scenario: Scenario, parameters: Mapping[str, float] | None = No
         tech_cap_product=tech_cap_product,
         tech_material=tech_material,
         tech_is_symbiosis=np.array([value is not False for value in tech["is_symbiosis"]], dtype=bool),
+        tech_nameplate_base=(tech["initial_base"] == "nameplate").to_numpy(dtype=bool)
+        if "initial_base" in tech.columns
+        else np.zeros(len(tech), dtype=bool),
         tech_group=tech_group,
         group_cap_t_per_t=group_cap,
         group_cap_product=group_product,

@@ -228,7 +228,6 @@ class Market:
         free_supply, free_tech, free_capacity = (
             free.ravel().tolist() for free in self._uncommitted(month, season, in_force_mask, base_seller, base_buyer)
         )
-        seller_season, buyer_season = season[rt.seller].tolist(), season[rt.buyer].tolist()
         own = month.reservation_cny_per_t if month.own_reservation_cny_per_t is None else month.own_reservation_cny_per_t
         seller_gain = book.contract_price - own
         buyer_gain = month.wtp_cny_per_t - rt.transport_cny_per_t - book.contract_price
@@ -289,7 +288,7 @@ class Market:
         unset = (self.setup_cny > 0) & (book.first_trade_step < 0)
         least_t = np.divide(self.setup_cny, surplus, out=np.zeros(n), where=unset & (surplus > 0))
         months_of = self.contract_months.tolist()
-        for r, i_s, i_c, i_g, price, contracted, b, least in zip(
+        for r, i_s, i_c, i_g, price, contracted, b, least, f_s, f_c in zip(
             candidates.tolist(),
             at_supply[candidates].tolist(),
             at_capacity[candidates].tolist(),
@@ -298,14 +297,18 @@ class Market:
             has_contract[candidates].tolist(),
             rt.byproduct[candidates].tolist(),
             least_t[candidates].tolist(),
+            season[rt.seller[candidates]].tolist(),
+            season[rt.buyer[candidates]].tolist(),
             strict=True,
         ):
-            q = min(supply[i_s], capacity[i_c], group_capacity[i_g])
-            f_s, f_c = seller_season[r], buyer_season[r]
+            q = supply[i_s]  # most candidates find the seller sold out or the buyer full: test before any min()
+            if q <= TONNE_EPSILON or capacity[i_c] <= TONNE_EPSILON or group_capacity[i_g] <= TONNE_EPSILON:
+                continue
+            q = min(q, capacity[i_c], group_capacity[i_g])
             # a contract commits only recurring volume: generation not yet promised to others,
             # and buyer capacity not yet promised either (stock sold off is spot)
             volume = 0.0 if contracted else min(q, free_supply[i_s] * f_s, free_tech[i_c] * f_c, free_capacity[i_g] * f_c)
-            if q <= TONNE_EPSILON or q + volume * months_of[b] < least:
+            if q + volume * months_of[b] < least:
                 continue
             supply[i_s] -= q
             capacity[i_c] -= q

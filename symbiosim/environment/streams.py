@@ -1,7 +1,8 @@
 """Common random numbers: one seeded stream for each kind of random decision.
 
-A run's seed is split (``numpy.random.Generator.spawn``) into independent streams, one for the
-initial state, one for search and one for investment. Each stream draws the same number of
+A run's seed is split (``numpy.random.Generator.spawn``) into independent streams, one for
+search and one for investment (the starting state has no randomness: its installed base is
+sized to use). Each stream draws the same number of
 numbers every month whatever the scenario does (one per link for discovery and one for
 referral, one per facility and technology in an investment
 month), so two runs with the same seed see the same draws for the same decisions, and differ
@@ -22,12 +23,10 @@ class RandomStreams:
     """The run's random streams.
 
     Attributes:
-        initial: the starting state (which technologies facilities already run).
         search: which partners a search or a referral finds.
         investment: which technologies each facility considers in an investment round.
     """
 
-    initial: np.random.Generator
     search: np.random.Generator
     investment: np.random.Generator
 

@@ -65,8 +65,9 @@ def test_no_search_for_known_partners_losing_trades_or_gains_below_the_cost():
 
 
 @pytest.mark.parametrize(("factor", "found_far"), [(5.0, True), (8.0, False)])
-def test_a_search_reaches_as_far_as_a_trade_pays(tiny_park_toml, factor, found_far):
-    model = SymbiosisModel(tiny_park_toml, rng=3, initial_knowledge_km=0.0, discovery_probability=1.0,
+def test_a_search_reaches_as_far_as_a_trade_pays(tiny_park_toml, park_with_column, factor, found_far):
+    park = park_with_column(tiny_park_toml, "technologies.csv", "initial_base", "nameplate")  # the kilns run T2
+    model = SymbiosisModel(park, rng=3, initial_knowledge_km=0.0, discovery_probability=1.0,
                            freight_tariff_factor=factor)  # fmt: skip
     model.run(2)  # month 1: nobody is known, the steel plant and both kilns search; month 2: trade
     buyers = set(model.flows["buyer_id"])

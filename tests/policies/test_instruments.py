@@ -144,13 +144,15 @@ def test_named_facilities_are_exempt_in_symbiosis_aware_mode(tiny_park_toml):
     assert flows.index.tolist() == ["cement_far"]
 
 
-def test_a_platform_makes_every_search_find_its_candidates(tiny_park_toml):
-    # nobody is known at the start and an agent's own search finds nothing: only the platform helps
+def test_a_platform_makes_every_search_find_its_candidates(tiny_park_toml, park_with_column):
+    # the kilns run T2 from the start (nameplate), but nobody is known and an agent's own search finds
+    # nothing: only the platform helps
+    park = park_with_column(tiny_park_toml, "technologies.csv", "initial_base", "nameplate")
     isolated = {"initial_knowledge_km": 0.0, "discovery_probability": 0.0, "referral_probability": 0.0}
-    without = SymbiosisModel(tiny_park_toml, rng=3, **isolated)
+    without = SymbiosisModel(park, rng=3, **isolated)
     without.run(3)
     assert without.flows.empty
-    with_platform = SymbiosisModel(tiny_park_toml, rng=3, policies=[FacilitationPlatform(*ALWAYS)], **isolated)
+    with_platform = SymbiosisModel(park, rng=3, policies=[FacilitationPlatform(*ALWAYS)], **isolated)
     with_platform.run(3)
     assert set(with_platform.flows["buyer_id"]) == {"cement_near", "cement_far"}
     assert with_platform.flows["step"].min() == 2  # found by the first month's search, traded in the second
