@@ -35,6 +35,7 @@ GCHI = "Global Energy Monitor, Global Chemicals Inventory, November 2025 V1 (CC 
 # Assumption: GCHI has no capacities; one nominal size for every plant (0.3-0.5 Mt/yr is
 # typical of single ammonia, methanol or aromatics units in the region).
 CHEMICAL_OUTPUT_T_PER_YR = 0.4e6
+CHP_NAME = "热电"  # "thermal-electric": how Chinese plant names mark combined heat and power
 
 
 def _facility(row: pd.Series, sector: str, fid: str, route: str, source: str) -> dict:
@@ -48,6 +49,7 @@ def _facility(row: pd.Series, sector: str, fid: str, route: str, source: str) ->
         "latitude": float(row["latitude"]),
         "longitude": float(row["longitude"]),
         "is_synthetic": False,
+        "chp": "",
         "source": source,
         "note": "",
     }
@@ -81,7 +83,11 @@ def power(facilities: list[dict], capacities: list[dict]) -> None:
     """Add the operating coal power plants of the region and their capacities."""
     for _, row in pd.read_csv(GEM / "power_plants.csv").iterrows():
         fid = f"power_{row['gem_location_id'].lower()}"
-        facilities.append(_facility(row, "power", fid, str(row["combustion_technology"]), GCPT))
+        facility = _facility(row, "power", fid, str(row["combustion_technology"]), GCPT)
+        # a plant whose local name contains 热电 ("thermal-electric", the Chinese name of a CHP plant) supplies
+        # district heat: 34 of the 65 plants, 20.8 of 60.9 GW
+        facility["chp"] = CHP_NAME in str(row["name_local"])
+        facilities.append(facility)
         capacities.append(
             _capacity(fid, "electricity", row["capacity_mw"] * HOURS_PER_YEAR, "MWh", GCPT, "capacity_mw x 8760 h")
         )

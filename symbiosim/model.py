@@ -38,7 +38,7 @@ from symbiosim.agents import AGENT_CLASSES, Enterprise, FacilityState, Investmen
 from symbiosim.agents.investment import retire, sized_base
 from symbiosim.agents.production import market_inputs, produce, store_or_dispose
 from symbiosim.agents.search import prospects, search_decisions
-from symbiosim.agents.sectors import production_rates
+from symbiosim.agents.sectors import expected_season, production_rates
 from symbiosim.environment import pricing
 from symbiosim.environment.arrays import build_arrays
 from symbiosim.environment.contracts import SearchRules
@@ -152,29 +152,28 @@ class SymbiosisModel(Model):
             self.agent_list.append(agent)
         kinds = [type(agent) for agent in self.agent_list]  # each class decides its facilities' output (produce)
         self.class_rows = {kind: np.flatnonzero([k is kind for k in kinds]) for kind in dict.fromkeys(kinds)}
+        catalog.expected_season[...] = expected_season(self.class_rows, self.state, catalog)  # what contracts scale by
 
     def _size_installed_base(self) -> None:
-        """Size the installed base to use (:func:`~symbiosim.agents.investment.sized_base`), then put every group back.
-
-        Two sizing years without policies: every eligible line at its full cap, then each at what it used.
-        """
-        state, routes, accounts = self.state, self.market.routes, self.accounts
+        """Size the installed base in two sizing years without policies (:func:`~symbiosim.agents.investment.sized_base`)."""
+        state, routes, accounts, catalog = self.state, self.market.routes, self.accounts, self.catalog
         groups = (state, self.market.book, accounts, self.record)
         saved = [group.copy() for group in groups]
-        installed = np.where(self.catalog.eligible, state.full_cap_tpa, 0.0)
+        installed = full = np.where(catalog.eligible, state.full_cap_tpa, 0.0)
         for _ in range(2):
-            state.installed_tpa[...], kept = installed, np.zeros(routes.n_routes)
+            state.installed_tpa[...], kept, setup = installed, np.zeros(routes.n_routes), np.zeros(routes.n_routes)
             for self.month_index in range(1, MONTHS_PER_YEAR + 1):
                 self.date = month_date(self.start, self.month_index - 1)
                 self.produce()
                 self.trade()
                 net = accounts.prices.wtp - accounts.prices.vat_premium - routes.transport_cny_per_t
-                kept += accounts.tonnes * net - accounts.value_cny
-            installed = state.used_this_year_t.copy()
+                kept, setup = kept + accounts.tonnes * net - accounts.value_cny, setup + accounts.clearing.setup_buyer_cny
+            used = state.used_this_year_t.copy()
+            installed = np.where(catalog.tech_nameplate_base, full, used)  # a nameplate line stays at its full cap
             for group, copied in zip(groups, saved, strict=True):
                 group.restore(copied)
         self.month_index, self.date = 0, self.start
-        state.set_installed_base(sized_base(self.catalog, self.params, routes, installed, kept))
+        state.set_installed_base(sized_base(catalog, self.params, routes, used, kept, setup))
 
     def _build_datacollector(self, collect_agent_data: bool) -> None:
         types = {type(a) for a in self.agent_list} if collect_agent_data else set()
@@ -292,11 +291,10 @@ class SymbiosisModel(Model):
         p, mk, ledger = self.params, self.market, self.accounts.ledger
         wtp, reservation = self.route_prices()
         probability = 1.0 if bool(self.levers.platform) else p["discovery_probability"]
-        surplus, buyer_t = prospects(self.state, self.catalog, mk.routes, wtp - mk.routes.transport_cny_per_t
-                                     - reservation, p["discount_rate"], self.levers.capex_subsidy_share)  # fmt: skip
-        searching, _, candidates = search_decisions(mk.routes, mk.book.known, surplus, ledger["disposed_t"]
-            + ledger["outlet_t"], buyer_t, p["bargaining_share"], self.catalog.contract_months, probability,
-            p["search_cost_cny"])  # fmt: skip
+        charge, buyer_t = prospects(self.state, self.catalog, mk.routes, p["discount_rate"], self.levers.capex_subsidy_share)
+        searching, _, candidates = search_decisions(mk.routes, mk.book.known, wtp - mk.routes.transport_cny_per_t
+            - reservation, ledger["disposed_t"] + ledger["outlet_t"], buyer_t, p["bargaining_share"],
+            self.catalog.contract_months, probability, p["search_cost_cny"], charge)  # fmt: skip
         self.accounts.search_cost_cny = searching * p["search_cost_cny"]
         rules = SearchRules(probability, p["referral_probability"])
         mk.discover(searching, candidates, self.accounts.tonnes, rules, self.streams.search)

@@ -451,7 +451,7 @@ def test_extend_with_an_existing_key_replaces_the_default_row(tmp_path, jjj):
     assert row["facility_id"] == DEFAULT_STEEL
     row.update(name="Renamed steel plant", latitude=38.5)
     text = header_of("facilities") + "\n" + row_text(row, "facilities")
-    text += "\nsteel_new,New steel plant,steel,EAF,Cangzhou,Hebei,38.3,117.5,True,test,\n"
+    text += "\nsteel_new,New steel plant,steel,EAF,Cangzhou,Hebei,38.3,117.5,True,,test,\n"
     scenario = load_scenario(extension(tmp_path, {"facilities": text}))
     facilities = scenario.table("facilities")
     assert facilities["facility_id"].is_unique
@@ -478,7 +478,7 @@ def test_extend_replaces_a_technology_by_key(tmp_path, jjj):
 
 
 def test_duplicate_inside_an_extension_file_is_still_an_error(tmp_path):
-    row = "steel_new,New steel plant,steel,EAF,Cangzhou,Hebei,38.3,117.5,True,test,"
+    row = "steel_new,New steel plant,steel,EAF,Cangzhou,Hebei,38.3,117.5,True,,test,"
     toml = extension(tmp_path, {"facilities": f"{header_of('facilities')}\n{row}\n{row}\n"})
     check(the_issue(toml), "facilities_extra.csv", 3, "facility_id", "duplicate key (facility_id=steel_new)")
 

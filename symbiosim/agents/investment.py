@@ -143,6 +143,7 @@ def sized_base(
     routes: Routes,
     used_tpa: NDArray[np.float64],
     kept_by_route_cny: NDArray[np.float64],
+    setup_by_route_cny: NDArray[np.float64],
 ) -> NDArray[np.float64]:
     """The installed base at the start: each plant's line sized to a year of use, where it pays.
 
@@ -151,11 +152,12 @@ def sized_base(
     at its full cap; in the second, each line is what it used in the first, so that prices are
     those of that base (no rival buyer has room it would not have). ``used_tpa`` (facilities,
     technologies) is what each plant used in the second, ``kept_by_route_cny`` (routes,) what
-    buyers kept on each route's tonnes (willingness to pay less transport and price).
+    buyers kept on each route's tonnes (willingness to pay less transport and price), and
+    ``setup_by_route_cny`` (routes,) their part of the set-up of the routes they opened.
 
     A line is in the base when the investment rule would have built it: it is at least
-    ``MIN_INCREMENT_SHARE`` of the full cap, its NPV at the catalog capex over its lifetime is
-    positive and its simple payback within ``max_payback_yr``. Of a technology's eligible
+    ``MIN_INCREMENT_SHARE`` of the full cap, its NPV at the catalog capex (and the set-up of
+    its routes) over its lifetime is positive and its simple payback within ``max_payback_yr``. Of a technology's eligible
     plants, at most the share ``initial_adoption_share`` (rounded) has it: those with the
     highest NPV. A technology whose base is ``nameplate`` (the facility data are the base, e.g.
     an incinerator's furnaces) is installed at those plants whether or not it pays, at its
@@ -165,9 +167,10 @@ def sized_base(
         (facilities, technologies) installed capacity, t of by-product per year.
     """
     n_k = len(catalog.technologies)
-    kept_cny = np.bincount(routes.buyer * n_k + routes.technology, kept_by_route_cny, used_tpa.size)
-    kept_cny = kept_cny.reshape(used_tpa.shape)
-    capex = used_tpa * catalog.tech_capex_cny_per_tpa[None, :]
+    cell = routes.buyer * n_k + routes.technology
+    kept_cny = np.bincount(cell, kept_by_route_cny, used_tpa.size).reshape(used_tpa.shape)
+    setup = np.bincount(cell, setup_by_route_cny, used_tpa.size).reshape(used_tpa.shape)
+    capex = used_tpa * catalog.tech_capex_cny_per_tpa[None, :] + setup
     annuity = np.array([annuity_factor(params["discount_rate"], int(years)) for years in catalog.tech_lifetime_yr])
     npv = kept_cny * annuity[None, :] - capex
     pays = (used_tpa > catalog.full_cap_tpa * MIN_INCREMENT_SHARE) & (npv > 0)
@@ -248,7 +251,7 @@ def learn(state: FacilityState, catalog: CatalogArrays, k: int, capacity_tpa: fl
 def retire(state: FacilityState, market: Market, month_index: int) -> None:
     """Retire the capacity installed during the run that has reached the end of its lifetime.
 
-    Capacity present at the start (the initial adoption) is taken as maintained and is not
+    Capacity present at the start (the installed base) is taken as maintained and is not
     retired; retired capacity can be replaced by new investment. The buyer ends the contracts
     of that technology when a line retires (a planned end, which costs no trust); the market
     signs new ones within the capacity left.

@@ -94,9 +94,9 @@ def market_inputs(
         wtp_cny_per_t=wtp,
         reservation_cny_per_t=reservation,
         is_installed=state.installed_tpa[routes.buyer, routes.technology] > 0,
-        season_now=catalog.season[:, month - 1],
+        season_now=catalog.expected_season[:, month - 1],
         installed_monthly_t=state.installed_tpa / MONTHS_PER_YEAR,
-        season_peak=catalog.season.max(axis=1),
+        season_peak=catalog.expected_season.max(axis=1),
         seller_share=seller_share,
         own_reservation_cny_per_t=own_reservation,
     )

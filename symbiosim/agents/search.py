@@ -12,10 +12,11 @@ capacity), for the months of a contract, times the chance that a search finds a 
 candidate (``discovery_probability``). It searches in a month when the sum exceeds the cost of
 one search (``search_cost_cny``).
 
-A plant also searches for the line it could install (:func:`prospects`): for a technology it
-may run but does not, it could take what its output allows, on a surplus less the line's
-capital charge per tonne. A partner found that way is what its next investment round
-appraises.
+A plant also searches for the line it could install or enlarge (:func:`prospects`): where it
+has no spare capacity for a technology it may run, it could take what its output would allow
+beyond what is installed, and its share of a route's surplus is reduced by the line's capital
+charge per tonne, which it alone pays. A partner found that way is what its next investment
+round appraises.
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ from numpy.typing import NDArray
 
 from symbiosim.agents.investment import annuity_factor
 from symbiosim.agents.state import FacilityState
-from symbiosim.environment.arrays import CatalogArrays
+from symbiosim.environment.arrays import MONTHS_PER_YEAR, CatalogArrays
 from symbiosim.environment.routes import Routes
+from symbiosim.environment.units import TONNE_EPSILON
 
 __all__ = ["prospects", "search_decisions"]
 
@@ -35,29 +37,28 @@ def prospects(
     state: FacilityState,
     catalog: CatalogArrays,
     routes: Routes,
-    surplus_cny_per_t: NDArray[np.float64],
     discount_rate: float,
     capex_subsidy_share: NDArray[np.float64],
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """What each buyer could take this month per technology, and each route's surplus for it.
+    """What each buyer could take this month per technology, and what a line would cost it per tonne on each route.
 
-    A technology a buyer runs: its spare capacity this month, at the route's surplus. One it
-    may install but does not run: what this month's output would let it take (cap x output),
-    at the surplus less the line's capital charge per tonne (capex per t/yr, after any capex
-    subsidy and with learning, over the annuity factor of its lifetime).
+    Where a buyer has spare capacity this month, that is what it could take, at no extra
+    cost. Where it has none (it does not run the technology, or its line is full), it could
+    take what a new or larger line would allow, ``min(cap x output, full cap / 12)`` less
+    what is installed, at the line's capital charge per tonne: capex per t/yr (after any
+    capex subsidy, with learning) over the annuity factor of the line's lifetime.
 
     Returns:
-        ``(surplus_cny_per_t, buyer_t)``: (routes,) and (facilities, technologies).
+        ``(buyer_charge_cny_per_t, buyer_t)``: (routes,) and (facilities, technologies).
     """
-    runs = state.installed_tpa > 0
     by_output = catalog.tech_cap_t_per_t[None, :] * state.output[:, catalog.tech_cap_product]
-    buyer_t = np.where(runs, state.capacity_t, np.where(catalog.eligible, by_output, 0.0))
+    room = np.minimum(by_output, state.full_cap_tpa / MONTHS_PER_YEAR) - state.installed_tpa / MONTHS_PER_YEAR
+    expanding = state.capacity_t <= TONNE_EPSILON
+    buyer_t = np.where(expanding, np.where(catalog.eligible, np.maximum(room, 0.0), 0.0), state.capacity_t)
     annuity = np.array([annuity_factor(discount_rate, int(years)) for years in catalog.tech_lifetime_yr])
     charge = catalog.tech_capex_cny_per_tpa * state.cost_factor / annuity
     b, k = routes.buyer, routes.technology
-    new_line = ~runs[b, k]
-    surplus = surplus_cny_per_t - np.where(new_line, charge[k] * (1 - capex_subsidy_share[b, k]), 0.0)
-    return surplus, buyer_t
+    return np.where(expanding[b, k], charge[k] * (1 - capex_subsidy_share[b, k]), 0.0), buyer_t
 
 
 def search_decisions(
@@ -70,6 +71,7 @@ def search_decisions(
     contract_months: NDArray[np.int64],
     discovery_probability: float,
     search_cost_cny: float,
+    buyer_charge_cny_per_t: NDArray[np.float64] | None = None,
 ) -> tuple[NDArray[np.bool_], NDArray[np.float64], NDArray[np.bool_]]:
     """Who searches this month, what each expects from a search, and which links are candidates.
 
@@ -84,6 +86,9 @@ def search_decisions(
         contract_months: (by-products,) months a first trade binds the partners for.
         discovery_probability: chance that a search finds a given candidate.
         search_cost_cny: cost of one search (CNY).
+        buyer_charge_cny_per_t: (routes,) what the buyer alone would pay per tonne on top of
+            the price (the capital charge of a line it would install; default none): a route is
+            a candidate only if the buyer's share of the surplus exceeds it.
 
     Returns:
         ``(searching, expected_cny, candidate_link)``: (facilities,) the agents that search;
@@ -92,13 +97,15 @@ def search_decisions(
     """
     n, n_b = seller_t.shape
     n_k = buyer_t.shape[1]
-    candidate = ~known_link[routes.link] & (surplus_cny_per_t > 0)
+    charge = np.zeros(len(surplus_cny_per_t)) if buyer_charge_cny_per_t is None else buyer_charge_cny_per_t
+    buyer_gain = (1 - seller_share) * surplus_cny_per_t - charge
+    candidate = ~known_link[routes.link] & (surplus_cny_per_t > 0) & (buyer_gain > 0)
     tonnes = np.minimum(seller_t[routes.seller, routes.byproduct], buyer_t[routes.buyer, routes.technology])
-    worth = np.where(candidate, surplus_cny_per_t * tonnes * contract_months[routes.byproduct], 0.0)
+    tonne_months = np.where(candidate, tonnes * contract_months[routes.byproduct], 0.0)
     best_sale = np.zeros(n * n_b)
-    np.maximum.at(best_sale, routes.seller * n_b + routes.byproduct, seller_share * worth)
+    np.maximum.at(best_sale, routes.seller * n_b + routes.byproduct, seller_share * surplus_cny_per_t * tonne_months)
     best_purchase = np.zeros(n * n_k)
-    np.maximum.at(best_purchase, routes.buyer * n_k + routes.technology, (1 - seller_share) * worth)
+    np.maximum.at(best_purchase, routes.buyer * n_k + routes.technology, buyer_gain * tonne_months)
     expected = discovery_probability * (
         best_sale.reshape(n, n_b).sum(axis=1) + best_purchase.reshape(n, n_k).sum(axis=1)
     )

@@ -31,7 +31,7 @@ from numpy.typing import NDArray
 from symbiosim.agents.base import Enterprise
 from symbiosim.agents.production import OutputConditions
 from symbiosim.agents.state import FacilityState
-from symbiosim.environment.arrays import CatalogArrays
+from symbiosim.environment.arrays import MONTHS_PER_YEAR, CatalogArrays
 
 __all__ = [
     "SECTOR_CLASSES",
@@ -41,6 +41,7 @@ __all__ = [
     "SteelPlant",
     "WasteFacility",
     "equal_hours",
+    "expected_season",
     "production_rates",
 ]
 
@@ -86,22 +87,26 @@ class PowerPlant(Enterprise):
     """A coal-fired power or CHP plant: generates electricity, boiler slag, fly ash, FGD gypsum and extractable steam.
 
     The plants of a province follow its load in equal hours; a limited plant's hours go to the others.
+    A CHP plant (facilities column ``chp``) supplies district heat in the heating season and
+    runs at least ``chp_heating_floor`` of its capacity then (heat-led dispatch); the other
+    plants' hours shrink to make room for it.
     """
 
     @classmethod
     def production_rate(
         cls, rows: NDArray[np.intp], state: FacilityState, catalog: CatalogArrays, conditions: OutputConditions
     ) -> NDArray[np.float64]:
-        """Output as a share of capacity: each province's usual load, dispatched in equal hours under the ceilings."""
+        """Output as a share of capacity: each province's usual load in equal hours, above must-run floors, under ceilings."""
         usual = catalog.utilisation[rows] * catalog.season[rows, conditions.month - 1, None]
         ceiling = np.broadcast_to(np.minimum(conditions.limit_factor[rows, None], 1.0), usual.shape)
+        floor = np.broadcast_to(catalog.must_run[rows, conditions.month - 1, None], usual.shape)
         province = catalog.facilities["province"].to_numpy()[rows]
-        rate = np.minimum(usual, ceiling)
+        rate = np.maximum(np.minimum(usual, ceiling), np.minimum(floor, ceiling))
         for name in np.unique(province):
             members = np.flatnonzero(province == name)
             for j in np.flatnonzero(state.capacity_per_yr[rows[members]].sum(axis=0) > 0):
                 cap = state.capacity_per_yr[rows[members], j]
-                rate[members, j] = equal_hours(cap, usual[members, j], ceiling[members, j])
+                rate[members, j] = equal_hours(cap, usual[members, j], ceiling[members, j], floor[members, j])
         return rate
 
 
@@ -119,36 +124,65 @@ SECTOR_CLASSES: dict[str, type[Enterprise]] = {
 
 
 def equal_hours(
-    capacity: NDArray[np.float64], usual: NDArray[np.float64], ceiling: NDArray[np.float64]
+    capacity: NDArray[np.float64],
+    usual: NDArray[np.float64],
+    ceiling: NDArray[np.float64],
+    floor: NDArray[np.float64] | None = None,
 ) -> NDArray[np.float64]:
-    """Rates that serve the plants' usual load together, each at ``min(ceiling, usual x k)`` with one k >= 1.
+    """Rates that serve the plants' usual load together, each at ``max(floor, min(ceiling, usual x k))`` with one k.
 
-    The load is ``sum(capacity x usual)``; when the ceilings cannot serve it, every plant
-    runs at its ceiling. A plant whose usual rate is 0 stays idle.
+    The load is ``sum(capacity x usual)``. A floor (a must-run share, at most the ceiling)
+    is served first and the others' hours shrink to make room for it; when the floors alone
+    exceed the load, every plant runs at its floor (the surplus is exported); when the
+    ceilings cannot serve the load, every plant runs at its ceiling. A plant whose usual
+    rate is 0 runs only at its floor.
 
     Examples:
         Two equal plants at 50%; one is limited to 30%, the other takes up its hours:
 
         >>> equal_hours(np.array([100.0, 100.0]), np.array([0.5, 0.5]), np.array([0.3, 1.0])).round(3).tolist()
         [0.3, 0.7]
+
+        The same two plants, unlimited; one must run at 70% (a CHP plant in the heating season):
+
+        >>> equal_hours(np.array([100.0, 100.0]), np.array([0.5, 0.5]), np.ones(2), np.array([0.7, 0.0])).round(3).tolist()
+        [0.7, 0.3]
     """
-    load, active = float(capacity @ usual), usual > 0  # a plant that does not usually run stays idle
-    if float(capacity[active] @ ceiling[active]) <= load:
-        return np.where(active, ceiling, 0.0)
-    if (usual <= ceiling).all():
-        return usual.copy()
-    rate = np.zeros_like(usual)
-    cap, use, top = capacity[active], usual[active], ceiling[active]
-    breaks = top / use  # the k at which each plant reaches its ceiling
-    order = np.argsort(breaks)
-    at_ceiling = np.concatenate(([0.0], np.cumsum((cap * top)[order])))  # served by the plants already at their ceiling
-    usual_load = np.concatenate(([0.0], np.cumsum((cap * use)[order])))
-    served_at = at_ceiling[:-1] + breaks[order] * (usual_load[-1] - usual_load[:-1])  # load served at each break
-    m = int(np.searchsorted(served_at, load))  # plants order[:m] are at their ceiling
-    remaining = usual_load[-1] - usual_load[m]  # usual load of the plants below their ceiling
-    k = (load - at_ceiling[m]) / remaining if remaining > 0 else np.inf
-    rate[active] = np.minimum(top, use * k)
-    return rate
+    low = np.zeros_like(usual) if floor is None else np.minimum(floor, ceiling)
+    top = np.where(usual > 0, ceiling, low)  # a plant that does not usually run stays at its floor
+
+    def rates(k: NDArray[np.float64]) -> NDArray[np.float64]:  # (breaks,) -> (breaks, plants)
+        return np.maximum(low, np.minimum(top, usual * k[:, None]))
+
+    load = float(capacity @ usual)
+    if float(capacity @ top) <= load:
+        return top.copy()
+    if float(capacity @ low) >= load:
+        return low.copy()
+    active = usual > 0
+    breaks = np.unique(np.concatenate(([0.0], low[active] / usual[active], top[active] / usual[active])))
+    served = rates(breaks) @ capacity  # the load served at each break, rising
+    j = int(np.searchsorted(served, load))  # served[j - 1] < load <= served[j]
+    k = breaks[j - 1] + (load - served[j - 1]) * (breaks[j] - breaks[j - 1]) / (served[j] - served[j - 1])
+    return rates(np.array([k]))[0]
+
+
+def expected_season(
+    class_rows: dict[type[Enterprise], NDArray[np.intp]], state: FacilityState, catalog: CatalogArrays
+) -> NDArray[np.float64]:
+    """Each facility's usual output by calendar month, relative to utilisation x capacity, as its class dispatches it.
+
+    Without policies: the seasonal factor under the common rule, but a CHP plant runs more in
+    the heating season and the other power plants of its province less. Contracts are scaled
+    by it, so that a promise made in one month can be kept in another.
+    """
+    n = catalog.n_facilities
+    usual = (catalog.utilisation * state.capacity_per_yr).sum(axis=1)
+    output = np.zeros((n, MONTHS_PER_YEAR))
+    for month in range(1, MONTHS_PER_YEAR + 1):
+        conditions = OutputConditions(month, np.ones(n), np.zeros_like(state.capacity_per_yr))
+        output[:, month - 1] = (production_rates(class_rows, state, catalog, conditions) * state.capacity_per_yr).sum(axis=1)
+    return np.divide(output, usual[:, None], out=catalog.season.copy(), where=usual[:, None] > 0)
 
 
 def production_rates(

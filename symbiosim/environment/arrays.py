@@ -34,6 +34,10 @@ class CatalogArrays:
     capacity_per_yr: NDArray[np.float64]  # (n, P) product units per year
     utilisation: NDArray[np.float64]  # (n, P)
     season: NDArray[np.float64]  # (n, 12)
+    must_run: NDArray[np.float64]  # (n, 12) share of capacity run at least (a CHP plant in the heating season)
+    # (n, 12) each facility's usual output by calendar month relative to utilisation x capacity, as its agent class
+    # dispatches it without policies: what contracts are scaled by (the seasonal factor, set by the model)
+    expected_season: NDArray[np.float64]
     product_factors: dict[str, NDArray[np.float64]]  # (n, P) per unit: price, cost, energy_kgce, co2_kg, so2_kg...
     generation_t_per_unit: NDArray[np.float64]  # (n, P, B)
     byproduct: pd.DataFrame  # byproducts table in B order
@@ -89,6 +93,24 @@ def _optional(table: pd.DataFrame, column: str, default: float) -> NDArray[np.fl
     return pd.to_numeric(table[column].replace("", np.nan), errors="coerce").fillna(default).to_numpy(dtype=float)
 
 
+DAYS_IN_MONTH = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+
+
+def heating_share(start_day: float, end_day: float) -> NDArray[np.float64]:
+    """Share of each calendar month's days within the heating season (days of a non-leap year, 1-365).
+
+    The season runs from ``start_day`` to ``end_day`` inclusive, across the new year when it
+    starts later than it ends.
+
+    >>> heating_share(319, 74).round(3).tolist()  # 15 November to 15 March
+    [1.0, 1.0, 0.484, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.533, 1.0]
+    """
+    day = np.arange(1, 366)
+    inside = (day >= start_day) & (day <= end_day) if start_day <= end_day else (day >= start_day) | (day <= end_day)
+    month = np.repeat(np.arange(MONTHS_PER_YEAR), DAYS_IN_MONTH)
+    return np.bincount(month, inside, MONTHS_PER_YEAR) / DAYS_IN_MONTH
+
+
 def _sector_values(table: pd.DataFrame, column: str, sectors: NDArray[np.object_]) -> NDArray[np.float64]:
     """An optional sector column per facility (0 where the column is missing or blank)."""
     of_sector = dict(zip(table["sector"], _optional(table, column, 0.0), strict=True))
@@ -98,8 +120,9 @@ def _sector_values(table: pd.DataFrame, column: str, sectors: NDArray[np.object_
 def build_arrays(scenario: Scenario, parameters: Mapping[str, float] | None = None) -> CatalogArrays:
     """Arrays for a validated scenario (see module docstring for the index order).
 
-    ``parameters`` (default: the scenario's) gives ``outlet_demand_blocks`` and
-    ``freight_tariff_factor``; a run passes its parameters with their overrides.
+    ``parameters`` (default: the scenario's) gives ``outlet_demand_blocks``,
+    ``freight_tariff_factor`` and the heating season and CHP floor; a run passes its
+    parameters with their overrides.
     """
     params = scenario.parameters if parameters is None else parameters
     fac = scenario.table("facilities").reset_index(drop=True)
@@ -146,6 +169,10 @@ def build_arrays(scenario: Scenario, parameters: Mapping[str, float] | None = No
     for row in scenario.table("seasonality").itertuples(index=False):
         season[sectors == row.sector, int(row.month) - 1] = row.factor
         season_of_sector.setdefault(row.sector, np.ones(MONTHS_PER_YEAR))[int(row.month) - 1] = row.factor
+
+    chp = fac["chp"].map(lambda value: value is True).to_numpy(dtype=bool) if "chp" in fac else np.zeros(n, dtype=bool)
+    heating = heating_share(params["heating_season_start_day"], params["heating_season_end_day"])
+    must_run = np.outer(chp * params["chp_heating_floor"], heating)
 
     gen = np.zeros((n, n_p, n_b))
     generation = scenario.table("generation")
@@ -194,6 +221,8 @@ def build_arrays(scenario: Scenario, parameters: Mapping[str, float] | None = No
         capacity_per_yr=capacity,
         utilisation=util,
         season=season,
+        must_run=must_run,
+        expected_season=season.copy(),
         product_factors=factors,
         generation_t_per_unit=gen,
         byproduct=byp,

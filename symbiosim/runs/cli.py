@@ -113,7 +113,7 @@ def _parser() -> argparse.ArgumentParser:
     optimize.add_argument(
         "--scheme", nargs="+", choices=SCHEMES, default=list(SCHEMES), help="schemes to solve (default: all three)"
     )
-    optimize.add_argument("--rng", type=int, default=DEFAULT_SEED, help="seed of the initial technology adoption")
+    optimize.add_argument("--rng", type=int, default=DEFAULT_SEED, help="seed of the model the snapshot is taken from (the snapshot has no randomness: the installed base is sized to use)")
     optimize.add_argument("--out", type=Path, default=Path("optimum"), help="output folder (default ./optimum)")
     validate = commands.add_parser(
         "validate",

@@ -191,7 +191,8 @@ def snapshot_of_scenario(
     Args:
         scenario: scenario, TOML path or None for the bundled JJJ scenario.
         year: calendar year (default: the scenario's first).
-        rng: seed of the initial technology adoption.
+        rng: seed of the model the snapshot is taken from (production has no randomness, and the
+            installed base is sized to use, so the snapshot does not depend on it).
         month: 1-12 for a one-month snapshot of that year (default: the whole year).
 
     Returns:

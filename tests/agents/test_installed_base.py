@@ -16,6 +16,7 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from symbiosim import SymbiosisModel
@@ -53,7 +54,6 @@ def test_each_line_is_sized_to_what_it_used(tiny_park_toml, tmp_path):
     assert base["cement_near"] == pytest.approx(60_000.0)
     assert base["cement_far"] == pytest.approx(12_000.0)
     assert base["cement_out"] == 0.0  # eligible, but no route within the haul limit
-    assert model.month_index == 0 and model.flows.empty  # the sizing year leaves no trace in the run
 
 
 def test_a_line_that_does_not_pay_back_in_time_is_not_in_the_base(tiny_park_toml, tmp_path):
@@ -82,12 +82,43 @@ def test_a_nameplate_base_is_installed_whether_or_not_it_pays(tiny_park_toml, tm
 
 
 def test_the_base_does_not_depend_on_the_seed_or_the_policies(tiny_park_toml, tmp_path):
-    toml = variant(tiny_park_toml, tmp_path, steel_tpa=600_000)
+    toml = variant(tiny_park_toml, tmp_path, {"capex_cny_per_tpa": "750"})
     first = SymbiosisModel(toml, rng=1).state.installed_tpa
     assert np.array_equal(first, SymbiosisModel(toml, rng=99).state.installed_tpa)
-    # every policy scenario of a park starts from one base: the sizing year has no policies
-    fee = LandfillFee(dt.date(2025, 1, 1), dt.date(2025, 12, 1), 500.0)
+    # every policy scenario of a park starts from one base: the sizing years have no policies (with the fee in
+    # force, cement_far's line would pay back in 4.5 years and be in the base)
+    fee = LandfillFee(dt.date(2025, 1, 1), dt.date(2025, 12, 1), 50.0)
     assert np.array_equal(first, SymbiosisModel(toml, rng=1, policies=[fee]).state.installed_tpa)
+
+
+def test_the_set_up_of_its_routes_counts_against_a_line(tiny_park_toml, tmp_path, park_with_column):
+    # capex 750: cement_near pays back in 750 / 160 = 4.7 yr. A route set-up of 10 M CNY, half of it the buyer's (the
+    # split price), adds 5 M to its 45 M capex: (45 + 5) / 9.6 = 5.2 yr, beyond the 5-year limit
+    toml = variant(tiny_park_toml, tmp_path, {"capex_cny_per_tpa": "750"})
+    assert base_of(SymbiosisModel(toml, rng=1))["cement_near"] == pytest.approx(60_000.0)
+    with_setup = park_with_column(toml, "byproducts.csv", "link_setup_cny", 10e6)
+    assert base_of(SymbiosisModel(with_setup, rng=1))["cement_near"] == 0.0
+
+
+def test_the_sizing_years_leave_no_trace(jjj):
+    """A model that sized its base runs exactly like one handed the same base without sizing."""
+    sized = SymbiosisModel(jjj, rng=7, years=2)
+    base = sized.state.installed_tpa.copy()
+
+    class Handed(SymbiosisModel):
+        def _size_installed_base(self) -> None:
+            self.state.set_installed_base(base)
+
+    handed = Handed(jjj, rng=7, years=2)
+    for _ in range(14):
+        sized.step()
+        handed.step()
+    pd.testing.assert_frame_equal(sized.flows, handed.flows)
+    for name, values in sized.state.arrays().items():
+        np.testing.assert_array_equal(values, getattr(handed.state, name), err_msg=name)
+    for name, values in sized.market.book.arrays().items():
+        np.testing.assert_array_equal(values, getattr(handed.market.book, name), err_msg=name)
+    assert sized.datacollector.get_model_vars_dataframe().equals(handed.datacollector.get_model_vars_dataframe())
 
 
 def test_the_default_region_starts_from_lines_that_are_used(jjj):

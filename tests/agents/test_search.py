@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from symbiosim import SymbiosisModel
-from symbiosim.agents.search import search_decisions
+from symbiosim.agents.investment import annuity_factor
+from symbiosim.agents.search import prospects, search_decisions
 from symbiosim.environment.routes import Routes
 from symbiosim.environment.scenario import ScenarioError, load_scenario
 
@@ -62,6 +63,35 @@ def test_no_search_for_known_partners_losing_trades_or_gains_below_the_cost():
     )  # fmt: skip
     assert expected[0] == pytest.approx(9600.0)
     assert not searching[0]
+
+
+def test_a_buyer_that_would_need_a_line_counts_its_capital_charge_alone():
+    # T2's charge: 250 CNY per t/yr / annuity(8%, 20 yr) = 25.5 CNY/t, paid by the buyer alone
+    routes = two_routes()
+    seller_t = np.array([[3000.0], [0.0], [0.0]])
+    buyer_t = np.array([[0.0], [5000.0], [5000.0]])
+    charge = np.full(2, 250 / annuity_factor(0.08, 20))
+    _, expected, candidate = search_decisions(
+        routes, np.array([False, False]), np.array([60.0, 40.0]), seller_t, buyer_t, seller_share=0.5,
+        contract_months=np.array([12]), discovery_probability=0.5, search_cost_cny=5000.0, buyer_charge_cny_per_t=charge,
+    )  # fmt: skip
+    # near: the buyer keeps 0.5 x 60 - 25.5 = 4.5 CNY/t, a candidate; far: 0.5 x 40 - 25.5 < 0, a line that would lose
+    assert candidate.tolist() == [True, False]
+    assert expected[1] == pytest.approx((0.5 * 60 - charge[0]) * 3000 * 12 * 0.5)
+    assert expected[2] == 0.0
+    assert expected[0] == pytest.approx(0.5 * 60 * 3000 * 12 * 0.5)  # the seller's share is not cut by the charge
+
+
+def test_a_plant_with_a_full_line_looks_for_what_a_larger_one_would_take(tiny_park_toml):
+    model = SymbiosisModel(tiny_park_toml, rng=1)
+    model.step()  # the kilns' lines (60,000 t/yr each) are full: 5,000 t a month each
+    k, near = model.catalog.technologies.index("T2"), model.facility_ids.index("cement_near")
+    assert model.state.capacity_t[near, k] == pytest.approx(0.0)
+    model.state.installed_tpa[near, k] = 24_000.0  # a smaller line, full: a larger one could take 3,000 t more
+    charge, buyer_t = prospects(model.state, model.catalog, model.market.routes, 0.08, np.zeros((5, 1)))
+    assert buyer_t[near, k] == pytest.approx(5000.0 - 2000.0)
+    on_near = model.market.routes.buyer == near
+    assert charge[on_near] == pytest.approx(250 / annuity_factor(0.08, 20))
 
 
 @pytest.mark.parametrize(("factor", "found_far"), [(5.0, True), (8.0, False)])

@@ -2,7 +2,8 @@
 
 Expected sizes come from hand calculation: with supply elasticity e, a plant's output is its
 usual output x (net price / price)^e, the ratio taken over its whole usual output; the coal
-plants of a province serve the same load in equal hours whatever limits some of them face.
+plants of a province serve the same load in equal hours whatever limits some of them face,
+and CHP plants run at least their floor in the heating season while the others make room.
 """
 
 import datetime as dt
@@ -101,6 +102,53 @@ def test_equal_hours_serves_the_load_the_ceilings_allow(plants):
     if free.sum() > 1:  # plants below their ceiling run the same multiple of their usual rate
         multiple = rate[free] / usual[free]
         np.testing.assert_allclose(multiple, multiple[0])
+
+
+@given(
+    st.lists(
+        st.tuples(st.floats(1.0, 1e6), st.one_of(st.just(0.0), st.floats(0.01, 0.9)), st.floats(0.0, 1.0),
+                  st.one_of(st.just(0.0), st.floats(0.0, 1.0))),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_equal_hours_serves_must_run_floors_first(plants):
+    capacity, usual, ceiling, floor = (np.array(column) for column in zip(*plants, strict=True))
+    rate = equal_hours(capacity, usual, ceiling, floor)
+    low = np.minimum(floor, ceiling)
+    top = np.where(usual > 0, ceiling, low)
+    assert (rate >= low - 1e-12).all()
+    assert (rate <= top + 1e-12).all()
+    # the load is served unless the floors exceed it (all at their floor) or the ceilings cannot reach it
+    expected = min(max(capacity @ usual, capacity @ low), capacity @ top)
+    assert capacity @ rate == pytest.approx(expected, rel=1e-9, abs=1e-6)
+    free = (rate > low + 1e-9) & (rate < top - 1e-9) & (usual > 0)
+    if free.sum() > 1:  # plants between their floor and ceiling run the same multiple of their usual rate
+        multiple = rate[free] / usual[free]
+        np.testing.assert_allclose(multiple, multiple[0], rtol=1e-7)
+
+
+def test_chp_plants_run_their_heating_floor_and_the_others_make_room(jjj):
+    # January is wholly in the heating season: CHP plants run at least 0.7 of capacity, the province's load is
+    # unchanged, and the other plants run less than without the floor; July is outside it: nothing changes
+    runs = {floor: SymbiosisModel(jjj, rng=2, years=1, chp_heating_floor=floor) for floor in (0.0, 0.7)}
+    fac, j = runs[0.0].catalog.facilities, runs[0.0].catalog.products.index("electricity")
+    power = (fac["sector"] == "power").to_numpy()
+    chp = power & fac["chp"].map(lambda value: value is True).to_numpy(dtype=bool)
+    assert 30 <= chp.sum() < power.sum()
+    for month in range(1, 8):
+        for model in runs.values():
+            model.step()
+        without, with_floor = (runs[floor].state.output[:, j] for floor in (0.0, 0.7))
+        for province in ("Hebei", "Beijing", "Tianjin"):
+            rows = power & (fac["province"] == province).to_numpy()
+            assert with_floor[rows].sum() == pytest.approx(without[rows].sum(), rel=1e-9)
+        if month == 1:
+            capacity_mwh = runs[0.7].state.capacity_per_yr[chp, j] / 12
+            assert (with_floor[chp] >= 0.7 * capacity_mwh * (1 - 1e-9)).all()
+            assert (with_floor[power & ~chp] < without[power & ~chp]).all()
+        if month == 7:
+            np.testing.assert_allclose(with_floor[power], without[power], rtol=1e-12)
 
 
 def test_limited_power_plants_hand_their_hours_to_the_rest_of_the_province(jjj):
