@@ -21,7 +21,7 @@ import pytest
 
 from symbiosim import SymbiosisModel
 from symbiosim.agents.investment import annuity_factor
-from symbiosim.policies import LandfillFee
+from symbiosim.policies import CapexSubsidy, LandfillFee
 
 
 def variant(toml: Path, tmp_path: Path, technology: dict[str, str] | None = None, steel_tpa: float | None = None) -> str:
@@ -149,3 +149,15 @@ def test_a_landfill_fee_changes_who_invests(tiny_park_toml, tmp_path, fee_cny_pe
     assert base_of(model)["cement_far"] == 0.0
     model.run(12)
     assert {a.facility_id for a in model.record.adoptions} == ({"cement_far"} if far_invests else set())
+
+
+@pytest.mark.parametrize(("share", "adopters"), [(0.0, set()), (0.5, {"cement_near", "cement_far"})])
+def test_a_capex_subsidy_matters_where_the_payback_limit_binds(tiny_park_toml, tmp_path, share, adopters):
+    # capex 1,000: nobody is in the base (near pays back in 1000 / 160 = 6.25 yr, far in 7.1 yr); with half the capex
+    # paid by the government, 500 / 160 = 3.1 and 500 / 140 = 3.6 yr: both adopt in the December round
+    toml = variant(tiny_park_toml, tmp_path, {"capex_cny_per_tpa": "1000"})
+    subsidy = [CapexSubsidy(dt.date(2025, 1, 1), dt.date(2030, 12, 1), share)] if share else []
+    model = SymbiosisModel(toml, rng=1, consider_probability=1.0, policies=subsidy)
+    assert set(base_of(model).values()) == {0.0}
+    model.run(12)
+    assert {a.facility_id for a in model.record.adoptions} == adopters
