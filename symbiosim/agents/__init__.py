@@ -10,7 +10,7 @@ behaviour, so a new sector needs no Python.
 """
 
 from symbiosim.agents.base import Adoption, Enterprise
-from symbiosim.agents.investment import InvestmentRound, annuity_factor
+from symbiosim.agents.investment import InvestmentRound, annuity_factor, annuity_factors
 from symbiosim.agents.production import OutputConditions
 from symbiosim.agents.sectors import SECTOR_CLASSES
 from symbiosim.agents.state import FacilityState, Vintage
@@ -46,4 +46,5 @@ __all__ = [
     "Vintage",
     "WasteFacility",
     "annuity_factor",
+    "annuity_factors",
 ]

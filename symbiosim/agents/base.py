@@ -175,11 +175,15 @@ class Enterprise(FixedAgent):
     ) -> NDArray[np.float64]:
         """This month's output of the facilities ``rows`` of this class, as a share of capacity per product.
 
-        The common rule: utilisation x the month's seasonal factor, within any production
-        limit. Sector classes override it (``agents/sectors.py``).
+        The common rule: the usual rate (:meth:`usual_rate`), within any production limit.
+        Sector classes override it (``agents/sectors.py``).
         """
-        usual = catalog.utilisation[rows] * catalog.season[rows, conditions.month - 1, None]
-        return np.minimum(usual, conditions.limit_factor[rows, None])
+        return np.minimum(cls.usual_rate(rows, catalog, conditions.month), conditions.limit_factor[rows, None])
+
+    @staticmethod
+    def usual_rate(rows: NDArray[np.intp], catalog: CatalogArrays, month: int) -> NDArray[np.float64]:
+        """Output of the facilities ``rows`` as a share of capacity per product, as usual: utilisation x the month's seasonal factor."""
+        return catalog.utilisation[rows] * catalog.season[rows, month - 1, None]
 
     def consider_investment(self, round_: InvestmentRound) -> list[Adoption]:
         """Appraise each technology this facility could install or expand (once a year).

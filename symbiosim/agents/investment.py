@@ -23,6 +23,7 @@ __all__ = [
     "MIN_INCREMENT_SHARE",
     "InvestmentRound",
     "annuity_factor",
+    "annuity_factors",
     "appraise",
     "install",
     "learn",
@@ -44,6 +45,11 @@ def annuity_factor(rate: float, years: int) -> float:
     if rate == 0:
         return float(years)
     return (1 - (1 + rate) ** -years) / rate
+
+
+def annuity_factors(rate: float, lifetimes_yr: NDArray[np.int64]) -> NDArray[np.float64]:
+    """:func:`annuity_factor` of each technology's lifetime (capex per t/yr / this = its capital charge per t)."""
+    return np.array([annuity_factor(rate, int(years)) for years in lifetimes_yr])
 
 
 @dataclass(frozen=True)
@@ -171,8 +177,7 @@ def sized_base(
     kept_cny = np.bincount(cell, kept_by_route_cny, used_tpa.size).reshape(used_tpa.shape)
     setup = np.bincount(cell, setup_by_route_cny, used_tpa.size).reshape(used_tpa.shape)
     capex = used_tpa * catalog.tech_capex_cny_per_tpa[None, :] + setup
-    annuity = np.array([annuity_factor(params["discount_rate"], int(years)) for years in catalog.tech_lifetime_yr])
-    npv = kept_cny * annuity[None, :] - capex
+    npv = kept_cny * annuity_factors(params["discount_rate"], catalog.tech_lifetime_yr)[None, :] - capex
     pays = (used_tpa > catalog.full_cap_tpa * MIN_INCREMENT_SHARE) & (npv > 0)
     pays &= capex <= params["max_payback_yr"] * kept_cny
     has = catalog.eligible & (pays | catalog.tech_nameplate_base[None, :])

@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from symbiosim.agents.investment import annuity_factor
+from symbiosim.agents.investment import annuity_factors
 from symbiosim.agents.state import FacilityState
 from symbiosim.environment.arrays import MONTHS_PER_YEAR, CatalogArrays
 from symbiosim.environment.routes import Routes
@@ -55,8 +55,7 @@ def prospects(
     room = np.minimum(by_output, state.full_cap_tpa / MONTHS_PER_YEAR) - state.installed_tpa / MONTHS_PER_YEAR
     expanding = state.capacity_t <= TONNE_EPSILON
     buyer_t = np.where(expanding, np.where(catalog.eligible, np.maximum(room, 0.0), 0.0), state.capacity_t)
-    annuity = np.array([annuity_factor(discount_rate, int(years)) for years in catalog.tech_lifetime_yr])
-    charge = catalog.tech_capex_cny_per_tpa * state.cost_factor / annuity
+    charge = catalog.tech_capex_cny_per_tpa * state.cost_factor / annuity_factors(discount_rate, catalog.tech_lifetime_yr)
     b, k = routes.buyer, routes.technology
     return np.where(expanding[b, k], charge[k] * (1 - capex_subsidy_share[b, k]), 0.0), buyer_t
 

@@ -58,7 +58,7 @@ class _PriceTaker(Enterprise):
         The net price ratio is taken over the plant's whole output at its usual utilisation,
         so that its products move together; a charge larger than the price stops the plant.
         """
-        usual = catalog.utilisation[rows] * catalog.season[rows, conditions.month - 1, None]
+        usual = cls.usual_rate(rows, catalog, conditions.month)
         price = catalog.product_factors["price_cny"][rows]
         weight = state.capacity_per_yr[rows] * catalog.utilisation[rows]
         revenue = (weight * price).sum(axis=1)
@@ -97,7 +97,7 @@ class PowerPlant(Enterprise):
         cls, rows: NDArray[np.intp], state: FacilityState, catalog: CatalogArrays, conditions: OutputConditions
     ) -> NDArray[np.float64]:
         """Output as a share of capacity: each province's usual load in equal hours, above must-run floors, under ceilings."""
-        usual = catalog.utilisation[rows] * catalog.season[rows, conditions.month - 1, None]
+        usual = cls.usual_rate(rows, catalog, conditions.month)
         ceiling = np.broadcast_to(np.minimum(conditions.limit_factor[rows, None], 1.0), usual.shape)
         floor = np.broadcast_to(catalog.must_run[rows, conditions.month - 1, None], usual.shape)
         province = catalog.facilities["province"].to_numpy()[rows]

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from symbiosim.agents import annuity_factor
+from symbiosim.agents import annuity_factors
 from symbiosim.environment.pricing import own_reservation_cny_per_t
 from symbiosim.environment.scenario import Scenario, load_scenario
 from symbiosim.metrics.planner import EFFECTS, SCHEMES, PlannerResult, Snapshot, solve
@@ -125,9 +125,7 @@ def _snapshot(
     )
     buyer, tech = np.nonzero(model.catalog.eligible)
     cap_t = model.catalog.tech_cap_t_per_t[tech] * output[buyer, arrays.tech_cap_product[tech]]
-    recovery = np.array(
-        [1.0 / annuity_factor(model.params["discount_rate"], int(life)) for life in model.catalog.tech_lifetime_yr]
-    )
+    recovery = 1.0 / annuity_factors(model.params["discount_rate"], model.catalog.tech_lifetime_yr)
     capacity = pd.DataFrame(
         {
             "buyer": ids[buyer],
