@@ -44,7 +44,7 @@ T_PER_KT = 1e3
 KG_PER_T = 1e3
 EARTH_RADIUS_KM = 6371.0088
 DEFAULT_SEEDS = (1, 2, 3, 4, 5)
-# the technologies of Cao et al. (2025) (cement-kiln routes); STEAM, T13 and W1 go beyond them
+# the technologies of Cao et al. (2025) (cement-kiln routes); STEAM, T13, T14 and W1 go beyond them
 SEED_TECHNOLOGIES = tuple(f"T{i}" for i in range(1, 13))
 SEED_WASTES = (
     "steel_slag",
@@ -413,8 +413,8 @@ def report(seeds: Sequence[int], command: str) -> str:
         f"last 12 months = {last_year}; {elapsed:.0f} s). "
         "Cells give the mean across seeds and, in brackets, the min–max. "
         "'Kiln routes' are the technologies T1–T12 of Cao et al. (2025, Table 2); the model also has STEAM "
-        "(steam to chemical plants), T13 (coal-chemical slag to clinker) and W1 (MSW to incinerators), which "
-        "the paper does not. "
+        "(steam to chemical plants), T13 (coal-chemical slag to clinker), T14 (BF slag in slag cement beyond the "
+        "P.O limit, at the grade discount) and W1 (MSW to incinerators), which the paper does not. "
         "W1 is plain waste treatment (`is_symbiosis` false): its tonnes count as exchanged, but the model "
         "counts none of its energy or emission effects.\n"
     )

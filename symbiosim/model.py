@@ -281,6 +281,7 @@ class SymbiosisModel(Model):
         ledger["sold_t"], ledger["bought_t"], used_t = traded_by_facility(mk.routes, result.tonnes, n, n_b,
                                                                           len(catalog.technologies))  # fmt: skip
         ledger["outlet_t"] = accounts.outlets.sold_t
+        state.outlet_this_year += accounts.outlets.sold_t
         contracted = under_contract_t(mk, self.month_index, n, n_b) + catalog.outlets.expected_monthly_t
         ledger["added_to_stock_t"], ledger["disposed_t"] = store_or_dispose(state, catalog, contracted)
         ledger["landfilled_t"] = ledger["disposed_t"] * catalog.is_landfilled[None, :]

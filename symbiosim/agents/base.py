@@ -190,36 +190,51 @@ class Enterprise(FixedAgent):
 
         A technology is considered with probability ``consider_probability`` plus
         ``diffusion_weight`` x the share of same-sector neighbours that already use it, if
-        there is room under its own cap and its cap group's. It is adopted when the NPV of the
-        expected margin over its lifetime, net of capex (after any capex subsidy), is positive
-        and the simple payback is within ``max_payback_yr``.
+        there is room under its own cap and its cap group's. The increment is the volume it
+        expects less what its line left unused over the past year (a plant does not enlarge a
+        line it does not fill). It is adopted when the NPV of the expected margin over its
+        lifetime, net of capex (after any capex subsidy), is positive and the simple payback is
+        within ``max_payback_yr``. Technologies are installed best margin first; each takes
+        what it installs out of the room left to the others of its cap group and out of the
+        volume left to the others on the same by-product (a kiln does not build a line for
+        slag powder and another for slag cement on the same tonnes).
 
         Returns:
             The adoptions made.
         """
         state, catalog, p = round_.state, round_.catalog, round_.params
         full_cap = state.full_cap_tpa[self.index]
-        adopted: list[Adoption] = []
+        appraised = []
         for k in np.flatnonzero(catalog.eligible[self.index]).tolist():
-            room_tpa = room_to_install_tpa(state, catalog, self.index, k)
-            if room_tpa <= full_cap[k] * MIN_INCREMENT_SHARE:
+            if room_to_install_tpa(state, catalog, self.index, k) <= full_cap[k] * MIN_INCREMENT_SHARE:
                 continue
             chance = p["consider_probability"] + p["diffusion_weight"] * neighbour_adoption_share(round_, self.index, k)
             if round_.draws[self.index, k] >= chance:
                 continue
             volume_tpa, margin_cny_per_t = appraise(round_, self.index, k)
-            increment_tpa = min(room_tpa, volume_tpa)
-            if increment_tpa <= full_cap[k] * MIN_INCREMENT_SHARE or margin_cny_per_t <= 0:
+            if margin_cny_per_t > 0:
+                appraised.append((-margin_cny_per_t, k, volume_tpa))
+        adopted: list[Adoption] = []
+        added_to_group: dict[int, float] = {}
+        taken_of_byproduct: dict[int, float] = {}
+        for negative_margin, k, volume_tpa in sorted(appraised):
+            g, b = int(catalog.tech_group[k]), int(catalog.tech_byproduct[k])
+            room_tpa = room_to_install_tpa(state, catalog, self.index, k, added_to_group.get(g, 0.0))
+            unused_tpa = max(state.installed_tpa[self.index, k] - state.used_this_year_t[self.index, k] * state.year_scale, 0.0)
+            increment_tpa = min(room_tpa, volume_tpa - taken_of_byproduct.get(b, 0.0) - unused_tpa)
+            if increment_tpa <= full_cap[k] * MIN_INCREMENT_SHARE:
                 continue
             gross_capex = increment_tpa * catalog.tech_capex_cny_per_tpa[k] * state.cost_factor[k]
             capex = gross_capex * (1 - round_.capex_subsidy_share[self.index, k])
-            annual_cny = increment_tpa * margin_cny_per_t
+            annual_cny = -negative_margin * increment_tpa
             npv = annual_cny * annuity_factor(p["discount_rate"], int(catalog.tech_lifetime_yr[k])) - capex
             payback = capex / annual_cny
             if npv > 0 and payback <= p["max_payback_yr"]:
                 install(
                     state, catalog, self.index, k, increment_tpa, capex, round_.month_index, gross_capex - capex
                 )
+                added_to_group[g] = added_to_group.get(g, 0.0) + increment_tpa
+                taken_of_byproduct[b] = taken_of_byproduct.get(b, 0.0) + increment_tpa
                 adopted.append(
                     Adoption(
                         round_.month_index, self.facility_id, catalog.technologies[k], increment_tpa, capex, npv, payback

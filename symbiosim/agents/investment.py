@@ -17,6 +17,7 @@ from symbiosim.agents.state import FacilityState, Vintage
 from symbiosim.environment.arrays import MONTHS_PER_YEAR, CatalogArrays
 from symbiosim.environment.competition import OutsideOptions, best_rival, competitive_prices
 from symbiosim.environment.market import Market
+from symbiosim.environment.outlets import outlet_share_outbid
 from symbiosim.environment.routes import Routes
 
 __all__ = [
@@ -94,8 +95,10 @@ def appraise(round_: InvestmentRound, index: int, k: int) -> tuple[float, float]
     """Expected extra volume (t/yr) and buyer margin (CNY/t) for technology k at a facility.
 
     The volume is what known sellers it trusts enough to deal with (trust at least
-    ``min_trust``, as the market requires) failed to place over the past year (plus what they
-    hold in stock), divided among the buyers that deal with each seller and already use the
+    ``min_trust``, as the market requires) failed to place over the past year, plus the part
+    of their outlet sales that the outlets value below what it would pay (as sellers turn to
+    it, the outlet price climbs its demand curve to the buyer's value), plus what they hold
+    in stock, divided among the buyers that deal with each seller and already use the
     technology; the margin is what the buyer would keep on those routes at competitive
     prices (the split of the surplus, or more where another of those sellers would leave it
     more; :mod:`symbiosim.environment.competition`), less its part of the set-up of a route not
@@ -123,8 +126,16 @@ def appraise(round_: InvestmentRound, index: int, k: int) -> tuple[float, float]
     others = of_tech[routes.buyer[of_tech] != index]
     rivals = others[trusted(routes.link[others]) & (state.installed_tpa[routes.buyer[others], k] > 0)]
     competitors = np.bincount(routes.seller[rivals], minlength=round_.catalog.n_facilities)[s]
-    # what known sellers could not place, shared with the other buyers that know them
-    available = (state.unsold_this_year[s, b] * state.year_scale + state.stock[s, b]) / (1 + competitors)
+    # what known sellers could not place, and the part of their outlet sales the outlets value below what this buyer
+    # would pay (environment/outlets.py), shared with the other buyers that know them
+    outlets = round_.catalog.outlets
+    net = round_.wtp_cny_per_t[candidates] - routes.transport_cny_per_t[candidates]
+    market = outlets.seller_market[s, b]
+    sold_t = np.bincount(outlets.seller_market[outlets.seller_market >= 0],
+                         state.outlet_this_year[outlets.seller_market >= 0], outlets.n_markets)  # fmt: skip
+    outbid = outlet_share_outbid(outlets, market, net, sold_t * state.year_scale)
+    placed_elsewhere = (state.unsold_this_year[s, b] + state.outlet_this_year[s, b] * outbid) * state.year_scale
+    available = (placed_elsewhere + state.stock[s, b]) / (1 + competitors)
     volume = float(available.sum())
     if volume <= 0:
         return 0.0, 0.0
@@ -133,7 +144,6 @@ def appraise(round_: InvestmentRound, index: int, k: int) -> tuple[float, float]
     # route already set up, would leave the buyer more (environment/competition.py)
     rival = (available > 0) & (setup <= 0)
     options = OutsideOptions(best_rival(np.zeros(len(s), dtype=np.intp), s, surplus, rival), np.zeros(len(s)))
-    net = round_.wtp_cny_per_t[candidates] - routes.transport_cny_per_t[candidates]
     price = competitive_prices(net, round_.reservation_cny_per_t[candidates], round_.params["bargaining_share"], options)
     kept = net - price
     # a route not yet set up also pays the buyer's part of its set-up, spread over a contract's tonnes
@@ -194,12 +204,13 @@ def sized_base(
     return np.where(nameplate, np.minimum(catalog.full_cap_tpa, shared), np.where(has, used_tpa, 0.0))
 
 
-def room_to_install_tpa(state: FacilityState, catalog: CatalogArrays, index: int, k: int) -> float:
+def room_to_install_tpa(state: FacilityState, catalog: CatalogArrays, index: int, k: int, added_tpa: float = 0.0) -> float:
     """Capacity (t/yr) of technology k a facility could still add.
 
     Limited by the technology's own cap (at nameplate output) less what is installed, and by
     its cap group's shared cap on the past year's output less what the group's technologies
-    used over that year.
+    used over that year and ``added_tpa``, what the facility has just installed for the
+    group's other technologies in this round.
     """
     group = catalog.tech_group
     members = group == group[k]
@@ -208,7 +219,7 @@ def room_to_install_tpa(state: FacilityState, catalog: CatalogArrays, index: int
     group_cap = catalog.group_cap_t_per_t[group[k]] * state.output_this_year[index, product] * per_year
     # the group cap limits what is used, not what is installed: idle lines for other
     # by-products do not stop a plant from adding a line for one it can actually get
-    group_room = group_cap - state.used_this_year_t[index, members].sum() * per_year
+    group_room = group_cap - state.used_this_year_t[index, members].sum() * per_year - added_tpa
     return float(min(state.full_cap_tpa[index, k] - state.installed_tpa[index, k], group_room))
 
 

@@ -8,7 +8,7 @@ follows from what the by-product is worth and what it costs to move, not from a 
 An agent expects from a search, per by-product it cannot place (a seller) and per technology
 with spare capacity (a buyer), its share of the best candidate's surplus on the tonnes the two
 could trade in a month (the smaller of the seller's unplaced tonnes and the buyer's spare
-capacity), for the months of a contract, times the chance that a search finds a given
+capacity, within what its shared cap group leaves), for the months of a contract, times the chance that a search finds a given
 candidate (``discovery_probability``). It searches in a month when the sum exceeds the cost of
 one search (``search_cost_cny``).
 
@@ -46,7 +46,9 @@ def prospects(
     cost. Where it has none (it does not run the technology, or its line is full), it could
     take what a new or larger line would allow, ``min(cap x output, full cap / 12)`` less
     what is installed, at the line's capital charge per tonne: capex per t/yr (after any
-    capex subsidy, with learning) over the annuity factor of the line's lifetime.
+    capex subsidy, with learning) over the annuity factor of the line's lifetime. Either is
+    bounded by what the technology's shared cap group leaves this month (a kiln whose
+    clinker-substitute cap is used up takes no more clinker substitutes, whatever its lines).
 
     Returns:
         ``(buyer_charge_cny_per_t, buyer_t)``: (routes,) and (facilities, technologies).
@@ -55,6 +57,7 @@ def prospects(
     room = np.minimum(by_output, state.full_cap_tpa / MONTHS_PER_YEAR) - state.installed_tpa / MONTHS_PER_YEAR
     expanding = state.capacity_t <= TONNE_EPSILON
     buyer_t = np.where(expanding, np.where(catalog.eligible, np.maximum(room, 0.0), 0.0), state.capacity_t)
+    buyer_t = np.minimum(buyer_t, state.group_capacity_t[:, catalog.tech_group])  # what the shared cap leaves
     charge = catalog.tech_capex_cny_per_tpa * state.cost_factor / annuity_factors(discount_rate, catalog.tech_lifetime_yr)
     b, k = routes.buyer, routes.technology
     return np.where(expanding[b, k], charge[k] * (1 - capex_subsidy_share[b, k]), 0.0), buyer_t

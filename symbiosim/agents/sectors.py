@@ -20,7 +20,10 @@ facilities at once (:meth:`Enterprise.production_rate` and the overrides here):
 A cement kiln's raw-material and fuel recipe (how much of each by-product replaces clay,
 clinker, gypsum or coal) is its demand in the market: it buys the inputs that cost less
 than what they replace, cheapest first, up to each technology's technical cap and the
-shared cap on clinker substitutes (``environment/market.py``).
+shared cap on clinker substitutes (``environment/market.py``). Its grade mix is part of the
+recipe: beyond the ordinary-cement (P.O) cap it may make slag cement (P.S.A), whose price
+discount is a cost per tonne of the extra slag (technology T14), so it substitutes more
+clinker where its margin on slag beats the discount, as when clinker carries a carbon price.
 """
 
 from __future__ import annotations
@@ -79,7 +82,8 @@ class CementPlant(_PriceTaker):
     """A cement or clinker plant: the main sink, using slags, ashes, gypsum and urban wastes within its technology caps.
 
     Output follows the net price of clinker and cement (a carbon price weighs mostly on
-    clinker); its recipe is its demand in the market, within the technical caps.
+    clinker); its recipe, grade mix included, is its demand in the market, within the
+    technical caps.
     """
 
 

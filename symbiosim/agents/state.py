@@ -45,6 +45,8 @@ class FacilityState:
         capacity_t: (n, K) what each buyer can take this month per technology, less what it took.
         group_capacity_t: (n, G) the same within each shared cap group.
         unsold_this_year: (n, B) t disposed of this year (since the last investment round).
+        outlet_this_year: (n, B) t sold to outlets this year (a buyer who outbids the outlet
+            could take them).
         used_this_year_t: (n, K) t used per technology this year.
         output_this_year: (n, P) output this year.
         installed_to_date_tpa: (K,) capacity of each technology installed in the region so far
@@ -68,6 +70,7 @@ class FacilityState:
     capacity_t: NDArray[np.float64]
     group_capacity_t: NDArray[np.float64]
     unsold_this_year: NDArray[np.float64]
+    outlet_this_year: NDArray[np.float64]
     used_this_year_t: NDArray[np.float64]
     output_this_year: NDArray[np.float64]
     installed_to_date_tpa: NDArray[np.float64]
@@ -97,6 +100,7 @@ class FacilityState:
             capacity_t=np.zeros((n, n_k)),
             group_capacity_t=np.zeros((n, n_g)),
             unsold_this_year=np.zeros((n, n_b)),
+            outlet_this_year=np.zeros((n, n_b)),
             used_this_year_t=np.zeros((n, n_k)),
             output_this_year=np.zeros((n, n_p)),
             installed_to_date_tpa=installed.sum(axis=0),
@@ -165,6 +169,7 @@ class FacilityState:
     def start_new_year(self) -> None:
         """Clear this year's tallies (after the investment round)."""
         self.unsold_this_year[:] = 0.0
+        self.outlet_this_year[:] = 0.0
         self.used_this_year_t[:] = 0.0
         self.output_this_year[:] = 0.0
         self.months_this_year = 0

@@ -288,23 +288,19 @@ class Market:
         unset = (self.setup_cny > 0) & (book.first_trade_step < 0)
         least_t = np.divide(self.setup_cny, surplus, out=np.zeros(n), where=unset & (surplus > 0))
         months_of = self.contract_months.tolist()
-        for r, i_s, i_c, i_g, price, contracted, b, least, f_s, f_c in zip(
-            candidates.tolist(),
-            at_supply[candidates].tolist(),
-            at_capacity[candidates].tolist(),
-            at_group[candidates].tolist(),
-            prices[candidates].tolist(),
-            has_contract[candidates].tolist(),
-            rt.byproduct[candidates].tolist(),
-            least_t[candidates].tolist(),
-            season[rt.seller[candidates]].tolist(),
-            season[rt.buyer[candidates]].tolist(),
-            strict=True,
-        ):
-            q = supply[i_s]  # most candidates find the seller sold out or the buyer full: test before any min()
-            if q <= TONNE_EPSILON or capacity[i_c] <= TONNE_EPSILON or group_capacity[i_g] <= TONNE_EPSILON:
+        # the loop tests each candidate on three indices first (most find the seller sold out or the buyer full) and
+        # reads the rest of a candidate only when it passes
+        c_supply, c_capacity, c_group = (at[candidates].tolist() for at in (at_supply, at_capacity, at_group))
+        c_route = candidates.tolist()
+        c_price, c_contracted, c_byproduct, c_least = (values[candidates].tolist() for values in (
+            prices, has_contract, rt.byproduct, least_t))  # fmt: skip
+        c_f_s, c_f_c = season[rt.seller[candidates]].tolist(), season[rt.buyer[candidates]].tolist()
+        for j, (i_s, i_c, i_g) in enumerate(zip(c_supply, c_capacity, c_group, strict=True)):
+            if supply[i_s] <= TONNE_EPSILON or capacity[i_c] <= TONNE_EPSILON or group_capacity[i_g] <= TONNE_EPSILON:
                 continue
-            q = min(q, capacity[i_c], group_capacity[i_g])
+            r, price, contracted, b, least, f_s, f_c = (c_route[j], c_price[j], c_contracted[j], c_byproduct[j],
+                                                         c_least[j], c_f_s[j], c_f_c[j])  # fmt: skip
+            q = min(supply[i_s], capacity[i_c], group_capacity[i_g])
             # a contract commits only recurring volume: generation not yet promised to others,
             # and buyer capacity not yet promised either (stock sold off is spot)
             volume = 0.0 if contracted else min(q, free_supply[i_s] * f_s, free_tech[i_c] * f_c, free_capacity[i_g] * f_c)

@@ -50,6 +50,7 @@ __all__ = [
     "expected_gate_price",
     "market_price_of_seller",
     "outlet_issues",
+    "outlet_share_outbid",
 ]
 
 BUNDLED_OUTLETS = "catalog/outlets.csv"  # how the bundled table's rows name their file
@@ -283,6 +284,51 @@ def market_price_of_seller(outlets: Outlets, price_cny_per_t: NDArray[np.float64
     has = market >= 0
     quoted[has] = price_cny_per_t[market[has]]
     return quoted
+
+
+def outlet_share_outbid(
+    outlets: Outlets,
+    seller_market: NDArray[np.intp],
+    value_cny_per_t: NDArray[np.float64],
+    sold_t_per_yr: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    """Per route, the share of its seller's outlet sales that a buyer valuing them at ``value_cny_per_t`` would take.
+
+    Outlets keep the blocks of their demand curve worth at least that much at a seller's
+    gate; as sellers turn to the buyer, the outlet price rises along the curve to the
+    buyer's value, so the buyer takes what the outlets bought beyond those blocks. The
+    blocks are a year of average demand; a market's sales are shared by its sellers pro rata.
+
+    Args:
+        outlets: the outlets.
+        seller_market: per route, the market its seller sells the by-product into (-1: none).
+        value_cny_per_t: per route, what the buyer would pay at the seller's gate (``w - t``).
+        sold_t_per_yr: (markets,) what each market bought over the past year, t.
+
+    Examples:
+        A market whose four blocks of 1,000 t/yr are worth 40, 30, 20 and 10 CNY/t at the gate
+        bought 3,000 t: a buyer paying 25 takes the 1,000 t of the block worth 20 (a third of
+        the sales), one paying 35 takes two thirds, one paying 5 nothing:
+
+        >>> o = Outlets(("a",), np.array([0]), np.array([0]), ("P",), np.array([4000 / 12]), np.ones((1, 12)),
+        ...             np.array([[40.0, 30.0, 20.0, 10.0]]), np.zeros(1), np.zeros((1, 1), dtype=np.intp),
+        ...             np.zeros((1, 1)))
+        >>> outlet_share_outbid(o, np.array([0, 0, 0, -1]), np.array([25.0, 35.0, 5.0, 25.0]),
+        ...                     np.array([3000.0])).round(3).tolist()
+        [0.333, 0.667, 0.0, 0.0]
+    """
+    share = np.zeros(len(seller_market))
+    n_blocks = outlets.block_price_cny_per_t.shape[1]
+    block_t = outlets.demand_t_per_month * MONTHS_PER_YEAR / n_blocks  # (outlets,) a year of each block
+    value = outlets.gate_value_cny_per_t
+    for m in np.unique(seller_market[seller_market >= 0]).tolist():
+        if sold_t_per_yr[m] <= TONNE_EPSILON:
+            continue
+        on = seller_market == m
+        members = outlets.market == m
+        kept = ((value[members][None, :, :] >= value_cny_per_t[on, None, None]) * block_t[members][None, :, None]).sum(axis=(1, 2))
+        share[on] = np.clip(1.0 - np.minimum(kept, sold_t_per_yr[m]) / sold_t_per_yr[m], 0.0, 1.0)
+    return share
 
 
 def expected_gate_price(

@@ -7,7 +7,9 @@ Per tonne near: willingness to pay 260, transport 0.5 x 20 + 5 = 15, reservation
 surplus is 320 CNY/t and the buyer's half 160 CNY/t.
 """
 
+import csv
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -102,6 +104,47 @@ def test_a_sure_investor_adopts_when_npv_and_payback_pass(tiny_park_without_t2):
     assert near.npv_cny == pytest.approx(capacity * 160 * annuity_factor(0.08, 20) - capacity * 250)
     assert near.payback_yr == pytest.approx(250 / 160)
     assert np.isclose(model.state.installed_tpa[model.facility_index["cement_near"], 0], capacity)
+
+
+def _edit_technologies(toml, change, extra_row: str = "") -> None:
+    """Change every row of the park's technologies.csv by ``change`` (column -> value) and append ``extra_row``."""
+    table = Path(toml).parent / "technologies.csv"
+    rows = list(csv.DictReader(table.open(newline="")))
+    for row in rows:
+        row.update(change)
+    with table.open("w", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    table.write_text(table.read_text() + extra_row)
+
+
+def test_appraisal_counts_the_outlet_tonnes_a_buyer_would_outbid(tiny_park_without_t2):
+    # T2 opex 235: w = 300 - 235 = 65 CNY/t, so at the seller's gate the near kiln would pay up to 65 - 15 = 50 and the
+    # far one 65 - 55 = 10. The outlet (tests/data/tiny/outlets.csv) has 8 blocks of 500 t/month worth 30, 10, -10,
+    # ..., -110 at the gate; the steel plant (reservation -75, landfill) sells it the six blocks worth -70 or more,
+    # 3,000 t a month, and landfills the other 9,000.
+    _edit_technologies(tiny_park_without_t2, {"opex_cny_per_t": "235"})
+    model = SymbiosisModel(Path(tiny_park_without_t2).parent / "outlet.toml", rng=3)
+    model.run(11)
+    k = model.catalog.technologies.index("T2")
+    near, _ = appraise(_round(model), model.facility_index["cement_near"], k)
+    far, _ = appraise(_round(model), model.facility_index["cement_far"], k)
+    assert near == pytest.approx((9000 + 3000) * 12)  # it outbids every block
+    assert far == pytest.approx((9000 + 3000 * 2 / 3) * 12)  # the outlet keeps the blocks worth 30 and 10 to it
+
+
+def test_a_plant_does_not_build_two_lines_of_one_shared_cap_on_the_same_room(tiny_park_without_t2):
+    # A second slag technology T2X shares T2's cap (0.1 t per t cement, 60,000 t/yr) at a lower margin (opex 60): the
+    # December round installs T2 first (the better margin) and leaves T2X no room, at both kilns
+    row = "T2X,steel slag powder by a second line,steel_slag,cement,cement,0.1,slag,cement,clinker,1.0,4.67,20.4,60,250,20,0.0,test,\n"
+    _edit_technologies(tiny_park_without_t2, {"cap_group": "slag"}, row)
+    model = SymbiosisModel(tiny_park_without_t2, rng=3, consider_probability=1.0)
+    model.run(12)
+    installed = dict(zip(model.catalog.technologies, model.state.installed_tpa[model.facility_index["cement_near"]], strict=True))
+    assert installed == {"T2": pytest.approx(60_000.0), "T2X": 0.0}
+    far = model.state.installed_tpa[model.facility_index["cement_far"]]
+    assert far.sum() == pytest.approx(60_000.0)
 
 
 def test_a_landfill_fee_raises_the_capacity_built_on_the_default_region(jjj):

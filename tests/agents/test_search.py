@@ -88,10 +88,15 @@ def test_a_plant_with_a_full_line_looks_for_what_a_larger_one_would_take(tiny_pa
     k, near = model.catalog.technologies.index("T2"), model.facility_ids.index("cement_near")
     assert model.state.capacity_t[near, k] == pytest.approx(0.0)
     model.state.installed_tpa[near, k] = 24_000.0  # a smaller line, full: a larger one could take 3,000 t more
+    g = model.catalog.tech_group[k]
+    model.state.group_capacity_t[near, g] += 3000.0  # the smaller line would have bought 3,000 t less this month
     charge, buyer_t = prospects(model.state, model.catalog, model.market.routes, 0.08, np.zeros((5, 1)))
     assert buyer_t[near, k] == pytest.approx(5000.0 - 2000.0)
     on_near = model.market.routes.buyer == near
     assert charge[on_near] == pytest.approx(250 / annuity_factor(0.08, 20))
+    # a kiln whose shared cap is used up this month would take nothing more, however large its line
+    model.state.group_capacity_t[near, g] = 0.0
+    assert prospects(model.state, model.catalog, model.market.routes, 0.08, np.zeros((5, 1)))[1][near, k] == 0.0
 
 
 @pytest.mark.parametrize(("factor", "found_far"), [(5.0, True), (8.0, False)])

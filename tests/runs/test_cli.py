@@ -152,7 +152,7 @@ def test_validate_reports_every_problem_or_ok(tmp_path):
     good = _symbiosim("validate", str(EXAMPLES / "heating_season_graded.toml"), cwd=tmp_path)
     assert good.returncode == 0, good.stderr
     assert "OK" in good.stdout
-    assert "308 facilities, 10 by-products, 15 technologies, 2 policies" in good.stdout
+    assert "308 facilities, 10 by-products, 16 technologies, 2 policies" in good.stdout
     bad_toml = tmp_path / "bad.toml"
     bad_toml.write_text('[scenario]\nyears = 0\n[[policies]]\ntype = "carbon_price"\nstart = "2025-01-01"\n'
                         'end = "2025-12-31"\ncny_per_t_co2 = -1\n')  # fmt: skip
