@@ -241,14 +241,15 @@ class SymbiosisModel(Model):
         ledger["generated_t"], ledger["drawn_from_stock_t"] = produce(self.state, self.catalog, rate)
         self.record.add_output(self.date.year, self.state.output)
 
-    def route_prices(self) -> tuple[np.ndarray, np.ndarray]:
+    def route_prices(self, over_year: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """Per-route willingness to pay (without any VAT-threshold premium) and seller reservation price (CNY/t).
 
-        A seller's reservation price is its best alternative: disposal, or the price it expects from outlets.
+        A seller's reservation price is its best alternative: disposal, or the price it expects from outlets
+        (last month's; over the past 12 months for an investor, ``over_year``).
         """
         lv, own = self.levers, pricing.own_reservation_cny_per_t(self.catalog, self.levers.landfill_fee, self.levers.ep_tax)
         on_offer = self.accounts.ledger["generated_t"] + self.accounts.ledger["drawn_from_stock_t"]  # this month's
-        outlet = self.market.expected_outlet_price(on_offer, own, self.date.month, self.params["bargaining_share"])
+        outlet = self.market.expected_outlet_price(on_offer, own, self.date.month, self.params["bargaining_share"], over_year)
         return pricing.route_prices(self.market.routes, self.catalog, own, outlet, lv.subsidy_cny_per_t,
                                     lv.transport_subsidy_cny_per_t_km, lv.emission_charge_cny_per_t,
                                     self.route_saved_t_per_t, self.state.cost_factor)  # fmt: skip
@@ -304,7 +305,7 @@ class SymbiosisModel(Model):
         """In the investment month, each agent that could install a technology appraises it (agents in node order)."""
         if self.date.month != int(self.params["investment_month"]):
             return
-        wtp, reservation = self.route_prices()  # prices do not change while agents appraise
+        wtp, reservation = self.route_prices(over_year=True)  # outlets at the past year's prices; fixed while agents appraise
         round_ = InvestmentRound(self.state, self.catalog, self.market, wtp, reservation,
                                  self.levers.capex_subsidy_share, self.neighbours, self.params,
                                  self.streams.investment.random(self.state.full_cap_tpa.shape), self.month_index)  # fmt: skip

@@ -51,6 +51,8 @@ class ContractBook:
         outlet_price: (outlet markets,) each outlet market's last gate price (CNY/t; NaN
             before its first clearing), which sellers expect again (see
             :mod:`symbiosim.environment.outlets`).
+        outlet_price_by_month: (outlet markets, 12) each market's gate price in each calendar
+            month of the past 12 (NaN where it did not trade), which investors expect.
     """
 
     known: NDArray[np.bool_]
@@ -63,6 +65,7 @@ class ContractBook:
     contract_seller_season: NDArray[np.float64]
     contract_buyer_season: NDArray[np.float64]
     outlet_price: NDArray[np.float64]
+    outlet_price_by_month: NDArray[np.float64]
 
     @classmethod
     def fresh(cls, routes: Routes, initial_trust: float, n_outlet_markets: int = 0) -> ContractBook:
@@ -79,6 +82,7 @@ class ContractBook:
             contract_seller_season=np.ones(n),
             contract_buyer_season=np.ones(n),
             outlet_price=np.full(n_outlet_markets, np.nan),
+            outlet_price_by_month=np.full((n_outlet_markets, 12), np.nan),
         )
 
     def arrays(self) -> dict[str, NDArray]:

@@ -35,7 +35,7 @@ from scipy import sparse
 from symbiosim.environment.arrays import CatalogArrays
 from symbiosim.environment.competition import settle
 from symbiosim.environment.contracts import ContractBook, SearchRules, TrustRules
-from symbiosim.environment.outlets import OutletClearing, Outlets, clear_outlets, expected_gate_price
+from symbiosim.environment.outlets import OutletClearing, Outlets, clear_outlets, expected_gate_price, mean_traded_price
 from symbiosim.environment.pricing import route_surplus
 from symbiosim.environment.routes import Routes, build_routes
 from symbiosim.environment.units import TONNE_EPSILON
@@ -384,11 +384,14 @@ class Market:
 
     def expected_outlet_price(
         self, supply_t: NDArray[np.float64], reservation_cny_per_t: NDArray[np.float64], calendar_month: int,
-        seller_share: float,
+        seller_share: float, over_year: bool = False,
     ) -> NDArray[np.float64]:
-        """(facilities, by-products) the gate price each seller expects from outlets (:func:`expected_gate_price`)."""
-        return expected_gate_price(self.outlets, self.book.outlet_price, supply_t, reservation_cny_per_t,
-                                   calendar_month, seller_share)  # fmt: skip
+        """(facilities, by-products) the gate price each seller expects from outlets (:func:`expected_gate_price`).
+
+        A trader expects last month's price; an investor (``over_year``) the mean of the past 12 months traded.
+        """
+        last = mean_traded_price(self.book.outlet_price_by_month, self.book.outlet_price) if over_year else self.book.outlet_price
+        return expected_gate_price(self.outlets, last, supply_t, reservation_cny_per_t, calendar_month, seller_share)
 
     def clear_outlets(
         self, supply_t: NDArray[np.float64], reservation_cny_per_t: NDArray[np.float64], calendar_month: int,
@@ -402,6 +405,7 @@ class Market:
         # a market that did not trade quotes only its best bid, which one seller's tonnes may not
         # fetch: sellers then expect the trial clearing of all supply again, not that quote
         self.book.outlet_price[:] = np.where(result.market_t > 0, result.price_cny_per_t, np.nan)
+        self.book.outlet_price_by_month[:, calendar_month - 1] = self.book.outlet_price
         return result
 
     def seasonal_scale(self, season_now: NDArray[np.float64]) -> NDArray[np.float64]:

@@ -49,6 +49,7 @@ __all__ = [
     "clear_outlets",
     "expected_gate_price",
     "market_price_of_seller",
+    "mean_traded_price",
     "outlet_issues",
     "outlet_share_outbid",
 ]
@@ -329,6 +330,18 @@ def outlet_share_outbid(
         kept = ((value[members][None, :, :] >= value_cny_per_t[on, None, None]) * block_t[members][None, :, None]).sum(axis=(1, 2))
         share[on] = np.clip(1.0 - np.minimum(kept, sold_t_per_yr[m]) / sold_t_per_yr[m], 0.0, 1.0)
     return share
+
+
+def mean_traded_price(by_month_cny_per_t: NDArray[np.float64], last_cny_per_t: NDArray[np.float64]) -> NDArray[np.float64]:
+    """(markets,) each market's mean price over the months in which it traded (NaN: did not), else ``last_cny_per_t``.
+
+    >>> mean_traded_price(np.array([[10.0, np.nan, 20.0], [np.nan, np.nan, np.nan]]), np.array([5.0, 7.0])).tolist()
+    [15.0, 7.0]
+    """
+    traded = ~np.isnan(by_month_cny_per_t)
+    months = traded.sum(axis=1)
+    total = np.where(traded, by_month_cny_per_t, 0.0).sum(axis=1)
+    return np.divide(total, months, out=np.asarray(last_cny_per_t, dtype=float).copy(), where=months > 0)
 
 
 def expected_gate_price(

@@ -134,6 +134,22 @@ def test_appraisal_counts_the_outlet_tonnes_a_buyer_would_outbid(tiny_park_witho
     assert far == pytest.approx((9000 + 3000 * 2 / 3) * 12)  # the outlet keeps the blocks worth 30 and 10 to it
 
 
+def test_an_investor_expects_the_outlet_price_of_the_past_year_a_trader_last_months(tiny_park_toml):
+    # The steel plant's alternative to a route is landfill (-75 CNY/t) or its outlet market. Its outlet traded at 10
+    # and 30 CNY/t in two months of the past year and at 100 last month: a trade is priced against 100, a 20-year line
+    # against the mean of the months it traded, 20.
+    model = SymbiosisModel(tiny_park_toml.parent / "outlet.toml", rng=3)
+    model.run(11)
+    book = model.market.book
+    book.outlet_price_by_month[0, :] = np.nan
+    book.outlet_price_by_month[0, [3, 7]] = [10.0, 30.0]
+    book.outlet_price[0] = 100.0
+    _, trader = model.route_prices()
+    _, investor = model.route_prices(over_year=True)
+    assert trader == pytest.approx(100.0)
+    assert investor == pytest.approx(20.0)
+
+
 def test_a_plant_does_not_build_two_lines_of_one_shared_cap_on_the_same_room(tiny_park_without_t2):
     # A second slag technology T2X shares T2's cap (0.1 t per t cement, 60,000 t/yr) at a lower margin (opex 60): the
     # December round installs T2 first (the better margin) and leaves T2X no room, at both kilns
