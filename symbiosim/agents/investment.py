@@ -9,6 +9,7 @@ functions here are that behaviour, on the facility state and the market.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
@@ -82,6 +83,13 @@ class InvestmentRound:
     draws: NDArray[np.float64]
     month_index: int
 
+    @cached_property
+    def outlet_sales_t_per_yr(self) -> NDArray[np.float64]:
+        """(outlet markets,) what each outlet market bought over the past year, t (the same for every appraisal)."""
+        market, sold = self.catalog.outlets.seller_market, self.state.outlet_this_year
+        has = market >= 0
+        return np.bincount(market[has], sold[has], self.catalog.outlets.n_markets) * self.state.year_scale
+
 
 def neighbour_adoption_share(round_: InvestmentRound, index: int, k: int) -> float:
     """Share of same-sector neighbours (within ``diffusion_radius_km``) that use technology k."""
@@ -130,10 +138,7 @@ def appraise(round_: InvestmentRound, index: int, k: int) -> tuple[float, float]
     # would pay (environment/outlets.py), shared with the other buyers that know them
     outlets = round_.catalog.outlets
     net = round_.wtp_cny_per_t[candidates] - routes.transport_cny_per_t[candidates]
-    market = outlets.seller_market[s, b]
-    sold_t = np.bincount(outlets.seller_market[outlets.seller_market >= 0],
-                         state.outlet_this_year[outlets.seller_market >= 0], outlets.n_markets)  # fmt: skip
-    outbid = outlet_share_outbid(outlets, market, net, sold_t * state.year_scale)
+    outbid = outlet_share_outbid(outlets, outlets.seller_market[s, b], net, round_.outlet_sales_t_per_yr)
     placed_elsewhere = (state.unsold_this_year[s, b] + state.outlet_this_year[s, b] * outbid) * state.year_scale
     available = (placed_elsewhere + state.stock[s, b]) / (1 + competitors)
     volume = float(available.sum())
