@@ -25,7 +25,7 @@ from symbiosim.environment.scenario import Scenario
 MONTHS = 120
 TARGET_RUN_S = 10.0
 TARGET_MS_PER_100 = 5.0
-COPY_SHIFT_DEG = 8.0  # longitude shift between copies: further apart than any haul limit
+COPY_SHIFT_DEG = 20.0  # longitude shift between copies: further apart than any route can pay
 
 
 class _Idle(Agent):

@@ -620,7 +620,8 @@ def report(seeds: Sequence[int], command: str) -> str:
         f"\nCao et al. (§2.2): Handan–Tangshan paths carry this share of each system's tonnes: {th}. "
         f"Shortest road distance (great circle × circuity) between any Tangshan and any Handan facility in the "
         f"model: {runs[0]['tangshan_handan_km']:,.0f} km; haul limits: "
-        + ", ".join(f"{b} {v:,.0f} km" for b, v in haul.items())
+        + ", ".join(f"{b} {v:,.0f} km" for b, v in haul.items() if not math.isnan(v))
+        + (", none for the other by-products" if haul.isna().any() else "")
         + ".\n"
     )
     add("Key nodes of the first seed (`key_node_table`, last 12 months):\n")

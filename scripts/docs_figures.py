@@ -590,7 +590,7 @@ JOBS = {
             (
                 Passage(
                     POL,
-                    "The fee moves much money and few tonnes",
+                    "Both move tonnes as well as money",
                     "paragraph",
                     "the fee's and the subsidy's effects with their intervals; the sludge share; the transfers",
                 ),

@@ -50,6 +50,7 @@ from symbiosim.environment.streams import RandomStreams
 from symbiosim.environment.units import MONTHS_PER_YEAR, month_date
 from symbiosim.policies import Policy, PolicySchedule, build_policies
 from symbiosim.policies.levers import EMITTED, PolicyLevers, PolicyView
+from symbiosim.reach import run_gain_bound
 from symbiosim.record import RunRecord, RunState, facility_record, flow_records, month_summary, series_collector
 
 __all__ = ["MONTHS_PER_YEAR", "MONTH_PHASES", "PRODUCTION_PHASES", "SymbiosisModel", "month_date"]
@@ -98,11 +99,9 @@ class SymbiosisModel(Model):
         self.scenario_data = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
         self.params, self.years, self.start = run_settings(self.scenario_data, overrides)
         self.horizon_months = self.years * MONTHS_PER_YEAR
-        self.month_index = 0
-        self.date = self.start
+        self.month_index, self.date = 0, self.start
         self.phases: tuple[str, ...] = MONTH_PHASES  # what a step runs
-        last_month = month_date(self.start, self.horizon_months - 1)
-        scheduled = build_policies(self.scenario_data.policies, self.start, last_month)
+        scheduled = build_policies(self.scenario_data.policies, self.start, month_date(self.start, self.horizon_months - 1))
         self.policies = PolicySchedule([*scheduled, *(policies or [])])
         self.policy_memory: dict[tuple[str, int], object] = {}  # what a policy fixes when it first applies
 
@@ -111,7 +110,8 @@ class SymbiosisModel(Model):
         fac, n = catalog.facilities, catalog.n_facilities
         sectors = fac["sector"].to_numpy()
         self.sector_rows = {sector: np.flatnonzero(sectors == sector) for sector in dict.fromkeys(sectors)}
-        self.market = Market.of_scenario(catalog, p, self.scenario_data.table("distances"))
+        bound = run_gain_bound(catalog, self.policies, self.start, self.horizon_months)  # routes that can pay
+        self.market = Market.of_scenario(catalog, p, self.scenario_data.table("distances"), bound)
         routes = self.market.routes
         lat, lon = fac["latitude"].to_numpy(dtype=float), fac["longitude"].to_numpy(dtype=float)
         self.neighbours = same_sector_neighbours(lat, lon, sectors, p["diffusion_radius_km"], p["circuity_factor"])
@@ -355,7 +355,7 @@ class SymbiosisModel(Model):
         return self.record.tonnes_by_facility(months, self.month_index)
 
     def run(self, months: int | None = None) -> None:
-        """Run ``months`` steps (default: to the end of the horizon)."""
+        """Run ``months`` steps (default: to the horizon's end; beyond it, routes stay those that can pay within it)."""
         for _ in range(self.horizon_months - self.month_index if months is None else months):
             self.step()
 

@@ -4,7 +4,8 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).parents[1] / "symbiosim"
-LAYER = {"environment": 0, "metrics": 1, "agents": 1, "policies": 1, "accounting": 2, "record": 2, "model": 2, "runs": 3}
+LAYER = {"environment": 0, "metrics": 1, "agents": 1, "policies": 1, "accounting": 2, "record": 2, "reach": 2, "model": 2,
+         "runs": 3}
 # metrics are pure and must not reach the model or agents; agents/policies may not import each other
 FORBIDDEN = {"metrics": {"model", "agents", "policies", "runs"}, "agents": {"policies"}, "policies": {"agents"}}
 

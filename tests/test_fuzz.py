@@ -68,7 +68,7 @@ class MonthChecker:
         self.stock_before = model.state.stock.copy()
         self.installed_before = model.state.installed_tpa.copy()
         mk = model.market
-        limits = model.catalog.byproduct["max_haul_km"].to_numpy(dtype=float)
+        limits = np.nan_to_num(model.catalog.byproduct["max_haul_km"].to_numpy(dtype=float), nan=np.inf)  # blank: none
         assert np.all(np.isfinite(mk.routes.distance_km))
         assert np.all(mk.routes.distance_km >= 0)
         assert np.all(mk.routes.distance_km <= limits[mk.routes.byproduct] + 1e-9), "a route is longer than its haul limit"

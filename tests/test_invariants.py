@@ -81,7 +81,7 @@ def test_money_balances(stepped):
 
 def test_no_exchange_beyond_its_haul_limit(stepped):
     model, _ = stepped
-    limits = model.catalog.byproduct.set_index("byproduct")["max_haul_km"]
+    limits = model.catalog.byproduct.set_index("byproduct")["max_haul_km"].fillna(np.inf)  # blank: no limit
     flows = model.flows
     assert (flows["distance_km"] <= flows["byproduct"].map(limits) + 1e-9).all()
 

@@ -190,8 +190,8 @@ def test_distance_to_unknown_facility(park):
 
 
 def test_blank_required_number(park):
-    set_cell(park / "byproducts.csv", 2, "max_haul_km", "")
-    check(the_issue(park / "scenario.toml"), "byproducts.csv", 2, "max_haul_km", "value is required but blank")
+    set_cell(park / "byproducts.csv", 2, "tariff_cny_per_t_km", "")
+    check(the_issue(park / "scenario.toml"), "byproducts.csv", 2, "tariff_cny_per_t_km", "value is required but blank")
 
 
 @pytest.mark.parametrize(

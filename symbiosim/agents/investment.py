@@ -106,8 +106,8 @@ def appraise(round_: InvestmentRound, index: int, k: int) -> tuple[float, float]
     ``min_trust``, as the market requires) failed to place over the past year, plus the part
     of their outlet sales that the outlets value below what it would pay (as sellers turn to
     it, the outlet price climbs its demand curve to the buyer's value), plus what they hold
-    in stock, divided among the buyers that deal with each seller and already use the
-    technology; the margin is what the buyer would keep on those routes at competitive
+    in stock, divided among the buyers that deal with each seller, already use the
+    technology and could buy from it at a gain; the margin is what the buyer would keep on those routes at competitive
     prices (the split of the surplus, or more where another of those sellers would leave it
     more; :mod:`symbiosim.environment.competition`), less its part of the set-up of a route not
     yet set up, spread over a contract's tonnes, weighted by that volume.
@@ -121,18 +121,18 @@ def appraise(round_: InvestmentRound, index: int, k: int) -> tuple[float, float]
     candidates = own[trusted(routes.link[own])]
     if len(candidates) == 0:
         return 0.0, 0.0
-    surplus = (
-        round_.wtp_cny_per_t[candidates]
-        - routes.transport_cny_per_t[candidates]
-        - round_.reservation_cny_per_t[candidates]
-    )
+    def paying(rows: NDArray[np.intp]) -> NDArray[np.float64]:  # joint surplus at the round's prices
+        return round_.wtp_cny_per_t[rows] - routes.transport_cny_per_t[rows] - round_.reservation_cny_per_t[rows]
+
+    surplus = paying(candidates)
     good = surplus > 0
     if not good.any():
         return 0.0, 0.0
     candidates, surplus = candidates[good], surplus[good]
     s, b = routes.seller[candidates], routes.byproduct[candidates]
-    others = of_tech[routes.buyer[of_tech] != index]
+    others = of_tech[routes.buyer[of_tech] != index]  # rivals: known buyers that use k and to whom the seller's route pays
     rivals = others[trusted(routes.link[others]) & (state.installed_tpa[routes.buyer[others], k] > 0)]
+    rivals = rivals[paying(rivals) > 0]
     competitors = np.bincount(routes.seller[rivals], minlength=round_.catalog.n_facilities)[s]
     # what known sellers could not place, and the part of their outlet sales the outlets value below what this buyer
     # would pay (environment/outlets.py), shared with the other buyers that know them

@@ -25,7 +25,7 @@ generation and buyer capacity not yet promised under other contracts can be comm
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -33,67 +33,19 @@ from numpy.typing import NDArray
 from scipy import sparse
 
 from symbiosim.environment.arrays import CatalogArrays
+from symbiosim.environment.clearing import ClearingResult, MonthInputs
 from symbiosim.environment.competition import settle
 from symbiosim.environment.contracts import ContractBook, SearchRules, TrustRules
 from symbiosim.environment.outlets import OutletClearing, Outlets, clear_outlets, expected_gate_price, mean_traded_price
 from symbiosim.environment.pricing import route_surplus
-from symbiosim.environment.routes import Routes, build_routes
+from symbiosim.environment.routes import GainBound, Routes, build_routes
+from symbiosim.environment.streams import keyed_uniform
 from symbiosim.environment.units import TONNE_EPSILON
 
 __all__ = ["ClearingResult", "ContractBook", "Market", "MonthInputs", "SearchRules", "TrustRules"]
 
+CLEARING_BLOCK = 256  # candidates per block of the spot loop (see Market.clear)
 SEASON_FLOOR = 1e-6  # a seasonal factor of 0 would make base volumes infinite
-
-
-@dataclass
-class MonthInputs:
-    """What the market needs to clear one month (arrays over facilities, technologies, routes).
-
-    Attributes:
-        supply_t: (facilities, by-products) tonnes on offer (generation + stock).
-        generated_t: (facilities, by-products) tonnes generated this month (recurring supply).
-        capacity_t: (facilities, technologies) tonnes each buyer can take with each technology
-            (installed capacity and own cap).
-        group_capacity_t: (facilities, cap groups) tonnes each buyer can take within a shared cap.
-        wtp_cny_per_t: per-route willingness to pay.
-        reservation_cny_per_t: per-route seller reservation price.
-        is_installed: per-route flag, the buyer has the technology.
-        season_now: (facilities,) each facility's seasonal factor this month (mean 1).
-        installed_monthly_t: (facilities, technologies) installed capacity / 12: flat over the
-            year, so promises against it are counted at the buyer's peak season.
-        season_peak: (facilities,) each facility's highest seasonal factor of the year.
-        seller_share: seller's share of the surplus (0-1).
-        own_reservation_cny_per_t: per-route seller reservation with only its disposal route as
-            alternative (None: ``reservation_cny_per_t``). A contract binds while the seller does
-            not lose against this: a better outside option (an outlet) is taken up at the next
-            signing, not by breaking a contract.
-    """
-
-    supply_t: NDArray[np.float64]
-    generated_t: NDArray[np.float64]
-    capacity_t: NDArray[np.float64]
-    group_capacity_t: NDArray[np.float64]
-    wtp_cny_per_t: NDArray[np.float64]
-    reservation_cny_per_t: NDArray[np.float64]
-    is_installed: NDArray[np.bool_]
-    season_now: NDArray[np.float64]
-    installed_monthly_t: NDArray[np.float64]
-    season_peak: NDArray[np.float64]
-    seller_share: float
-    own_reservation_cny_per_t: NDArray[np.float64] | None = None
-
-
-@dataclass
-class ClearingResult:
-    """Tonnes and value traded on each route in one month."""
-
-    tonnes: NDArray[np.float64]
-    value_cny: NDArray[np.float64]
-    contract_tonnes: NDArray[np.float64]
-    shortfalls: int = 0  # contracts delivered short this month
-    undelivered_t: float = 0.0  # tonnes due under contracts but not delivered
-    setup_seller_cny: NDArray[np.float64] | None = None  # set-up of routes first traded this month, seller's part
-    setup_buyer_cny: NDArray[np.float64] | None = None  # and the buyer's
 
 
 class Market:
@@ -130,14 +82,14 @@ class Market:
         self.book = ContractBook.fresh(routes, trust.initial, outlets.n_markets if outlets else 0)
 
     @classmethod
-    def of_scenario(cls, catalog: CatalogArrays, params: Mapping[str, float], distances: pd.DataFrame) -> Market:
+    def of_scenario(cls, catalog: CatalogArrays, params: Mapping[str, float], distances: pd.DataFrame,
+                    gain_bound: GainBound | None = None) -> Market:  # fmt: skip
         """The market of a scenario, with partners within ``initial_knowledge_km`` known at the start.
 
-        Its routes are those of :func:`~symbiosim.environment.routes.build_routes`, its trust rules
-        those of the parameters.
+        Routes: :func:`~symbiosim.environment.routes.build_routes` (within ``gain_bound`` if given); trust: the parameters.
         """
         routes = build_routes(catalog, params["circuity_factor"], distances, catalog.mean_generation_t > 0,
-                              params["freight_tariff_factor"])  # fmt: skip
+                              params["freight_tariff_factor"], gain_bound)  # fmt: skip
         trust = TrustRules(params["initial_trust"], params["trust_gain"], params["trust_loss"], params["min_trust"])
         setup = catalog.link_setup_cny[routes.byproduct] + catalog.link_setup_cny_per_km[routes.byproduct] * routes.distance_km
         market = cls(routes, catalog.contract_months, trust, catalog.tech_group, catalog.outlets, setup)
@@ -172,16 +124,15 @@ class Market:
             candidate_link: (links,) links with a route worth trading on.
             traded_t: (routes,) tonnes traded this month.
             rules: discovery and referral probabilities.
-            rng: the random stream (one draw per link for discovery, then one per link for referral).
+            rng: the search stream (per link, :func:`keyed_uniform` of its two facilities).
         """
-        routes, known = self.routes, self.book.known
-        n = len(searching)
-        draws = rng.random(len(known))
+        routes, known, n = self.routes, self.book.known, len(searching)
+        link_key = routes.link_seller.astype(np.uint64) * np.uint64(n) + routes.link_buyer.astype(np.uint64)
+        draws = keyed_uniform(rng, link_key)
         searcher = searching[routes.link_seller] | searching[routes.link_buyer]
         found = ~known & candidate_link & searcher & (draws < rules.discovery_probability)
-        active_link = np.zeros(len(known), dtype=bool)
-        active_link[routes.link[traded_t > 0]] = True
-        referral_draws = rng.random(len(known))
+        active_link = np.bincount(routes.link[traded_t > 0], minlength=len(known)) > 0
+        referral_draws = keyed_uniform(rng, link_key)
         if active_link.any():
             seller, buyer = routes.link_seller[active_link], routes.link_buyer[active_link]
             a = sparse.csr_matrix((np.ones(active_link.sum()), (seller, buyer)), shape=(n, n))
@@ -288,39 +239,46 @@ class Market:
         unset = (self.setup_cny > 0) & (book.first_trade_step < 0)
         least_t = np.divide(self.setup_cny, surplus, out=np.zeros(n), where=unset & (surplus > 0))
         months_of = self.contract_months.tolist()
-        # the loop tests each candidate on three indices first (most find the seller sold out or the buyer full) and
-        # reads the rest of a candidate only when it passes
-        c_supply, c_capacity, c_group = (at[candidates].tolist() for at in (at_supply, at_capacity, at_group))
-        c_route = candidates.tolist()
-        c_price, c_contracted, c_byproduct, c_least = (values[candidates].tolist() for values in (
-            prices, has_contract, rt.byproduct, least_t))  # fmt: skip
-        c_f_s, c_f_c = season[rt.seller[candidates]].tolist(), season[rt.buyer[candidates]].tolist()
-        for j, (i_s, i_c, i_g) in enumerate(zip(c_supply, c_capacity, c_group, strict=True)):
-            if supply[i_s] <= TONNE_EPSILON or capacity[i_c] <= TONNE_EPSILON or group_capacity[i_g] <= TONNE_EPSILON:
-                continue
-            r, price, contracted, b, least, f_s, f_c = (c_route[j], c_price[j], c_contracted[j], c_byproduct[j],
-                                                         c_least[j], c_f_s[j], c_f_c[j])  # fmt: skip
-            q = min(supply[i_s], capacity[i_c], group_capacity[i_g])
-            # a contract commits only recurring volume: generation not yet promised to others,
-            # and buyer capacity not yet promised either (stock sold off is spot)
-            volume = 0.0 if contracted else min(q, free_supply[i_s] * f_s, free_tech[i_c] * f_c, free_capacity[i_g] * f_c)
-            if q + volume * months_of[b] < least:
-                continue
-            supply[i_s] -= q
-            capacity[i_c] -= q
-            group_capacity[i_g] -= q
-            tonnes[r] += q
-            value[r] += q * price
-            if volume > TONNE_EPSILON:
-                free_supply[i_s] -= volume / f_s
-                free_tech[i_c] -= volume / f_c
-                free_capacity[i_g] -= volume / f_c
-                book.contract_seller_season[r] = f_s
-                book.contract_buyer_season[r] = f_c
-                book.contract_volume_t[r] = volume
-                book.contract_price[r] = price
-                book.contract_start[r] = step
-                book.contract_end[r] = step + int(self.contract_months[b])
+        # the loop runs over blocks of candidates, leaving out those whose seller, buyer or cap group was used up
+        # before the block (most are), and tests the rest on their three indices again
+        is_open = [np.asarray(free) > TONNE_EPSILON for free in (supply, capacity, group_capacity)]
+        columns = (candidates, at_supply[candidates], at_capacity[candidates], at_group[candidates], prices[candidates],
+                   has_contract[candidates], rt.byproduct[candidates], least_t[candidates],
+                   season[rt.seller[candidates]], season[rt.buyer[candidates]])  # fmt: skip
+        for start in range(0, len(candidates), CLEARING_BLOCK):
+            block = slice(start, start + CLEARING_BLOCK)
+            alive = start + np.flatnonzero(is_open[0][columns[1][block]] & is_open[1][columns[2][block]]
+                                           & is_open[2][columns[3][block]])  # fmt: skip
+            for r, i_s, i_c, i_g, price, contracted, b, least, f_s, f_c in zip(*(c[alive].tolist() for c in columns), strict=True):
+                if supply[i_s] <= TONNE_EPSILON or capacity[i_c] <= TONNE_EPSILON or group_capacity[i_g] <= TONNE_EPSILON:
+                    continue
+                q = min(supply[i_s], capacity[i_c], group_capacity[i_g])
+                # a contract commits only recurring volume: generation not yet promised to others,
+                # and buyer capacity not yet promised either (stock sold off is spot)
+                volume = 0.0 if contracted else min(q, free_supply[i_s] * f_s, free_tech[i_c] * f_c, free_capacity[i_g] * f_c)
+                if q + volume * months_of[b] < least:
+                    continue
+                supply[i_s] -= q
+                capacity[i_c] -= q
+                group_capacity[i_g] -= q
+                if supply[i_s] <= TONNE_EPSILON:
+                    is_open[0][i_s] = False
+                if capacity[i_c] <= TONNE_EPSILON:
+                    is_open[1][i_c] = False
+                if group_capacity[i_g] <= TONNE_EPSILON:
+                    is_open[2][i_g] = False
+                tonnes[r] += q
+                value[r] += q * price
+                if volume > TONNE_EPSILON:
+                    free_supply[i_s] -= volume / f_s
+                    free_tech[i_c] -= volume / f_c
+                    free_capacity[i_g] -= volume / f_c
+                    book.contract_seller_season[r] = f_s
+                    book.contract_buyer_season[r] = f_c
+                    book.contract_volume_t[r] = volume
+                    book.contract_price[r] = price
+                    book.contract_start[r] = step
+                    book.contract_end[r] = step + int(self.contract_months[b])
         left = (np.asarray(supply), np.asarray(capacity), np.asarray(group_capacity))
         # 3. the terms of this month's spot trades and the set-up of new routes (environment/competition.py)
         spot = tonnes - contract_tonnes

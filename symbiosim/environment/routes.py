@@ -1,8 +1,10 @@
 """Candidate routes of a scenario: which seller can send which by-product to which buyer, how far.
 
-A *route* is a (seller, buyer, technology) triple within the by-product's haul limit; a
-*link* is a (seller, buyer) pair, which carries what the two know of each other and their
-trust (see :mod:`symbiosim.environment.market`). Routes do not change during a run.
+A *route* is a (seller, buyer, technology) triple that a mode of transport reaches (a physical
+limit such as a steam main's, or a limit the scenario sets) and that could pay in some month of
+the run (:class:`GainBound`); a *link* is a (seller, buyer) pair, which carries what the two
+know of each other and their trust (see :mod:`symbiosim.environment.market`). Routes do not
+change during a run.
 """
 
 from __future__ import annotations
@@ -17,9 +19,47 @@ from numpy.typing import NDArray
 from symbiosim.environment.arrays import CatalogArrays
 from symbiosim.environment.geography import candidate_pairs
 
-__all__ = ["MODES", "Routes", "build_routes"]
+__all__ = ["MODES", "GainBound", "Routes", "build_routes"]
 
 MODES = ("road", "rail", "water", "pipeline")  # road: the by-product's own tariff (byproducts.csv)
+
+
+@dataclass(frozen=True)
+class GainBound:
+    """The most a tonne can gain on a route in any month of a run, before freight (CNY/t).
+
+    A route can pay only if ``buyer[b, k] + seller[s, p] + transport_subsidy[p] x km`` is at
+    least its freight; a route that never can is left out, which changes nothing a run does
+    (no trade, search or appraisal uses a route whose gain is not positive).
+
+    Attributes:
+        buyer_cny_per_t: (facilities, technologies) the highest willingness to pay of a buyer
+            (the technology's value, subsidies, avoided charges, any VAT premium; inf: no bound).
+        seller_cny_per_t: (facilities, by-products) the most a seller avoids by selling (its
+            highest disposal charges less its supply cost), i.e. minus its lowest reservation.
+        transport_subsidy_cny_per_t_km: (by-products,) the highest transport subsidy.
+    """
+
+    buyer_cny_per_t: NDArray[np.float64]
+    seller_cny_per_t: NDArray[np.float64]
+    transport_subsidy_cny_per_t_km: NDArray[np.float64]
+
+    def reach_km(self, offers: list[ModeOffer], k: int, b: int) -> float:
+        """How far any route of technology ``k`` (by-product ``b``) can pay by its best mode (inf: no bound)."""
+        gain = float(self.buyer_cny_per_t[:, k].max(initial=-np.inf) + self.seller_cny_per_t[:, b].max(initial=-np.inf))
+        subsidy = float(self.transport_subsidy_cny_per_t_km[b])
+        reach = 0.0
+        for offer in offers:
+            net_tariff = offer.tariff_cny_per_t_km - subsidy
+            paying = np.inf if net_tariff <= 0 else (gain - offer.fixed_cost_cny_per_t) / net_tariff
+            reach = max(reach, min(paying, offer.max_km))
+        return reach
+
+    def pays(self, seller: NDArray[np.intp], buyer: NDArray[np.intp], technology: NDArray[np.intp],
+             byproduct: NDArray[np.intp], km: NDArray[np.float64], cost: NDArray[np.float64]) -> NDArray[np.bool_]:  # fmt: skip
+        """Which routes could pay in some month: gain before freight + transport subsidy >= freight."""
+        gain = self.buyer_cny_per_t[buyer, technology] + self.seller_cny_per_t[seller, byproduct]
+        return gain + self.transport_subsidy_cny_per_t_km[byproduct] * km >= cost - 1e-9
 
 
 @dataclass(frozen=True)
@@ -117,6 +157,7 @@ def build_routes(
     distances: pd.DataFrame,
     is_seller: NDArray[np.bool_],
     tariff_factor: float = 1.0,
+    gain_bound: GainBound | None = None,
 ) -> Routes:
     """Every route of a scenario: for each technology, its by-product's sellers to its eligible buyers.
 
@@ -125,7 +166,8 @@ def build_routes(
     goes by the cheapest of the by-product's modes that reach that far: road (its tariff, loading
     cost and ``max_haul_km`` in ``byproducts``) and those of ``transport_modes`` (each with its own
     tariff, fixed cost and ``max_km``), cost = tariff x km + fixed cost, over the same distance;
-    pairs no mode reaches are left out.
+    pairs no mode reaches are left out, and so are those that cannot pay in any month of the
+    run where a ``gain_bound`` is given. A blank ``max_haul_km`` sets no road limit.
 
     Args:
         catalog: the scenario's arrays.
@@ -133,6 +175,8 @@ def build_routes(
         distances: given distances (rows naming unknown facilities are ignored).
         is_seller: (facilities, by-products) which facilities generate each by-product.
         tariff_factor: multiplies every freight tariff (not the loading cost): the freight lever.
+        gain_bound: the most a tonne can gain on a route over the run (None: keep every route a
+            mode reaches).
     """
     fac = catalog.facilities
     lat, lon = fac["latitude"].to_numpy(dtype=float), fac["longitude"].to_numpy(dtype=float)
@@ -149,6 +193,8 @@ def build_routes(
     for k in range(len(catalog.technologies)):
         b = int(catalog.tech_byproduct[k])
         max_km = max(offer.max_km for offer in offers[b])
+        if gain_bound is not None:
+            max_km = gain_bound.reach_km(offers[b], k, b)
         sellers = np.flatnonzero(is_seller[:, b])
         buyers = np.flatnonzero(catalog.eligible[:, k])
         i, j, km = candidate_pairs(lat[sellers], lon[sellers], lat[buyers], lon[buyers], max_km, circuity_factor)
@@ -170,6 +216,8 @@ def build_routes(
     seller, buyer, tech, byproduct, km = (np.concatenate([part[f] for part in parts]) for f in range(5))
     cost, mode, kgce, co2 = cheapest_mode(offers, byproduct, km)
     reached = np.isfinite(cost)
+    if gain_bound is not None:
+        reached &= gain_bound.pays(seller, buyer, tech, byproduct, km, cost)
     return Routes.from_arrays(
         seller[reached].astype(np.intp),
         buyer[reached].astype(np.intp),
@@ -195,10 +243,11 @@ class ModeOffer(NamedTuple):
 
     @classmethod
     def of_row(cls, mode: str, row: pd.Series, max_column: str, tariff_factor: float) -> ModeOffer:
-        """The offer of a ``byproducts`` row (road, reach ``max_haul_km``) or a ``transport_modes`` row."""
+        """The offer of a ``byproducts`` row (road, reach ``max_haul_km``, blank: no limit) or a ``transport_modes`` row."""
+        reach = float(row[max_column])
         return cls(MODES.index(mode), float(row["tariff_cny_per_t_km"]) * tariff_factor,
                    float(row["fixed_cost_cny_per_t"]), float(row["transport_kgce_per_t_km"]),
-                   float(row["transport_co2_kg_per_t_km"]), float(row[max_column]))  # fmt: skip
+                   float(row["transport_co2_kg_per_t_km"]), np.inf if np.isnan(reach) else reach)  # fmt: skip
 
 
 def mode_offers(catalog: CatalogArrays, tariff_factor: float) -> list[list[ModeOffer]]:

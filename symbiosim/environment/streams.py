@@ -2,11 +2,12 @@
 
 A run's seed is split (``numpy.random.Generator.spawn``) into independent streams, one for
 search and one for investment (the starting state has no randomness: its installed base is
-sized to use). Each stream draws the same number of
-numbers every month whatever the scenario does (one per link for discovery and one for
-referral, one per facility and technology in an investment
-month), so two runs with the same seed see the same draws for the same decisions, and differ
-only through what their scenarios or policies change.
+sized to use). Each stream draws the same numbers every month whatever the scenario does (a
+key per month for discovery and one for referral, from which each link's draw is a hash of the
+key and the link's two facilities, see :func:`keyed_uniform`; one number per facility and
+technology in an investment month), so two runs with the same seed see the same draws for the
+same decisions, and differ only through what their scenarios or policies change. A link's draw
+does not depend on which other links exist, so leaving out routes that cannot pay changes nothing.
 """
 
 from __future__ import annotations
@@ -15,7 +16,36 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-__all__ = ["RandomStreams"]
+__all__ = ["RandomStreams", "keyed_uniform"]
+
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _splitmix64(x: np.ndarray) -> np.ndarray:
+    """The SplitMix64 finaliser (Steele, Lea & Flood 2014): a well-mixed 64-bit hash of each value."""
+    x = x + _GOLDEN
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+def keyed_uniform(rng: np.random.Generator, keys: np.ndarray) -> np.ndarray:
+    """One uniform draw in [0, 1) per key, from a single number drawn from ``rng``.
+
+    The draw for a key depends only on that number and the key, not on the other keys, so the
+    same key gets the same draw whichever set it comes in.
+
+    Examples:
+        >>> a = keyed_uniform(np.random.default_rng(1), np.array([5, 7, 9]))
+        >>> b = keyed_uniform(np.random.default_rng(1), np.array([7]))
+        >>> bool(a[1] == b[0]), bool(((a >= 0) & (a < 1)).all())
+        (True, True)
+    """
+    seed = np.uint64(rng.integers(0, 2**63, dtype=np.int64))
+    with np.errstate(over="ignore"):
+        mixed = _splitmix64(_splitmix64(np.asarray(keys, dtype=np.uint64)) ^ seed)
+    return (mixed >> np.uint64(11)).astype(np.float64) * 2.0**-53
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ Beijing–Tianjin–Hebei one, "JJJ") and scales it to ``n`` facilities:
   at a random point of a randomly chosen cell); industrial facilities lie around their
   city's centre with the base's spread (JJJ: about 30 km per axis). The square's area is
   ``n`` divided by the base's density of facilities (facilities per 10,000 km² of the
-  base's bounding box), so the number of partners within a haul limit stays about the
-  base's as ``n`` grows. Positions in km are mapped to degrees around the base's centre
+  base's bounding box), so the number of partners within a route's reach (the distance
+  at which it can still pay) stays about the base's as ``n`` grows. Positions in km are mapped to degrees around the base's centre
   with the (equal-area) sinusoidal projection.
 
 The catalog tables (sectors, products, by-products, generation, materials, technologies,

@@ -7,7 +7,8 @@ and one class here, whose ``kind`` is that name. :func:`build_policies` makes th
 objects from validated specifications; :func:`reference_table` documents every type and key
 (the table in ``docs/scenarios.md``, kept equal to it by a test). A new policy type is a class
 with a ``kind`` and an ``apply(levers, view, date)``, added to ``REGISTRY``, plus its keys in
-the schema.
+the schema; the fees, taxes, subsidies and charges it sets may depend on the date and its keys,
+not on the exchanges it sees (``policies/bounds.py``: which routes exist follows from them).
 """
 
 import datetime as dt

@@ -30,10 +30,10 @@ from symbiosim.record import CAPACITY_CHANGE_COLUMNS, RunRecord, RunState
 
 __all__ = ["FORMAT_VERSION", "CheckpointError", "load_checkpoint", "save_checkpoint"]
 
-FORMAT_VERSION = 11  # 3: outlet prices; 4: random streams; 5: outlet money; 6: flow modes; 7: technology learning;
+FORMAT_VERSION = 12  # 3: outlet prices; 4: random streams; 5: outlet money; 6: flow modes; 7: technology learning;
 # 8: route set-up money (link_setup_cny), contract prices from competition; 9: installed base sized to use (no
 # initial random stream), searches for lines a plant could install; 10: sales to outlets this year (appraisal);
-# 11: outlet prices by month (investors' expectations)
+# 11: outlet prices by month (investors' expectations); 12: routes only where they can pay, draws per link
 STATE, ARRAYS = "state.json", "arrays.npz"
 
 

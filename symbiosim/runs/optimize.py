@@ -11,16 +11,20 @@ of the same snapshot.
 """
 
 import datetime as dt
+import weakref
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from symbiosim.accounting import EFFECT_OF, route_effects, route_factors
 from symbiosim.agents import annuity_factors
-from symbiosim.environment.pricing import own_reservation_cny_per_t
+from symbiosim.environment.pricing import own_reservation_cny_per_t, route_prices
+from symbiosim.environment.routes import Routes, build_routes
 from symbiosim.environment.scenario import Scenario, load_scenario
 from symbiosim.metrics.planner import EFFECTS, SCHEMES, PlannerResult, Snapshot, solve
 from symbiosim.model import MONTHS_PER_YEAR, PRODUCTION_PHASES, SymbiosisModel, month_date
+from symbiosim.policies.levers import EMITTED
 from symbiosim.runs.outputs import write_atomic
 from symbiosim.runs.planner_plots import plot_planner_maps, plot_utilisation_by_scheme
 
@@ -41,38 +45,64 @@ def _own_reservation(model: SymbiosisModel) -> np.ndarray:
     return own_reservation_cny_per_t(model.catalog, model.levers.landfill_fee, model.levers.ep_tax)
 
 
-def _route_table(model: SymbiosisModel, months: int = MONTHS_PER_YEAR) -> pd.DataFrame:
-    """Symbiosis routes with their margin (CNY/t) and per-tonne effects, this month's prices.
+_EVERY_ROUTE: weakref.WeakKeyDictionary[SymbiosisModel, Routes] = weakref.WeakKeyDictionary()
 
-    The margin is net of the seller's own reservation, not of the model's, which also counts
-    the price the seller expects from outlets: the planner has the outlets as variables, and
-    would count them twice. Without outlets the two reservations are the same. A route not yet
-    set up carries its set-up cost for a period of ``months``: the share of a contract the
-    period covers (a period as long as a contract or longer bears it all), as agents weigh it.
+
+def _every_route(model: SymbiosisModel) -> Routes:
+    """The planner's candidate routes: every pair of seller and eligible buyer that a transport mode reaches.
+
+    The market keeps only the routes that can pay in some month of the run under its policies
+    (``symbiosim.reach``). The planner is not bound by an agent's margin on a route (the
+    theoretical scheme ignores margins; the economic one counts the VAT rebate per plant), so it
+    gets every pair a mode reaches, the same whatever the policies. Built once per model.
     """
-    mk, arrays = model.market, model.catalog
-    wtp, _ = model.route_prices()
-    reservation = _own_reservation(model)[mk.routes.seller, mk.routes.byproduct]
-    per_tonne = model.effects_per_tonne
+    if model not in _EVERY_ROUTE:
+        catalog, p = model.catalog, model.params
+        _EVERY_ROUTE[model] = build_routes(catalog, p["circuity_factor"], model.scenario_data.table("distances"),
+                                           catalog.mean_generation_t > 0, p["freight_tariff_factor"])  # fmt: skip
+    return _EVERY_ROUTE[model]
+
+
+def _route_table(model: SymbiosisModel, months: int = MONTHS_PER_YEAR) -> pd.DataFrame:
+    """Symbiosis routes (:func:`_every_route`) with their margin (CNY/t) and per-tonne effects, this month's prices.
+
+    The margin is net of the seller's own reservation, not of the one agents use, which also
+    counts the price the seller expects from outlets: the planner has the outlets as variables,
+    and would count them twice. A route not yet set up (never traded in the run) carries its
+    set-up cost for a period of ``months``: the share of a contract the period covers (a period
+    as long as a contract or longer bears it all), as agents weigh it.
+    """
+    arrays, lv, routes = model.catalog, model.levers, _every_route(model)
+    per_tonne = route_effects(route_factors(arrays, routes), np.ones(routes.n_routes), routes.distance_km)
+    saved = {name: per_tonne[EFFECT_OF[name]] for name in EMITTED}
+    wtp, _ = route_prices(routes, arrays, _own_reservation(model), None, lv.subsidy_cny_per_t,
+                          lv.transport_subsidy_cny_per_t_km, lv.emission_charge_cny_per_t, saved,
+                          model.state.cost_factor)  # fmt: skip
+    reservation = _own_reservation(model)[routes.seller, routes.byproduct]
+    n, n_k, mk = model.n_facilities, len(arrays.technologies), model.market
+    key = (routes.seller * n + routes.buyer) * n_k + routes.technology
+    traded = mk.book.first_trade_step >= 0
+    set_up = np.isin(key, ((mk.routes.seller * n + mk.routes.buyer) * n_k + mk.routes.technology)[traded])
+    b = routes.byproduct
+    setup = (arrays.link_setup_cny[b] + arrays.link_setup_cny_per_km[b] * routes.distance_km) * ~set_up
     ids = np.asarray(model.facility_ids, dtype=object)
     table = pd.DataFrame(
         {
-            "route": np.arange(mk.n_routes),
-            "seller": ids[mk.routes.seller],
-            "buyer": ids[mk.routes.buyer],
-            "byproduct": np.asarray(model.catalog.byproducts, dtype=object)[mk.routes.byproduct],
-            "technology": np.asarray(model.catalog.technologies, dtype=object)[mk.routes.technology],
-            "group": arrays.tech_group[mk.routes.technology],
-            "distance_km": mk.routes.distance_km,
-            "mode": mk.routes.mode_names,
-            "margin_cny_per_t": wtp - mk.routes.transport_cny_per_t - reservation,
-            "is_listed_waste": model.catalog.is_landfilled[mk.routes.byproduct],
-            "setup_cny": mk.setup_cny * (mk.book.first_trade_step < 0)
-            * np.minimum(1.0, months / arrays.contract_months[mk.routes.byproduct]),
+            "route": np.arange(routes.n_routes),
+            "seller": ids[routes.seller],
+            "buyer": ids[routes.buyer],
+            "byproduct": np.asarray(arrays.byproducts, dtype=object)[b],
+            "technology": np.asarray(arrays.technologies, dtype=object)[routes.technology],
+            "group": arrays.tech_group[routes.technology],
+            "distance_km": routes.distance_km,
+            "mode": routes.mode_names,
+            "margin_cny_per_t": wtp - routes.transport_cny_per_t - reservation,
+            "is_listed_waste": arrays.is_landfilled[b],
+            "setup_cny": setup * np.minimum(1.0, months / arrays.contract_months[b]),
             **{effect: per_tonne[effect] for effect in EFFECTS},
         }
     )
-    return table[arrays.tech_is_symbiosis[mk.routes.technology]].reset_index(drop=True)
+    return table[arrays.tech_is_symbiosis[routes.technology]].reset_index(drop=True)
 
 
 def _outlet_tables(

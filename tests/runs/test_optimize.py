@@ -152,12 +152,22 @@ def test_monthly_snapshots_add_up_to_the_year():
         snapshot_of_scenario(None, 2025, month=13)
 
 
-def _route_margins(model: SymbiosisModel, reservation: np.ndarray) -> np.ndarray:
-    """Margins of the model's symbiosis routes at its current prices, net of ``reservation`` (per route)."""
+ROUTE_KEY = ["seller", "buyer", "technology"]
+
+
+def _route_margins(model: SymbiosisModel, reservation: np.ndarray) -> pd.Series:
+    """Margins of the model's symbiosis routes at its current prices, net of ``reservation`` (per route), by route key."""
     wtp, _ = model.route_prices()
     routes = model.market.routes
-    is_symbiosis = model.catalog.tech_is_symbiosis[routes.technology]
-    return (wtp - routes.transport_cny_per_t - reservation)[is_symbiosis]
+    ids, technologies = np.asarray(model.facility_ids, dtype=object), np.asarray(model.catalog.technologies, dtype=object)
+    key = pd.MultiIndex.from_arrays([ids[routes.seller], ids[routes.buyer], technologies[routes.technology]], names=ROUTE_KEY)
+    margins = pd.Series(wtp - routes.transport_cny_per_t - reservation, index=key)
+    return margins[model.catalog.tech_is_symbiosis[routes.technology]]
+
+
+def _planner_margins(snapshot: Snapshot, of: pd.Series) -> np.ndarray:
+    """The snapshot's margins on the routes of ``of`` (NaN where the planner lacks one)."""
+    return snapshot.routes.set_index(ROUTE_KEY)["margin_cny_per_t"].reindex(of.index).to_numpy()
 
 
 def test_without_outlets_the_default_snapshot_solves_as_before():
@@ -169,7 +179,8 @@ def test_without_outlets_the_default_snapshot_solves_as_before():
     own = own_reservation_cny_per_t(model.catalog, model.levers.landfill_fee, model.levers.ep_tax)
     routes = model.market.routes
     np.testing.assert_array_equal(reservation, own[routes.seller, routes.byproduct])
-    np.testing.assert_array_equal(snapshot.routes["margin_cny_per_t"].to_numpy(), _route_margins(model, reservation))
+    margins = _route_margins(model, reservation)
+    np.testing.assert_array_equal(_planner_margins(snapshot, margins), margins.to_numpy())
     # and the empty outlet tables change neither the problem nor its solution
     bare = Snapshot(
         snapshot.routes, snapshot.supply, snapshot.capacity, snapshot.group_capacity, snapshot.vat, snapshot.period
@@ -236,7 +247,8 @@ def test_route_margins_leave_the_outlets_to_the_planner():
     own = own_reservation_cny_per_t(model.catalog, model.levers.landfill_fee, model.levers.ep_tax)
     own_per_route = own[model.market.routes.seller, model.market.routes.byproduct]
     assert (reservation > own_per_route).all()  # the model's reservation counts the outlet's price
-    np.testing.assert_array_equal(snapshot.routes["margin_cny_per_t"].to_numpy(), _route_margins(model, own_per_route))
+    margins = _route_margins(model, own_per_route)
+    np.testing.assert_array_equal(_planner_margins(snapshot, margins), margins.to_numpy())
     # the month's blocks: 500 t each
     np.testing.assert_allclose(snapshot.outlet_bids["cap_t"], 4_000 / 8)
 
@@ -277,3 +289,21 @@ def test_emergent_and_optimal_tonnes_count_symbiosis_routes_only():
     assert row["emergent_outlet_t"] == pytest.approx(24_000.0)
     assert row["optimal_outlet_t"] == pytest.approx(24_000.0)
     assert row["ratio_outlet_t"] == pytest.approx(1.0)
+
+
+def test_the_planner_sees_every_route_a_mode_reaches_whatever_the_policies():
+    """The market keeps the routes that can pay under a run's policies; the planner's candidates do not depend on them.
+
+    On the routes both have, the planner's margins and effects are the market's.
+    """
+    plain, plain_model = snapshot_of_scenario(None, 2025, rng=1)
+    with_vat, vat_model = snapshot_of_scenario(BASELINE, 2025, rng=1)
+    assert plain.routes[ROUTE_KEY].equals(with_vat.routes[ROUTE_KEY])
+    assert vat_model.market.n_routes > plain_model.market.n_routes  # the VAT rebate extends the market's reach
+    own = own_reservation_cny_per_t(plain_model.catalog, plain_model.levers.landfill_fee, plain_model.levers.ep_tax)
+    routes = plain_model.market.routes
+    margins = _route_margins(plain_model, own[routes.seller, routes.byproduct])
+    planner = _planner_margins(plain, margins)
+    assert not np.isnan(planner).any()  # every market route is a planner route
+    assert len(plain.routes) > len(margins)
+    np.testing.assert_array_equal(planner, margins.to_numpy())
