@@ -1,7 +1,9 @@
 """The planner's symbiosis network for a supply and capacity snapshot (Cao et al. 2025, eq. 1-5; docs/planner.md).
 
 Three schemes, each a linear program (the economic ones a mixed-integer program when a VAT
-rebate applies), solved with HiGHS through :func:`scipy.optimize.milp` on sparse matrices:
+rebate applies), solved with HiGHS through :func:`scipy.optimize.milp` on sparse matrices, in
+kilotonnes (in tonnes, bounds span 10^-10 to 10^7 and HiGHS spends its time on numerics), with
+the rebate binary of a plant that cannot reach its threshold even at its full caps fixed at 0:
 
 * ``theoretical``: maximise the tonnes used, subject to supply (eq. 2) and the technology caps
   (eq. 3, including the caps shared by a group of technologies); no prices (among solutions
@@ -50,6 +52,7 @@ OUTLET_SELLER_COLUMNS = ("seller", "outlet", "own_cny_per_t")
 OUTLET_SALE_COLUMNS = ("seller", "outlet", "byproduct", "tonnes", "profit_cny")
 SOLUTION_TONNE_TOLERANCE = 1e-6  # tonnes below this in a solution are rounding, not a path
 NEW_CAPACITY_TIE_BREAK = 1e-6  # theoretical scheme: cost of a tonne of new capacity, in tonnes used
+TONNES_PER_UNIT = 1000.0  # HiGHS's unit of tonnes: kilotonnes
 
 
 class PlannerError(ValueError):
@@ -320,13 +323,20 @@ def solve(
         # most tonnes; among equal tonnes, the least new capacity (a tie-break worth nothing beside a tonne)
         gain = np.concatenate([np.ones(n_r), np.full(n_c, -NEW_CAPACITY_TIE_BREAK), np.zeros(n_w + n_v + n_s)])
     integrality = np.concatenate([np.zeros(n_r + n_c + n_w), np.full(n_v + n_s, 0.0 if relax else 1.0)])
-    bounds = Bounds(np.zeros(n), np.concatenate([np.full(n_r, np.inf), room, np.full(n_w, np.inf), np.ones(n_v + n_s)]))
+    upper_x = np.concatenate([np.full(n_r, np.inf), room, np.full(n_w, np.inf), np.ones(n_v + n_s)])
+    if n_v:  # a plant that cannot reach its threshold even with all its listed capacity cannot win the rebate
+        lines = np.unique(np.column_stack([plant[use], at_capacity[use]]), axis=0)  # each (plant, line) once
+        reachable = np.bincount(lines[:, 0], weights=capacity["cap_t"].to_numpy(float)[lines[:, 1]], minlength=n_v)
+        upper_x[n_r + n_c + n_w : n_r + n_c + n_w + n_v] = reachable >= vat["needed_t"].to_numpy(float)
+    # HiGHS solves in kilotonnes: in tonnes the bounds span 10^-10 to 10^7 and it spends its time on numerics
+    unit = np.concatenate([np.full(n_r + n_c + n_w, TONNES_PER_UNIT), np.ones(n_v + n_s)])
     started = time.perf_counter()
     result = milp(
-        -gain,
-        constraints=LinearConstraint(matrix, np.concatenate(lower), np.concatenate(upper)),
+        -gain * unit,
+        constraints=LinearConstraint((matrix @ sparse.diags_array(unit)) / TONNES_PER_UNIT,
+                                     np.concatenate(lower) / TONNES_PER_UNIT, np.concatenate(upper) / TONNES_PER_UNIT),
         integrality=integrality,
-        bounds=bounds,
+        bounds=Bounds(np.zeros(n), upper_x / unit),
         options={"time_limit": time_limit_s, "mip_rel_gap": 1e-6},
     )
     seconds = time.perf_counter() - started
@@ -334,6 +344,7 @@ def solve(
         raise PlannerError(
             f"HiGHS found no solution for the {scheme} scheme: {result.message} (status {result.status})"
         )
+    result.x = result.x * unit
     return _result(scheme, snapshot, routes, capacity, vat, pairs, result, seconds, matrix, at_capacity)
 
 

@@ -86,6 +86,16 @@ def test_the_vat_threshold_binary_changes_the_allocation():
     assert relaxed.totals.loc[0, "profit_cny"] >= result.totals.loc[0, "profit_cny"]
 
 
+def test_a_threshold_beyond_the_plants_capacity_wins_no_rebate_even_relaxed():
+    """b2 would need 90 t, but its line takes at most 80 t: the rebate is out of reach, its binary fixed at 0."""
+    snapshot = instance(vat=True)
+    snapshot.vat["needed_t"] = 90.0
+    for relax in (False, True):
+        result = solve(snapshot, "economic", relax=relax)
+        assert result.totals.loc[0, "vat_rebate_cny"] == 0.0
+        assert result.totals.loc[0, "profit_cny"] == pytest.approx(2400.0)  # as without a rebate
+
+
 def test_win_win_drops_routes_without_a_net_environmental_benefit():
     result = solve(instance(near_saves_energy=False), "win_win")
     assert tonnes_by_buyer(result) == {"b2": 80.0}  # only the route that saves energy; 80 t x 15
