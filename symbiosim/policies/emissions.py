@@ -43,6 +43,10 @@ class CarbonPrice:
     scope: Scope = field(default_factory=Scope)
     free_allocation: Mapping[str, float] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if not self.cny_per_t_co2 >= 0:  # a charge on emissions; routes that can pay are bounded on that (reach.py)
+            raise ValueError(f"cny_per_t_co2 must be >= 0, not {self.cny_per_t_co2}")
+
     def apply(self, levers: PolicyLevers, view: PolicyView, date: dt.date) -> None:
         """Add this month's carbon price and free allocation for the covered facilities."""
         rows = self.scope.mask(view)
@@ -71,6 +75,10 @@ class AirPollutantTax:
     cny_per_equivalent: float
     scope: Scope = field(default_factory=Scope)
     pollutants: tuple[str, ...] = ("so2", "nox", "pm")
+
+    def __post_init__(self) -> None:
+        if not self.cny_per_equivalent >= 0:  # a charge on emissions (see CarbonPrice)
+            raise ValueError(f"cny_per_equivalent must be >= 0, not {self.cny_per_equivalent}")
 
     def apply(self, levers: PolicyLevers, view: PolicyView, date: dt.date) -> None:
         """Add this month's tax per tonne of each pollutant for the covered facilities."""

@@ -16,7 +16,15 @@ import pytest
 import symbiosim.model as model_module
 from symbiosim import SymbiosisModel
 from symbiosim.environment.streams import keyed_uniform
-from symbiosim.policies import CarbonPrice, LandfillFee, PerTonneSubsidy, ProductionLimit, TransportSubsidy, VATRebate
+from symbiosim.policies import (
+    AirPollutantTax,
+    CarbonPrice,
+    LandfillFee,
+    PerTonneSubsidy,
+    ProductionLimit,
+    TransportSubsidy,
+    VATRebate,
+)
 from symbiosim.policies.bounds import lever_maxima
 from symbiosim.reach import vat_premium_bound_cny_per_t
 
@@ -139,3 +147,12 @@ def test_keyed_draws_are_uniform_and_do_not_depend_on_the_other_keys():
     assert np.histogram(draws, bins=10, range=(0, 1))[0].min() > 19_000  # 20,000 expected per tenth
     some = keyed_uniform(np.random.default_rng(5), keys[::3])
     assert np.array_equal(some, draws[::3])
+
+
+@pytest.mark.parametrize("amount", [-1.0, float("nan")])
+def test_an_emission_charge_below_zero_is_refused(amount):
+    """A negative charge would pay for emissions, and routes with negative savings would gain beyond the bound."""
+    with pytest.raises(ValueError, match="must be >= 0"):
+        CarbonPrice(*YEAR, cny_per_t_co2=amount)
+    with pytest.raises(ValueError, match="must be >= 0"):
+        AirPollutantTax(*YEAR, cny_per_equivalent=amount)
