@@ -326,7 +326,8 @@ def solve(
     upper_x = np.concatenate([np.full(n_r, np.inf), room, np.full(n_w, np.inf), np.ones(n_v + n_s)])
     if n_v:  # a plant that cannot reach its threshold even with all its listed capacity cannot win the rebate
         lines = np.unique(np.column_stack([plant[use], at_capacity[use]]), axis=0)  # each (plant, line) once
-        reachable = np.bincount(lines[:, 0], weights=capacity["cap_t"].to_numpy(float)[lines[:, 1]], minlength=n_v)
+        line_t = np.maximum(capacity["cap_t"].to_numpy(float), capacity["installed_t"].to_numpy(float))
+        reachable = np.bincount(lines[:, 0], weights=line_t[lines[:, 1]], minlength=n_v)
         upper_x[n_r + n_c + n_w : n_r + n_c + n_w + n_v] = reachable >= vat["needed_t"].to_numpy(float)
     # HiGHS solves in kilotonnes: in tonnes the bounds span 10^-10 to 10^7 and it spends its time on numerics
     unit = np.concatenate([np.full(n_r + n_c + n_w, TONNES_PER_UNIT), np.ones(n_v + n_s)])
