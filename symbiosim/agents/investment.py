@@ -19,6 +19,7 @@ from symbiosim.environment.arrays import MONTHS_PER_YEAR, CatalogArrays
 from symbiosim.environment.competition import OutsideOptions, best_rival, competitive_prices
 from symbiosim.environment.market import Market
 from symbiosim.environment.outlets import outlet_share_outbid
+from symbiosim.environment.pricing import route_surplus
 from symbiosim.environment.routes import Routes
 
 __all__ = [
@@ -122,7 +123,8 @@ def appraise(round_: InvestmentRound, index: int, k: int) -> tuple[float, float]
     if len(candidates) == 0:
         return 0.0, 0.0
     def paying(rows: NDArray[np.intp]) -> NDArray[np.float64]:  # joint surplus at the round's prices
-        return round_.wtp_cny_per_t[rows] - routes.transport_cny_per_t[rows] - round_.reservation_cny_per_t[rows]
+        return route_surplus(round_.wtp_cny_per_t[rows], routes.transport_cny_per_t[rows],
+                             round_.reservation_cny_per_t[rows])  # fmt: skip
 
     surplus = paying(candidates)
     good = surplus > 0

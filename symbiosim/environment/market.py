@@ -38,7 +38,7 @@ from symbiosim.environment.competition import settle
 from symbiosim.environment.contracts import ContractBook, SearchRules, TrustRules
 from symbiosim.environment.outlets import OutletClearing, Outlets, clear_outlets, expected_gate_price, mean_traded_price
 from symbiosim.environment.pricing import route_surplus
-from symbiosim.environment.routes import GainBound, Routes, build_routes
+from symbiosim.environment.routes import GainBound, Routes, build_routes, setup_cny
 from symbiosim.environment.streams import keyed_uniform
 from symbiosim.environment.units import TONNE_EPSILON
 
@@ -91,8 +91,7 @@ class Market:
         routes = build_routes(catalog, params["circuity_factor"], distances, catalog.mean_generation_t > 0,
                               params["freight_tariff_factor"], gain_bound)  # fmt: skip
         trust = TrustRules(params["initial_trust"], params["trust_gain"], params["trust_loss"], params["min_trust"])
-        setup = catalog.link_setup_cny[routes.byproduct] + catalog.link_setup_cny_per_km[routes.byproduct] * routes.distance_km
-        market = cls(routes, catalog.contract_months, trust, catalog.tech_group, catalog.outlets, setup)
+        market = cls(routes, catalog.contract_months, trust, catalog.tech_group, catalog.outlets, setup_cny(catalog, routes))
         market.book.known[:] = routes.link_km <= params["initial_knowledge_km"]
         return market
 

@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 from symbiosim.environment.arrays import CatalogArrays
 from symbiosim.environment.geography import candidate_pairs
 
-__all__ = ["MODES", "GainBound", "Routes", "build_routes"]
+__all__ = ["MODES", "GainBound", "Routes", "build_routes", "setup_cny"]
 
 MODES = ("road", "rail", "water", "pipeline")  # road: the by-product's own tariff (byproducts.csv)
 
@@ -229,6 +229,12 @@ def build_routes(
         mode=mode[reached],
         transport_factors=(kgce[reached], co2[reached]),
     )
+
+
+def setup_cny(catalog: CatalogArrays, routes: Routes) -> NDArray[np.float64]:
+    """Per route, its one-off set-up cost (CNY): the by-product's ``link_setup_cny`` + ``link_setup_cny_per_km`` x km."""
+    b = routes.byproduct
+    return catalog.link_setup_cny[b] + catalog.link_setup_cny_per_km[b] * routes.distance_km
 
 
 class ModeOffer(NamedTuple):

@@ -67,12 +67,10 @@ def lever_maxima(
     charges = {name: levers.emission_charge_cny_per_t[name].copy() for name in EMITTED}
     vat, raw = np.zeros(n), np.full_like(levers.raw_material_t_per_unit, np.inf)
     for month in months:
-        active = schedule.active(month)
-        if not active:
+        if not schedule.active(month):
             continue
         levers.reset()
-        for policy in active:
-            policy.apply(levers, own_view, month)
+        schedule.apply(levers, own_view, month)  # as the run sets them (SymbiosisModel.apply_policies)
         np.maximum(disposal, levers.landfill_fee + levers.ep_tax, out=disposal)
         np.maximum(subsidy, levers.subsidy_cny_per_t, out=subsidy)
         np.maximum(transport, levers.transport_subsidy_cny_per_t_km, out=transport)

@@ -20,7 +20,7 @@ import pandas as pd
 from symbiosim.accounting import EFFECT_OF, route_effects, route_factors
 from symbiosim.agents import annuity_factors
 from symbiosim.environment.pricing import own_reservation_cny_per_t, route_prices
-from symbiosim.environment.routes import Routes, build_routes
+from symbiosim.environment.routes import Routes, build_routes, setup_cny
 from symbiosim.environment.scenario import Scenario, load_scenario
 from symbiosim.metrics.planner import EFFECTS, SCHEMES, PlannerResult, Snapshot, solve
 from symbiosim.model import MONTHS_PER_YEAR, PRODUCTION_PHASES, SymbiosisModel, month_date
@@ -75,16 +75,16 @@ def _route_table(model: SymbiosisModel, months: int = MONTHS_PER_YEAR) -> pd.Dat
     arrays, lv, routes = model.catalog, model.levers, _every_route(model)
     per_tonne = route_effects(route_factors(arrays, routes), np.ones(routes.n_routes), routes.distance_km)
     saved = {name: per_tonne[EFFECT_OF[name]] for name in EMITTED}
-    wtp, _ = route_prices(routes, arrays, _own_reservation(model), None, lv.subsidy_cny_per_t,
-                          lv.transport_subsidy_cny_per_t_km, lv.emission_charge_cny_per_t, saved,
-                          model.state.cost_factor)  # fmt: skip
-    reservation = _own_reservation(model)[routes.seller, routes.byproduct]
+    own = _own_reservation(model)
+    wtp, _ = route_prices(routes, arrays, own, None, lv.subsidy_cny_per_t, lv.transport_subsidy_cny_per_t_km,
+                          lv.emission_charge_cny_per_t, saved, model.state.cost_factor)  # fmt: skip
+    reservation = own[routes.seller, routes.byproduct]
     n, n_k, mk = model.n_facilities, len(arrays.technologies), model.market
     key = (routes.seller * n + routes.buyer) * n_k + routes.technology
     traded = mk.book.first_trade_step >= 0
     set_up = np.isin(key, ((mk.routes.seller * n + mk.routes.buyer) * n_k + mk.routes.technology)[traded])
     b = routes.byproduct
-    setup = (arrays.link_setup_cny[b] + arrays.link_setup_cny_per_km[b] * routes.distance_km) * ~set_up
+    setup = setup_cny(arrays, routes) * ~set_up
     ids = np.asarray(model.facility_ids, dtype=object)
     table = pd.DataFrame(
         {
