@@ -1,8 +1,10 @@
 """Calibrate the default scenario's outlets (``catalog/outlets.csv``) to the national utilisation rates.
 
 The benchmarks (``symbiosim/environment/data/calibration/outlet_benchmarks.csv``) give, per by-product, the use its
-outlets stand for, the national utilisation rate, the observed price range (taken as the
-demand curve's first and last price) and the haul, each with its source. What they cannot give
+outlets stand for, the observed price range (taken as the
+demand curve's first and last price) and the haul, each with its source; the national utilisation
+rate to reach is the by-product's ``utilisation`` target in ``calibration/targets.csv`` (the one
+table of observed patterns, which ``symbiosim calibrate`` also reads). What they cannot give
 is how much of the by-product the rest of the economy would take from the region's plants:
 that demand is the one unobserved quantity, and it is calibrated. Starting from the target
 rate x generation, each round runs the default scenario with these outlets in place of its own
@@ -36,6 +38,7 @@ from symbiosim.environment.units import MONTHS_PER_YEAR  # noqa: E402
 
 DATA = ROOT / "symbiosim" / "environment" / "data"
 BENCHMARKS = DATA / "calibration" / "outlet_benchmarks.csv"
+TARGETS = DATA / "calibration" / "targets.csv"  # the utilisation targets (pattern "utilisation")
 OUTLETS = DATA / "catalog" / "outlets.csv"
 SEEDS, YEARS = (1, 2, 3), 5
 TOLERANCE, MAX_ROUNDS = 0.002, 10
@@ -44,6 +47,17 @@ COLUMNS = ["outlet", "byproduct", "province", "use", "demand_t_per_yr", "price_f
            "price_last_cny_per_t", "haul_km", "tariff_cny_per_t_km", "mode", "season_sector", "source", "note"]  # fmt: skip
 CALIBRATED = ("demand calibrated by scripts/calibrate_outlets.py so that the default run's utilisation (kilns and "
               "outlets) matches the target; split among provinces by their plants' generation (D)")  # fmt: skip
+
+
+def utilisation_targets(byproducts: list[str]) -> dict[str, float]:
+    """The national utilisation (all uses) of each by-product, from the calibration targets table."""
+    table = pd.read_csv(TARGETS)
+    rates = table[(table["pattern"] == "utilisation") & (table["role"] == "calibration")]
+    counts = rates["byproduct"].value_counts()
+    wrong = [b for b in byproducts if counts.get(b, 0) != 1]
+    if wrong:
+        raise SystemExit(f"{TARGETS}: each of {', '.join(wrong)} needs exactly one utilisation target of role calibration")
+    return {b: float(rates.set_index("byproduct").at[b, "value"]) for b in byproducts}
 
 
 def generation_by_province() -> pd.DataFrame:
@@ -102,7 +116,7 @@ def calibrate() -> tuple[pd.DataFrame, pd.DataFrame]:
     by_province = generation_by_province()
     shares = by_province / by_province.sum()
     byproducts = list(benchmarks["byproduct"])
-    target = dict(zip(benchmarks["byproduct"], benchmarks["target_utilisation"], strict=True))
+    target = utilisation_targets(byproducts)
     demand = {b: target[b] * float(by_province[b].sum()) for b in byproducts}
     for round_ in range(1, MAX_ROUNDS + 1):
         outlets = outlet_table(benchmarks, demand, shares)

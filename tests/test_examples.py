@@ -7,7 +7,7 @@ import pytest
 from symbiosim import SymbiosisModel, load_scenario
 
 EXAMPLES = sorted(
-    p for p in (Path(__file__).parents[1] / "examples").rglob("*.toml") if p.parent.name not in ("sweeps", "app")
+    p for p in (Path(__file__).parents[1] / "examples").rglob("*.toml") if p.parent.name not in ("sweeps", "app", "calibration")
 )
 SWEEPS = sorted((Path(__file__).parents[1] / "examples" / "sweeps").glob("*.toml"))
 

@@ -139,6 +139,23 @@ def _parser() -> argparse.ArgumentParser:
     sweep.add_argument("--address", default=None, help="address of an existing Ray cluster (--engine ray)")
     sweep.add_argument("--out", type=Path, default=None, help="output folder (default ./sweep_<spec name>)")
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
+    calibrate = commands.add_parser(
+        "calibrate",
+        help="fit model parameters to observed patterns (ABC-SMC), resumable, locally or on Ray",
+        description="Calibrate the parameters of a calibration spec (TOML: base scenario, priors, targets to fit) "
+        "against observed patterns (utilisation, haul distances, ...: the bundled calibration/targets.csv or your "
+        "own) by approximate Bayesian computation (ABC-SMC, pyabc), in parallel processes (default), serially or "
+        "on Ray. Writes the posterior (posterior.csv, posterior_summary.csv, marginals.png), the fit of every "
+        "target, held-out ones included, from posterior predictive runs (fit.csv, fit.png), the record "
+        "(calibration.json) and calibrated.toml, a scenario with the posterior medians that run and compare "
+        "accept. Re-running the same spec into the same folder resumes where it stopped, with the same result.",
+    )
+    calibrate.add_argument("spec", type=Path, help="calibration spec TOML file")
+    calibrate.add_argument("--engine", choices=ENGINES, default="process", help="process (default), serial or ray")
+    calibrate.add_argument("--workers", type=int, default=2, help="processes or Ray CPUs (default 2)")
+    calibrate.add_argument("--address", default=None, help="address of an existing Ray cluster (--engine ray)")
+    calibrate.add_argument("--out", type=Path, default=None, help="output folder (default ./calibration_<spec name>)")
+    calibrate.add_argument("--quiet", action="store_true", help="no progress bar")
     app = commands.add_parser(
         "app",
         help="start the browser app (Solara server on localhost) and print its URL",
@@ -332,12 +349,47 @@ def _sweep(args: argparse.Namespace) -> int:
     return 1 if result.failed else 0
 
 
+def _calibrate(args: argparse.Namespace) -> int:
+    from symbiosim.runs.calibration_spec import load_calibration_spec  # pyabc loads only for this command
+
+    if args.workers < 1:
+        raise _CommandError("--workers must be at least 1")
+    if args.address and args.engine != "ray":
+        raise _CommandError("--address is for --engine ray")
+    with _reported(args.spec):
+        spec = load_calibration_spec(args.spec)
+    out = args.out or Path(f"calibration_{args.spec.stem}")
+    _check_out(out)
+    from symbiosim.runs.calibrate import calibrate
+    from symbiosim.runs.calibration_outputs import write_calibration
+
+    with _reported(out):
+        stored = calibrate(spec, out, args.engine, args.workers, args.address, progress=not args.quiet)
+        write_calibration(spec, out)
+    summary = pd.read_csv(out / "posterior_summary.csv")
+    fit = pd.read_csv(out / "fit.csv")
+    from symbiosim.runs.calibrate import stop_reason
+
+    print(f"{stored.max_t + 1} generations, {stored.total_nr_simulations} simulations (stopped: "
+          f"{stop_reason(spec, out)}); posterior (median and 90 % credible interval):")  # fmt: skip
+    for row in summary.itertuples():
+        print(f"  {row.parameter:<24} {row.p50:.4g}  [{row.p05:.4g}, {row.p95:.4g}]  (prior {row.prior} "
+              f"{row.prior_min:g}-{row.prior_max:g})")  # fmt: skip
+    for role, part in fit.groupby("fitted", sort=False):
+        within = int((part["z"].abs() <= 2).sum())
+        print(f"{'fitted' if role else 'held-out'} targets: {within} of {len(part)} within 2 sd (median of "
+              f"{int(part['runs_measured'].max())} posterior predictive runs)")  # fmt: skip
+    print(f"results in {out.resolve()}: fit.csv, fit.png, posterior_summary.csv, marginals.png, calibrated.toml")
+    return 0
+
+
 COMMANDS = {
     "run": _run,
     "compare": _compare,
     "optimize": _optimize,
     "validate": _validate,
     "sweep": _sweep,
+    "calibrate": _calibrate,
     "app": _app,
 }
 
