@@ -11,6 +11,7 @@ Usage (from the repository root)::
 
     .venv/bin/python scripts/apply_calibration.py calibration_default   # copy the record, rewrite parameters.csv
     .venv/bin/python scripts/apply_calibration.py --check                 # exit 1 if parameters.csv and the record differ
+    .venv/bin/python scripts/apply_calibration.py --markdown              # the record's posterior and fit, as the docs show them
 """
 
 import argparse
@@ -63,12 +64,33 @@ def updated_parameters(summary: pd.DataFrame) -> str:
     return "".join(lines)
 
 
+def markdown() -> str:
+    """The record's posterior and fit as docs/calibration.md shows them."""
+    summary = pd.read_csv(RECORD / "posterior_summary.csv")
+    fit = pd.read_csv(RECORD / "fit.csv")
+    lines = ["| parameter | prior | posterior median | 90 % credible interval |", "|---|---|---:|---|"]
+    for row in summary.itertuples():
+        lines.append(f"| `{row.parameter}` | {row.prior} {row.prior_min:g}–{row.prior_max:g} | {row.p50:.3g} | "
+                     f"{row.p05:.3g}–{row.p95:.3g} |")  # fmt: skip
+    for fitted, title in ((True, "fitted"), (False, "held out")):
+        part = fit[fit["fitted"] == fitted]
+        lines += ["", f"| target ({title}) | observed ± sd | simulated median [5–95 %] | z |", "|---|---|---|---:|"]
+        for row in part.itertuples():
+            lines.append(f"| `{row.target}` | {row.observed:.4g} ± {row.sd:.3g} {row.unit} | {row.p50:.4g} "
+                         f"[{row.p05:.4g}–{row.p95:.4g}] | {row.z:+.1f} |")  # fmt: skip
+    return "\n".join(lines)
+
+
 def main() -> int:
     """Copy the record and rewrite parameters.csv, or check them."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("folder", nargs="?", type=Path, help="a finished calibration folder of the default spec")
     parser.add_argument("--check", action="store_true", help="exit 1 if parameters.csv differs from the record")
+    parser.add_argument("--markdown", action="store_true", help="print the record's posterior and fit as Markdown")
     args = parser.parse_args()
+    if args.markdown:
+        print(markdown())
+        return 0
     if args.check:
         same = PARAMETERS.read_text(encoding="utf-8") == updated_parameters(pd.read_csv(RECORD / "posterior_summary.csv"))
         print(f"{PARAMETERS.relative_to(ROOT)} {'matches' if same else 'differs from'} the calibration record", file=sys.stderr)

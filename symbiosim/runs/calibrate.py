@@ -204,7 +204,9 @@ class ProposalSampler(Sampler):
         """The first ``n`` accepted proposals of generation ``t`` (not ok if ``max_eval`` proposals hold fewer)."""
         folder = self.folder / f"g{t}"
         folder.mkdir(parents=True, exist_ok=True)
-        done = {int(f.stem): pickle.loads(f.read_bytes()) for f in folder.glob("*.pkl")}
+        for partial in folder.glob(".*"):  # a proposal being written when the calibration was killed
+            partial.unlink()
+        done = {int(f.stem): pickle.loads(f.read_bytes()) for f in folder.glob("*.pkl") if f.stem.isdigit()}
         limit = math.inf if not math.isfinite(max_eval) else int(max_eval)
         payload = cloudpickle.dumps(simulate_one)
 

@@ -166,14 +166,16 @@ def test_a_plant_does_not_build_two_lines_of_one_shared_cap_on_the_same_room(tin
 def test_a_landfill_fee_raises_the_capacity_built_on_the_default_region(jjj):
     # A fee makes every tonne kept out of landfill worth more to its seller: prices on routes fall by part of it, so
     # buyers keep more per tonne and lines that fell short of the payback limit now pass. Expected: more capacity
-    # (the base at the start is the same in both runs: it is sized without policies).
+    # (the base at the start is the same in both runs: it is sized without policies). Over five years: a plant
+    # considers a technology it lacks with a calibrated 0.13 a year (catalog/parameters.csv), so a lever that works
+    # through investment shows only as the years' appraisals add up (after 3 years +0.06%, after 5 years +2.0%).
     fee = LandfillFee(dt.date(2025, 1, 1), dt.date(2040, 12, 31), cny_per_t=100.0)
-    runs = {name: SymbiosisModel(jjj, rng=1, years=3, policies=policies)
+    runs = {name: SymbiosisModel(jjj, rng=1, years=5, policies=policies)
             for name, policies in (("base", []), ("fee", [fee]))}  # fmt: skip
     np.testing.assert_array_equal(runs["base"].state.installed_tpa, runs["fee"].state.installed_tpa)
     for model in runs.values():
         model.run()
     symbiosis = runs["base"].catalog.tech_is_symbiosis
     built = {name: model.state.installed_tpa[:, symbiosis].sum() for name, model in runs.items()}
-    assert built["fee"] > built["base"] * 1.005  # measured: +1.2% (41.6 -> 42.2 Mt/yr after 3 years, seed 1)
+    assert built["fee"] > built["base"] * 1.005  # measured: +2.0% after 5 years, seed 1
     assert len(runs["fee"].record.adoptions) > len(runs["base"].record.adoptions)
