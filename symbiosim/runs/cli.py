@@ -324,11 +324,16 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _sweep(args: argparse.Namespace) -> int:
+def _check_engine(args: argparse.Namespace) -> None:
+    """The options of the commands that run on the sweep engines (sweep, calibrate)."""
     if args.workers < 1:
         raise _CommandError("--workers must be at least 1")
     if args.address and args.engine != "ray":
         raise _CommandError("--address is for --engine ray")
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    _check_engine(args)
     with _reported(args.spec):
         spec = load_spec(args.spec)
     out = args.out or Path(f"sweep_{args.spec.stem}")
@@ -352,10 +357,7 @@ def _sweep(args: argparse.Namespace) -> int:
 def _calibrate(args: argparse.Namespace) -> int:
     from symbiosim.runs.calibration_spec import load_calibration_spec  # pyabc loads only for this command
 
-    if args.workers < 1:
-        raise _CommandError("--workers must be at least 1")
-    if args.address and args.engine != "ray":
-        raise _CommandError("--address is for --engine ray")
+    _check_engine(args)
     with _reported(args.spec):
         spec = load_calibration_spec(args.spec)
     out = args.out or Path(f"calibration_{args.spec.stem}")
