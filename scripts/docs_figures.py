@@ -19,7 +19,13 @@ or copies it into ``docs/img``. The jobs:
   two planner tables of ``docs/planner.md``;
 * ``RVS``: ``symbiosim run --vs-optimal``: the emergent-against-optimal table of ``docs/planner.md``;
 * ``OUT``: ``scripts/calibrate_outlets.py --check --markdown``: the outlet calibration's fit in
-  ``docs/calibration.md`` (fails if ``catalog/outlets.csv`` is not what the calibration computes).
+  ``docs/calibration.md`` (fails if ``catalog/outlets.csv`` is not what the calibration computes);
+* ``UNC-R``, ``UNC-C``, ``UNC-O``: ``symbiosim run --posterior 20``, ``compare`` of the baseline and
+  a landfill fee ``--posterior 20`` and ``optimize --monte-carlo 20`` on the baseline: the
+  uncertainty tables of ``docs/calibration.md`` and ``docs/img/uncertainty.png``;
+* ``SOB``: ``symbiosim sweep examples/sweeps/sobol_calibrated.toml`` (512 ten-year runs, about
+  11 min on 2 cores): the Sobol table of ``docs/calibration.md`` and
+  ``docs/img/sensitivity_calibrated.png``.
 
 The jobs run two at a time. A block whose new text differs from the page only in its volatile
 parts (the date and seconds the calibration report prints, the planner's solve times) is left as
@@ -498,6 +504,95 @@ def build_rvs(work: Path) -> Output:
     return Output({"RVS": render(RVS_TABLE, {(str(row["year"]), ""): dict(row) for _, row in frame.iterrows()})})
 
 
+UNC_DRAWS = 20
+UNC_METRICS = {  # metric of uncertainty.csv / compare_paired.csv: (label, unit, scale)
+    "exchanged_kt_per_yr": ("exchanged on symbiosis routes", "Mt/yr", 1e-3),
+    "outlet_kt_per_yr": ("sold to outlets", "Mt/yr", 1e-3),
+    "landfilled_kt_per_yr": ("landfilled", "Mt/yr", 1e-3),
+    "solid_utilisation_rate": ("utilisation of solid by-products", "share", 1.0),
+    "energy_saved_ktce_per_yr": ("energy saved by symbiosis", "Mtce/yr", 1e-3),
+    "co2_avoided_mt_per_yr": ("CO2 avoided by symbiosis", "Mt/yr", 1.0),
+    "fiscal_cost_m_cny_per_yr": ("fiscal cost (negative: net revenue)", "M CNY/yr", 1.0),
+}
+SOBOL_SPEC = "examples/sweeps/sobol_calibrated.toml"
+
+
+def _uncertainty_table(frame: pd.DataFrame, columns: dict[str, str]) -> str:
+    """Rows of UNC_METRICS; ``columns`` maps a heading to ``central`` or a template over the row's fields."""
+    lines = ["| quantity | unit | " + " | ".join(columns) + " |", "|---|---|" + "---:|" * len(columns)]
+    for metric, (label, unit, scale) in UNC_METRICS.items():
+        if metric not in frame.index:
+            continue
+        row = frame.loc[metric]
+        cells = [template.format(**{k: figure(v * scale) for k, v in row.items() if isinstance(v, float)})
+                 for template in columns.values()]  # fmt: skip
+        lines.append(f"| {label} | {unit} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def build_unc_run(work: Path) -> Output:
+    """The default run's intervals over draws of the posterior, the catalog's ranges and seeds."""
+    out = work / "drawn"
+    run([*CLI, "run", "--posterior", str(UNC_DRAWS), "--quiet", "--out", str(out)])
+    table = pd.read_csv(out / "uncertainty.csv").set_index("metric")
+    block = _uncertainty_table(table, {"central run": "{central}", "median of the draws": "{p50}",
+                                       "5-95 % of the draws": "{p05} to {p95}"})  # fmt: skip
+    return Output({"UNC-R": block}, {"docs/img/uncertainty.png": (out / "uncertainty.png").read_bytes()})
+
+
+def build_unc_compare(work: Path) -> Output:
+    """A landfill fee's effect (paired, same draws) against the baseline, over draws."""
+    out = work / "compare_drawn"
+    run([*CLI, "compare", BASELINE, POLICIES.format("landfill_fee_100"), "--posterior", str(UNC_DRAWS), "--quiet",
+         "--out", str(out)])  # fmt: skip
+    paired = pd.read_csv(out / "compare_paired.csv").set_index("metric")
+    return Output({"UNC-C": _uncertainty_table(paired, {"mean difference": "{mean_difference}",
+                                                        "5-95 % of the draws": "{p05_difference} to {p95_difference}",
+                                                        "95 % CI of the mean": "{ci_low} to {ci_high}"})})  # fmt: skip
+
+
+def build_unc_optimize(work: Path) -> Output:
+    """The planner's totals and path activation over draws of the catalog's ranges (baseline, 2025)."""
+    out = work / "optimum_drawn"
+    run([*CLI, "optimize", "--scenario", BASELINE, "--year", "2025", "--monte-carlo", str(UNC_DRAWS), "--quiet",
+         "--out", str(out)])  # fmt: skip
+    totals = pd.read_csv(out / "planner_mc_totals.csv")
+    paths = pd.read_csv(out / "planner_mc_paths.csv")
+    shown = {"tonnes_used": ("used on symbiosis routes", "Mt", 1e-6), "outlet_t": ("sold to outlets", "Mt", 1e-6),
+             "profit_cny": ("profit", "bn CNY", 1e-9), "energy_saved_tce": ("energy saved", "Mtce", 1e-6),
+             "paths": ("paths used", "count", 1.0)}  # fmt: skip
+    lines = ["| scheme | quantity | unit | central | p10 | p50 | p90 |", "|---|---|---|---:|---:|---:|---:|"]
+    for row in totals.itertuples():
+        if row.quantity in shown:
+            label, unit, scale = shown[row.quantity]
+            cells = [figure(getattr(row, k) * scale) for k in ("central", "p10", "p50", "p90")]
+            lines.append(f"| {row.scheme} | {label} | {unit} | " + " | ".join(cells) + " |")
+    lines += ["", "| scheme | paths used in some draw | in every draw | in fewer than half | tonnes on paths used "
+              "in every draw (share of the mean) |", "|---|---:|---:|---:|---:|"]  # fmt: skip
+    for scheme, part in paths.groupby("scheme", sort=False):
+        always = part["activation_probability"] == 1.0
+        share = part.loc[always, "mean_t"].sum() / part["mean_t"].sum()
+        lines.append(f"| {scheme} | {len(part)} | {int(always.sum())} | "
+                     f"{int((part['activation_probability'] < 0.5).sum())} | {share:.0%} |")  # fmt: skip
+    return Output({"UNC-O": "\n".join(lines)})
+
+
+def build_sobol(work: Path) -> Output:
+    """Sobol indices of the calibrated model (examples/sweeps/sobol_calibrated.toml)."""
+    out = work / "sobol"
+    run([*CLI, "sweep", SOBOL_SPEC, "--workers", "2", "--quiet", "--out", str(out)])
+    table = pd.read_csv(out / "sensitivity.csv")
+    outputs = list(dict.fromkeys(table["output"]))
+    lines = ["| parameter | " + " | ".join(f"{o}: ST ± 95 % (S1)" for o in outputs) + " |",
+             "|---|" + "---:|" * len(outputs)]  # fmt: skip
+    for parameter, part in table.groupby("parameter", sort=False):
+        by = part.set_index("output")
+        cells = [f"{by.at[o, 'ST']:.2f} ± {by.at[o, 'ST_conf']:.2f} ({by.at[o, 'S1']:.2f})"
+                 if o in by.index and pd.notna(by.at[o, "ST"]) else "–" for o in outputs]  # fmt: skip
+        lines.append(f"| `{parameter}` | " + " | ".join(cells) + " |")
+    return Output({"SOB": "\n".join(lines)}, {"docs/img/sensitivity_calibrated.png": (out / "sensitivity.png").read_bytes()})
+
+
 # --- the jobs ---------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Passage:
@@ -548,6 +643,35 @@ def compare_job(name: str, prose: tuple[Passage, ...]) -> Job:
 JOBS = {
     job.name: job
     for job in (  # the longest first, so that two workers finish together
+        Job(
+            "SOB",
+            f"symbiosim sweep {SOBOL_SPEC} --workers 2",
+            build_sobol,
+            {CALIB: ("SOB",)},
+            prose=(Passage(CALIB, "## Sensitivity of the calibrated model", "section", "which parameters matter"),),
+        ),
+        Job(
+            "UNC-O",
+            f"symbiosim optimize --scenario {BASELINE} --year 2025 --monte-carlo {UNC_DRAWS}",
+            build_unc_optimize,
+            {CALIB: ("UNC-O",)},
+            volatile=(),
+            prose=(Passage(CALIB, "**The planner over draws", "paragraph", "paths and totals over the draws"),),
+        ),
+        Job(
+            "UNC-R",
+            f"symbiosim run --posterior {UNC_DRAWS} --quiet",
+            build_unc_run,
+            {CALIB: ("UNC-R",)},
+            prose=(Passage(CALIB, "**The default run over draws", "paragraph", "central run against the draws"),),
+        ),
+        Job(
+            "UNC-C",
+            f"symbiosim compare {BASELINE} {POLICIES.format('landfill_fee_100')} --posterior {UNC_DRAWS}",
+            build_unc_compare,
+            {CALIB: ("UNC-C",)},
+            prose=(Passage(CALIB, "**A lever's effect over draws", "paragraph", "the fee's effect and its spread"),),
+        ),
         compare_job(
             "CMP-O",
             (

@@ -7,13 +7,18 @@ import pandas as pd
 import pytest
 
 from symbiosim.environment import vocabulary
+from symbiosim.environment.scenario import load_scenario
 from symbiosim.runs.compare import compare_scenarios
+from symbiosim.runs.draws import UncertaintyOptions
 from symbiosim.runs.optimize import optimize_scenario, write_optimization
 from symbiosim.runs.single import run_scenario
 from symbiosim.runs.sweep import load_spec, run_sweep
+from symbiosim.runs.uncertainty import plan_monte_carlo, planner_monte_carlo, write_planner_monte_carlo
 
 TINY = Path(__file__).parent / "data" / "tiny" / "scenario.toml"
-PLACEHOLDERS = {"param.{parameter}": lambda c: c.startswith("param."), "{parameter}": lambda c: True, "{scenario}": lambda c: True}
+TINY_RANGES = Path(__file__).parent / "data" / "tiny_ranges.csv"  # the clinker price of the tiny park
+PLACEHOLDERS = {"param.{parameter}": lambda c: c.startswith("param."), "range.{label}": lambda c: c.startswith("range."),
+                "{parameter}": lambda c: True, "{scenario}": lambda c: True}  # fmt: skip
 AGGREGATIONS = {"over_months": {"sum", "mean", "last", "none"}, "over_facilities": {"sum", "mean", "none", ""}}
 
 
@@ -24,7 +29,8 @@ def written(tmp_path_factory):
     The tiny park's runs are a compare, an optimize and a sweep.
     """
     root = tmp_path_factory.mktemp("vocabulary")
-    run_scenario(years=2, rng=5, out=root / "run", progress=False, vs_optimal=True, value_flow_ids=["landfill_tangshan"])
+    run_scenario(years=2, rng=5, out=root / "run", progress=False, vs_optimal=True, value_flow_ids=["landfill_tangshan"],
+                 uncertainty=UncertaintyOptions(2))  # fmt: skip
     fee = root / "fee.toml"
     fee.write_text(
         f'[scenario]\nname = "fee"\nextends = "{TINY.as_posix()}"\n[[policies]]\ntype = "landfill_fee"\n'
@@ -32,8 +38,14 @@ def written(tmp_path_factory):
         encoding="utf-8",
     )
     compare_scenarios([TINY, fee], seeds=[1, 2], years=1, out=root / "compare", progress=False)
+    compare_scenarios([TINY, fee], seeds=[1], years=1, out=root / "compare_drawn", progress=False,
+                      uncertainty=UncertaintyOptions(2, ranges=TINY_RANGES))  # fmt: skip
     results, model, _ = optimize_scenario(TINY)
     write_optimization(results, model.catalog.facilities, root / "optimize")
+    scenario = load_scenario(TINY)
+    drawn = planner_monte_carlo(scenario, plan_monte_carlo(2, 1, scenario, TINY_RANGES), results,
+                                progress=False)  # fmt: skip
+    write_planner_monte_carlo(drawn, model.catalog.facilities, root / "optimize")
     spec = root / "sweep.toml"
     spec.write_text(
         f'[sweep]\nscenario = "{TINY.as_posix()}"\nyears = 1\nseeds = 1\ndesign = "grid"\n'
@@ -77,6 +89,8 @@ def test_every_series_written_is_in_the_vocabulary_and_every_series_is_written(w
         assert variables <= set(vocabulary.names(table, "series")), variables - set(vocabulary.names(table, "series"))
     metrics = {m.split(".")[0] for m in pd.read_csv(written / "compare" / "compare_runs.csv")["metric"]}
     assert metrics == set(vocabulary.names("compare", "series"))
+    drawn = {m.split(".")[0] for m in pd.read_csv(written / "run" / "uncertainty_runs.csv")["metric"]}
+    assert drawn == metrics - {"symbiotic_flow_lost_kt_vs_first", "symbiotic_flow_lost_kt_during_limits"}
 
 
 def test_units_written_are_the_vocabulary_units(written):

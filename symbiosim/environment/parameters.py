@@ -28,6 +28,7 @@ __all__ = [
     "MAX_YEARS",
     "RETIRED_PARAMETERS",
     "model_parameter_names",
+    "parameter_bounds",
     "parameter_range_issues",
     "parse_start",
     "run_settings",
@@ -60,7 +61,7 @@ def model_parameter_names() -> frozenset[str]:
     return frozenset(_bundled_parameters()["name"])
 
 
-def _bounds(row: dict) -> tuple[float | None, float | None]:
+def parameter_bounds(row: dict) -> tuple[float | None, float | None]:
     """A parameter's valid range: its row's, or else the bundled row's (always known)."""
     bundled = _bundled_parameters().set_index("name")
     bounds = []
@@ -95,7 +96,7 @@ def parameter_range_issues(parameters: dict[str, float], table: pd.DataFrame, wh
         else:
             place = (where, None, f"parameters.{row['name']}")
         unit = row.get("unit") or ""
-        low, high = _bounds(row)
+        low, high = parameter_bounds(row)
         if not math.isfinite(value):
             issues.append(ValidationIssue(*place, f"{value} is not a finite number"))
         elif low is not None and value < low:

@@ -68,7 +68,7 @@ def _arrays(saved: RunState) -> dict[str, np.ndarray]:
     return arrays
 
 
-def save_checkpoint(model: SymbiosisModel, folder: Path, rng: int) -> Path:
+def save_checkpoint(model: SymbiosisModel, folder: Path, rng: int, options: dict | None = None) -> Path:
     """Save the model's state into ``folder`` (replaced atomically: complete or absent).
 
     Args:
@@ -76,6 +76,8 @@ def save_checkpoint(model: SymbiosisModel, folder: Path, rng: int) -> Path:
             ``collect_agent_data=False``).
         folder: the checkpoint folder.
         rng: the integer seed the model was built with.
+        options: what the run does after the simulation (JSON values, e.g. its uncertainty
+            draws), for a resumed run to do the same (``read_state(folder)["options"]``).
 
     Raises:
         ValueError: the model records agent-type series.
@@ -90,6 +92,7 @@ def save_checkpoint(model: SymbiosisModel, folder: Path, rng: int) -> Path:
         "scenario_source": model.scenario_data.source,
         "years": model.years,
         "rng": rng,
+        "options": options or {},
         "date": saved.date.isoformat(),
         "month_index": saved.month_index,
         "running": saved.running,

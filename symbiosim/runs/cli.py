@@ -13,161 +13,42 @@ import pandas as pd
 from symbiosim.environment.parameters import MAX_YEARS
 from symbiosim.environment.scenario import load_scenario
 from symbiosim.environment.validation import ScenarioError
-from symbiosim.metrics.planner import SCHEMES
+from symbiosim.runs.cli_parser import parser
 from symbiosim.runs.compare import compare_scenarios
+from symbiosim.runs.draws import SOURCES, UncertaintyOptions
 from symbiosim.runs.optimize import optimize_scenario, write_optimization
 from symbiosim.runs.outputs import key_node_table
 from symbiosim.runs.sensitivity import write_sensitivity
-from symbiosim.runs.single import DEFAULT_SEED, rerun_from_outputs, run_scenario
-from symbiosim.runs.sweep import ENGINES, load_spec, run_sweep
+from symbiosim.runs.single import rerun_from_outputs, run_scenario
+from symbiosim.runs.sweep import load_spec, run_sweep
+from symbiosim.runs.uncertainty import (
+    headline_lines,
+    plan_monte_carlo,
+    planner_monte_carlo,
+    write_planner_monte_carlo,
+)
 
 __all__ = ["main"]
 
-DEFAULT_APP_PORT = 8765
 MAX_PORT = 65535
 APP_FILE = Path(__file__).with_name("app.py")
 SCENARIO_ENV = "SYMBIOSIM_APP_SCENARIO"  # read by symbiosim/runs/app.py
 ASSET_CACHE = Path(__file__).resolve().parents[2] / ".solara-cdn"  # filled by scripts/setup_app_assets.sh
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="symbiosim",
-        description="Agent-based simulation of industrial symbiosis among energy-intensive industries.",
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser(
-        "run",
-        help="run a scenario and write results",
-        description="Run a scenario (default: the bundled Beijing-Tianjin-Hebei scenario) month by month and "
-        "write tidy time series (CSV, Parquet), the flows table, each facility's monthly ledger, the exchange "
-        "network (GraphML, GeoJSON), a summary table, metric tables (ledgers by sector, city and region, "
-        "government ledger, network metrics, synergy degree and coupling coordination, value flow) and PNG plots "
-        "into the output folder.",
-    )
-    run.add_argument("--scenario", type=Path, default=None, help="scenario TOML file (default: bundled JJJ scenario)")
-    run.add_argument("--years", type=int, default=None, help="horizon in years (default: the scenario's, 10)")
-    run.add_argument("--rng", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
-    run.add_argument("--out", type=Path, default=Path("results"), help="output folder (default ./results)")
-    run.add_argument(
-        "--value-flow",
-        nargs="+",
-        default=[],
-        metavar="FACILITY_ID",
-        help="also evaluate these enterprises in value_flow.csv (the 10 key symbiosis nodes always are)",
-    )
-    run.add_argument(
-        "--vs-optimal",
-        action="store_true",
-        help="each year, compare the emergent network with the planner's optimum of the same year "
-        "(emergent_vs_optimal.csv and .png; solves three schemes a year, a few seconds each)",
-    )
-    run.add_argument(
-        "--checkpoint-every",
-        type=int,
-        default=None,
-        metavar="N",
-        help="save the model's state to OUT/checkpoint every N months (removed when the run completes)",
-    )
-    run.add_argument(
-        "--resume",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="continue the interrupted run whose output folder is DIR (its checkpoint gives scenario, years, seed)",
-    )
-    run.add_argument(
-        "--from-outputs",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="run again what wrote DIR (scenario, checked by its digest; seed; horizon; options) into --out",
-    )
-    run.add_argument("--quiet", action="store_true", help="no progress bar")
-    compare = commands.add_parser(
-        "compare",
-        help="run scenarios with the same seeds and compare them",
-        description="Run each scenario with the same seeds and write a side-by-side table (mean and standard "
-        "deviation across seeds) of tonnes exchanged and landfilled, utilisation by waste, energy use and "
-        "savings, CO2/SO2/NOx/PM, profit by sector, fiscal cost and symbiotic flow lost, plus a PNG of the "
-        "monthly series with one line per scenario. The first scenario is the reference.",
-    )
-    compare.add_argument("scenarios", nargs="+", help="scenario TOML files, or 'default' for the bundled JJJ scenario")
-    compare.add_argument("--seeds", type=int, default=5, help="number of seeds (default 5)")
-    compare.add_argument("--first-seed", type=int, default=1, help="first seed (default 1)")
-    compare.add_argument("--years", type=int, default=None, help="horizon in years (default: each scenario's)")
-    compare.add_argument("--out", type=Path, default=Path("comparison"), help="output folder (default ./comparison)")
-    compare.add_argument("--quiet", action="store_true", help="no progress bar")
-    optimize = commands.add_parser(
-        "optimize",
-        help="the planner's optimal symbiosis network for a year of a scenario",
-        description="Solve the planner's schemes for one calendar year of a scenario with HiGHS: theoretical "
-        "(most tonnes used within supply and technology caps), economic (most profit, with the VAT-rebate "
-        "threshold as a binary per plant when the scenario has the rebate) and win-win (the economic optimum on "
-        "routes that save energy and CO2). Writes the paths, tonnes and utilisation by waste, totals (profit, "
-        "energy saved, emissions avoided, solve time, MIP gap, problem size), a map of the paths and a bar chart.",
-    )
-    optimize.add_argument("--scenario", type=Path, default=None, help="scenario TOML file (default: bundled JJJ)")
-    optimize.add_argument("--year", type=int, default=None, help="calendar year (default: the scenario's first)")
-    optimize.add_argument("--month", type=int, default=None, help="1-12: a one-month snapshot (default: the year)")
-    optimize.add_argument(
-        "--scheme", nargs="+", choices=SCHEMES, default=list(SCHEMES), help="schemes to solve (default: all three)"
-    )
-    optimize.add_argument("--rng", type=int, default=DEFAULT_SEED, help="seed of the model the snapshot is taken from (the snapshot has no randomness: the installed base is sized to use)")
-    optimize.add_argument("--out", type=Path, default=Path("optimum"), help="output folder (default ./optimum)")
-    validate = commands.add_parser(
-        "validate",
-        help="check a scenario file without running it",
-        description="Load and validate a scenario (TOML and the CSV tables it names) and print every problem, "
-        "each with its file, row or key, column and rule; or one line with the counts of facilities, by-products, "
-        "technologies and policies when it is valid. Exit code 0 when valid, 2 otherwise.",
-    )
-    validate.add_argument("scenario", type=Path, nargs="?", default=None, help="scenario TOML (default: bundled JJJ)")
-    sweep = commands.add_parser(
-        "sweep",
-        help="run a parameter design x seeds (grid, Latin hypercube or Sobol), locally or on Ray",
-        description="Run every point of a sweep spec (TOML: base scenario, horizon, seeds, design, and the model "
-        "parameters or policy controls to vary) with every seed, in parallel processes (default), serially or "
-        "on Ray. Results go to a Parquet dataset in the output folder (annual/ one row per run and year, "
-        "monthly/ the series), written as runs finish; re-running the same spec resumes, skipping finished runs; "
-        "failed runs are listed in failures/. Then writes sensitivity.csv and .png (Sobol indices for a Sobol "
-        "design, Spearman rank correlations otherwise).",
-    )
-    sweep.add_argument("spec", type=Path, help="sweep spec TOML file")
-    sweep.add_argument("--engine", choices=ENGINES, default="process", help="process (default), serial or ray")
-    sweep.add_argument("--workers", type=int, default=2, help="processes or Ray CPUs (default 2)")
-    sweep.add_argument("--address", default=None, help="address of an existing Ray cluster (--engine ray)")
-    sweep.add_argument("--out", type=Path, default=None, help="output folder (default ./sweep_<spec name>)")
-    sweep.add_argument("--quiet", action="store_true", help="no progress bar")
-    calibrate = commands.add_parser(
-        "calibrate",
-        help="fit model parameters to observed patterns (ABC-SMC), resumable, locally or on Ray",
-        description="Calibrate the parameters of a calibration spec (TOML: base scenario, priors, targets to fit) "
-        "against observed patterns (utilisation, haul distances, ...: the bundled calibration/targets.csv or your "
-        "own) by approximate Bayesian computation (ABC-SMC, pyabc), in parallel processes (default), serially or "
-        "on Ray. Writes the posterior (posterior.csv, posterior_summary.csv, marginals.png), the fit of every "
-        "target, held-out ones included, from posterior predictive runs (fit.csv, fit.png), the record "
-        "(calibration.json) and calibrated.toml, a scenario with the posterior medians that run and compare "
-        "accept. Re-running the same spec into the same folder resumes where it stopped, with the same result.",
-    )
-    calibrate.add_argument("spec", type=Path, help="calibration spec TOML file")
-    calibrate.add_argument("--engine", choices=ENGINES, default="process", help="process (default), serial or ray")
-    calibrate.add_argument("--workers", type=int, default=2, help="processes or Ray CPUs (default 2)")
-    calibrate.add_argument("--address", default=None, help="address of an existing Ray cluster (--engine ray)")
-    calibrate.add_argument("--out", type=Path, default=None, help="output folder (default ./calibration_<spec name>)")
-    calibrate.add_argument("--quiet", action="store_true", help="no progress bar")
-    app = commands.add_parser(
-        "app",
-        help="start the browser app (Solara server on localhost) and print its URL",
-        description="Start the browser app: a map of the facilities with the month's exchanges, time series, policy "
-        "controls (examples/app/controls.toml) applied on Reset, Step/Play/Pause, and a comparison of two runs. The server listens on "
-        "localhost only, unless --host says otherwise; front-end assets are served from the local cache that "
-        "scripts/setup.sh fills, so no internet is needed. Stop it with Ctrl+C.",
-    )
-    app.add_argument("--scenario", type=Path, default=None, help="scenario TOML file, first in the app's list")
-    app.add_argument("--port", type=int, default=DEFAULT_APP_PORT, help=f"port (default {DEFAULT_APP_PORT})")
-    app.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
-    return parser
+def _uncertainty_options(args: argparse.Namespace) -> UncertaintyOptions | None:
+    given = args.calibration is not None or args.ranges is not None or args.vary != list(SOURCES)
+    if args.posterior is None:
+        if given:
+            raise _CommandError("--vary, --calibration and --ranges need --posterior N")
+        return None
+    if args.posterior < 1:
+        raise _CommandError("--posterior must be at least 1 draw")
+    if args.calibration is not None and "posterior" not in args.vary:
+        raise _CommandError("--calibration names the posterior to draw, but --vary leaves out posterior")
+    if args.ranges is not None and "ranges" not in args.vary:
+        raise _CommandError("--ranges names the ranges to draw, but --vary leaves out ranges")
+    return UncertaintyOptions(args.posterior, tuple(dict.fromkeys(args.vary)), args.calibration, args.ranges)
 
 
 class _CommandError(Exception):
@@ -211,6 +92,8 @@ def _run(args: argparse.Namespace) -> int:
     if taken and (args.scenario is not None or args.years is not None):
         raise _CommandError("--resume and --from-outputs take the scenario, years and seed from the folder")
     if args.from_outputs is not None:
+        if _uncertainty_options(args) is not None:
+            raise _CommandError("--from-outputs repeats the folder's own draws: leave out --posterior")
         _check_out(args.out)
         with _reported(args.out):
             result = rerun_from_outputs(args.from_outputs, args.out, progress=not args.quiet)
@@ -229,6 +112,7 @@ def _run(args: argparse.Namespace) -> int:
             vs_optimal=args.vs_optimal,
             checkpoint_every=args.checkpoint_every,
             resume=args.resume is not None,
+            uncertainty=_uncertainty_options(args),
         )
     with pd.option_context("display.width", 140, "display.max_columns", 20, "display.float_format", "{:,.2f}".format):
         print(
@@ -252,6 +136,13 @@ def _run(args: argparse.Namespace) -> int:
             )
         print("\nKey symbiosis nodes (share of tonnes exchanged):")
         print(key_node_table(result.model, top=5)[["facility_id", "name", "city", "share"]].to_string(index=False))
+    drawn = result.folder / "uncertainty_runs.csv"
+    if drawn in result.files:
+        runs = pd.read_csv(drawn)
+        print(f"\nUncertainty over {runs['draw'].nunique()} draws (central run, then 5-95 % of the draws; "
+              "uncertainty.csv has every metric):")  # fmt: skip
+        central = pd.read_csv(result.folder / "uncertainty.csv").set_index("metric")["central"].to_dict()
+        print("\n".join(headline_lines(runs, central, lambda m: m)))
     print(f"\n{len(result.files)} files written to {result.folder.resolve()}")
     return 0
 
@@ -263,7 +154,8 @@ def _compare(args: argparse.Namespace) -> int:
     _check_out(args.out)
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     with _reported(args.out):
-        result = compare_scenarios(args.scenarios, seeds, args.out, years=args.years, progress=not args.quiet)
+        result = compare_scenarios(args.scenarios, seeds, args.out, years=args.years, progress=not args.quiet,
+                                   uncertainty=_uncertainty_options(args))  # fmt: skip
     print((args.out / "compare.md").read_text(encoding="utf-8"))
     print(f"{len(result.files)} files written to {args.out.resolve()}")
     return 0
@@ -272,16 +164,35 @@ def _compare(args: argparse.Namespace) -> int:
 def _optimize(args: argparse.Namespace) -> int:
     _check_rng(args.rng)
     _check_out(args.out)
+    if args.monte_carlo is not None and args.monte_carlo < 1:
+        raise _CommandError("--monte-carlo must be at least 1 draw")
+    if args.ranges is not None and args.monte_carlo is None:
+        raise _CommandError("--ranges needs --monte-carlo N")
     with _reported(args.out):
-        results, model, snapshot = optimize_scenario(
-            args.scenario, args.year, tuple(args.scheme), rng=args.rng, month=args.month
-        )
+        scenario = load_scenario(args.scenario)
+        plan = None if args.monte_carlo is None else plan_monte_carlo(args.monte_carlo, args.rng, scenario, args.ranges)
+        results, model, snapshot = optimize_scenario(scenario, args.year, tuple(args.scheme), rng=args.rng,
+                                                     month=args.month)  # fmt: skip
+        drawn = None
+        if plan is not None:  # solved before anything is written: a failing draw leaves no half result
+            drawn = planner_monte_carlo(scenario, plan, results, args.year, args.month, tuple(args.scheme),
+                                        progress=not args.quiet)  # fmt: skip
         files = write_optimization(results, model.catalog.facilities, args.out)
+        if drawn is not None:
+            files += write_planner_monte_carlo(drawn, model.catalog.facilities, args.out)
     totals = pd.concat([r.totals for r in results.values()], ignore_index=True).set_index("scheme")
     shown = totals[["tonnes_used", "outlet_t", "profit_cny", "energy_saved_tce", "co2_avoided_t", "paths", "solve_s", "mip_gap"]]
     print(f"Planner schemes for {snapshot.period} of '{model.scenario_data.name}':")
     with pd.option_context("display.width", 140, "display.float_format", "{:,.3g}".format):
         print(shown.to_string())
+    if drawn is not None:
+        totals = drawn.totals[drawn.totals["quantity"].isin(["tonnes_used", "profit_cny", "paths"])]
+        print(f"\nOver {len(plan)} draws of the catalog's ranges (central = the scenario's values):")
+        with pd.option_context("display.width", 140, "display.float_format", "{:,.3g}".format):
+            print(totals.to_string(index=False))
+        for scheme, part in drawn.paths.groupby("scheme", sort=False):
+            print(f"{scheme}: {int((part['activation_probability'] >= 0.9).sum())} paths active in >= 90 % of the "
+                  f"draws, {int((part['activation_probability'] < 0.5).sum())} in fewer than half")  # fmt: skip
     print(f"\n{len(files)} files written to {args.out.resolve()}")
     return 0
 
@@ -403,7 +314,7 @@ def _one_line_warning(message: Warning | str, *_: object, **__: object) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``symbiosim``; returns the exit code (0 ok, 1 output not written, 2 bad input)."""
-    args = _parser().parse_args(argv)
+    args = parser().parse_args(argv)
     with warnings.catch_warnings():
         warnings.showwarning = _one_line_warning
         try:

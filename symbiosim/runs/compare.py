@@ -24,9 +24,10 @@ from symbiosim.environment.scenario import Scenario, load_scenario
 from symbiosim.environment.units import CNY_PER_M, T_PER_KT, T_PER_MT
 from symbiosim.metrics.network import weighted_quantile
 from symbiosim.model import MONTHS_PER_YEAR, SymbiosisModel
+from symbiosim.runs.draws import DrawPlan, UncertaintyOptions
 from symbiosim.runs.outputs import write_atomic
 
-__all__ = ["DEFAULT_NAME", "Comparison", "compare_scenarios", "paired_differences", "run_metrics"]
+__all__ = ["DEFAULT_NAME", "Comparison", "compare_scenarios", "figure", "paired_differences", "run_metrics"]
 
 DEFAULT_NAME = "default"
 TCE_PER_KTCE = T_PER_KT
@@ -53,13 +54,16 @@ def paired_differences(runs: pd.DataFrame, reference: str, confidence: float = C
     """Per metric and scenario, the mean difference from ``reference`` over the seeds both ran, with its CI.
 
     Args:
-        runs: one row per ``scenario``, ``seed``, ``metric`` and ``value``.
+        runs: one row per ``scenario``, ``seed``, ``metric`` and ``value``; with a ``draw``
+            column, the runs pair by draw instead of by seed.
         reference: the scenario the others are compared with.
         confidence: level of the two-sided interval (Student's t with seeds - 1 degrees of freedom).
 
     Returns:
         Columns ``metric``, ``scenario``, ``reference``, ``seeds``, ``mean_difference``,
-        ``sd_difference``, ``ci_low``, ``ci_high`` (NaN with a single seed); one row per metric
+        ``sd_difference``, ``ci_low``, ``ci_high`` (NaN with a single seed), and the 5 % and
+        95 % quantiles of the differences over the seeds (``p05_difference``,
+        ``p95_difference``: with parameter draws, the spread of the effect); one row per metric
         and scenario other than ``reference``.
 
     Examples:
@@ -69,16 +73,20 @@ def paired_differences(runs: pd.DataFrame, reference: str, confidence: float = C
         >>> float(row["mean_difference"]), float(row["sd_difference"]), round(float(row["ci_high"]), 3)
         (1.5, 0.7071067811865476, 7.853)
     """
-    base = runs[runs["scenario"] == reference][["seed", "metric", "value"]]
-    pairs = runs[runs["scenario"] != reference].merge(base, on=["seed", "metric"], suffixes=("", "_reference"))
+    key = "draw" if "draw" in runs.columns else "seed"  # runs of parameter draws pair by draw
+    base = runs[runs["scenario"] == reference][[key, "metric", "value"]]
+    pairs = runs[runs["scenario"] != reference].merge(base, on=[key, "metric"], suffixes=("", "_reference"))
     pairs["difference"] = pairs["value"] - pairs["value_reference"]
     grouped = pairs.groupby(["metric", "scenario"], sort=False)["difference"]
     table = grouped.agg(seeds="count", mean_difference="mean", sd_difference="std").reset_index()
     half = stats.t.ppf(0.5 + confidence / 2, table["seeds"] - 1) * table["sd_difference"] / np.sqrt(table["seeds"])
     half = half.where(table["seeds"] > 1)
     table["ci_low"], table["ci_high"] = table["mean_difference"] - half, table["mean_difference"] + half
+    table["p05_difference"] = grouped.quantile(0.05).to_numpy()
+    table["p95_difference"] = grouped.quantile(0.95).to_numpy()
     table.insert(2, "reference", reference)
-    return table[["metric", "scenario", "reference", "seeds", "mean_difference", "sd_difference", "ci_low", "ci_high"]]
+    return table[["metric", "scenario", "reference", "seeds", "mean_difference", "sd_difference", "ci_low", "ci_high",
+                  "p05_difference", "p95_difference"]]  # fmt: skip
 
 
 ROUNDING_NOISE = 1e-9
@@ -156,6 +164,7 @@ def compare_scenarios(
     out: Path,
     years: int | None = None,
     progress: bool = True,
+    uncertainty: UncertaintyOptions | None = None,
 ) -> Comparison:
     """Run every scenario with every seed and write the comparison into ``out``.
 
@@ -168,10 +177,15 @@ def compare_scenarios(
         out: output folder.
         years: horizon (default: each scenario's).
         progress: show a progress bar.
+        uncertainty: instead of plain seeds, run every scenario with the same draws of the
+            uncertain parameters (:mod:`symbiosim.runs.draws`; draw ``i`` has seed
+            ``seeds[0] + i`` when seeds vary), planned on the first scenario; the tables then
+            also give the 5 % and 95 % quantiles over the draws, of each scenario's metrics and
+            of the paired differences.
 
     Returns:
         The per-run metrics, the side-by-side table, the paired differences and the files
-        written: ``compare_runs.csv`` (scenario, seed, metric, value), ``compare.csv`` (metric
+        written: ``compare_runs.csv`` (scenario, draw, seed, metric, value), ``compare.csv`` (metric
         x scenario: mean and sd across seeds), ``compare_paired.csv`` (each scenario's paired
         difference from the first, with its 95 % CI; see :func:`paired_differences`),
         ``compare.md`` and ``compare_series.png``.
@@ -181,31 +195,37 @@ def compare_scenarios(
     if len(set(labels)) != len(labels):
         raise ValueError(f"scenario names must differ: {labels}")
     overrides = {} if years is None else {"years": years}
+    plan = None if uncertainty is None else uncertainty.plan(loaded[0][1], seeds[0])
+    draws = _draws(loaded, labels, seeds, plan)
     rows, monthly = [], []
-    with tqdm(total=len(loaded) * len(seeds), desc="compare", unit="run", disable=not progress) as bar:
-        for label, (_, scenario) in zip(labels, loaded, strict=True):
-            for seed in seeds:
-                model = SymbiosisModel(scenario, rng=seed, collect_agent_data=False, **overrides)
+    with tqdm(total=len(loaded) * len(draws[0]), desc="compare", unit="run", disable=not progress) as bar:
+        for label, scenario_draws in zip(labels, draws, strict=True):
+            for draw, (scenario, parameters, seed) in enumerate(scenario_draws):
+                model = SymbiosisModel(scenario, rng=seed, collect_agent_data=False, **overrides, **parameters)
                 model.run()
                 rows += [
-                    {"scenario": label, "seed": seed, "metric": k, "value": v} for k, v in run_metrics(model).items()
+                    {"scenario": label, "draw": draw, "seed": seed, "metric": k, "value": v}
+                    for k, v in run_metrics(model).items()
                 ]
                 series = model.datacollector.get_model_vars_dataframe().iloc[1:]
                 frame = series[[*(name for name, _ in SERIES_PANELS), "limited_facilities"]].reset_index(drop=True)
                 frame["month"] = np.arange(1, len(frame) + 1)
-                monthly.append(frame.assign(scenario=label, seed=seed))
+                monthly.append(frame.assign(scenario=label, draw=draw, seed=seed))
                 bar.update()
     runs = pd.DataFrame(rows)
     reference = runs[(runs["scenario"] == labels[0]) & (runs["metric"] == "exchanged_kt_whole_run")]
-    lost = runs[runs["metric"] == "exchanged_kt_whole_run"].merge(reference[["seed", "value"]], on="seed")
+    lost = runs[runs["metric"] == "exchanged_kt_whole_run"].merge(reference[["draw", "value"]], on="draw")
     lost = lost.assign(metric="symbiotic_flow_lost_kt_vs_first", value=lost["value_y"] - lost["value_x"])
-    runs = pd.concat([runs, lost[["scenario", "seed", "metric", "value"]], _lost_during_limits(monthly, labels[0])])
+    columns = ["scenario", "draw", "seed", "metric", "value"]
+    runs = pd.concat([runs, lost[columns], _lost_during_limits(monthly, labels[0])[columns]])
     runs = runs.reset_index(drop=True)
-    table = runs.groupby(["metric", "scenario"], sort=False)["value"].agg(["mean", "std"]).unstack("scenario")
-    table = table.swaplevel(axis=1).reindex(columns=pd.MultiIndex.from_product([labels, ["mean", "std"]]))
-    table = table.rename(columns={"std": "sd"}, level=1)
+    grouped = runs.groupby(["metric", "scenario"], sort=False)["value"]
+    table = grouped.agg(["mean", "std"]).assign(p05=grouped.quantile(0.05), p95=grouped.quantile(0.95))
+    table = table.rename(columns={"std": "sd"}).unstack("scenario").swaplevel(axis=1)
+    table = table.reindex(columns=pd.MultiIndex.from_product([labels, ["mean", "sd", "p05", "p95"]]))
     paired = paired_differences(runs, labels[0])
-    markdown = _markdown(table, labels, seeds) + _paired_markdown(paired, labels[0])
+    seeds = sorted(runs["seed"].unique().tolist())
+    markdown = _markdown(table, labels, seeds, plan) + _paired_markdown(paired, labels[0], plan is not None)
     out.mkdir(parents=True, exist_ok=True)
     files = [
         write_atomic(out / "compare_runs.csv", lambda p: runs.to_csv(p, index=False)),
@@ -214,57 +234,90 @@ def compare_scenarios(
         write_atomic(out / "compare.md", lambda p: p.write_text(markdown, encoding="utf-8")),
         write_atomic(out / "compare_series.png", lambda p: _plot(pd.concat(monthly), labels, p)),
     ]
+    if plan is not None:
+        files.append(write_atomic(out / "compare_draws.csv", lambda p: plan.table().to_csv(p, index=False)))
     return Comparison(runs=runs, table=table, files=files, paired=paired)
 
 
-def _paired_markdown(paired: pd.DataFrame, reference: str) -> str:
+def _draws(
+    loaded: list[tuple[object, Scenario]], labels: list[str], seeds: list[int], plan: DrawPlan | None
+) -> list[list[tuple[Scenario, dict[str, float], int]]]:
+    """Per scenario, its runs: (scenario with drawn values, parameter overrides, seed).
+
+    Raises:
+        ValueError: the scenarios differ in a parameter the posterior draws (the draws would
+            replace what sets them apart).
+        ScenarioError: a range that does not fit one of the scenarios.
+    """
+    if plan is None:
+        return [[(scenario, {}, seed) for seed in seeds] for _, scenario in loaded]
+    for name in plan.parameters.columns:
+        values = {label: scenario.parameters.get(name) for label, (_, scenario) in zip(labels, loaded, strict=True)}
+        if len(set(values.values())) > 1:
+            raise ValueError(f"the scenarios set {name} differently ({values}), and the posterior draws would replace "
+                             "it in every one: compare them with --vary seed ranges")  # fmt: skip
+    for _, scenario in loaded:
+        plan.check(scenario)
+    return [[plan.draw(scenario, i) for i in range(len(plan))] for _, scenario in loaded]
+
+
+def _paired_markdown(paired: pd.DataFrame, reference: str, drawn: bool = False) -> str:
     if paired.empty:
         return ""
+    low, high = ("p05_difference", "p95_difference") if drawn else ("ci_low", "ci_high")
     labels = list(dict.fromkeys(paired["scenario"]))
     header = "| metric | " + " | ".join(labels) + " |\n|---|" + "---:|" * len(labels) + "\n"
     lines = []
     for metric, rows in paired.groupby("metric", sort=False):
         by = rows.set_index("scenario")
         cells = [
-            f"{_figure(by.at[label, 'mean_difference'])} [{_figure(by.at[label, 'ci_low'])}, {_figure(by.at[label, 'ci_high'])}]"
+            f"{figure(by.at[label, 'mean_difference'])} [{figure(by.at[label, low])}, {figure(by.at[label, high])}]"
             for label in labels
         ]
         lines.append(f"| {metric} | " + " | ".join(cells) + " |")
+    interval = "5 % and 95 % quantiles over the draws" if drawn else f"{CONFIDENCE:.0%} confidence interval, Student's t"
     note = (
-        f"\nPaired difference from {reference} (same seed, scenario - {reference}): mean over the seeds "
-        f"[{CONFIDENCE:.0%} confidence interval, Student's t].\n\n"
+        f"\nPaired difference from {reference} (same {'draw' if drawn else 'seed'}, scenario - {reference}): mean "
+        f"[{interval}].\n\n"
     )
     return note + header + "\n".join(lines) + "\n"
 
 
 def _lost_during_limits(monthly: list[pd.DataFrame], reference: str) -> pd.DataFrame:
-    """Per scenario and seed: tonnes exchanged (kt) short of the reference in the months a production limit held."""
+    """Per scenario and draw (seed): tonnes exchanged (kt) short of the reference in the months a limit held."""
     frames = pd.concat(monthly, ignore_index=True)
-    base = frames[frames["scenario"] == reference][["seed", "month", "exchanged_t"]]
-    both = frames.merge(base, on=["seed", "month"], suffixes=("", "_reference"))
+    base = frames[frames["scenario"] == reference][["draw", "month", "exchanged_t"]]
+    both = frames.merge(base, on=["draw", "month"], suffixes=("", "_reference"))
     both["lost_kt"] = (
         (both["exchanged_t_reference"] - both["exchanged_t"]) * (both["limited_facilities"] > 0) / T_PER_KT
     )
-    lost = both.groupby(["scenario", "seed"], sort=False)["lost_kt"].sum().reset_index(name="value")
-    return lost.assign(metric="symbiotic_flow_lost_kt_during_limits")[["scenario", "seed", "metric", "value"]]
+    lost = both.groupby(["scenario", "draw", "seed"], sort=False)["lost_kt"].sum().reset_index(name="value")
+    return lost.assign(metric="symbiotic_flow_lost_kt_during_limits")[["scenario", "draw", "seed", "metric", "value"]]
 
 
-def _markdown(table: pd.DataFrame, labels: list[str], seeds: list[int]) -> str:
+def _markdown(table: pd.DataFrame, labels: list[str], seeds: list[int], plan: DrawPlan | None = None) -> str:
     header = "| metric | " + " | ".join(labels) + " |\n|---|" + "---:|" * len(labels) + "\n"
     lines = []
     for metric, row in table.iterrows():
-        cells = [f"{_figure(row[(label, 'mean')])} ± {_figure(row[(label, 'sd')])}" for label in labels]
+        if plan is None:
+            cells = [f"{figure(row[(label, 'mean')])} ± {figure(row[(label, 'sd')])}" for label in labels]
+        else:
+            cells = [f"{figure(row[(label, 'mean')])} [{figure(row[(label, 'p05')])}, {figure(row[(label, 'p95')])}]"
+                     for label in labels]  # fmt: skip
         lines.append(f"| {metric} | " + " | ".join(cells) + " |")
-    note = f"Mean ± standard deviation over seeds {', '.join(map(str, seeds))}; the last 12 months unless named whole_run.\n\n"
-    return note + header + "\n".join(lines) + "\n"
+    if plan is None:
+        note = f"Mean ± standard deviation over seeds {', '.join(map(str, seeds))}"
+    else:
+        note = f"Mean [5 %, 95 % quantiles] over {len(plan)} draws varying {', '.join(plan.sources)} (compare_draws.csv)"
+    return note + "; the last 12 months unless named whole_run.\n\n" + header + "\n".join(lines) + "\n"
 
 
-def _figure(value: float) -> str:
+def figure(value: float) -> str:
     """A number for a table: thousands separated, three significant digits below 1,000.
 
     Rounding noise (below 1e-9) shows as 0.
 
-    >>> _figure(45812.4), _figure(0.0968), _figure(-2360.2), _figure(12.51), _figure(5.55e-17)
+    >>> figure(45812.4), figure(0.0968), figure(-2360.2), figure(12.51), figure(5.55e-17)
     ('45,812', '0.0968', '-2,360', '12.5', '0')
     """
     if not np.isfinite(value):

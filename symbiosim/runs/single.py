@@ -14,11 +14,13 @@ from symbiosim.environment.network import write_geojson, write_graphml
 from symbiosim.environment.scenario import Scenario, load_scenario
 from symbiosim.model import SymbiosisModel
 from symbiosim.runs.checkpoint import load_checkpoint, read_state, save_checkpoint
+from symbiosim.runs.draws import DrawPlan, UncertaintyOptions
 from symbiosim.runs.metric_tables import write_metric_tables
 from symbiosim.runs.optimize import emergent_vs_optimal
 from symbiosim.runs.outputs import exchange_network, key_node_table, summary_table, tidy_series, write_atomic
 from symbiosim.runs.planner_plots import plot_emergent_vs_optimal
 from symbiosim.runs.plots import plot_byproduct_series, plot_map, plot_radius, plot_savings, plot_synergy
+from symbiosim.runs.uncertainty import run_draws, write_uncertainty
 
 __all__ = ["RunOutputs", "rerun_from_outputs", "run_scenario", "write_outputs"]
 
@@ -61,6 +63,7 @@ def run_scenario(
     vs_optimal: bool = False,
     checkpoint_every: int | None = None,
     resume: bool = False,
+    uncertainty: UncertaintyOptions | None = None,
 ) -> RunOutputs:
     """Run a scenario to its horizon and write every output into ``out``.
 
@@ -76,7 +79,10 @@ def run_scenario(
         checkpoint_every: save the model's state to ``out/checkpoint`` every this many months
             (removed when the run is complete).
         resume: continue the run checkpointed in ``out/checkpoint`` (scenario, horizon and seed
-            come from the checkpoint; the other arguments are ignored).
+            come from the checkpoint, and its uncertainty draws unless ``uncertainty`` is given).
+        uncertainty: also run this many draws of the uncertain parameters and seeds after the
+            run itself (the *central* run), and write their intervals
+            (:mod:`symbiosim.runs.uncertainty`: ``uncertainty*.csv``, ``uncertainty.png``).
 
     Returns:
         The model, the folder, the files written, the summary table and the metric tables.
@@ -93,7 +99,12 @@ def run_scenario(
         raise ValueError("--checkpoint-every must be at least 1 month")
     if resume:
         model = load_checkpoint(folder)
-        rng = read_state(folder)["rng"]
+        state = read_state(folder)
+        rng = state["rng"]
+        options = state.get("options")
+        recorded = options.get("uncertainty") if isinstance(options, dict) else None
+        if uncertainty is None and recorded:
+            uncertainty = UncertaintyOptions.of_record(recorded)
     else:
         loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
         overrides = {} if years is None else {"years": years}
@@ -101,14 +112,18 @@ def run_scenario(
     unknown = [fid for fid in value_flow_ids or [] if fid not in model.facility_index]
     if unknown:
         raise ValueError(f"--value-flow: unknown facility id(s) {unknown}")
+    plan = None if uncertainty is None else uncertainty.plan(model.scenario_data, rng)  # bad options fail first
     name = model.scenario_data.name
     remaining = range(model.month_index, model.horizon_months)
     for _ in tqdm(remaining, desc=name, unit="month", disable=not progress, initial=model.month_index,
                   total=model.horizon_months):  # fmt: skip
         model.step()
         if checkpoint_every and model.month_index % checkpoint_every == 0 and model.running:
-            save_checkpoint(model, folder, rng)
-    result = write_outputs(model, out, rng=rng, value_flow_ids=value_flow_ids, vs_optimal=vs_optimal)
+            save_checkpoint(model, folder, rng, {"uncertainty": uncertainty.record() if uncertainty else None})
+    drawn = None
+    if plan is not None:
+        drawn = (plan, uncertainty, *run_draws(model.scenario_data, plan, model.years, progress, label=f"{name}: draws"))
+    result = write_outputs(model, out, rng=rng, value_flow_ids=value_flow_ids, vs_optimal=vs_optimal, drawn=drawn)
     shutil.rmtree(folder, ignore_errors=True)
     return result
 
@@ -135,6 +150,7 @@ def rerun_from_outputs(folder: Path, out: Path, progress: bool = True) -> RunOut
         progress=progress,
         value_flow_ids=manifest.get("value_flow_ids") or None,
         vs_optimal=manifest.get("vs_optimal", False),
+        uncertainty=UncertaintyOptions.of_record(manifest["uncertainty"]) if manifest.get("uncertainty") else None,
     )
 
 
@@ -145,8 +161,13 @@ def write_outputs(
     rng: int,
     value_flow_ids: list[str] | None = None,
     vs_optimal: bool = False,
+    drawn: tuple[DrawPlan, UncertaintyOptions, pd.DataFrame, pd.DataFrame] | None = None,
 ) -> RunOutputs:
-    """Write series, flows, network, summary, plots and a manifest of a finished model."""
+    """Write series, flows, network, summary, plots and a manifest of a finished model.
+
+    ``drawn``: the draws of an uncertainty analysis (plan, options, metrics, monthly series:
+    :func:`symbiosim.runs.uncertainty.run_draws`), written beside the run's own outputs.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     files: list[Path] = []
     series = tidy_series(model)
@@ -181,6 +202,8 @@ def write_outputs(
         files.append(write_atomic(folder / "emergent_vs_optimal.csv", lambda p: table.to_csv(p, index=False)))
         files.append(write_atomic(folder / "emergent_vs_optimal.png", lambda p: plot_emergent_vs_optimal(table, p)))
     files.append(write_atomic(folder / "radius.png", lambda p: plot_radius(metrics["radius_annual"], p)))
+    if drawn is not None:
+        files += write_uncertainty(drawn[0], drawn[2], drawn[3], folder, central=model)
     attribution = resources.files("symbiosim.environment").joinpath("data/jjj/ATTRIBUTION.md")
     files.append(write_atomic(folder / "ATTRIBUTION.md", lambda p: shutil.copyfile(str(attribution), p)))
     manifest = {
@@ -194,6 +217,7 @@ def write_outputs(
         "years": model.years,
         "value_flow_ids": list(value_flow_ids or []),
         "vs_optimal": vs_optimal,
+        "uncertainty": None if drawn is None else drawn[1].record(),
         "facilities": model.n_facilities,
         "metrics": notes,
         "files": sorted(p.name for p in files),

@@ -96,7 +96,7 @@ def test_flow_lost_during_limits_counts_only_the_limited_months():
     reference = pd.DataFrame({"month": months, "exchanged_t": [10e3] * 4, "limited_facilities": 0})
     limited = pd.DataFrame({"month": months, "exchanged_t": [10e3, 6e3, 7e3, 8e3], "limited_facilities": [0, 3, 3, 0]})
     lost = _lost_during_limits(
-        [reference.assign(scenario="base", seed=1), limited.assign(scenario="limit", seed=1)], "base"
+        [reference.assign(scenario="base", draw=0, seed=1), limited.assign(scenario="limit", draw=0, seed=1)], "base"
     ).set_index("scenario")["value"]
     assert lost["limit"] == pytest.approx(4.0 + 3.0)  # kt, months 2 and 3 only; month 4 is after the limit
     assert lost["base"] == 0.0
