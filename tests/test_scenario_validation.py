@@ -261,8 +261,8 @@ def test_empty_csv_file(park):
     ("value", "phrase"),
     [
         ('"2025-13"', "'2025-13' is not a month YYYY-MM"),
-        ('"1800-01"', "year 1800 is outside 1990-2100"),
-        ('"2101-06"', "year 2101 is outside 1990-2100"),
+        ('"1600-01"', "year 1600 is outside 1700-2161"),
+        ('"2162-06"', "year 2162 is outside 1700-2161"),
         ('"2025-01-garbage"', "is not a month YYYY-MM"),
         ('"January 2025"', "is not a month YYYY-MM"),
         ("202501", "is not a month YYYY-MM"),

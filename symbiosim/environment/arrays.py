@@ -81,6 +81,17 @@ class CatalogArrays:
         """Number of facilities."""
         return len(self.facility_ids)
 
+    def in_use(self) -> tuple[list[str], list[str]]:
+        """The by-products some facility generates, and the technologies some facility can install for them.
+
+        A catalog keeps rows a scenario's facilities never touch (a park without steel plants has
+        no slag); counts and tables of a scenario leave those out.
+        """
+        generated = self.mean_generation_t.sum(axis=0) > 0
+        usable = self.eligible.any(axis=0) & generated[self.tech_byproduct]
+        byproducts = [b for b, used in zip(self.byproducts, generated, strict=True) if used]
+        return byproducts, [t for t, used in zip(self.technologies, usable, strict=True) if used]
+
 
 def _index(values: list[str]) -> dict[str, int]:
     return {v: i for i, v in enumerate(values)}

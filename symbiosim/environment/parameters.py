@@ -43,7 +43,7 @@ RETIRED_PARAMETERS = {
     "(docs/model.md, Information); remove it",
 }
 MAX_YEARS = 100
-MIN_START_YEAR, MAX_START_YEAR = 1990, 2100
+MIN_START_YEAR, MAX_START_YEAR = 1700, 2161  # dates are pandas Timestamps (1677-2262): a start year leaves room for MAX_YEARS
 START_PATTERN = re.compile(r"(\d{4})-(\d{2})")
 
 

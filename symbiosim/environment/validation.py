@@ -38,6 +38,7 @@ __all__ = [
 TRUE_WORDS = frozenset({"true", "1", "yes"})
 FALSE_WORDS = frozenset({"false", "0", "no"})
 FIRST_DATA_LINE = 2
+BUNDLED_FILES = ("catalog/", "jjj/")  # how issues and rows name the bundled tables (scenario._default_tables)
 FILE_COLUMN = "__file"
 LINE_COLUMN = "__line"
 
@@ -237,7 +238,36 @@ def check_references(tables: dict[str, pd.DataFrame]) -> list[ValidationIssue]:
                         f"unknown {ref_column.replace('_', ' ')} '{row[column]}' (not in {ref_table})",
                     )
                 )
-    return issues
+    return _collapse_bundled(issues, tables)
+
+
+def is_bundled(file: str) -> bool:
+    """Whether ``file`` (an issue's or a row's file) is one of symbiosim's bundled tables."""
+    return file.startswith(BUNDLED_FILES)
+
+
+def _collapse_bundled(issues: list[ValidationIssue], tables: dict[str, pd.DataFrame]) -> list[ValidationIssue]:
+    """One issue per bundled table whose rows name what the scenario's own tables no longer have.
+
+    A scenario that replaces ``facilities`` (or a catalog table) but keeps a bundled table that
+    refers to it would otherwise get one error per bundled row, blamed on a file it never touched.
+    """
+    kept, bundled = [], {}
+    for issue in issues:
+        if is_bundled(issue.file) and issue.row is not None:
+            bundled.setdefault((issue.file, issue.column), []).append(issue)
+        else:
+            kept.append(issue)
+    for (file, column), found in bundled.items():
+        table = Path(file).stem
+        referred = schema()[table]["columns"][column]["references"].split(".")[0]
+        where = "your own" if not all(is_bundled(f) for f in tables[referred][FILE_COLUMN]) else "the"
+        kept.append(ValidationIssue(file, None, column, (
+            f"{len(found)} row(s) of the bundled {table} table name {column} values not in {where} {referred} table "
+            f"({found[0].rule.split(' (')[0].removeprefix('unknown ')}, ...): replace {table} as well, with a file "
+            f'of your {referred}: [tables.{table}] file = "{table}.csv" mode = "replace" (a file with the header '
+            "only if none applies)")))  # fmt: skip
+    return kept
 
 
 def _read_text_rows(path: Path | str, name: str) -> tuple[list[str], list[list[str]], list[int], list[ValidationIssue]]:

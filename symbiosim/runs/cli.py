@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from symbiosim.environment.parameters import MAX_YEARS
+from symbiosim.environment.arrays import build_arrays
+from symbiosim.environment.parameters import MAX_YEARS, run_settings
 from symbiosim.environment.scenario import load_scenario
 from symbiosim.environment.validation import ScenarioError
 from symbiosim.runs.cli_parser import parser
@@ -224,15 +225,21 @@ def _validate(args: argparse.Namespace) -> int:
         for issue in exc.issues:
             print(f"  {issue}")
         return 2
-    counts = {
-        "facilities": len(scenario.tables["facilities"]),
-        "by-products": len(scenario.tables["byproducts"]),
-        "technologies": len(scenario.tables["technologies"]),
-        "policies": len(scenario.policies),
-    }
+    byproducts, technologies = build_arrays(scenario, run_settings(scenario, {})[0]).in_use()
+    counts = [
+        f"{len(scenario.tables['facilities'])} facilities",
+        _in_use(len(byproducts), len(scenario.tables["byproducts"]), "by-products"),
+        _in_use(len(technologies), len(scenario.tables["technologies"]), "technologies"),
+        f"{len(scenario.policies)} policies",
+    ]
     where = args.scenario or "bundled default scenario"
-    print(f"OK {where}: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
+    print(f"OK {where}: " + ", ".join(counts))
     return 0
+
+
+def _in_use(used: int, catalog: int, what: str) -> str:
+    """``10 by-products``, or ``1 of 10 by-products in use`` where the facilities use fewer than the catalog has."""
+    return f"{used} {what}" if used == catalog else f"{used} of {catalog} {what} in use"
 
 
 def _check_engine(args: argparse.Namespace) -> None:

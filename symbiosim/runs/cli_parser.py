@@ -112,7 +112,7 @@ def parser() -> argparse.ArgumentParser:
         help="check a scenario file without running it",
         description="Load and validate a scenario (TOML and the CSV tables it names) and print every problem, "
         "each with its file, row or key, column and rule; or one line with the counts of facilities, by-products, "
-        "technologies and policies when it is valid. Exit code 0 when valid, 2 otherwise.",
+        "technologies (those the facilities use, of the catalog's) and policies when it is valid. Exit code 0 when valid, 2 otherwise.",
     )
     validate.add_argument("scenario", type=Path, nargs="?", default=None, help="scenario TOML (default: bundled JJJ)")
     sweep = commands.add_parser(

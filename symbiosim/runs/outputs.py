@@ -9,6 +9,7 @@ import contextlib
 import os
 import tempfile
 from collections.abc import Callable, Iterator
+from importlib import resources
 from pathlib import Path
 
 import networkx as nx
@@ -23,6 +24,8 @@ from symbiosim.model import SymbiosisModel
 
 __all__ = [
     "atomic_path",
+    "attribution_markdown",
+    "data_credit",
     "exchange_network",
     "summary_table",
     "symbiosis_flows",
@@ -95,7 +98,8 @@ def summary_table(model: SymbiosisModel) -> pd.DataFrame:
     """By-product summary of the last 12 simulated months (kt/yr, shares, haul distances).
 
     The ``all solid`` row sums the by-products whose unsold part is landfilled (it leaves
-    out steam, whose "generation" is only an extractable potential).
+    out steam, whose "generation" is only an extractable potential). By-products that no
+    facility of the scenario generates have no row.
 
     Returns:
         Index ``byproduct`` (plus ``all solid``); columns ``generated_kt``, ``exchanged_kt``,
@@ -110,7 +114,8 @@ def summary_table(model: SymbiosisModel) -> pd.DataFrame:
     last_steps = flows[flows["step"] > model.month_index - MONTHS_PER_YEAR] if len(flows) else flows
     radius = effective_radius_km(last_steps) if len(last_steps) else pd.DataFrame()
     solid = [b for b, landfilled in zip(model.catalog.byproducts, model.catalog.is_landfilled, strict=True) if landfilled]
-    for name in [*model.catalog.byproducts, ALL_SOLID]:
+    in_use, _ = model.catalog.in_use()  # a by-product no facility generates has no row
+    for name in [*in_use, ALL_SOLID]:
         members = solid if name == ALL_SOLID else [name]
         generated = float(sum(year[f"generated_t.{b}"].sum() for b in members))
         exchanged = float(sum(year[f"exchanged_t.{b}"].sum() for b in members))
@@ -162,3 +167,54 @@ def key_node_table(model: SymbiosisModel, top: int = 10) -> pd.DataFrame:
     table = key_nodes(recent, top=top)
     info = model.catalog.facilities.set_index("facility_id")[["name", "sector", "city"]]
     return table.join(info, on="facility_id")[["facility_id", "name", "sector", "city", "tonnes", "share", "partners"]]
+
+
+GEM = "Global Energy Monitor"
+SYNTHETIC = "synthetic"
+JJJ_ATTRIBUTION = "data/jjj/ATTRIBUTION.md"
+SHOWN_SOURCES = 2  # other sources named on a map; the rest are in ATTRIBUTION.md
+
+
+def _sources(facilities: pd.DataFrame) -> tuple[list[str], list[str], bool]:
+    """Distinct sources of the facility rows: GEM trackers, others, and whether any row is synthetic."""
+    column = facilities["source"] if "source" in facilities else pd.Series(dtype=str)  # required in scenarios
+    sources = list(dict.fromkeys(column.astype(str)))
+    gem = [s for s in sources if s.startswith(GEM)]
+    synthetic = any(s.startswith(SYNTHETIC) for s in sources)
+    return gem, [s for s in sources if s not in gem and not s.startswith(SYNTHETIC)], synthetic
+
+
+def data_credit(facilities: pd.DataFrame) -> str:
+    """The one-line credit a map carries, from the facilities' ``source`` column.
+
+    >>> data_credit(pd.DataFrame({"source": ["Global Energy Monitor, Global Coal Plant Tracker (CC BY 4.0)",
+    ...                                      "synthetic: city landfill"]}))
+    'Plant data: Global Energy Monitor trackers, CC BY 4.0; synthetic sites (facilities.csv).'
+    >>> data_credit(pd.DataFrame({"source": ["Kalundborg Symbiosis 2023 report"]}))
+    'Plant data: Kalundborg Symbiosis 2023 report.'
+    """
+    gem, other, synthetic = _sources(facilities)
+    parts = ["Global Energy Monitor trackers, CC BY 4.0"] if gem else []
+    parts += other[:SHOWN_SOURCES]
+    if len(other) > SHOWN_SOURCES:
+        parts.append(f"{len(other) - SHOWN_SOURCES} more sources (ATTRIBUTION.md)")
+    if synthetic:
+        parts.append("synthetic sites (facilities.csv)")
+    return "Plant data: " + ("; ".join(parts) or "sources not given") + "."
+
+
+def attribution_markdown(facilities: pd.DataFrame, scenario_name: str) -> str:
+    """``ATTRIBUTION.md`` of a run: every source of its facility data, and GEM's licence text where they are used."""
+    gem, other, synthetic = _sources(facilities)
+    counts = facilities.groupby(facilities["source"].astype(str), sort=False).size()
+    lines = ["# Data attribution", "", f"The facilities of the scenario '{scenario_name}' come from:", ""]
+    lines += [f"- {source} ({counts[source]} facilities)" for source in [*gem, *other]]
+    if synthetic:
+        lines.append(f"- synthetic sites ({int(counts[counts.index.str.startswith(SYNTHETIC)].sum())} facilities; "
+                     "their source column says how each was made)")  # fmt: skip
+    lines += ["", "Coefficients, prices and policies: the source and note columns of each catalog table "
+              "(symbiosim/environment/data/catalog/) and of the scenario's own tables."]  # fmt: skip
+    if gem:
+        text = resources.files("symbiosim.environment").joinpath(JJJ_ATTRIBUTION).read_text(encoding="utf-8")
+        lines += ["", "## Global Energy Monitor data", "", text.split("\n", 1)[1].strip()]
+    return "\n".join(lines) + "\n"

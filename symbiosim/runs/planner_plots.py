@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.collections import LineCollection
 
+from symbiosim.runs.outputs import data_credit
 from symbiosim.runs.plots import DEFAULT_STYLE, DPI, SECTOR_STYLE
 
 __all__ = ["plot_emergent_vs_optimal", "plot_planner_maps", "plot_utilisation_by_scheme"]
 
-ATTRIBUTION = "Plant data: Global Energy Monitor trackers, CC BY 4.0; urban waste sites synthetic."
 
 
 def plot_planner_maps(paths: pd.DataFrame, facilities: pd.DataFrame, path: Path) -> None:
@@ -50,7 +50,7 @@ def plot_planner_maps(paths: pd.DataFrame, facilities: pd.DataFrame, path: Path)
     axes[0][0].set_ylabel("latitude (degrees north)")
     handles = [plt.Line2D([], [], color=c, linewidth=3, label=name) for name, c in colours.items()]
     fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 6), fontsize=8, frameon=False)
-    fig.text(0.01, 0.005, ATTRIBUTION, fontsize=7)
+    fig.text(0.01, 0.005, data_credit(facilities), fontsize=7)
     fig.tight_layout(rect=(0, 0.06, 1, 0.97))
     fig.savefig(path, dpi=DPI)
     plt.close(fig)

@@ -12,6 +12,7 @@ from matplotlib.collections import LineCollection
 
 from symbiosim.environment.units import T_PER_KT
 from symbiosim.model import SymbiosisModel
+from symbiosim.runs.outputs import data_credit
 
 __all__ = ["plot_byproduct_series", "plot_map", "plot_radius", "plot_savings", "plot_synergy", "plot_unavailable"]
 
@@ -121,9 +122,7 @@ def plot_map(model: SymbiosisModel, path: Path, months: int = 12) -> None:
     ax.set_aspect(1 / np.cos(np.radians(fac["latitude"].astype(float).mean())))
     ax.legend(fontsize=8, loc="lower right")
     ax.grid(alpha=0.3)
-    fig.text(
-        0.01, 0.005, "Plant data: Global Energy Monitor trackers, CC BY 4.0; urban waste sites synthetic.", fontsize=7
-    )
+    fig.text(0.01, 0.005, data_credit(model.catalog.facilities), fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=DPI)
     plt.close(fig)

@@ -4,7 +4,7 @@ import json
 import platform
 import shutil
 from dataclasses import dataclass
-from importlib import metadata, resources
+from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
@@ -17,7 +17,14 @@ from symbiosim.runs.checkpoint import load_checkpoint, read_state, save_checkpoi
 from symbiosim.runs.draws import DrawPlan, UncertaintyOptions
 from symbiosim.runs.metric_tables import write_metric_tables
 from symbiosim.runs.optimize import emergent_vs_optimal
-from symbiosim.runs.outputs import exchange_network, key_node_table, summary_table, tidy_series, write_atomic
+from symbiosim.runs.outputs import (
+    attribution_markdown,
+    exchange_network,
+    key_node_table,
+    summary_table,
+    tidy_series,
+    write_atomic,
+)
 from symbiosim.runs.planner_plots import plot_emergent_vs_optimal
 from symbiosim.runs.plots import plot_byproduct_series, plot_map, plot_radius, plot_savings, plot_synergy
 from symbiosim.runs.uncertainty import run_draws, write_uncertainty
@@ -204,8 +211,8 @@ def write_outputs(
     files.append(write_atomic(folder / "radius.png", lambda p: plot_radius(metrics["radius_annual"], p)))
     if drawn is not None:
         files += write_uncertainty(drawn[0], drawn[2], drawn[3], folder, central=model)
-    attribution = resources.files("symbiosim.environment").joinpath("data/jjj/ATTRIBUTION.md")
-    files.append(write_atomic(folder / "ATTRIBUTION.md", lambda p: shutil.copyfile(str(attribution), p)))
+    attribution = attribution_markdown(model.catalog.facilities, model.scenario_data.name)
+    files.append(write_atomic(folder / "ATTRIBUTION.md", lambda p: p.write_text(attribution, encoding="utf-8")))
     manifest = {
         "scenario": model.scenario_data.name,
         "scenario_source": _absolute(model.scenario_data.source),

@@ -12,6 +12,8 @@ from html import escape
 import numpy as np
 import pandas as pd
 
+from symbiosim.runs.outputs import data_credit
+
 __all__ = ["BYPRODUCT_COLOURS", "SECTOR_COLOURS", "facility_notes", "svg_map"]
 
 SECTOR_COLOURS = {
@@ -155,8 +157,8 @@ def svg_map(facilities: pd.DataFrame, size: np.ndarray, flows: pd.DataFrame, not
         )
         parts.append(f'<text x="{legend_x + 16}" y="{yy}" font-size="10">{byproduct}</text>')
     parts.append(
-        f'<text x="{MARGIN_PX}" y="{height - 4:.0f}" font-size="9" fill="#666">Plant data: Global Energy Monitor, '
-        "CC BY 4.0; urban waste sites synthetic</text>"
+        f'<text x="{MARGIN_PX}" y="{height - 4:.0f}" font-size="9" fill="#666">'
+        f"{escape(data_credit(facilities))}</text>"
     )
     parts.append("</svg>")
     return "".join(parts)
