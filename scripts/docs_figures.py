@@ -426,6 +426,19 @@ def build_r0(work: Path) -> Output:
     return Output({"R0": block}, {doc: (out / name).read_bytes() for name, doc in R0_IMAGES.items()})
 
 
+REGIONS = {"REG-CN": "china", "REG-NRW": "north_rhine_westphalia"}
+REGIONS_PAGE = "docs/regions.md"
+
+
+def build_region(job: str, work: Path) -> Output:
+    """The console block of a bundled region's 10-year run and its map."""
+    name, out = REGIONS[job], work / "results"
+    printed = run([*CLI, "run", "--scenario", name, "--quiet", "--out", str(out)]).replace(str(out), R0_OUT_SHOWN)
+    lines = [line.rstrip() for line in printed.strip("\n").splitlines()]
+    block = "\n".join(["```console", f"$ .venv/bin/symbiosim run --scenario {name} --quiet", "", *lines, "```"])
+    return Output({job: block}, {f"docs/img/region_{name}_map.png": (out / "map.png").read_bytes()})
+
+
 CAL_TITLE = "# Calibration report"  # the report's title: the page has its own
 CAL_SECTION = re.compile(r"^## \((?P<letter>[a-z])\)", re.MULTILINE)
 CAL_BLOCKS = ("CAL-header", *(f"CAL-{letter}" for letter in "abcdefg"))
@@ -640,6 +653,14 @@ def compare_job(name: str, prose: tuple[Passage, ...]) -> Job:
     )
 
 
+def region_job(job: str) -> Job:
+    """The job of a bundled region's run in ``docs/regions.md`` (its block has the job's name)."""
+    name = REGIONS[job]
+    prose = (Passage(REGIONS_PAGE, f"**First results ({name})", "paragraph", "the run's first results"),)
+    return Job(job, f"symbiosim run --scenario {name} --quiet", lambda work: build_region(job, work),
+               {REGIONS_PAGE: (job,)}, prose=prose)  # fmt: skip
+
+
 JOBS = {
     job.name: job
     for job in (  # the longest first, so that two workers finish together
@@ -672,6 +693,7 @@ JOBS = {
             {CALIB: ("UNC-C",)},
             prose=(Passage(CALIB, "**A lever's effect over draws", "paragraph", "the fee's effect and its spread"),),
         ),
+        *(region_job(job) for job in REGIONS),
         compare_job(
             "CMP-O",
             (

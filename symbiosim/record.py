@@ -77,6 +77,7 @@ class RunRecord:
     annual_months: dict[int, int] = field(default_factory=dict)
     installed_at_year_start: dict[int, np.ndarray] = field(default_factory=dict)
     _flows_cache: tuple[int, pd.DataFrame] | None = field(default=None, repr=False)
+    _ledger_cache: tuple[int, pd.DataFrame] | None = field(default=None, repr=False)
 
     def add_output(self, year: int, output: np.ndarray) -> None:
         """Add a month's output to its calendar year."""
@@ -133,6 +134,7 @@ class RunRecord:
         self.ledger_fields = copied.ledger_fields
         self.capacity_changes = copied.capacity_changes
         self._flows_cache = None
+        self._ledger_cache = None
 
     @property
     def flows(self) -> pd.DataFrame:
@@ -155,15 +157,18 @@ class RunRecord:
         n, months = len(self.facility_ids), len(self.ledger_chunks)
         if months == 0:
             return pd.DataFrame(columns=["step", "date", "facility_id", *self.ledger_fields])
-        stacked = np.stack(self.ledger_chunks)  # (months, fields, facilities)
-        table = pd.DataFrame(
-            stacked.transpose(0, 2, 1).reshape(months * n, len(self.ledger_fields)), columns=self.ledger_fields
-        )
-        steps = np.repeat(np.arange(1, months + 1), n)
-        table.insert(0, "facility_id", np.tile(np.asarray(self.facility_ids, dtype=object), months))
-        table.insert(0, "date", [month_date(self.start, step - 1).isoformat() for step in steps])
-        table.insert(0, "step", steps)
-        return table
+        if self._ledger_cache is None or self._ledger_cache[0] != months:
+            stacked = np.stack(self.ledger_chunks)  # (months, fields, facilities)
+            table = pd.DataFrame(
+                stacked.transpose(0, 2, 1).reshape(months * n, len(self.ledger_fields)), columns=self.ledger_fields
+            )
+            steps = np.repeat(np.arange(1, months + 1), n)
+            table.insert(0, "facility_id", np.tile(np.asarray(self.facility_ids, dtype=object), months))
+            dates = np.array([month_date(self.start, step).isoformat() for step in range(months)], dtype=object)
+            table.insert(0, "date", np.repeat(dates, n))
+            table.insert(0, "step", steps)
+            self._ledger_cache = (months, table)
+        return self._ledger_cache[1].copy()
 
     def latest_flows(self, month_index: int) -> pd.DataFrame:
         """The exchanges of month ``month_index`` if it was the last recorded (empty otherwise)."""

@@ -230,9 +230,12 @@ class Enterprise(FixedAgent):
             npv = annual_cny * annuity_factor(p["discount_rate"], int(catalog.tech_lifetime_yr[k])) - capex
             payback = capex / annual_cny
             if npv > 0 and payback <= p["max_payback_yr"]:
+                first = state.installed_tpa[self.index, k] <= 0
                 install(
                     state, catalog, self.index, k, increment_tpa, capex, round_.month_index, gross_capex - capex
                 )
+                if first:
+                    round_.started_using(self.index, k)
                 added_to_group[g] = added_to_group.get(g, 0.0) + increment_tpa
                 taken_of_byproduct[b] = taken_of_byproduct.get(b, 0.0) + increment_tpa
                 adopted.append(

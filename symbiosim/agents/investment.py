@@ -25,6 +25,7 @@ from symbiosim.environment.routes import Routes
 __all__ = [
     "MIN_INCREMENT_SHARE",
     "InvestmentRound",
+    "TechnologyRoutes",
     "annuity_factor",
     "annuity_factors",
     "appraise",
@@ -53,6 +54,24 @@ def annuity_factor(rate: float, years: int) -> float:
 def annuity_factors(rate: float, lifetimes_yr: NDArray[np.int64]) -> NDArray[np.float64]:
     """:func:`annuity_factor` of each technology's lifetime (capex per t/yr / this = its capital charge per t)."""
     return np.array([annuity_factor(rate, int(years)) for years in lifetimes_yr])
+
+
+@dataclass(frozen=True)
+class TechnologyRoutes:
+    """A technology's routes in an investment round, sorted by buyer.
+
+    Attributes:
+        rows: route indices, by buyer (each buyer's in their original order).
+        starts: (facilities + 1,) where each buyer's routes begin in ``rows``.
+        qualifies: (len(rows),) the buyer knows and trusts the seller and the route pays.
+        rivals: (facilities,) per seller, qualifying routes whose buyer uses the technology,
+            kept up to date as facilities install it during the round.
+    """
+
+    rows: NDArray[np.intp]
+    starts: NDArray[np.intp]
+    qualifies: NDArray[np.bool_]
+    rivals: NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -85,6 +104,41 @@ class InvestmentRound:
     month_index: int
 
     @cached_property
+    def _by_technology(self) -> dict[int, TechnologyRoutes]:
+        return {}
+
+    def routes_of(self, k: int) -> TechnologyRoutes:
+        """Technology k's routes sorted by buyer, with who could buy on each now (built once a round)."""
+        if k not in self._by_technology:
+            routes = self.market.routes
+            of_tech = routes.of_technology[k]
+            order = np.argsort(routes.buyer[of_tech], kind="stable")  # stable: each buyer's routes keep their order
+            rows = of_tech[order]
+            starts = np.searchsorted(routes.buyer[rows], np.arange(self.catalog.n_facilities + 1))
+            qualifies = self.trusted(rows) & (self.surplus(rows) > 0)
+            users = qualifies & (self.state.installed_tpa[routes.buyer[rows], k] > 0)
+            rivals = np.bincount(routes.seller[rows[users]], minlength=self.catalog.n_facilities)
+            self._by_technology[k] = TechnologyRoutes(rows, starts, qualifies, rivals)
+        return self._by_technology[k]
+
+    def trusted(self, rows: NDArray[np.intp]) -> NDArray[np.bool_]:
+        """Whether the buyer of each route knows its seller and trusts it enough to deal with it."""
+        book, link = self.market.book, self.market.routes.link[rows]
+        return book.known[link] & (book.trust[link] >= self.market.rules.minimum)
+
+    def surplus(self, rows: NDArray[np.intp]) -> NDArray[np.float64]:
+        """Joint surplus of each route at the round's prices, CNY/t."""
+        routes = self.market.routes
+        return route_surplus(self.wtp_cny_per_t[rows], routes.transport_cny_per_t[rows], self.reservation_cny_per_t[rows])
+
+    def started_using(self, index: int, k: int) -> None:
+        """Facility ``index`` installed technology k for the first time: its routes now count as a rival's."""
+        if k in self._by_technology:
+            by = self._by_technology[k]
+            mine = slice(by.starts[index], by.starts[index + 1])
+            np.add.at(by.rivals, self.market.routes.seller[by.rows[mine][by.qualifies[mine]]], 1)
+
+    @cached_property
     def outlet_sales_t_per_yr(self) -> NDArray[np.float64]:
         """(outlet markets,) what each outlet market bought over the past year, t (the same for every appraisal)."""
         market, sold = self.catalog.outlets.seller_market, self.state.outlet_this_year
@@ -114,28 +168,23 @@ def appraise(round_: InvestmentRound, index: int, k: int) -> tuple[float, float]
     yet set up, spread over a contract's tonnes, weighted by that volume.
     """
     routes, book, state = round_.market.routes, round_.market.book, round_.state
-    of_tech = routes.of_technology[k]
-    own = of_tech[routes.buyer[of_tech] == index]
-    def trusted(links: NDArray[np.intp]) -> NDArray[np.bool_]:  # the sellers it would deal with
-        return book.known[links] & (book.trust[links] >= round_.market.rules.minimum)
-
-    candidates = own[trusted(routes.link[own])]
+    by = round_.routes_of(k)
+    mine = slice(by.starts[index], by.starts[index + 1])
+    own = by.rows[mine]
+    candidates = own[round_.trusted(own)]
     if len(candidates) == 0:
         return 0.0, 0.0
-    def paying(rows: NDArray[np.intp]) -> NDArray[np.float64]:  # joint surplus at the round's prices
-        return route_surplus(round_.wtp_cny_per_t[rows], routes.transport_cny_per_t[rows],
-                             round_.reservation_cny_per_t[rows])  # fmt: skip
-
-    surplus = paying(candidates)
+    surplus = round_.surplus(candidates)
     good = surplus > 0
     if not good.any():
         return 0.0, 0.0
     candidates, surplus = candidates[good], surplus[good]
     s, b = routes.seller[candidates], routes.byproduct[candidates]
-    others = of_tech[routes.buyer[of_tech] != index]  # rivals: known buyers that use k and to whom the seller's route pays
-    rivals = others[trusted(routes.link[others]) & (state.installed_tpa[routes.buyer[others], k] > 0)]
-    rivals = rivals[paying(rivals) > 0]
-    competitors = np.bincount(routes.seller[rivals], minlength=round_.catalog.n_facilities)[s]
+    # rivals: known buyers that use k and to whom the seller's route pays, this facility left out
+    competitors = by.rivals[s]
+    if state.installed_tpa[index, k] > 0:
+        mine_sold = np.sort(routes.seller[own[by.qualifies[mine]]])
+        competitors = competitors - (np.searchsorted(mine_sold, s, "right") - np.searchsorted(mine_sold, s, "left"))
     # what known sellers could not place, and the part of their outlet sales the outlets value below what this buyer
     # would pay (environment/outlets.py), shared with the other buyers that know them
     outlets = round_.catalog.outlets

@@ -91,6 +91,7 @@ class PowerPlant(Enterprise):
     """A coal-fired power or CHP plant: generates electricity, boiler slag, fly ash, FGD gypsum and extractable steam.
 
     The plants of a province follow its load in equal hours; a limited plant's hours go to the others.
+    A plant with a utilisation of its own (table ``facility_products``) runs at it, outside the pool.
     A CHP plant (facilities column ``chp``) supplies district heat in the heating season and
     runs at least ``chp_heating_floor`` of its capacity then (heat-led dispatch); the other
     plants' hours shrink to make room for it.
@@ -106,11 +107,13 @@ class PowerPlant(Enterprise):
         floor = np.broadcast_to(catalog.must_run[rows, conditions.month - 1, None], usual.shape)
         province = catalog.facilities["province"].to_numpy()[rows]
         rate = np.maximum(np.minimum(usual, ceiling), np.minimum(floor, ceiling))
+        own = catalog.own_rate[rows]
         for name in np.unique(province):
             members = np.flatnonzero(province == name)
             for j in np.flatnonzero(state.capacity_per_yr[rows[members]].sum(axis=0) > 0):
-                cap = state.capacity_per_yr[rows[members], j]
-                rate[members, j] = equal_hours(cap, usual[members, j], ceiling[members, j], floor[members, j])
+                pooled = members[~own[members, j]]  # a plant with its own utilisation (facility_products) runs at it
+                cap = state.capacity_per_yr[rows[pooled], j]
+                rate[pooled, j] = equal_hours(cap, usual[pooled, j], ceiling[pooled, j], floor[pooled, j])
         return rate
 
 

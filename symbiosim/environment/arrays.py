@@ -33,6 +33,7 @@ class CatalogArrays:
     materials: list[str]
     capacity_per_yr: NDArray[np.float64]  # (n, P) product units per year
     utilisation: NDArray[np.float64]  # (n, P)
+    own_rate: NDArray[np.bool_]  # (n, P) the facility has a utilisation of its own (table facility_products)
     season: NDArray[np.float64]  # (n, 12)
     must_run: NDArray[np.float64]  # (n, 12) share of capacity run at least (a CHP plant in the heating season)
     # (n, 12) each facility's usual output by calendar month relative to utilisation x capacity, as its agent class
@@ -95,6 +96,13 @@ class CatalogArrays:
 
 def _index(values: list[str]) -> dict[str, int]:
     return {v: i for i, v in enumerate(values)}
+
+
+def _own_rows(scenario: Scenario, table: str, fid: dict[str, int]) -> list[tuple[int, object]]:
+    """The rows of a per-facility table (none when the scenario has no such table), with each facility's index."""
+    if table not in scenario.tables:
+        return []
+    return [(fid[row.facility_id], row) for row in scenario.table(table).itertuples(index=False) if row.facility_id in fid]
 
 
 def _optional(table: pd.DataFrame, column: str, default: float) -> NDArray[np.float64]:
@@ -175,11 +183,22 @@ def build_arrays(scenario: Scenario, parameters: Mapping[str, float] | None = No
         for name, column in factor_columns.items():
             factors[name][rows, j] = getattr(row, column)
 
+    own_rate = np.zeros((n, n_p), dtype=bool)
+    for i, row in _own_rows(scenario, "facility_products", fid):  # a facility's own utilisation, price or cost
+        j = pid[row.product]
+        own_rate[i, j] = isinstance(row.utilisation, float) and not np.isnan(row.utilisation)
+        for array, value in ((util, row.utilisation), (factors["price_cny"], row.price_cny_per_unit),
+                             (factors["cost_cny"], row.cost_cny_per_unit)):  # fmt: skip
+            if isinstance(value, float) and not np.isnan(value):
+                array[i, j] = value
+
     season = np.ones((n, MONTHS_PER_YEAR))
     season_of_sector: dict[str, NDArray[np.float64]] = {}
     for row in scenario.table("seasonality").itertuples(index=False):
         season[sectors == row.sector, int(row.month) - 1] = row.factor
         season_of_sector.setdefault(row.sector, np.ones(MONTHS_PER_YEAR))[int(row.month) - 1] = row.factor
+    for i, row in _own_rows(scenario, "facility_seasonality", fid):
+        season[i, int(row.month) - 1] = row.factor
 
     chp = fac["chp"].map(lambda value: value is True).to_numpy(dtype=bool) if "chp" in fac else np.zeros(n, dtype=bool)
     heating = heating_share(params["heating_season_start_day"], params["heating_season_end_day"])
@@ -203,6 +222,11 @@ def build_arrays(scenario: Scenario, parameters: Mapping[str, float] | None = No
         & (capacity[:, tech_cap_product] > 0)
     )
     full_cap = np.where(eligible, capacity[:, tech_cap_product] * tech["cap_t_per_t"].to_numpy(dtype=float), 0.0)
+    tid = _index(technologies)
+    for i, row in _own_rows(scenario, "facility_technologies", fid):  # a buyer's demand stated in tonnes
+        k = tid[row.technology]
+        eligible[i, k] = row.cap_t_per_yr > 0 and sectors[i] == tech.at[k, "sink_sector"] and capacity[i, tech_requires[k]] > 0
+        full_cap[i, k] = row.cap_t_per_yr if eligible[i, k] else 0.0
 
     group_names = [g if g else f"__{t}" for g, t in zip(tech["cap_group"], tech["technology"], strict=True)]
     groups = list(dict.fromkeys(group_names))
@@ -231,6 +255,7 @@ def build_arrays(scenario: Scenario, parameters: Mapping[str, float] | None = No
         materials=materials,
         capacity_per_yr=capacity,
         utilisation=util,
+        own_rate=own_rate,
         season=season,
         must_run=must_run,
         expected_season=season.copy(),

@@ -32,15 +32,22 @@ import datetime as dt
 import hashlib
 import json
 import math
-import re
-import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
 import pandas as pd
 
+from symbiosim.environment.money import (
+    CATALOG_MONEY,
+    Money,
+    convert_parameters,
+    convert_policies,
+    convert_tables,
+    read_money,
+)
 from symbiosim.environment.outlets import outlet_issues
+from symbiosim.environment.overrides import override_issues
 from symbiosim.environment.parameters import (
     DEFAULT_START,
     MAX_YEARS,
@@ -50,6 +57,7 @@ from symbiosim.environment.parameters import (
     parse_start,
 )
 from symbiosim.environment.policy_specs import validate_policies
+from symbiosim.environment.scenario_toml import check_toml_keys, read_toml, section
 from symbiosim.environment.validation import (
     FILE_COLUMN,
     LINE_COLUMN,
@@ -66,8 +74,10 @@ __all__ = [
     "CATALOG_TABLES",
     "SCENARIO_TABLES",
     "Scenario",
+    "bundled_scenarios",
     "default_scenario",
     "load_scenario",
+    "scenario_path",
 ]
 
 CATALOG_TABLES = (
@@ -83,19 +93,11 @@ CATALOG_TABLES = (
     "parameters",
 )
 FACILITY_TABLES = ("facilities", "capacities", "emission_grades")
-SCENARIO_TABLES = (*CATALOG_TABLES, *FACILITY_TABLES, "distances")
-OPTIONAL_TABLES = ("distances", "seasonality", "emission_grades", "outlets", "transport_modes")
+OVERRIDE_TABLES = ("facility_products", "facility_seasonality", "facility_technologies")  # per facility; none bundled
+SCENARIO_TABLES = (*CATALOG_TABLES, *FACILITY_TABLES, "distances", *OVERRIDE_TABLES)
+OPTIONAL_TABLES = ("distances", "seasonality", "emission_grades", "outlets", "transport_modes", *OVERRIDE_TABLES)
 DEFAULT_YEARS = 10
 
-SECTIONS = {
-    "scenario": ("name", "start", "years", "extends"),
-    "parameters": None,
-    "tables": None,
-    "remove": ("facilities",),
-    "policies": None,  # an array of tables, checked by validate_policies
-}
-TABLE_KEYS = ("file", "mode")
-TOML_LINE = re.compile(r"at line (\d+)")
 
 
 @dataclass
@@ -119,6 +121,7 @@ class Scenario:
     source: str = "default"
     removed: list[str] = field(default_factory=list)
     policies: list[dict] = field(default_factory=list)
+    money: Money = CATALOG_MONEY
 
     def digest(self) -> str:
         """SHA-256 of everything a run is built from: tables, parameters, policies, start and horizon.
@@ -130,6 +133,8 @@ class Scenario:
             sha.update(name.encode())
             sha.update(self.table(name).to_csv(index=False, lineterminator="\n").encode())
         settings = {"parameters": self.parameters, "policies": self.policies, "start": self.start, "years": self.years}
+        if self.money != CATALOG_MONEY:  # digests of scenarios in the catalog's CNY stay as they were
+            settings["money"] = self.money.record()
         sha.update(json.dumps(settings, sort_keys=True, default=str).encode())
         return sha.hexdigest()
 
@@ -152,7 +157,8 @@ def _default_tables() -> tuple[dict[str, pd.DataFrame], list[ValidationIssue]]:
     for name in FACILITY_TABLES:
         tables[name], found = read_table(_bundled(f"jjj/{name}.csv"), name, f"jjj/{name}.csv")
         issues += found
-    tables["distances"] = empty_table("distances")
+    for name in ("distances", *OVERRIDE_TABLES):
+        tables[name] = empty_table(name)
     return tables, issues
 
 
@@ -223,6 +229,7 @@ def _semantic_checks(tables: dict[str, pd.DataFrame]) -> list[ValidationIssue]:
                 row_issue(row, "cap_group", f"technologies of cap group '{group}' must share one cap_product")
             )
     issues += outlet_issues(tables["outlets"], set(facilities["province"]))
+    issues += override_issues(tables)
     required = model_parameter_names()
     present = set(tables["parameters"]["name"])
     files = list(dict.fromkeys(tables["parameters"][FILE_COLUMN]))
@@ -261,76 +268,12 @@ def _merge(base: pd.DataFrame, extra: pd.DataFrame, table: str, mode: str) -> pd
     return pd.concat([base, extra], ignore_index=True).iloc[order].reset_index(drop=True)
 
 
-def _section(data: dict, name: str) -> dict:
-    """A top-level TOML table, or an empty one when it is absent or not a table (reported elsewhere)."""
-    value = data.get(name, {})
-    return value if isinstance(value, dict) else {}
-
-
-def _check_toml_keys(data: dict, file: str) -> list[ValidationIssue]:
-    issues = []
-    for key, value in data.items():
-        if key not in SECTIONS:
-            issues.append(ValidationIssue(file, None, key, f"unknown section '{key}' (allowed: {sorted(SECTIONS)})"))
-        elif key == "policies":
-            continue  # [[policies]] is an array of tables
-        elif not isinstance(value, dict):
-            issues.append(ValidationIssue(file, None, key, f"must be a table ([{key}])"))
-    for section, allowed in SECTIONS.items():
-        if allowed is None:
-            continue
-        for key in _section(data, section):
-            if key in allowed:
-                continue
-            rule = (
-                "only 'facilities' can be removed"
-                if section == "remove"
-                else f"unknown key (allowed: {', '.join(allowed)})"
-            )
-            issues.append(ValidationIssue(file, None, f"{section}.{key}", rule))
-    name = _section(data, "scenario").get("name")
-    if name is not None and not isinstance(name, str):
-        issues.append(ValidationIssue(file, None, "scenario.name", "must be a string"))
-    for table, spec in _section(data, "tables").items():
-        if table not in SCENARIO_TABLES:
-            issues.append(
-                ValidationIssue(file, None, f"tables.{table}", f"unknown table (allowed: {list(SCENARIO_TABLES)})")
-            )
-            continue
-        if not isinstance(spec, dict):
-            issues.append(ValidationIssue(file, None, f"tables.{table}", "must be a table with keys file and mode"))
-            continue
-        for key in spec:
-            if key not in TABLE_KEYS:
-                issues.append(ValidationIssue(file, None, f"tables.{table}.{key}", "unknown key (allowed: file, mode)"))
-        if not isinstance(spec.get("file"), str):
-            issues.append(ValidationIssue(file, None, f"tables.{table}.file", "a file name (string) is required"))
-        if spec.get("mode", "extend") not in ("extend", "replace"):
-            issues.append(ValidationIssue(file, None, f"tables.{table}.mode", "must be 'extend' or 'replace'"))
-    return issues
-
-
-def _read_toml(path: Path, file: str) -> dict:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ScenarioError([ValidationIssue(file, None, None, "file not found")]) from None
-    except UnicodeDecodeError as exc:
-        rule = f"cannot be read: not UTF-8 text (byte {exc.start})"
-        raise ScenarioError([ValidationIssue(file, None, None, rule)]) from None
-    except OSError as exc:
-        raise ScenarioError([ValidationIssue(file, None, None, f"cannot be read: {exc.strerror or exc}")]) from None
-    except tomllib.TOMLDecodeError as exc:
-        line = TOML_LINE.search(str(exc))
-        row = int(line[1]) if line else None
-        raise ScenarioError([ValidationIssue(file, row, None, f"not valid TOML: {exc}")]) from None
-
-
 def load_scenario(path: str | Path | None = None) -> Scenario:
-    """Load and validate a scenario TOML file, or the default scenario when ``path`` is None.
+    """Load and validate a scenario TOML file, a bundled scenario by name, or the default scenario when ``path`` is None.
 
     Args:
-        path: TOML scenario file; CSV files and a parent scenario it names are relative to it.
+        path: TOML scenario file (CSV files and a parent scenario it names are relative to it), or the name of
+            a bundled scenario (:func:`bundled_scenarios`) or ``"default"``.
 
     Returns:
         The validated scenario.
@@ -338,9 +281,27 @@ def load_scenario(path: str | Path | None = None) -> Scenario:
     Raises:
         ScenarioError: listing every problem found (file, row or key path, column, rule).
     """
-    if path is None:
-        return default_scenario()
-    return _load(Path(path), ())
+    resolved = scenario_path(path)
+    return default_scenario() if resolved is None else _load(resolved, ())
+
+
+def bundled_scenarios() -> dict[str, Path]:
+    """The bundled region scenarios by name (``china``, ``north_rhine_westphalia``; docs/regions.md)."""
+    return {p.parent.name: p for p in sorted(_bundled("scenarios").glob("*/scenario.toml"))}
+
+
+def scenario_path(name: str | Path | None) -> Path | None:
+    """The TOML file a scenario argument names.
+
+    None for the default (None or ``"default"``), a bundled scenario's file for its name (unless a
+    file of that name exists), or the path itself.
+    """
+    if name is None or str(name) == "default":
+        return None
+    path = Path(name)
+    if not path.exists() and str(name) in bundled_scenarios():
+        return bundled_scenarios()[str(name)]
+    return path
 
 
 def _parent(
@@ -367,9 +328,9 @@ def _parent(
 
 def _load(path: Path, chain: tuple[Path, ...]) -> Scenario:
     file = str(path)
-    data = _read_toml(path, file)
-    issues = _check_toml_keys(data, file)
-    meta = _section(data, "scenario")
+    data = read_toml(path, file)
+    issues = check_toml_keys(SCENARIO_TABLES, data, file)
+    meta = section(data, "scenario")
     extends = meta.get("extends", "default")
     parent, found = _parent(extends, path, (*chain, path.resolve()), file)
     issues += found
@@ -380,7 +341,13 @@ def _load(path: Path, chain: tuple[Path, ...]) -> Scenario:
     else:
         tables, found = _default_tables()
         issues += found
-    for table, spec in _section(data, "tables").items():
+    inherited = parent.money if parent is not None else CATALOG_MONEY
+    money, found = read_money(data.get("money"), inherited, file)
+    issues += found
+    factor = money.per_cny if inherited == CATALOG_MONEY and money != CATALOG_MONEY else 1.0
+    if factor != 1.0:  # what this file inherits in CNY, in its own currency
+        tables = convert_tables(tables, factor)
+    for table, spec in section(data, "tables").items():
         if table not in SCENARIO_TABLES or not isinstance(spec, dict) or not isinstance(spec.get("file"), str):
             continue
         csv_path = path.parent / spec["file"]
@@ -392,7 +359,7 @@ def _load(path: Path, chain: tuple[Path, ...]) -> Scenario:
     for name in missing:
         rule = "table is required when extends = 'none'" if extends == "none" else "table is required but empty"
         issues.append(ValidationIssue(file, None, f"tables.{name}", rule))
-    removed = _section(data, "remove").get("facilities", [])
+    removed = section(data, "remove").get("facilities", [])
     if not isinstance(removed, list) or not all(isinstance(r, str) for r in removed):
         issues.append(ValidationIssue(file, None, "remove.facilities", "must be a list of facility ids"))
         removed = []
@@ -403,7 +370,7 @@ def _load(path: Path, chain: tuple[Path, ...]) -> Scenario:
                 issues.append(ValidationIssue(file, None, "remove.facilities", f"unknown facility id '{fid}'"))
         drop = set(removed)
         tables["facilities"] = tables["facilities"][~tables["facilities"]["facility_id"].isin(drop)]
-        for name in ("capacities", "emission_grades"):
+        for name in ("capacities", "emission_grades", *OVERRIDE_TABLES):
             tables[name] = tables[name][~tables[name]["facility_id"].isin(drop)]
         dist = tables["distances"]
         tables["distances"] = dist[~dist["from_facility_id"].isin(drop) & ~dist["to_facility_id"].isin(drop)]
@@ -420,9 +387,11 @@ def _load(path: Path, chain: tuple[Path, ...]) -> Scenario:
         raise ScenarioError(issues)
     parameters = _parameters(tables)
     if parent is not None:  # the parent's [parameters] settings, where they differ from its table
-        parameters.update({k: v for k, v in parent.parameters.items() if v != _parameters(parent.tables).get(k)})
+        own = convert_parameters(parent.parameters, parent.tables["parameters"], factor)
+        table = convert_parameters(_parameters(parent.tables), parent.tables["parameters"], factor)
+        parameters.update({k: v for k, v in own.items() if v != table.get(k)})
     known = set(tables["parameters"]["name"])
-    for key, value in _section(data, "parameters").items():
+    for key, value in section(data, "parameters").items():
         if key in RETIRED_PARAMETERS:
             issues.append(
                 ValidationIssue(file, None, f"parameters.{key}", f"no longer a parameter: {RETIRED_PARAMETERS[key]}")
@@ -442,7 +411,8 @@ def _load(path: Path, chain: tuple[Path, ...]) -> Scenario:
     issues += found
     _finish(tables, issues)
     return Scenario(
-        policies=[*(parent.policies if parent else []), *policies],
+        policies=[*convert_policies(parent.policies if parent else [], factor), *policies],
+        money=money,
         name=str(meta.get("name", path.stem)),
         tables=tables,
         parameters=parameters,

@@ -36,7 +36,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from symbiosim.environment.geography import EARTH_RADIUS_KM
-from symbiosim.environment.scenario import CATALOG_TABLES, Scenario, _finish, default_scenario
+from symbiosim.environment.scenario import CATALOG_TABLES, OVERRIDE_TABLES, Scenario, _finish, default_scenario
 from symbiosim.environment.validation import ValidationIssue, empty_table, validate_table
 
 __all__ = ["URBAN_SECTORS", "synthetic_scenario"]
@@ -265,7 +265,8 @@ def synthetic_scenario(
         tables[name], found = validate_table(frame, name, f"synthetic {name} (seed {rng})")
         issues += found
     tables["emission_grades"] = empty_table("emission_grades")
-    tables["distances"] = empty_table("distances")
+    for name in ("distances", *OVERRIDE_TABLES):
+        tables[name] = empty_table(name)
     tables["outlets"] = empty_table("outlets")  # the bundled outlets are those of the JJJ provinces
     _finish(tables, issues)
     return Scenario(

@@ -86,12 +86,14 @@ def effective_radius_km(flows: pd.DataFrame, quantile: float = 0.9) -> pd.DataFr
     return pd.DataFrame(rows, columns=["byproduct", "median_km", "radius_km", "tonnes"]).set_index("byproduct")
 
 
-def key_nodes(flows: pd.DataFrame, top: int = 10) -> pd.DataFrame:
+def key_nodes(flows: pd.DataFrame, top: int = 10, betweenness: bool = True) -> pd.DataFrame:
     """Facilities ranked by their share of all tonnes exchanged (as seller or buyer).
 
     Args:
         flows: rows with ``seller_id``, ``buyer_id`` and ``tonnes``.
         top: how many to return.
+        betweenness: compute the betweenness column (exact, all shortest paths: the costly part
+            for a national network); False leaves it NaN.
 
     Returns:
         Columns ``facility_id``, ``tonnes``, ``share`` (of total tonnes), ``partners`` and
@@ -109,7 +111,8 @@ def key_nodes(flows: pd.DataFrame, top: int = 10) -> pd.DataFrame:
     total = float(flows["tonnes"].sum())
     table = pd.DataFrame({"tonnes": tonnes, "partners": partners}).fillna(0)
     table["share"] = table["tonnes"] / (2 * total) if total > 0 else 0.0
-    table["betweenness"] = pd.Series(nx.betweenness_centrality(partner_graph(flows)), dtype=float)
+    table["betweenness"] = (pd.Series(nx.betweenness_centrality(partner_graph(flows)), dtype=float)
+                            if betweenness else np.nan)  # fmt: skip
     table = table.sort_values(["tonnes"], ascending=False, kind="stable").head(top)
     return table.rename_axis("facility_id").reset_index()[["facility_id", "tonnes", "share", "partners", "betweenness"]]
 

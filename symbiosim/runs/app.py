@@ -11,12 +11,13 @@ scenario list (environment variable ``SYMBIOSIM_APP_SCENARIO``).
 """
 
 import os
+import tomllib
 from pathlib import Path
 
 import solara
 from mesa.visualization import SolaraViz, solara_viz
 
-from symbiosim.environment.scenario import load_scenario
+from symbiosim.environment.scenario import bundled_scenarios, load_scenario
 from symbiosim.model import SymbiosisModel
 from symbiosim.runs.app_views import CompareView, MapView, SeriesView
 from symbiosim.runs.controls import app_policies, control_settings, limit_modes, limit_months
@@ -36,6 +37,8 @@ def scenario_choices() -> dict[str, Path | None]:
         path = Path(given).resolve()
         choices[f"{load_scenario(path).name} ({path.name})"] = path
     choices[DEFAULT_LABEL] = None
+    for path in bundled_scenarios().values():
+        choices[f"region: {tomllib.loads(path.read_text(encoding='utf-8'))['scenario']['name']}"] = path
     if EXAMPLES.is_dir():
         for path in sorted(EXAMPLES.glob("*.toml")):
             choices[f"example: {path.stem}"] = path

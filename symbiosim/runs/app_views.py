@@ -12,6 +12,7 @@ import solara
 from mesa.visualization.utils import update_counter
 
 from symbiosim.environment import vocabulary
+from symbiosim.environment.money import label as in_money
 from symbiosim.environment.units import CNY_PER_M, MONTHS_PER_YEAR, T_PER_KT, T_PER_MT, month_date
 from symbiosim.model import SymbiosisModel
 from symbiosim.runs.compare import run_metrics
@@ -68,7 +69,7 @@ def key_figures(model: SymbiosisModel) -> dict[str, str]:
         named("energy_saved_tce"): f"{last['energy_saved_tce']:,.0f} tce",
         named("co2_avoided_t"): f"{last['co2_avoided_t'] / T_PER_KT:,.1f} kt",
         named("active_links"): f"{last['active_links']:,}",
-        named("profit_cny"): f"{last['profit_cny'] / CNY_PER_M:,.1f} M CNY",
+        named("profit_cny"): f"{last['profit_cny'] / CNY_PER_M:,.1f} " + in_money("M CNY", model.scenario_data.money),
     }
 
 
@@ -135,7 +136,7 @@ def SeriesView(model: SymbiosisModel) -> None:
     axes[2, 1].set_title("CO2 (left, Mt) and air pollutants (right, kt) per month")
     profit = frame[[c for c in frame.columns if c.startswith("profit_cny.")]] / CNY_PER_M
     profit.rename(columns=lambda c: c.split(".", 1)[1]).plot(ax=axes[3, 0], fontsize=8)
-    axes[3, 0].set_title(_title("profit_cny", "M CNY/month"))
+    axes[3, 0].set_title(_title("profit_cny", in_money("M CNY/month", model.scenario_data.money)))
     axes[3, 0].legend(fontsize=7, ncol=2)
     _synergy_panel(model, axes[3, 1])
     for ax in axes.flat:

@@ -3,6 +3,7 @@
 import argparse
 import contextlib
 import os
+import shlex
 import sys
 import warnings
 from collections.abc import Iterator, Sequence
@@ -19,6 +20,7 @@ from symbiosim.runs.compare import compare_scenarios
 from symbiosim.runs.draws import SOURCES, UncertaintyOptions
 from symbiosim.runs.optimize import optimize_scenario, write_optimization
 from symbiosim.runs.outputs import key_node_table
+from symbiosim.runs.region_command import region_command
 from symbiosim.runs.sensitivity import write_sensitivity
 from symbiosim.runs.single import rerun_from_outputs, run_scenario
 from symbiosim.runs.sweep import load_spec, run_sweep
@@ -303,8 +305,16 @@ def _calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _region(args: argparse.Namespace) -> int:
+    _check_years(args.years)
+    command = "symbiosim " + " ".join(shlex.quote(a) for a in (sys.argv[1:] if args.argv is None else args.argv))
+    with _reported(args.out):
+        return region_command(args, command, print)
+
+
 COMMANDS = {
     "run": _run,
+    "region": _region,
     "compare": _compare,
     "optimize": _optimize,
     "validate": _validate,
@@ -322,6 +332,7 @@ def _one_line_warning(message: Warning | str, *_: object, **__: object) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``symbiosim``; returns the exit code (0 ok, 1 output not written, 2 bad input)."""
     args = parser().parse_args(argv)
+    args.argv = None if argv is None else list(argv)
     with warnings.catch_warnings():
         warnings.showwarning = _one_line_warning
         try:

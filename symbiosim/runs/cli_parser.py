@@ -29,7 +29,8 @@ def parser() -> argparse.ArgumentParser:
         "government ledger, network metrics, synergy degree and coupling coordination, value flow) and PNG plots "
         "into the output folder.",
     )
-    run.add_argument("--scenario", type=Path, default=None, help="scenario TOML file (default: bundled JJJ scenario)")
+    run.add_argument("--scenario", type=Path, default=None,
+                     help="scenario TOML file, or a bundled region: china, north_rhine_westphalia (default: bundled JJJ)")  # fmt: skip
     run.add_argument("--years", type=int, default=None, help="horizon in years (default: the scenario's, 10)")
     run.add_argument("--rng", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
     run.add_argument("--out", type=Path, default=Path("results"), help="output folder (default ./results)")
@@ -77,7 +78,8 @@ def parser() -> argparse.ArgumentParser:
         "savings, CO2/SO2/NOx/PM, profit by sector, fiscal cost and symbiotic flow lost, plus a PNG of the "
         "monthly series with one line per scenario. The first scenario is the reference.",
     )
-    compare.add_argument("scenarios", nargs="+", help="scenario TOML files, or 'default' for the bundled JJJ scenario")
+    compare.add_argument("scenarios", nargs="+",
+                         help="scenario TOML files, 'default' for the bundled JJJ scenario, or a bundled region (china, ...)")  # fmt: skip
     compare.add_argument("--seeds", type=int, default=5, help="number of seeds (default 5)")
     compare.add_argument("--first-seed", type=int, default=1, help="first seed (default 1)")
     compare.add_argument("--years", type=int, default=None, help="horizon in years (default: each scenario's)")
@@ -93,7 +95,8 @@ def parser() -> argparse.ArgumentParser:
         "routes that save energy and CO2). Writes the paths, tonnes and utilisation by waste, totals (profit, "
         "energy saved, emissions avoided, solve time, MIP gap, problem size), a map of the paths and a bar chart.",
     )
-    optimize.add_argument("--scenario", type=Path, default=None, help="scenario TOML file (default: bundled JJJ)")
+    optimize.add_argument("--scenario", type=Path, default=None,
+                          help="scenario TOML file or bundled region name (default: bundled JJJ)")  # fmt: skip
     optimize.add_argument("--year", type=int, default=None, help="calendar year (default: the scenario's first)")
     optimize.add_argument("--month", type=int, default=None, help="1-12: a one-month snapshot (default: the year)")
     optimize.add_argument(
@@ -114,7 +117,8 @@ def parser() -> argparse.ArgumentParser:
         "each with its file, row or key, column and rule; or one line with the counts of facilities, by-products, "
         "technologies (those the facilities use, of the catalog's) and policies when it is valid. Exit code 0 when valid, 2 otherwise.",
     )
-    validate.add_argument("scenario", type=Path, nargs="?", default=None, help="scenario TOML (default: bundled JJJ)")
+    validate.add_argument("scenario", type=Path, nargs="?", default=None,
+                          help="scenario TOML or bundled region name (default: bundled JJJ)")  # fmt: skip
     sweep = commands.add_parser(
         "sweep",
         help="run a parameter design x seeds (grid, Latin hypercube or Sobol), locally or on Ray",
@@ -138,6 +142,29 @@ def parser() -> argparse.ArgumentParser:
         "accept. Re-running the same spec into the same folder resumes where it stopped, with the same result.",
     )
     engine_arguments(calibrate, "calibration")
+    region = commands.add_parser(
+        "region",
+        help="build a scenario of any region from the bundled GEM plant trackers",
+        description="Build a validated scenario folder for a region from the bundled Global Energy Monitor trackers "
+        "(operating iron and steel, coal power, cement, waste-to-energy and chemical plants worldwide; CC BY 4.0) and "
+        "GeoNames cities (CC BY 4.0): facilities with coordinates and capacities, one landfill and one source each of "
+        "MSW, sewage sludge and hazardous waste per city, outlets per province, the currency of the region's country "
+        "(regions/money.csv), ATTRIBUTION.md and REVIEW.md, the defaults to review. Name countries, provinces or "
+        "states (as the trackers spell them; --list shows them), a bounding box, or a mix (names within the box).",
+    )
+    region.add_argument("--country", nargs="+", default=[], metavar="NAME", help="countries (tracker names or ISO codes)")
+    region.add_argument("--province", nargs="+", default=[], metavar="NAME",
+                        help="provinces or states as the trackers name them, or COUNTRY/PROVINCE where a name repeats")  # fmt: skip
+    region.add_argument("--bbox", nargs=4, type=float, default=None, metavar=("WEST", "SOUTH", "EAST", "NORTH"),
+                        help="bounding box in degrees (longitude, latitude)")  # fmt: skip
+    region.add_argument("--list", action="store_true",
+                        help="print the trackers' plant counts by country (by province with --country) and stop")  # fmt: skip
+    region.add_argument("--min-population", type=int, default=100_000, metavar="N",
+                        help="cities of at least N people get urban sources and a landfill (default 100000)")  # fmt: skip
+    region.add_argument("--name", default=None, help="scenario name (default: the region's description)")
+    region.add_argument("--start", default="2025-01", help="first simulated month YYYY-MM (default 2025-01)")
+    region.add_argument("--years", type=int, default=10, help="horizon in years (default 10)")
+    region.add_argument("--out", type=Path, default=Path("region"), help="new output folder (default ./region)")
     app = commands.add_parser(
         "app",
         help="start the browser app (Solara server on localhost) and print its URL",

@@ -194,6 +194,10 @@ def compare_scenarios(
     labels = [_label(path, scenario) for path, scenario in loaded]
     if len(set(labels)) != len(labels):
         raise ValueError(f"scenario names must differ: {labels}")
+    currencies = {f"{s.money.currency} of {s.money.price_year}" for _, s in loaded}
+    if len(currencies) > 1:  # money columns side by side must be in one currency
+        raise ValueError(f"the scenarios' money is in {', '.join(sorted(currencies))}: compare scenarios of one "
+                         "currency and price year (set [money] in each to the same)")  # fmt: skip
     overrides = {} if years is None else {"years": years}
     plan = None if uncertainty is None else uncertainty.plan(loaded[0][1], seeds[0])
     draws = _draws(loaded, labels, seeds, plan)

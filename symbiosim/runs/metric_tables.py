@@ -25,7 +25,7 @@ from symbiosim.metrics.network import (
     robustness,
 )
 from symbiosim.model import MONTHS_PER_YEAR, SymbiosisModel
-from symbiosim.runs.outputs import symbiosis_flows, unit_of, write_atomic
+from symbiosim.runs.outputs import in_currency, symbiosis_flows, unit_of, write_atomic
 
 __all__ = [
     "TABLE_COLUMNS",
@@ -217,7 +217,7 @@ def value_flow_of(model: SymbiosisModel, facility_id: str, months: int = MONTHS_
 def value_flow_table(model: SymbiosisModel, extra_ids: list[str] | None = None) -> pd.DataFrame:
     """Value-flow evaluation of the 10 key symbiosis nodes of the last year, and of ``extra_ids``."""
     recent = symbiosis_flows(model)
-    key = list(key_nodes(recent, top=VALUE_FLOW_TOP)["facility_id"]) if len(recent) else []
+    key = list(key_nodes(recent, top=VALUE_FLOW_TOP, betweenness=False)["facility_id"]) if len(recent) else []
     facility_ids = list(dict.fromkeys([*key, *(extra_ids or [])]))
     if not facility_ids:
         return pd.DataFrame()
@@ -402,6 +402,7 @@ def write_metric_tables(
         The tables by name, the files written and notes for the manifest.
     """
     tables, notes = compute_metric_tables(model, value_flow_ids)
+    tables = {name: in_currency(table, model.scenario_data.money) for name, table in tables.items()}
     files = [
         write_atomic(folder / f"{name}.csv", lambda p, t=table: t.to_csv(p, index=False))
         for name, table in tables.items()

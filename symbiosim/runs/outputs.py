@@ -6,6 +6,7 @@ is safe.
 """
 
 import contextlib
+import functools
 import os
 import tempfile
 from collections.abc import Callable, Iterator
@@ -17,7 +18,9 @@ import numpy as np
 import pandas as pd
 
 from symbiosim.environment import vocabulary
+from symbiosim.environment.money import Money, label
 from symbiosim.environment.network import exchange_graph
+from symbiosim.environment.region import GEONAMES_CREDIT
 from symbiosim.environment.units import MONTHS_PER_YEAR, T_PER_KT, month_date
 from symbiosim.metrics.network import effective_radius_km, key_nodes
 from symbiosim.model import SymbiosisModel
@@ -27,6 +30,7 @@ __all__ = [
     "attribution_markdown",
     "data_credit",
     "exchange_network",
+    "in_currency",
     "summary_table",
     "symbiosis_flows",
     "tidy_series",
@@ -46,6 +50,13 @@ def unit_of(table: str) -> Callable[[str], str]:
     ('tce', 't')
     """
     return lambda variable: vocabulary.unit(table, variable)
+
+
+def in_currency(table: pd.DataFrame, money: Money) -> pd.DataFrame:
+    """A table whose ``unit`` column names the scenario's currency instead of CNY (the same table for CNY)."""
+    if money.currency == "CNY" or "unit" not in table:
+        return table
+    return table.assign(unit=table["unit"].map(lambda u: label(u, money) if isinstance(u, str) else u))
 
 
 @contextlib.contextmanager
@@ -164,7 +175,7 @@ def key_node_table(model: SymbiosisModel, top: int = 10) -> pd.DataFrame:
     recent = symbiosis_flows(model)
     if recent.empty:
         return pd.DataFrame(columns=["facility_id", "name", "sector", "city", "tonnes", "share", "partners"])
-    table = key_nodes(recent, top=top)
+    table = key_nodes(recent, top=top, betweenness=False)
     info = model.catalog.facilities.set_index("facility_id")[["name", "sector", "city"]]
     return table.join(info, on="facility_id")[["facility_id", "name", "sector", "city", "tonnes", "share", "partners"]]
 
@@ -172,6 +183,14 @@ def key_node_table(model: SymbiosisModel, top: int = 10) -> pd.DataFrame:
 GEM = "Global Energy Monitor"
 SYNTHETIC = "synthetic"
 JJJ_ATTRIBUTION = "data/jjj/ATTRIBUTION.md"
+GEM_ATTRIBUTION = "data/gem/ATTRIBUTION.md"
+GEONAMES = "GeoNames"
+
+
+@functools.cache
+def _bundled_jjj_ids() -> tuple[str, ...]:
+    path = resources.files("symbiosim.environment").joinpath("data/jjj/facilities.csv")
+    return tuple(pd.read_csv(path, usecols=["facility_id"])["facility_id"])
 SHOWN_SOURCES = 2  # other sources named on a map; the rest are in ATTRIBUTION.md
 
 
@@ -200,6 +219,8 @@ def data_credit(facilities: pd.DataFrame) -> str:
         parts.append(f"{len(other) - SHOWN_SOURCES} more sources (ATTRIBUTION.md)")
     if synthetic:
         parts.append("synthetic sites (facilities.csv)")
+    if facilities.get("source", pd.Series(dtype=str)).astype(str).str.contains(GEONAMES).any():
+        parts.append("cities: GeoNames, CC BY 4.0")
     return "Plant data: " + ("; ".join(parts) or "sources not given") + "."
 
 
@@ -214,7 +235,10 @@ def attribution_markdown(facilities: pd.DataFrame, scenario_name: str) -> str:
                      "their source column says how each was made)")  # fmt: skip
     lines += ["", "Coefficients, prices and policies: the source and note columns of each catalog table "
               "(symbiosim/environment/data/catalog/) and of the scenario's own tables."]  # fmt: skip
-    if gem:
-        text = resources.files("symbiosim.environment").joinpath(JJJ_ATTRIBUTION).read_text(encoding="utf-8")
-        lines += ["", "## Global Energy Monitor data", "", text.split("\n", 1)[1].strip()]
+    if gem:  # the bundled JJJ data say how they were subset; any other GEM region, the trackers' own text
+        jjj = set(facilities["facility_id"]) <= set(_bundled_jjj_ids()) if "facility_id" in facilities else False
+        text = resources.files("symbiosim.environment").joinpath(JJJ_ATTRIBUTION if jjj else GEM_ATTRIBUTION)
+        lines += ["", "## Global Energy Monitor data", "", text.read_text(encoding="utf-8").split("\n", 1)[1].strip()]
+    if any(GEONAMES in s for s in facilities.get("source", pd.Series(dtype=str)).astype(str).unique()):
+        lines += ["", "## GeoNames data", "", GEONAMES_CREDIT]
     return "\n".join(lines) + "\n"

@@ -20,6 +20,7 @@ from symbiosim.runs.optimize import emergent_vs_optimal
 from symbiosim.runs.outputs import (
     attribution_markdown,
     exchange_network,
+    in_currency,
     key_node_table,
     summary_table,
     tidy_series,
@@ -177,7 +178,8 @@ def write_outputs(
     """
     folder.mkdir(parents=True, exist_ok=True)
     files: list[Path] = []
-    series = tidy_series(model)
+    money = model.scenario_data.money
+    series = in_currency(tidy_series(model), money)
     per_facility = model.facility_ledger
     flows = model.flows
     summary = summary_table(model)
@@ -226,6 +228,8 @@ def write_outputs(
         "vs_optimal": vs_optimal,
         "uncertainty": None if drawn is None else drawn[1].record(),
         "facilities": model.n_facilities,
+        "money": {**money.record(), "note": f"money columns (named cny) and units hold {money.currency} at "
+                  f"{money.price_year} prices"},
         "metrics": notes,
         "files": sorted(p.name for p in files),
     }

@@ -3,7 +3,7 @@
 A sweep spec is a TOML file::
 
     [sweep]
-    scenario = "examples/policies/baseline.toml"   # relative to the spec; "default" = bundled JJJ
+    scenario = "examples/policies/baseline.toml"   # relative to the spec; "default" = bundled JJJ; or "china", ...
     years = 5
     seeds = 3                 # seeds first_seed .. first_seed + seeds - 1
     first_seed = 1
@@ -46,7 +46,7 @@ from tqdm import tqdm
 
 from symbiosim.environment import vocabulary
 from symbiosim.environment.parameters import model_parameter_names
-from symbiosim.environment.scenario import Scenario, load_scenario
+from symbiosim.environment.scenario import Scenario, bundled_scenarios, load_scenario, scenario_path
 from symbiosim.environment.validation import ScenarioError, ValidationIssue
 from symbiosim.model import MONTHS_PER_YEAR, SymbiosisModel
 from symbiosim.runs.controls import app_policies, controls
@@ -136,7 +136,9 @@ def load_spec(path: str | Path) -> SweepSpec:
         if k not in SPEC_KEYS
     ]
     scenario_name = sweep.get("scenario", "default")
-    scenario = None if scenario_name == "default" else (path.parent / str(scenario_name)).resolve()
+    local = path.parent / str(scenario_name)
+    bundled = scenario_name if not local.exists() and scenario_name in bundled_scenarios() else None
+    scenario = None if scenario_name == "default" else scenario_path(bundled) if bundled else local.resolve()
     for key, low in (("years", 1), ("seeds", 1), ("first_seed", 0), ("samples", 1), ("sampling_seed", 0)):
         value = sweep.get(key, {"years": 10, "seeds": 1, "first_seed": 1, "samples": 8, "sampling_seed": 0}[key])
         if not isinstance(value, int) or isinstance(value, bool) or value < low:
