@@ -352,7 +352,7 @@ class SymbiosisModel(Model):
         return self.record.latest_flows(self.month_index)
 
     def _recent_tonnes(self, months: int) -> np.ndarray:
-        return self.record.tonnes_by_facility(months, self.month_index)
+        return self.record.tonnes_by_facility(months, self.month_index, self.catalog.not_in_tonnes)
 
     def run(self, months: int | None = None) -> None:
         """Run ``months`` steps (default: to the horizon's end; beyond it, routes stay those that can pay within it)."""

@@ -177,13 +177,18 @@ class RunRecord:
             return pd.DataFrame(last)
         return pd.DataFrame(columns=LATEST_FLOW_COLUMNS)
 
-    def tonnes_by_facility(self, months: int, month_index: int) -> np.ndarray:
-        """Tonnes each facility exchanged (sold + bought, symbiosis exchanges) in the last ``months`` months."""
+    def tonnes_by_facility(self, months: int, month_index: int, other_units: list[str] | None = None) -> np.ndarray:
+        """Tonnes each facility exchanged (sold + bought, symbiosis exchanges) in the last ``months`` months.
+
+        By-products named in ``other_units`` (not measured in tonnes) are left out.
+        """
         totals = np.zeros(len(self.facility_ids))
         for chunk in reversed(self.flow_chunks):
             if int(chunk["step"][0]) <= month_index - months:
                 break
             tonnes = chunk["tonnes"] * chunk["is_symbiosis"]
+            if other_units:
+                tonnes = tonnes * ~np.isin(chunk["byproduct"], other_units)
             np.add.at(totals, chunk["seller"], tonnes)
             np.add.at(totals, chunk["buyer"], tonnes)
         return totals
@@ -243,7 +248,7 @@ def facility_record(
         "output_main_units": books.state.output[np.arange(catalog.n_facilities), catalog.main_product],
         "generated_solid_t": ledger["generated_t"][:, solid].sum(axis=1),
         "symbiosis_used_solid_t": weighted_sum_by(routes.buyer, tonnes * solid_symbiosis, catalog.n_facilities),
-        **{name: ledger[name].sum(axis=1) for name in LEDGER_TONNES},
+        **{name: ledger[name][:, catalog.in_tonnes].sum(axis=1) for name in LEDGER_TONNES},  # tonnes only
         "sold_solid_t": ledger["sold_t"][:, solid].sum(axis=1),
         **{name: ledger[name] for name in LEDGER_PER_FACILITY},
         **money,
@@ -276,18 +281,19 @@ def month_summary(books: Books, accounts: MonthAccounts) -> dict[str, float]:
         last[f"consequential_{name}"] = float(consequential_effects(effect, unused_share).sum())
     subsidy = float(money["subsidy_cny"].sum()) + state.capex_subsidy_paid_cny
     clearing = accounts.clearing
+    mass, by_mass = catalog.in_tonnes, catalog.in_tonnes[market.routes.byproduct]  # totals in t: tonnes only
     last.update(
         {
-            "exchanged_t": float(sold.sum()),
-            "outlet_t": float(to_outlets.sum()),
-            "landfilled_t": float(landfilled.sum()),
-            "stock_t": float(state.stock.sum()),
+            "exchanged_t": float(sold[mass].sum()),
+            "outlet_t": float(to_outlets[mass].sum()),
+            "landfilled_t": float(landfilled[mass].sum()),
+            "stock_t": float(state.stock[:, mass].sum()),
             "active_links": int((tonnes > 0).sum()),
             "known_links": int(market.book.known.sum()),
             "technologies_installed": int((state.installed_tpa > 0).sum()),
             "profit_cny": float(money["profit_cny"].sum()),
             "byproduct_trade_cny": float(accounts.value_cny.sum()),
-            "transport_t_km": float((tonnes * market.routes.distance_km).sum()),
+            "transport_t_km": float((tonnes * market.routes.distance_km)[by_mass].sum()),
             "energy_tce": float(led["energy_tce"].sum()),
             "energy_saved_tce": float(led["energy_saved_tce"].sum()),
             "co2_t": float(led["co2_t"].sum()),

@@ -16,6 +16,7 @@ FACILITIES = pd.read_csv(JJJ / "facilities.csv")
 POWER = FACILITIES.query("sector == 'power' and chp != True")["facility_id"].iloc[0]
 CEMENT = FACILITIES.query("sector == 'cement' and route == 'integrated'")["facility_id"].iloc[0]
 STEEL = FACILITIES.query("sector == 'steel'")["facility_id"].iloc[0]
+CLINKER_ONLY = FACILITIES.query("sector == 'cement' and route == 'clinker only'")["facility_id"].iloc[0]
 
 
 def _scenario(folder: Path, tables: dict[str, str], extra: str = "") -> Path:
@@ -54,24 +55,33 @@ def test_a_facility_can_have_its_own_utilisation_price_and_season(tmp_path):
 
 
 def test_a_buyer_states_its_demand_for_a_technology_in_tonnes(tmp_path):
+    """A stated cap replaces cap_t_per_t x capacity, above or below it; an ungrouped technology's own group follows it."""
     arrays = build_arrays(load_scenario())
-    k = arrays.technologies.index("T2")
+    k = arrays.technologies.index("T12")  # kiln co-processing of sludge: no shared cap group
     i = arrays.facility_ids.index(CEMENT)
     assert arrays.eligible[i, k]
-    assert arrays.full_cap_tpa[i, k] > 0
-    text = f"facility_id,technology,cap_t_per_yr,source\n{CEMENT},T2,12345,plant survey\n{CEMENT},T1,0,plant survey\n"
+    catalog_cap = arrays.full_cap_tpa[i, k]
+    text = f"facility_id,technology,cap_t_per_yr,source\n{CEMENT},T12,{5 * catalog_cap},permit\n"
     own = build_arrays(load_scenario(_scenario(tmp_path, {"facility_technologies": text})))
-    assert own.full_cap_tpa[i, k] == 12345.0
-    t1 = arrays.technologies.index("T1")
-    assert not own.eligible[i, t1]
-    assert own.full_cap_tpa[i, t1] == 0.0
-    model = SymbiosisModel(load_scenario(_scenario(tmp_path, {"facility_technologies": text})), rng=1)
-    for _ in range(model.horizon_months):
-        model.step()
-    assert model.state.installed_tpa[i, k] <= 12345.0 + 1e-6
-    assert model.state.installed_tpa[i, t1] == 0.0
-    used = model.flows[(model.flows["buyer_id"] == CEMENT) & (model.flows["technology"] == "T1")]
-    assert used["tonnes"].sum() == 0.0
+    assert own.full_cap_tpa[i, k] == pytest.approx(5 * catalog_cap)
+    group, product = own.tech_group[k], own.group_cap_product[own.tech_group[k]]
+    assert own.facility_group_cap[i, group] * own.capacity_per_yr[i, product] == pytest.approx(5 * catalog_cap)
+    others = np.arange(own.n_facilities) != i
+    assert np.array_equal(own.facility_group_cap[others], arrays.facility_group_cap[others])
+
+
+def test_a_zero_cap_stops_a_use_the_plant_would_make(tmp_path):
+    base = SymbiosisModel(_scenario(tmp_path, {}), rng=1)
+    base.run()
+    used = base.flows[base.flows["buyer_id"].str.startswith("cement_")].groupby(["buyer_id", "technology"])["tonnes"].sum()
+    buyer, technology = used.idxmax()  # the kiln's biggest use in the base run
+    (tmp_path / "off").mkdir()
+    text = f"facility_id,technology,cap_t_per_yr,source\n{buyer},{technology},0,plant survey\n"
+    model = SymbiosisModel(_scenario(tmp_path / "off", {"facility_technologies": text}), rng=1)
+    model.run()
+    flows = model.flows
+    assert flows[(flows["buyer_id"] == buyer) & (flows["technology"] == technology)]["tonnes"].sum() == 0.0
+    assert not model.catalog.eligible[model.catalog.facility_ids.index(buyer), model.catalog.technologies.index(technology)]
 
 
 @pytest.mark.parametrize(
@@ -88,6 +98,8 @@ def test_a_buyer_states_its_demand_for_a_technology_in_tonnes(tmp_path):
          "run by the cement sector"),
         ("facility_technologies", f"facility_id,technology,cap_t_per_yr,source\n{CEMENT},T2,-1,x\n", "cap_t_per_yr",
          "below the minimum"),
+        ("facility_technologies", f"facility_id,technology,cap_t_per_yr,source\n{CLINKER_ONLY},T12,100,x\n",
+         "facility_id", "no capacity of 'cement'"),
     ],
 )  # fmt: skip
 def test_bad_facility_rows_are_located(tmp_path, table, text, column, rule):
@@ -108,7 +120,7 @@ def test_removing_a_facility_removes_its_own_rows(tmp_path):
 def test_the_example_is_what_the_guide_shows_and_takes_effect():
     example = Path(__file__).resolve().parents[1] / "examples" / "facility_data"
     guide = (Path(__file__).resolve().parents[1] / "docs" / "scenarios.md").read_text(encoding="utf-8")
-    for table in ("facility_products", "facility_seasonality", "facility_technologies"):
+    for table in ("facility_products", "facility_seasonality", "facility_technologies", "behaviour"):
         assert (example / f"{table}.csv").read_text(encoding="utf-8").strip() in guide, table
     arrays = build_arrays(load_scenario(example / "scenario.toml"))
     kiln = arrays.facility_ids.index(pd.read_csv(example / "facility_seasonality.csv")["facility_id"].iloc[0])

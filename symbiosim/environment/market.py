@@ -92,7 +92,8 @@ class Market:
                               params["freight_tariff_factor"], gain_bound)  # fmt: skip
         trust = TrustRules(params["initial_trust"], params["trust_gain"], params["trust_loss"], params["min_trust"])
         market = cls(routes, catalog.contract_months, trust, catalog.tech_group, catalog.outlets, setup_cny(catalog, routes))
-        market.book.known[:] = routes.link_km <= params["initial_knowledge_km"]
+        radius = catalog.behaviour("initial_knowledge_km", params)  # a link is known if either party's radius covers it
+        market.book.known[:] = routes.link_km <= np.maximum(radius[routes.link_seller], radius[routes.link_buyer])
         return market
 
     @property

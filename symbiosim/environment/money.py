@@ -71,6 +71,10 @@ def read_money(section: object, parent: Money, file: str) -> tuple[Money, list[V
         issues.append(ValidationIssue(file, None, "money.price_year", rule))
         year = parent.price_year
     changes = (currency, year) != (parent.currency, parent.price_year)
+    if parent != CATALOG_MONEY and (changes or section.get("per_cny", parent.per_cny) != parent.per_cny):
+        rule = (f"a scenario can convert only from the catalog's CNY; its parent is already in {parent.currency} of "
+                f"{parent.price_year} (per_cny {parent.per_cny:g}): leave [money] out or repeat the parent's")  # fmt: skip
+        return parent, [*issues, ValidationIssue(file, None, "money", rule)]
     per_cny = section.get("per_cny")
     if per_cny is None:
         if changes and parent == CATALOG_MONEY:
@@ -83,9 +87,6 @@ def read_money(section: object, parent: Money, file: str) -> tuple[Money, list[V
     elif not 0 < per_cny <= MAX_PER_CNY:
         issues.append(ValidationIssue(file, None, "money.per_cny", f"{per_cny:g} is outside (0, {MAX_PER_CNY:g}]"))
         per_cny = parent.per_cny
-    elif parent != CATALOG_MONEY and changes:
-        rule = f"a scenario can convert only from the catalog's CNY; its parent is already in {parent.currency}"
-        issues.append(ValidationIssue(file, None, "money", rule))
     if currency == "CNY" and year == CATALOG_MONEY.price_year and per_cny != 1.0:
         issues.append(ValidationIssue(file, None, "money.per_cny", "must be 1 for CNY at the catalog's 2023 prices"))
     return Money(currency, int(year), float(per_cny)), issues

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from symbiosim.environment.money import CATALOG_MONEY
 from symbiosim.environment.parameters import parameter_bounds
 from symbiosim.environment.scenario import Scenario
 from symbiosim.environment.validation import (
@@ -233,6 +234,10 @@ def applicable_ranges(scenario: Scenario) -> tuple[list[Range], list[ValidationI
     """
     ranges = read_ranges(None)
     issues = range_issues(ranges, scenario)
+    if scenario.money != CATALOG_MONEY:  # the bundled absolute money ranges are in CNY of 2023
+        rule = f"an absolute range in CNY; the scenario's money is {scenario.money.currency} (give --ranges of your own)"
+        issues += [(item, ValidationIssue(item.file, item.line, "unit", rule)) for item in ranges
+                   if not item.relative and "CNY" in item.unit and id(item) not in {id(i) for i, _ in issues}]  # fmt: skip
     left_out = {id(item) for item, _ in issues}
     return [r for r in ranges if id(r) not in left_out], [issue for _, issue in issues]
 

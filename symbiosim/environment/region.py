@@ -311,12 +311,17 @@ def region_tables(selection: Selection, min_population: int = 100_000) -> Region
         facilities.loc[plant, "city"] = facilities.loc[plant, "province"]
         notes.append(f"no city of {min_population:,} people or more lies in the region: no urban sources or landfills")
     isos = sorted({country_codes()[c] for c in pd.concat([p[["country"]] for p in plants.values()])["country"]})
-    money_table = _data("regions/money.csv")
-    known = money_table[money_table["iso"].isin(isos)]
-    money = known.iloc[0].to_dict() if len(isos) == 1 and len(known) else money_table.iloc[0].to_dict()
-    if len(isos) == 1 and known.empty:
-        notes.append(f"no currency row for {isos[0]} in regions/money.csv: money stays in CNY of 2023 (add a [money] "
-                     "section to scenario.toml to convert it)")  # fmt: skip
+    money_table = _data("regions/money.csv").set_index("iso", drop=False)
+    rows = [money_table.loc[iso].to_dict() for iso in isos if iso in money_table.index]
+    shared = {(r["currency"], r["per_cny"], r["price_year"]) for r in rows}
+    if len(rows) == len(isos) and len(shared) == 1:  # every country has a row, and they agree
+        money = rows[0]
+    else:
+        money = money_table.loc["CN"].to_dict()
+        missing = [iso for iso in isos if iso not in money_table.index]
+        why = f"no currency row for {', '.join(missing)}" if missing else f"its countries ({', '.join(isos)}) differ"
+        notes.append(f"{why} in regions/money.csv: money stays in CNY of 2023 (add a [money] section to "
+                     "scenario.toml to convert it)")  # fmt: skip
     outlets = _outlets(facilities, capacities, notes)
     if money["currency"] != "CNY":  # the scenario reads its own tables in its currency
         outlets = convert_tables({"outlets": outlets}, float(money["per_cny"]))["outlets"]

@@ -17,7 +17,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from symbiosim.environment.arrays import CatalogArrays
-from symbiosim.environment.geography import candidate_pairs
+from symbiosim.environment.geography import candidate_pairs, great_circle_km
 
 __all__ = ["MODES", "GainBound", "Routes", "build_routes", "setup_cny"]
 
@@ -181,13 +181,7 @@ def build_routes(
     fac = catalog.facilities
     lat, lon = fac["latitude"].to_numpy(dtype=float), fac["longitude"].to_numpy(dtype=float)
     index = {facility_id: i for i, facility_id in enumerate(catalog.facility_ids)}
-    given = {
-        (index[f], index[t]): float(km)
-        for f, t, km in zip(
-            distances["from_facility_id"], distances["to_facility_id"], distances["distance_km"], strict=True
-        )
-        if f in index and t in index
-    }
+    given, by_mode = _given_distances(distances, index, lat, lon, circuity_factor)
     parts: list[tuple[np.ndarray, ...]] = []
     offers = mode_offers(catalog, tariff_factor)
     for k in range(len(catalog.technologies)):
@@ -205,7 +199,8 @@ def build_routes(
             for (fs, fc), dist in given.items():
                 if fs in seller_set and fc in buyer_set:
                     pairs[(fs, fc)] = dist
-            pairs = {key: d for key, d in sorted(pairs.items()) if d <= max_km}
+            # a pair with a mode's own distance stays if any of its distances is within reach
+            pairs = {key: d for key, d in sorted(pairs.items()) if min([d, *by_mode.get(key, {}).values()]) <= max_km}
             s = np.array([key[0] for key in pairs], dtype=np.intp)
             c = np.array([key[1] for key in pairs], dtype=np.intp)
             km = np.array(list(pairs.values()), dtype=float)
@@ -214,7 +209,7 @@ def build_routes(
             (s[keep], c[keep], np.full(keep.sum(), k, dtype=np.intp), np.full(keep.sum(), b, dtype=np.intp), km[keep])
         )
     seller, buyer, tech, byproduct, km = (np.concatenate([part[f] for part in parts]) for f in range(5))
-    cost, mode, kgce, co2 = cheapest_mode(offers, byproduct, km)
+    cost, mode, kgce, co2, km = cheapest_mode(offers, byproduct, km, _mode_km(by_mode, seller, buyer, km))
     reached = np.isfinite(cost)
     if gain_bound is not None:
         reached &= gain_bound.pays(seller, buyer, tech, byproduct, km, cost)
@@ -269,19 +264,74 @@ def mode_offers(catalog: CatalogArrays, tariff_factor: float) -> list[list[ModeO
 
 
 def cheapest_mode(
-    offers: list[list[ModeOffer]], byproduct: NDArray[np.intp], km: NDArray[np.float64]
-) -> tuple[NDArray[np.float64], NDArray[np.intp], NDArray[np.float64], NDArray[np.float64]]:
-    """Per route, the cost (CNY/t; inf where no mode reaches), mode and transport factors of its cheapest mode."""
+    offers: list[list[ModeOffer]],
+    byproduct: NDArray[np.intp],
+    km: NDArray[np.float64],
+    mode_km: dict[int, NDArray[np.float64]] | None = None,
+) -> tuple[NDArray[np.float64], NDArray[np.intp], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Per route, the cost (CNY/t; inf where no mode reaches), mode, transport factors and distance of its cheapest mode.
+
+    ``mode_km`` gives a mode its own distance per route (a river or rail line is not the road);
+    the other modes travel ``km``.
+    """
     cost = np.full(len(km), np.inf)
     mode = np.zeros(len(km), dtype=np.intp)
-    kgce, co2 = np.zeros(len(km)), np.zeros(len(km))
+    kgce, co2, chosen_km = np.zeros(len(km)), np.zeros(len(km)), km.copy()
     for b, modes in enumerate(offers):
         rows = np.flatnonzero(byproduct == b)
         for m in modes:
-            cost_by_mode = m.tariff_cny_per_t_km * km[rows] + m.fixed_cost_cny_per_t
-            offer = np.where(km[rows] <= m.max_km + 1e-9, cost_by_mode, np.inf)
+            distance = (mode_km or {}).get(m.mode, km)[rows]
+            cost_by_mode = m.tariff_cny_per_t_km * distance + m.fixed_cost_cny_per_t
+            offer = np.where(distance <= m.max_km + 1e-9, cost_by_mode, np.inf)
             better = offer < cost[rows]
             chosen = rows[better]
-            cost[chosen], mode[chosen] = offer[better], m.mode
+            cost[chosen], mode[chosen], chosen_km[chosen] = offer[better], m.mode, distance[better]
             kgce[chosen], co2[chosen] = m.kgce_per_t_km, m.co2_kg_per_t_km
-    return cost, mode, kgce, co2
+    return cost, mode, kgce, co2, chosen_km
+
+
+def _given_distances(
+    distances: pd.DataFrame, index: dict[str, int], lat: NDArray[np.float64], lon: NDArray[np.float64], circuity: float
+) -> tuple[dict[tuple[int, int], float], dict[tuple[int, int], dict[int, float]]]:
+    """The ``distances`` rows: every mode's distance of a pair (blank ``mode``), and a mode's own distance.
+
+    A pair given only a mode's distance keeps great-circle x circuity as its road distance.
+    """
+    given: dict[tuple[int, int], float] = {}
+    by_mode: dict[tuple[int, int], dict[int, float]] = {}
+    modes = distances["mode"] if "mode" in distances else pd.Series("", index=distances.index)
+    for f, t, km, m in zip(distances["from_facility_id"], distances["to_facility_id"], distances["distance_km"],
+                           modes, strict=True):  # fmt: skip
+        if f not in index or t not in index:
+            continue
+        pair = (index[f], index[t])
+        if isinstance(m, str) and m:
+            by_mode.setdefault(pair, {})[MODES.index(m)] = float(km)
+        else:
+            given[pair] = float(km)
+    for pair in by_mode:
+        if pair not in given:
+            i, j = pair
+            given[pair] = float(great_circle_km(lat[i], lon[i], lat[j], lon[j])) * circuity
+    return given, by_mode
+
+
+def _mode_km(
+    by_mode: dict[tuple[int, int], dict[int, float]],
+    seller: NDArray[np.intp],
+    buyer: NDArray[np.intp],
+    km: NDArray[np.float64],
+) -> dict[int, NDArray[np.float64]]:
+    """Per mode with a distance of its own for some pair, every route's distance by that mode."""
+    if not by_mode:
+        return {}
+    width = int(max(seller.max(initial=0), buyer.max(initial=0), *(max(p) for p in by_mode))) + 1
+    keys = seller.astype(np.int64) * width + buyer
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    mode_km: dict[int, NDArray[np.float64]] = {}
+    for (i, j), distances in by_mode.items():
+        lo, hi = np.searchsorted(sorted_keys, [i * width + j, i * width + j + 1])
+        for m, distance in distances.items():
+            mode_km.setdefault(m, km.copy())[order[lo:hi]] = distance
+    return mode_km

@@ -57,6 +57,7 @@ from symbiosim.environment.parameters import (
     parse_start,
 )
 from symbiosim.environment.policy_specs import validate_policies
+from symbiosim.environment.quantities import unit_issues
 from symbiosim.environment.scenario_toml import check_toml_keys, read_toml, section
 from symbiosim.environment.validation import (
     FILE_COLUMN,
@@ -94,8 +95,9 @@ CATALOG_TABLES = (
 )
 FACILITY_TABLES = ("facilities", "capacities", "emission_grades")
 OVERRIDE_TABLES = ("facility_products", "facility_seasonality", "facility_technologies")  # per facility; none bundled
-SCENARIO_TABLES = (*CATALOG_TABLES, *FACILITY_TABLES, "distances", *OVERRIDE_TABLES)
-OPTIONAL_TABLES = ("distances", "seasonality", "emission_grades", "outlets", "transport_modes", *OVERRIDE_TABLES)
+SCENARIO_TABLES = (*CATALOG_TABLES, *FACILITY_TABLES, "distances", *OVERRIDE_TABLES, "behaviour")
+OPTIONAL_TABLES = ("distances", "seasonality", "emission_grades", "outlets", "transport_modes", *OVERRIDE_TABLES,
+                   "behaviour")  # fmt: skip
 DEFAULT_YEARS = 10
 
 
@@ -157,7 +159,7 @@ def _default_tables() -> tuple[dict[str, pd.DataFrame], list[ValidationIssue]]:
     for name in FACILITY_TABLES:
         tables[name], found = read_table(_bundled(f"jjj/{name}.csv"), name, f"jjj/{name}.csv")
         issues += found
-    for name in ("distances", *OVERRIDE_TABLES):
+    for name in ("distances", *OVERRIDE_TABLES, "behaviour"):
         tables[name] = empty_table(name)
     return tables, issues
 
@@ -230,6 +232,7 @@ def _semantic_checks(tables: dict[str, pd.DataFrame]) -> list[ValidationIssue]:
             )
     issues += outlet_issues(tables["outlets"], set(facilities["province"]))
     issues += override_issues(tables)
+    issues += unit_issues(tables["byproducts"])
     required = model_parameter_names()
     present = set(tables["parameters"]["name"])
     files = list(dict.fromkeys(tables["parameters"][FILE_COLUMN]))
@@ -299,7 +302,7 @@ def scenario_path(name: str | Path | None) -> Path | None:
     if name is None or str(name) == "default":
         return None
     path = Path(name)
-    if not path.exists() and str(name) in bundled_scenarios():
+    if not path.is_file() and str(name) in bundled_scenarios():  # a folder "china" (symbiosim region --out) does not hide it
         return bundled_scenarios()[str(name)]
     return path
 
@@ -372,6 +375,7 @@ def _load(path: Path, chain: tuple[Path, ...]) -> Scenario:
         tables["facilities"] = tables["facilities"][~tables["facilities"]["facility_id"].isin(drop)]
         for name in ("capacities", "emission_grades", *OVERRIDE_TABLES):
             tables[name] = tables[name][~tables[name]["facility_id"].isin(drop)]
+        tables["behaviour"] = tables["behaviour"][~tables["behaviour"]["applies_to"].isin(drop)]
         dist = tables["distances"]
         tables["distances"] = dist[~dist["from_facility_id"].isin(drop) & ~dist["to_facility_id"].isin(drop)]
     inherited_start = parent.start.strftime("%Y-%m") if parent else DEFAULT_START.strftime("%Y-%m")

@@ -265,7 +265,7 @@ def synthetic_scenario(
         tables[name], found = validate_table(frame, name, f"synthetic {name} (seed {rng})")
         issues += found
     tables["emission_grades"] = empty_table("emission_grades")
-    for name in ("distances", *OVERRIDE_TABLES):
+    for name in ("distances", *OVERRIDE_TABLES, "behaviour"):
         tables[name] = empty_table(name)
     tables["outlets"] = empty_table("outlets")  # the bundled outlets are those of the JJJ provinces
     _finish(tables, issues)

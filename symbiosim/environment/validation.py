@@ -189,12 +189,12 @@ def validate_table(
         else:
             typed[name] = pd.Series(values, index=raw.index, dtype=object)
     key = spec["key"]
-    if all(k in raw.columns for k in key):
+    if all(k in raw.columns or not columns[k].get("required", True) for k in key):  # a missing optional part is blank
         first_line: dict[tuple[str, ...], int] = {}
         for i, values in enumerate(zip(*(typed[k].tolist() for k in key), strict=True)):
             text = tuple("" if v is None else str(v) for v in values)
-            if "" in text:  # a blank key is reported as blank
-                continue
+            if any(t == "" and columns[k].get("required", True) for t, k in zip(text, key, strict=True)):
+                continue  # a blank required key is reported as blank; a blank optional one is a value
             if text in first_line:
                 values_text = ", ".join(f"{k}={v}" for k, v in zip(key, text, strict=True))
                 issues.append(

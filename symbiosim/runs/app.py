@@ -38,7 +38,8 @@ def scenario_choices() -> dict[str, Path | None]:
         choices[f"{load_scenario(path).name} ({path.name})"] = path
     choices[DEFAULT_LABEL] = None
     for path in bundled_scenarios().values():
-        choices[f"region: {tomllib.loads(path.read_text(encoding='utf-8'))['scenario']['name']}"] = path
+        if path.resolve() not in choices.values():  # not twice when the app was started on it
+            choices[f"region: {tomllib.loads(path.read_text(encoding='utf-8'))['scenario']['name']}"] = path.resolve()
     if EXAMPLES.is_dir():
         for path in sorted(EXAMPLES.glob("*.toml")):
             choices[f"example: {path.stem}"] = path

@@ -13,7 +13,7 @@ import pandas as pd
 
 from symbiosim.environment.arrays import build_arrays
 from symbiosim.environment.parameters import MAX_YEARS, run_settings
-from symbiosim.environment.scenario import load_scenario
+from symbiosim.environment.scenario import load_scenario, scenario_path
 from symbiosim.environment.validation import ScenarioError
 from symbiosim.runs.cli_parser import parser
 from symbiosim.runs.compare import compare_scenarios
@@ -121,7 +121,8 @@ def _run(args: argparse.Namespace) -> int:
         print(
             f"\nLast 12 months of '{result.model.scenario_data.name}' to {result.model.date:%Y-%m} (kt = thousand tonnes):"
         )
-        print(result.summary.to_string())
+        summary = result.summary
+        print((summary if (summary["unit"] != "kt").any() else summary.drop(columns="unit")).to_string())
         last = result.model.accounts.summary
         print(
             f"\nactive routes {last['active_links']}, technologies installed {last['technologies_installed']}, "
@@ -207,7 +208,7 @@ def _app(args: argparse.Namespace) -> int:
     if args.scenario is not None:
         with _reported(args.scenario):
             load_scenario(args.scenario)  # a bad file is reported here, not in the browser
-        env[SCENARIO_ENV] = str(args.scenario.resolve())
+        env[SCENARIO_ENV] = str(scenario_path(args.scenario).resolve())  # a bundled region's name: its file
     assets = Path(env.get("SOLARA_ASSETS_PROXY_CACHE_DIR", ASSET_CACHE))
     if not assets.is_dir():
         print(f"warning: no local front-end assets in {assets}; the page needs internet (run scripts/setup.sh)")

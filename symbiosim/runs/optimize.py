@@ -169,7 +169,7 @@ def _snapshot(
     )
     n_g = len(model.catalog.group_cap_t_per_t)
     group_buyer, group = np.divmod(np.arange(model.n_facilities * n_g), n_g)
-    group_cap = model.catalog.group_cap_t_per_t[group] * output[group_buyer, arrays.group_cap_product[group]]
+    group_cap = model.catalog.facility_group_cap[group_buyer, group] * output[group_buyer, arrays.group_cap_product[group]]
     groups = pd.DataFrame({"buyer": ids[group_buyer], "group": group, "cap_t": group_cap})
     income = (output * arrays.product_factors["price_cny"]).sum(axis=1)
     raw_material_t = (output * model.levers.raw_material_t_per_unit).sum(axis=1)

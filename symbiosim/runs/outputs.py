@@ -20,6 +20,7 @@ import pandas as pd
 from symbiosim.environment import vocabulary
 from symbiosim.environment.money import Money, label
 from symbiosim.environment.network import exchange_graph
+from symbiosim.environment.quantities import TONNE, in_unit
 from symbiosim.environment.region import GEONAMES_CREDIT
 from symbiosim.environment.units import MONTHS_PER_YEAR, T_PER_KT, month_date
 from symbiosim.metrics.network import effective_radius_km, key_nodes
@@ -30,6 +31,7 @@ __all__ = [
     "attribution_markdown",
     "data_credit",
     "exchange_network",
+    "flows_table",
     "in_currency",
     "summary_table",
     "symbiosis_flows",
@@ -96,6 +98,10 @@ def tidy_series(model: SymbiosisModel) -> pd.DataFrame:
     long["variable"] = parts[0]
     long["item"] = parts[1].fillna(TOTAL) if parts.shape[1] > 1 else TOTAL
     long["unit"] = long["variable"].map(unit_of("timeseries"))
+    other = {b: u for b, u in zip(model.catalog.byproducts, model.catalog.byproduct_units, strict=True) if u != TONNE}
+    if other:  # a by-product's own series are in its unit
+        rows = long["item"].isin(list(other))
+        long.loc[rows, "unit"] = [in_unit(u, other[b]) for u, b in zip(long.loc[rows, "unit"], long.loc[rows, "item"], strict=True)]
     dates = {step: _date_of(model, step) for step in range(len(wide))}
     long["date"] = long["step"].map(dates)
     return long[["step", "date", "variable", "item", "unit", "value"]].astype({"value": float})
@@ -116,7 +122,8 @@ def summary_table(model: SymbiosisModel) -> pd.DataFrame:
         Index ``byproduct`` (plus ``all solid``); columns ``generated_kt``, ``exchanged_kt``,
         ``outlet_kt`` (sold to outlets), ``landfilled_kt`` (over the 12 months), ``stock_end_kt``
         (in storage at the end), ``utilisation_rate`` ((exchanged + sold to outlets) /
-        generated; stock drawn counts as used, so a month or year can exceed 1), ``median_haul_km``, ``p90_haul_km`` (tonne-weighted).
+        generated; stock drawn counts as used, so a month or year can exceed 1), ``median_haul_km``, ``p90_haul_km`` (tonne-weighted),
+        ``unit`` of the ``_kt`` columns (``kt``; ``thousand MWh`` for a by-product in MWh).
     """
     series = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     year = series.iloc[max(1, len(series) - MONTHS_PER_YEAR) :]
@@ -126,6 +133,7 @@ def summary_table(model: SymbiosisModel) -> pd.DataFrame:
     radius = effective_radius_km(last_steps) if len(last_steps) else pd.DataFrame()
     solid = [b for b, landfilled in zip(model.catalog.byproducts, model.catalog.is_landfilled, strict=True) if landfilled]
     in_use, _ = model.catalog.in_use()  # a by-product no facility generates has no row
+    unit_of_byproduct = dict(zip(model.catalog.byproducts, model.catalog.byproduct_units, strict=True))
     for name in [*in_use, ALL_SOLID]:
         members = solid if name == ALL_SOLID else [name]
         generated = float(sum(year[f"generated_t.{b}"].sum() for b in members))
@@ -143,6 +151,7 @@ def summary_table(model: SymbiosisModel) -> pd.DataFrame:
                 "utilisation_rate": (exchanged + to_outlets) / generated if generated > 0 else float("nan"),
                 "median_haul_km": float(radius["median_km"].get(name, float("nan"))) if len(radius) else float("nan"),
                 "p90_haul_km": float(radius["radius_km"].get(name, float("nan"))) if len(radius) else float("nan"),
+                "unit": in_unit("kt", unit_of_byproduct.get(name, TONNE)),
             }
         )
     return pd.DataFrame(rows).set_index("byproduct")
@@ -153,15 +162,25 @@ def exchange_network(model: SymbiosisModel) -> nx.MultiDiGraph:
     return exchange_graph(model.catalog.facilities, model.latest_flows.rename(columns={"tonnes": "tonnes_per_month"}))
 
 
+def flows_table(model: SymbiosisModel) -> pd.DataFrame:
+    """Every exchange of the run (``flows.csv``), with the ``unit`` of its quantity after ``tonnes``."""
+    flows = model.flows
+    units = dict(zip(model.catalog.byproducts, model.catalog.byproduct_units, strict=True))
+    flows.insert(flows.columns.get_loc("tonnes") + 1, "unit", flows["byproduct"].map(units).astype(object))
+    return flows
+
+
 def symbiosis_flows(model: SymbiosisModel, months: int | None = MONTHS_PER_YEAR) -> pd.DataFrame:
     """The run's symbiosis exchanges of the last ``months`` months (``None``: all).
 
-    Plain waste treatment (such as MSW incineration) is left out.
+    Plain waste treatment (such as MSW incineration) is left out, and so are by-products not
+    measured in tonnes (the network metrics weigh partners by tonnes).
     """
     flows = model.flows
     if flows.empty:
         return flows
-    keep = flows["is_symbiosis"].astype(bool)
+    tonnes = [b for b, t in zip(model.catalog.byproducts, model.catalog.in_tonnes, strict=True) if t]
+    keep = flows["is_symbiosis"].astype(bool) & flows["byproduct"].isin(tonnes)
     if months is not None:
         keep &= flows["step"] > model.month_index - months
     return flows[keep]

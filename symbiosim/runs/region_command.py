@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from symbiosim.environment.gem import TRACKERS, RegionError, Selection, plants_of
+from symbiosim.environment.gem import TRACKERS, RegionError, Selection, country_codes, plants_of
 from symbiosim.environment.parameters import parse_start
 from symbiosim.environment.region import region_tables, write_region
 from symbiosim.environment.scenario import load_scenario
@@ -27,8 +27,9 @@ def plant_counts(country: list[str] | None = None) -> pd.DataFrame:
         frames.append(frame)
     plants = pd.concat(frames, ignore_index=True)
     if country:
+        codes = country_codes()
         wanted = {c.lower() for c in country}
-        plants = plants[plants["country"].str.lower().isin(wanted)]
+        plants = plants[plants["country"].str.lower().isin(wanted) | plants["country"].map(codes).str.lower().isin(wanted)]
         if plants.empty:
             raise RegionError(f"no plant of the trackers lies in {', '.join(country)} (see symbiosim region --list)")
         plants = plants.assign(country=plants["country"] + "/" + plants["province"].replace("", "(none)"))

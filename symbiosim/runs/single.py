@@ -20,6 +20,7 @@ from symbiosim.runs.optimize import emergent_vs_optimal
 from symbiosim.runs.outputs import (
     attribution_markdown,
     exchange_network,
+    flows_table,
     in_currency,
     key_node_table,
     summary_table,
@@ -181,7 +182,7 @@ def write_outputs(
     money = model.scenario_data.money
     series = in_currency(tidy_series(model), money)
     per_facility = model.facility_ledger
-    flows = model.flows
+    flows = flows_table(model)
     summary = summary_table(model)
     nodes = key_node_table(model)
     graph = exchange_network(model)

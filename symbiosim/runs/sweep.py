@@ -137,7 +137,7 @@ def load_spec(path: str | Path) -> SweepSpec:
     ]
     scenario_name = sweep.get("scenario", "default")
     local = path.parent / str(scenario_name)
-    bundled = scenario_name if not local.exists() and scenario_name in bundled_scenarios() else None
+    bundled = scenario_name if not local.is_file() and scenario_name in bundled_scenarios() else None
     scenario = None if scenario_name == "default" else scenario_path(bundled) if bundled else local.resolve()
     for key, low in (("years", 1), ("seeds", 1), ("first_seed", 0), ("samples", 1), ("sampling_seed", 0)):
         value = sweep.get(key, {"years": 10, "seeds": 1, "first_seed": 1, "samples": 8, "sampling_seed": 0}[key])

@@ -39,11 +39,22 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="session")
 def app_url(tmp_path_factory):
+    yield from _serve(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def region_app_url(tmp_path_factory):
+    """The app started on a bundled region by name (``symbiosim app --scenario north_rhine_westphalia``)."""
+    yield from _serve(tmp_path_factory, "--scenario", "north_rhine_westphalia")
+
+
+def _serve(tmp_path_factory, *options: str):
+    """Start ``symbiosim app`` on a free port, yield its URL when it answers, stop it afterwards."""
     port = _free_port()
     log = tmp_path_factory.mktemp("app") / "server.log"
     with log.open("w") as handle:
         server = subprocess.Popen(
-            [sys.executable, "-m", "symbiosim.runs.cli", "app", "--port", str(port)],
+            [sys.executable, "-m", "symbiosim.runs.cli", "app", "--port", str(port), *options],
             stdout=handle,
             stderr=subprocess.STDOUT,
             cwd=tmp_path_factory.getbasetemp(),
@@ -91,12 +102,22 @@ def browser():
 @pytest.fixture
 def page(browser, app_url):
     """A fresh page on the app (a new session, so a new model), collecting console errors."""
+    yield from _page(browser, app_url)
+
+
+@pytest.fixture
+def region_page(browser, region_app_url):
+    """A fresh page on the app started on a bundled region."""
+    yield from _page(browser, region_app_url)
+
+
+def _page(browser, url: str):
     context = browser.new_context(viewport={"width": 1500, "height": 1100})
     tab = context.new_page()
     tab.console_errors = []
     tab.on("console", lambda message: tab.console_errors.append(message.text) if message.type == "error" else None)
     tab.on("pageerror", lambda error: tab.console_errors.append(str(error)))
-    tab.goto(app_url)
+    tab.goto(url)
     tab.get_by_role("button", name="Step").wait_for(timeout=60_000)
     yield tab
     context.close()

@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from symbiosim.runs.app import DEFAULT_LABEL, AppModel
+from symbiosim.runs.app import DEFAULT_LABEL, AppModel, scenario_choices
 from symbiosim.runs.app_views import key_figures
 
 pytestmark = pytest.mark.slow
@@ -123,3 +123,19 @@ def test_the_server_listens_on_this_machine_only(app_url):
     assert not address.startswith("127."), "no network address to test against"
     with pytest.raises(urllib.error.URLError):
         urllib.request.urlopen(f"http://{address}:{port}/", timeout=5)
+
+
+def test_a_bundled_region_runs_in_the_app_with_its_currency(region_page):
+    """The app started with --scenario north_rhine_westphalia: its 169 facilities and a headless run's figures, in euro."""
+    page = region_page
+    expect(page.get_by_text("Date: start (no month simulated)")).to_be_visible(timeout=TIMEOUT_MS)
+    step(page, 1)
+    expect(page.locator("svg circle.facility")).to_have_count(169, timeout=TIMEOUT_MS)
+    label = next(name for name in scenario_choices() if "North Rhine-Westphalia" in name)
+    model = AppModel(label, SEED)
+    model.run(1)
+    expected = " · ".join(f"{name} {value}" for name, value in key_figures(model).items())
+    shown = " ".join(shown_figures(page).split())
+    assert expected in shown
+    assert "M EUR" in shown
+    assert page.console_errors == []

@@ -95,11 +95,16 @@ def test_bad_money_sections_are_located(tmp_path, section, key, rule):
     assert any(i.column == key and rule in i.rule and i.file == str(path) for i in caught.value.issues), caught.value
 
 
-def test_a_second_conversion_is_refused(tmp_path):
+@pytest.mark.parametrize("section", ['currency = "USD"\nper_cny = 0.14', 'currency = "USD"', "price_year = 2030",
+                                     "per_cny = 0.5"])  # fmt: skip
+def test_a_second_conversion_or_relabelling_is_refused(tmp_path, section):
+    """A child of a EUR scenario cannot relabel or re-convert what is already in euro."""
     _write(tmp_path, "eur.toml", '[money]\ncurrency = "EUR"\nper_cny = 0.13\n')
-    usd = _write(tmp_path, "usd.toml", '[scenario]\nextends = "eur.toml"\n[money]\ncurrency = "USD"\nper_cny = 0.14\n')
+    child = _write(tmp_path, "child.toml", f'[scenario]\nextends = "eur.toml"\n[money]\n{section}\n')
     with pytest.raises(ScenarioError, match="only from the catalog's CNY"):
-        load_scenario(usd)
+        load_scenario(child)
+    same = _write(tmp_path, "same.toml", '[scenario]\nextends = "eur.toml"\n[money]\ncurrency = "EUR"\nper_cny = 0.13\n')
+    assert load_scenario(same).money.currency == "EUR"
 
 
 def test_compare_refuses_scenarios_in_different_currencies(tmp_path, capsys):
@@ -109,3 +114,14 @@ def test_compare_refuses_scenarios_in_different_currencies(tmp_path, capsys):
     assert main(["compare", "default", str(eur), "--seeds", "1", "--years", "1", "--quiet", "--out", str(tmp_path / "c")]) == 2
     assert "CNY of 2023, EUR of 2023" in capsys.readouterr().err
     assert not (tmp_path / "c").exists()
+
+
+def test_bundled_money_ranges_in_cny_are_left_out_of_another_currency(tmp_path):
+    from symbiosim.environment.ranges import applicable_ranges, read_ranges
+
+    hkd = load_scenario(_write(tmp_path, "hkd.toml", '[money]\ncurrency = "HKD"\nper_cny = 1.08\n'))
+    kept, _ = applicable_ranges(hkd)
+    absolute_cny = [r for r in read_ranges(None) if not r.relative and "CNY" in r.unit]
+    assert absolute_cny, "the bundled table has absolute CNY ranges"
+    assert not {r.label for r in absolute_cny} & {r.label for r in kept}
+    assert {r.label for r in kept} >= {r.label for r in applicable_ranges(load_scenario())[0] if r.relative}
