@@ -215,7 +215,8 @@ def _urban(cities: pd.DataFrame, rates: pd.DataFrame, notes: list[str]) -> tuple
         fid = sector + "_" + cities["geonameid"].astype(str)
         rows.append(pd.DataFrame({"facility_id": fid, "name": cities["label"] + f" {label} (synthetic)",
                                   "sector": sector, "route": "city", "city": cities["label"],
-                                  "province": cities["province"], "latitude": cities["latitude"],
+                                  "province": cities["province"].where(cities["province"] != "", cities["country"]),
+                                  "latitude": cities["latitude"],
                                   "longitude": cities["longitude"], "is_synthetic": True, "chp": "",
                                   "source": URBAN_SOURCE, "note": "location and size are synthetic"}))  # fmt: skip
         if product is None:
@@ -246,6 +247,8 @@ def potential_generation(facilities: pd.DataFrame, capacities: pd.DataFrame, cat
     caps = caps.merge(products[["sector", "product", "utilisation"]], on=["sector", "product"])
     exact = caps.merge(generation[generation["route"] != "*"], on=["sector", "route", "product"])
     wildcard = caps.merge(generation[generation["route"] == "*"].drop(columns="route"), on=["sector", "product"])
+    key = ["facility_id", "product", "byproduct"]  # a route's own row overrides the wildcard, as in the arrays
+    wildcard = wildcard[~pd.MultiIndex.from_frame(wildcard[key]).isin(pd.MultiIndex.from_frame(exact[key]))]
     both = pd.concat([exact, wildcard])
     both["t"] = both["capacity_per_yr"].astype(float) * both["utilisation"].astype(float) * both["t_per_unit"].astype(float)
     return both.groupby(["province", "byproduct"], as_index=False)["t"].sum()

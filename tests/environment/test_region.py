@@ -207,3 +207,17 @@ def test_the_bundled_trackers_are_what_the_build_script_makes(tmp_path):
     for path in sorted((PACKAGE / "gem").glob("*.parquet")):
         pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / path.name), pd.read_parquet(path))
     assert (tmp_path / "sources.csv").read_text() == (PACKAGE / "gem" / "sources.csv").read_text()
+
+
+def test_potential_generation_takes_a_routes_own_coefficient_over_the_wildcard():
+    """As the arrays do: a route's own generation row replaces the wildcard row, it is not added to it."""
+    facilities = pd.DataFrame({"facility_id": ["a", "b"], "sector": ["steel", "steel"], "route": ["EAF", "BF-BOF"],
+                               "province": ["P", "P"]})  # fmt: skip
+    capacities = pd.DataFrame({"facility_id": ["a", "b"], "product": ["crude_steel"] * 2, "capacity_per_yr": [100.0, 100.0]})
+    catalog = {
+        "products": pd.DataFrame({"sector": ["steel"], "product": ["crude_steel"], "utilisation": [0.5]}),
+        "generation": pd.DataFrame({"sector": ["steel", "steel"], "route": ["*", "EAF"], "product": ["crude_steel"] * 2,
+                                    "byproduct": ["steel_slag"] * 2, "t_per_unit": [0.1, 0.2]}),
+    }
+    generated = potential_generation(facilities, capacities, catalog).set_index("byproduct")["t"]
+    assert generated["steel_slag"] == pytest.approx(100 * 0.5 * 0.2 + 100 * 0.5 * 0.1)
