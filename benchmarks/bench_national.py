@@ -31,21 +31,15 @@ import time
 from pathlib import Path
 
 import pandas as pd
+from bench_scale import peak_rss_mib, timed_steps  # this folder: the script's own
 
 SCENARIOS = ("china", "north_rhine_westphalia")
 MONTHS = 120
 TARGET_MS_PER_100 = 5.0
 TARGET_MEMORY_GIB = 4.0
-KIB_PER_MIB = 1024
 MIB_PER_GIB = 1024
 MS_PER_S = 1000
 PER_100 = 100
-
-
-def _peak_rss_mib(who: int = resource.RUSAGE_SELF) -> float:
-    """Peak resident memory (MiB); Linux reports ru_maxrss in KiB, macOS in bytes."""
-    peak = resource.getrusage(who).ru_maxrss
-    return peak / KIB_PER_MIB / (KIB_PER_MIB if sys.platform == "darwin" else 1)
 
 
 def measure(name: str, months: int, rng: int) -> dict[str, float | str]:
@@ -59,11 +53,7 @@ def measure(name: str, months: int, rng: int) -> dict[str, float | str]:
     start = time.perf_counter()
     model = SymbiosisModel(scenario, rng=rng, years=max(1, -(-months // 12)), collect_agent_data=False)
     setup_s = time.perf_counter() - start
-    steps_ms = []
-    for _ in range(months):
-        start = time.perf_counter()
-        model.step()
-        steps_ms.append((time.perf_counter() - start) * MS_PER_S)
+    steps_ms = timed_steps(model, months)
     n = model.n_facilities
     return {
         "scenario": name,
@@ -76,7 +66,7 @@ def measure(name: str, months: int, rng: int) -> dict[str, float | str]:
         "mean_ms_per_100": statistics.fmean(steps_ms) / n * PER_100,
         "simulation_s": sum(steps_ms) / MS_PER_S,
         "routes": model.market.n_routes,
-        "peak_rss_mib": _peak_rss_mib(),
+        "peak_rss_mib": peak_rss_mib(),
     }
 
 
@@ -88,7 +78,7 @@ def whole_command(name: str, months: int) -> dict[str, float | str]:
         start = time.perf_counter()
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
         wall = time.perf_counter() - start
-    return {"scenario": name, "whole_command_s": wall, "command_peak_rss_mib": _peak_rss_mib(resource.RUSAGE_CHILDREN)}
+    return {"scenario": name, "whole_command_s": wall, "command_peak_rss_mib": peak_rss_mib(resource.RUSAGE_CHILDREN)}
 
 
 def main() -> None:

@@ -47,10 +47,23 @@ MS_PER_S = 1000
 PER_100 = 100
 
 
-def _peak_rss_mib() -> float:
-    """Peak resident memory of this process (MiB); Linux reports ru_maxrss in KiB, macOS in bytes."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def peak_rss_mib(who: int = resource.RUSAGE_SELF) -> float:
+    """Peak resident memory of this process (or its children, ``RUSAGE_CHILDREN``), MiB.
+
+    Linux reports ru_maxrss in KiB, macOS in bytes.
+    """
+    peak = resource.getrusage(who).ru_maxrss
     return peak / KIB_PER_MIB / (KIB_PER_MIB if sys.platform == "darwin" else 1)
+
+
+def timed_steps(model: SymbiosisModel, months: int) -> list[float]:
+    """Step the model ``months`` times; the wall time of each step, ms."""
+    steps_ms = []
+    for _ in range(months):
+        start = time.perf_counter()
+        model.step()
+        steps_ms.append((time.perf_counter() - start) * MS_PER_S)
+    return steps_ms
 
 
 def measure(n: int, months: int, rng: int) -> dict[str, float]:
@@ -62,11 +75,7 @@ def measure(n: int, months: int, rng: int) -> dict[str, float]:
     start = time.perf_counter()
     model = SymbiosisModel(scenario, rng=rng, years=years, collect_agent_data=False)
     setup_s = time.perf_counter() - start
-    steps_ms = []
-    for _ in range(months):
-        start = time.perf_counter()
-        model.step()
-        steps_ms.append((time.perf_counter() - start) * MS_PER_S)
+    steps_ms = timed_steps(model, months)
     median_ms = statistics.median(steps_ms)
     return {
         "facilities": n,
@@ -79,7 +88,7 @@ def measure(n: int, months: int, rng: int) -> dict[str, float]:
         "run_s": sum(steps_ms) / MS_PER_S,
         "routes": model.market.n_routes,
         "routes_per_facility": model.market.n_routes / n,
-        "peak_rss_mib": _peak_rss_mib(),
+        "peak_rss_mib": peak_rss_mib(),
     }
 
 

@@ -65,6 +65,26 @@ def _coordinates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     return pd.to_numeric(parts[0], errors="coerce"), pd.to_numeric(parts[1], errors="coerce")
 
 
+TEXT_FIELDS = ("name", "name_local", "country", "subnational", "municipality", "coordinate_accuracy")
+
+
+def _described(rows: pd.DataFrame, gem_id: pd.Series | pd.Index, source: dict[str, str | None]) -> pd.DataFrame:
+    """The common columns of a tracker's rows: ``source`` names its column of each field.
+
+    A field named ``None`` is blank (GIST has no municipality); ``coordinates`` names one
+    ``"lat, lon"`` column instead of ``latitude`` and ``longitude``.
+    """
+    frame = pd.DataFrame({"gem_id": np.asarray(gem_id)})
+    for field in TEXT_FIELDS:
+        frame[field] = _text(rows[source[field]]).to_numpy() if source[field] else ""
+    if "coordinates" in source:
+        lat, lon = _coordinates(rows[source["coordinates"]])
+    else:
+        lat, lon = (pd.to_numeric(rows[source[f]], errors="coerce") for f in ("latitude", "longitude"))
+    frame["latitude"], frame["longitude"] = lat.to_numpy(), lon.to_numpy()
+    return frame
+
+
 def _finish(frame: pd.DataFrame, extra: list[str]) -> pd.DataFrame:
     frame = frame.dropna(subset=["latitude", "longitude"])
     frame = frame[frame["latitude"].between(-90, 90) & frame["longitude"].between(-180, 180)]
@@ -82,26 +102,15 @@ def steel(path: Path) -> pd.DataFrame:
         columns = [f"operating-{p}nominal-{kind}-capacity-(ttpa)" for p in ("", "pre-retirement-")]
         return sum(pd.to_numeric(raw.get(c, 0), errors="coerce").fillna(0) for c in columns) * T_PER_KT
 
-    frame = pd.DataFrame(
-        {
-            "gem_id": raw["plant-id"],
-            "name": _text(raw["plant-name-(english)"]),
-            "name_local": _text(raw["plant-name-(other-language)"]),
-            "country": _text(raw["country/area"]),
-            "subnational": _text(raw["subnational-unit-(province/state)"]),
-            "municipality": "",
-            "latitude": raw["lat"],
-            "longitude": raw["lng"],
-            "coordinate_accuracy": _text(raw["coordinate-accuracy"]),
-            "status": _text(raw["plant-status"]),
-            "start_year": _year(raw["start-date"]),
-            "crude_steel_t": capacity("crude-steel"),
-            "bof_t": capacity("bof-steel"),
-            "eaf_t": capacity("eaf-steel"),
-            "bf_iron_t": capacity("bf"),
-            "dri_t": capacity("dri"),
-        }
-    )
+    frame = _described(raw, raw["plant-id"], {
+        "name": "plant-name-(english)", "name_local": "plant-name-(other-language)", "country": "country/area",
+        "subnational": "subnational-unit-(province/state)", "municipality": None, "latitude": "lat",
+        "longitude": "lng", "coordinate_accuracy": "coordinate-accuracy"})  # fmt: skip
+    frame["status"] = _text(raw["plant-status"]).to_numpy()
+    frame["start_year"] = _year(raw["start-date"]).to_numpy()
+    for column, kind in (("crude_steel_t", "crude-steel"), ("bof_t", "bof-steel"), ("eaf_t", "eaf-steel"),
+                         ("bf_iron_t", "bf"), ("dri_t", "dri")):  # fmt: skip
+        frame[column] = capacity(kind).to_numpy()
     bf, eaf, bof, dri = (frame[c] > 0 for c in ("bf_iron_t", "eaf_t", "bof_t", "dri_t"))
     conditions = [bf & eaf, bf & (bof | (frame["crude_steel_t"] > 0)), bf, dri & eaf, eaf, dri]
     routes = ["BF-BOF+EAF", "BF-BOF", "BF-ironmaking-only", "DRI-EAF", "EAF", "DRI-only"]
@@ -120,11 +129,7 @@ def _plants_of_units(units: pd.DataFrame, unit_id: str, source: dict[str, str]) 
     units = units.sort_values(["GEM location ID", "capacity_mw", unit_id], ascending=[True, False, True])
     grouped = units.groupby("GEM location ID", sort=True)
     first = grouped.first()
-    frame = pd.DataFrame({"gem_id": first.index})
-    for field in ("name", "name_local", "country", "subnational", "municipality", "coordinate_accuracy"):
-        frame[field] = _text(first[source[field]]).values
-    for field in ("latitude", "longitude"):
-        frame[field] = pd.to_numeric(first[source[field]], errors="coerce").values
+    frame = _described(first, first.index, source)
     frame["status"] = "operating"
     frame["start_year"] = grouped[source["start_year"]].min().pipe(_year).values
     frame["capacity_mw"] = grouped["capacity_mw"].sum().round(3).values
@@ -153,27 +158,15 @@ def cement(path: Path) -> pd.DataFrame:
     """Operating cement plants (GCCT): cement and clinker capacity in t/yr (blank when GEM gives none)."""
     raw = pd.read_excel(path, sheet_name="Plant Data")
     raw = raw[raw["Operating status"].isin(["operating", "operating pre-retirement"])]
-    lat, lon = _coordinates(raw["Coordinates"])
-    frame = pd.DataFrame(
-        {
-            "gem_id": raw["GEM Plant ID"],
-            "name": _text(raw["GEM Asset name (English)"]),
-            "name_local": _text(raw["Asset name (other language)"]),
-            "country": _text(raw["Country/Area"]),
-            "subnational": _text(raw["Subnational unit"]),
-            "municipality": _text(raw["Municipality"]),
-            "latitude": lat,
-            "longitude": lon,
-            "coordinate_accuracy": _text(raw["Coordinate accuracy"]),
-            "status": _text(raw["Operating status"]),
-            "start_year": _year(raw["Start date"]),
-            "plant_type": _text(raw["Plant type"]),
-            "cement_t": pd.to_numeric(raw["Cement Capacity (millions metric tonnes per annum)"], errors="coerce")
-            * T_PER_MT,
-            "clinker_t": pd.to_numeric(raw["Clinker Capacity (millions metric tonnes per annum)"], errors="coerce")
-            * T_PER_MT,
-        }
-    )
+    frame = _described(raw, raw["GEM Plant ID"], {
+        "name": "GEM Asset name (English)", "name_local": "Asset name (other language)", "country": "Country/Area",
+        "subnational": "Subnational unit", "municipality": "Municipality", "coordinates": "Coordinates",
+        "coordinate_accuracy": "Coordinate accuracy"})  # fmt: skip
+    frame["status"] = _text(raw["Operating status"]).to_numpy()
+    frame["start_year"] = _year(raw["Start date"]).to_numpy()
+    frame["plant_type"] = _text(raw["Plant type"]).to_numpy()
+    for column, name in (("cement_t", "Cement"), ("clinker_t", "Clinker")):
+        frame[column] = pd.to_numeric(raw[f"{name} Capacity (millions metric tonnes per annum)"], errors="coerce").to_numpy() * T_PER_MT
     return _finish(frame, ["plant_type", "cement_t", "clinker_t"])
 
 
@@ -195,24 +188,14 @@ def bioenergy(path: Path) -> pd.DataFrame:
 def chemicals(path: Path) -> pd.DataFrame:
     """Chemical plants (GCHI lists operating plants only): products and feedstock, no capacities."""
     raw = pd.read_excel(path, sheet_name="Plant data")
-    lat, lon = _coordinates(raw["Coordinates"])
-    frame = pd.DataFrame(
-        {
-            "gem_id": raw["GEM plant ID"],
-            "name": _text(raw["Plant name (English)"]),
-            "name_local": _text(raw["Plant name (other language)"]),
-            "country": _text(raw["Country/area"]),
-            "subnational": _text(raw["Subnational unit"]),
-            "municipality": _text(raw["Municipality"]),
-            "latitude": lat,
-            "longitude": lon,
-            "coordinate_accuracy": _text(raw["Coordinate accuracy"]),
-            "status": "operating",
-            "start_year": np.int32(0),
-            "primary_products": _text(raw["Primary products"]),
-            "feedstock": _text(raw["Feedstock"]),
-        }
-    )
+    frame = _described(raw, raw["GEM plant ID"], {
+        "name": "Plant name (English)", "name_local": "Plant name (other language)", "country": "Country/area",
+        "subnational": "Subnational unit", "municipality": "Municipality", "coordinates": "Coordinates",
+        "coordinate_accuracy": "Coordinate accuracy"})  # fmt: skip
+    frame["status"] = "operating"
+    frame["start_year"] = np.int32(0)
+    frame["primary_products"] = _text(raw["Primary products"]).to_numpy()
+    frame["feedstock"] = _text(raw["Feedstock"]).to_numpy()
     return _finish(frame, ["primary_products", "feedstock"])
 
 

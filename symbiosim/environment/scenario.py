@@ -301,9 +301,9 @@ def scenario_path(name: str | Path | None) -> Path | None:
     """
     if name is None or str(name) == "default":
         return None
-    path = Path(name)
-    if not path.is_file() and str(name) in bundled_scenarios():  # a folder "china" (symbiosim region --out) does not hide it
-        return bundled_scenarios()[str(name)]
+    path, bundled = Path(name), bundled_scenarios()
+    if not path.is_file() and str(name) in bundled:  # a folder "china" (symbiosim region --out) does not hide it
+        return bundled[str(name)]
     return path
 
 

@@ -46,7 +46,7 @@ from tqdm import tqdm
 
 from symbiosim.environment import vocabulary
 from symbiosim.environment.parameters import model_parameter_names
-from symbiosim.environment.scenario import Scenario, bundled_scenarios, load_scenario, scenario_path
+from symbiosim.environment.scenario import Scenario, bundled_scenarios, load_scenario
 from symbiosim.environment.validation import ScenarioError, ValidationIssue
 from symbiosim.model import MONTHS_PER_YEAR, SymbiosisModel
 from symbiosim.runs.controls import app_policies, controls
@@ -136,9 +136,10 @@ def load_spec(path: str | Path) -> SweepSpec:
         if k not in SPEC_KEYS
     ]
     scenario_name = sweep.get("scenario", "default")
-    local = path.parent / str(scenario_name)
-    bundled = scenario_name if not local.is_file() and scenario_name in bundled_scenarios() else None
-    scenario = None if scenario_name == "default" else scenario_path(bundled) if bundled else local.resolve()
+    local = path.parent / str(scenario_name)  # relative to the spec; a bundled region's name where no such file is
+    bundled = bundled_scenarios()
+    named = not local.is_file() and scenario_name in bundled
+    scenario = None if scenario_name == "default" else bundled[scenario_name] if named else local.resolve()
     for key, low in (("years", 1), ("seeds", 1), ("first_seed", 0), ("samples", 1), ("sampling_seed", 0)):
         value = sweep.get(key, {"years": 10, "seeds": 1, "first_seed": 1, "samples": 8, "sampling_seed": 0}[key])
         if not isinstance(value, int) or isinstance(value, bool) or value < low:
