@@ -198,7 +198,7 @@ def measure(seed: int) -> dict[str, object]:
     kiln_t = flows[kiln].groupby("byproduct")["tonnes"].sum().reindex(byproducts, fill_value=0.0)
     # wastes whose unsold part is landfilled (leaves out steam, an extractable potential)
     solid = summary_table(model).loc[ALL_SOLID]
-    solid_members = [b for b, landfilled in zip(byproducts, model.catalog.is_landfilled, strict=True) if landfilled]
+    solid_members = [b for b, landfilled in zip(byproducts, model.catalog.is_solid, strict=True) if landfilled]
 
     # (b) routes
     by_route = flows.groupby(["byproduct", "technology"])

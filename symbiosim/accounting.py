@@ -87,6 +87,7 @@ LEDGER_TONNES_BY_BYPRODUCT = (
     "added_to_stock_t",
     "disposed_t",
     "landfilled_t",
+    "treated_t",
 )  # (facilities, by-products) each
 LEDGER_PER_FACILITY = (
     "energy_tce",
@@ -311,7 +312,7 @@ def vat_rebate_cny(books: Books, bought_t: NDArray[np.float64]) -> NDArray[np.fl
     levers, n = books.levers, books.catalog.n_facilities
     if not levers.vat_rebate_rate.any():
         return np.zeros(n)
-    listed_t = bought_t[:, books.catalog.is_landfilled].sum(axis=1)
+    listed_t = bought_t[:, books.catalog.is_solid].sum(axis=1)
     qualifies = vat_qualifies(
         listed_t, raw_material_t(books.state, levers), levers.vat_rebate_rate, levers.vat_threshold
     )
@@ -321,13 +322,15 @@ def vat_rebate_cny(books: Books, bought_t: NDArray[np.float64]) -> NDArray[np.fl
 def book_energy_and_emissions(
     books: Books, effects: dict[str, NDArray[np.float64]], ledger: dict[str, NDArray[np.float64]]
 ) -> None:
-    """Facility energy use and emissions: output x intensity, less what its purchases save."""
-    n, buyer = books.catalog.n_facilities, books.market.routes.buyer
-    pf, output = books.catalog.product_factors, books.state.output
+    """Facility energy use and emissions: output x intensity, plus the treatment of its treated tonnes, less what its purchases save."""
+    n, buyer, disposal = books.catalog.n_facilities, books.market.routes.buyer, books.catalog.disposal
+    pf, output, treated = books.catalog.product_factors, books.state.output, ledger["treated_t"]
     ledger["energy_saved_tce"] = weighted_sum_by(buyer, effects["energy_saved_tce"], n)
     ledger["co2_avoided_t"] = weighted_sum_by(buyer, effects["co2_avoided_t"], n)
-    ledger["energy_tce"] = (output * pf["energy_kgce"]).sum(axis=1) / KG_PER_T - ledger["energy_saved_tce"]
-    ledger["co2_t"] = (output * pf["co2_kg"]).sum(axis=1) / KG_PER_T - ledger["co2_avoided_t"]
+    energy_kgce = (output * pf["energy_kgce"]).sum(axis=1) + treated @ disposal.treatment_kgce_per_t
+    co2_kg = (output * pf["co2_kg"]).sum(axis=1) + treated @ disposal.treatment_co2_kg_per_t
+    ledger["energy_tce"] = energy_kgce / KG_PER_T - ledger["energy_saved_tce"]
+    ledger["co2_t"] = co2_kg / KG_PER_T - ledger["co2_avoided_t"]
     for pol in POLLUTANTS:
         ledger[f"{pol}_avoided_t"] = weighted_sum_by(buyer, effects[f"{pol}_avoided_t"], n)
         ledger[f"{pol}_t"] = (output * pf[f"{pol}_kg"]).sum(axis=1) / KG_PER_T - ledger[f"{pol}_avoided_t"]
@@ -367,6 +370,7 @@ def money_ledger(
         "outlet_supply_cost_cny": ledger["outlet_t"] @ catalog.supply_cost_cny_per_t,
         "landfill_fee_cny": (landfilled * levers.landfill_fee).sum(axis=1),
         "ep_tax_cny": (landfilled * levers.ep_tax).sum(axis=1),
+        "treatment_cny": ledger["treated_t"] @ catalog.disposal.treatment_fee_cny_per_t,
         "storage_cny": (ledger["added_to_stock_t"] * catalog.storage_cost_cny_per_t_month[None, :]).sum(axis=1),
         "search_cny": search_cost_cny.copy(),
         "link_setup_cny": _setup_cny(clearing, routes, n),

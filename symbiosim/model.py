@@ -270,7 +270,7 @@ class SymbiosisModel(Model):
                               self.date.month, self.params["bargaining_share"])  # fmt: skip
         premium, raw_t = vat_premium_bid(catalog, state, levers, month.capacity_t.sum(axis=1))
         result, cleared, route_premium = mk.clear_with_premium(
-            self.month_index, month, premium, catalog.is_landfilled[routes.byproduct],
+            self.month_index, month, premium, catalog.is_solid[routes.byproduct],
             lambda listed_t: pricing.vat_qualifies(listed_t, raw_t, levers.vat_rebate_rate, levers.vat_threshold),
         )  # fmt: skip
         state.supply_t[...], state.capacity_t[...] = cleared.supply_t, cleared.capacity_t
@@ -285,7 +285,7 @@ class SymbiosisModel(Model):
         state.outlet_this_year += accounts.outlets.sold_t
         contracted = under_contract_t(mk, self.month_index, n, n_b) + catalog.outlets.expected_monthly_t
         ledger["added_to_stock_t"], ledger["disposed_t"] = store_or_dispose(state, catalog, contracted)
-        ledger["landfilled_t"] = ledger["disposed_t"] * catalog.is_landfilled[None, :]
+        ledger["landfilled_t"], ledger["treated_t"] = catalog.disposal.split(ledger["disposed_t"])
         state.used_this_year_t += used_t
 
     def share_information(self) -> None:

@@ -61,7 +61,8 @@ def gain_bound(catalog: CatalogArrays, maxima: LeverMaxima) -> GainBound:
     for name, saved in saved_per_tonne(catalog).items():
         buyer = buyer + maxima.emission_charge_cny_per_t[name][:, None] * np.maximum(saved, 0.0)[None, :]
     buyer = buyer + vat_premium_bound_cny_per_t(catalog, maxima)[:, None]
-    seller = maxima.disposal_cny_per_t * catalog.is_landfilled[None, :] - catalog.supply_cost_cny_per_t[None, :]
+    treatment = catalog.disposal.treatment_fee_cny_per_t - catalog.supply_cost_cny_per_t
+    seller = maxima.disposal_cny_per_t * catalog.is_landfilled[None, :] + treatment[None, :]
     return GainBound(buyer, seller, maxima.transport_subsidy_cny_per_t_km)
 
 

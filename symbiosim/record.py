@@ -224,7 +224,7 @@ class RunState:
     model_vars: dict[str, list]
 
 
-LEDGER_TONNES = ("generated_t", "sold_t", "outlet_t", "bought_t", "landfilled_t")
+LEDGER_TONNES = ("generated_t", "sold_t", "outlet_t", "bought_t", "landfilled_t", "treated_t")
 
 
 def facility_record(
@@ -236,13 +236,13 @@ def facility_record(
     """This month's per-facility ledger: tonnes, energy, emissions and money (output value = product revenue).
 
     ``output_main_units`` is the output of the facility's main product (product units);
-    ``generated_solid_t`` counts the by-products whose unsold part is landfilled;
+    ``generated_solid_t`` counts the by-products whose unsold part is landfilled or treated;
     ``symbiosis_used_solid_t`` the tonnes of those the facility bought through symbiosis
     technologies (not plain waste treatment such as MSW incineration); the money entries are
     those of :func:`money_ledger` (CNY).
     """
     catalog, routes = books.catalog, books.market.routes
-    solid = catalog.is_landfilled
+    solid = catalog.is_solid
     solid_symbiosis = catalog.tech_is_symbiosis[routes.technology] & solid[routes.byproduct]
     return {
         "output_main_units": books.state.output[np.arange(catalog.n_facilities), catalog.main_product],
@@ -262,7 +262,7 @@ def month_summary(books: Books, accounts: MonthAccounts) -> dict[str, float]:
     generated = led["generated_t"].sum(axis=0)
     sold = led["sold_t"].sum(axis=0)
     to_outlets = led["outlet_t"].sum(axis=0)
-    landfilled = led["landfilled_t"].sum(axis=0)
+    landfilled, treated = led["landfilled_t"].sum(axis=0), led["treated_t"].sum(axis=0)
     last: dict[str, float] = {}
     profit = money["profit_cny"]
     for sector, rows in books.sector_rows.items():
@@ -272,6 +272,7 @@ def month_summary(books: Books, accounts: MonthAccounts) -> dict[str, float]:
         last[f"exchanged_t.{name}"] = float(sold[j])
         last[f"outlet_t.{name}"] = float(to_outlets[j])
         last[f"landfilled_t.{name}"] = float(landfilled[j])
+        last[f"treated_t.{name}"] = float(treated[j])
         used = sold[j] + to_outlets[j]
         last[f"utilisation_rate.{name}"] = float(used / generated[j]) if generated[j] > 0 else float("nan")
     last.update(outlet_prices(catalog, accounts))
@@ -287,6 +288,7 @@ def month_summary(books: Books, accounts: MonthAccounts) -> dict[str, float]:
             "exchanged_t": float(sold[mass].sum()),
             "outlet_t": float(to_outlets[mass].sum()),
             "landfilled_t": float(landfilled[mass].sum()),
+            "treated_t": float(treated[mass].sum()),
             "stock_t": float(state.stock[:, mass].sum()),
             "active_links": int((tonnes > 0).sum()),
             "known_links": int(market.book.known.sum()),
@@ -353,8 +355,8 @@ def flow_records(books: Books, accounts: MonthAccounts, step: int, date: dt.date
     price = value[r] / tonnes[r]
     # the buyer's VAT rebate of the month (if it reached the threshold), spread over the listed
     # wastes it bought, replaces the threshold premium it bid: its gain is what it earned
-    listed = catalog.is_landfilled[routes.byproduct[r]]
-    listed_t = accounts.ledger["bought_t"][:, catalog.is_landfilled].sum(axis=1)
+    listed = catalog.is_solid[routes.byproduct[r]]
+    listed_t = accounts.ledger["bought_t"][:, catalog.is_solid].sum(axis=1)
     rebate = np.divide(
         accounts.money["vat_rebate_cny"], listed_t, out=np.zeros(catalog.n_facilities), where=listed_t > 0
     )

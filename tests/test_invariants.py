@@ -52,6 +52,8 @@ def test_landfilled_is_disposed_on_landfill_routes(stepped):
         led = month["ledger"]
         assert np.allclose(led["landfilled_t"][:, model.catalog.is_landfilled], led["disposed_t"][:, model.catalog.is_landfilled])
         assert np.all(led["landfilled_t"][:, ~model.catalog.is_landfilled] == 0)
+        disposal = model.catalog.disposal  # every disposed tonne is landfilled, treated or (steam) not extracted
+        assert np.array_equal(led["landfilled_t"] + led["treated_t"], led["disposed_t"] * (disposal.is_landfilled | disposal.is_treated)[None, :])
 
 
 def test_tonnes_sold_equal_tonnes_bought(stepped):

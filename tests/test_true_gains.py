@@ -51,7 +51,7 @@ def true_gains(model: SymbiosisModel, flows: pd.DataFrame) -> tuple[np.ndarray, 
         model.levers.emission_charge_cny_per_t[name][buyer] * flows[f"{name}_avoided_t"].to_numpy() / tonnes
         for name in ("co2", "so2", "nox", "pm")
     )
-    listed_bought = model.accounts.ledger["bought_t"][:, model.catalog.is_landfilled].sum(axis=1)
+    listed_bought = model.accounts.ledger["bought_t"][:, model.catalog.is_solid].sum(axis=1)
     rebate = np.divide(
         model.accounts.money["vat_rebate_cny"], listed_bought, out=np.zeros(model.n_facilities), where=listed_bought > 0
     )

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from symbiosim.environment.disposal import DisposalRoutes
 from symbiosim.environment.outlets import Outlets
 from symbiosim.environment.overrides import behaviour_values
 from symbiosim.environment.quantities import byproduct_units, in_tonnes
@@ -60,7 +61,7 @@ class CatalogArrays:
     main_product: NDArray[np.intp]  # (n,) largest-capacity product (0 when none)
     supply_elasticity: NDArray[np.float64]  # (n,) the sector's short-run elasticity of output to its net price
     mean_generation_t: NDArray[np.float64]  # (n, B) t per month at the sector's utilisation, no season
-    is_landfilled: NDArray[np.bool_]  # (B,) unsold tonnes are landfilled (else not extracted)
+    disposal: DisposalRoutes  # each by-product's disposal route: landfill, a treatment, or not extracted
     byproduct_units: list[str]  # (B,) unit of each by-product's quantities (t, MWh, GJ, m3)
     in_tonnes: NDArray[np.bool_]  # (B,) the by-product is measured in tonnes (totals in t count only these)
     landfill_fee_cny_per_t: NDArray[np.float64]  # (B,) catalog gate fee
@@ -87,6 +88,16 @@ class CatalogArrays:
     def n_facilities(self) -> int:
         """Number of facilities."""
         return len(self.facility_ids)
+
+    @property
+    def is_landfilled(self) -> NDArray[np.bool_]:
+        """(B,) unsold tonnes are landfilled."""
+        return self.disposal.is_landfilled
+
+    @property
+    def is_solid(self) -> NDArray[np.bool_]:
+        """(B,) solid wastes: by-products in tonnes whose unsold tonnes are landfilled or treated."""
+        return self.disposal.is_solid
 
     @property
     def not_in_tonnes(self) -> list[str]:
@@ -299,7 +310,7 @@ def build_arrays(scenario: Scenario, parameters: Mapping[str, float] | None = No
         main_product=np.argmax(capacity, axis=1).astype(np.intp) if n_p else np.zeros(n, dtype=np.intp),
         supply_elasticity=_sector_values(scenario.table("sectors"), "supply_elasticity", sectors),
         mean_generation_t=mean_generation,
-        is_landfilled=(byp["disposal_route"] == "landfill").to_numpy(),
+        disposal=DisposalRoutes.of(byp, scenario.tables.get("treatments"), in_tonnes(byp)),
         byproduct_units=byproduct_units(byp),
         in_tonnes=in_tonnes(byp),
         landfill_fee_cny_per_t=byp["landfill_fee_cny_per_t"].to_numpy(dtype=float),

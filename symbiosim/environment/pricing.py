@@ -58,9 +58,10 @@ def own_reservation_cny_per_t(
     """(facilities, by-products) what a seller needs per tonne when its only alternative is its disposal route.
 
     Supply cost less the disposal charges a sale avoids: landfill costs the gate fee and EP
-    tax; a by-product that is not extracted when unsold (steam) costs nothing, whatever fee a
-    policy sets on it. Storage only defers disposal, so adding the storage cost as well would
-    count a tonne as both stored and landfilled.
+    tax; a treatment route its own fee (landfill policies do not touch it); a by-product that
+    is not extracted when unsold (steam) costs nothing, whatever fee a policy sets on it.
+    Storage only defers disposal, so adding the storage cost as well would count a tonne as
+    both stored and landfilled.
 
     Args:
         catalog: the by-products' supply costs and disposal routes.
@@ -68,7 +69,8 @@ def own_reservation_cny_per_t(
         ep_tax_cny_per_t: (facilities, by-products) this month's EP tax.
     """
     disposal_cny_per_t = (landfill_fee_cny_per_t + ep_tax_cny_per_t) * catalog.is_landfilled[None, :]
-    return catalog.supply_cost_cny_per_t[None, :] - disposal_cny_per_t
+    treatment_cny_per_t = catalog.disposal.treatment_fee_cny_per_t - catalog.supply_cost_cny_per_t
+    return -treatment_cny_per_t[None, :] - disposal_cny_per_t
 
 
 def reservation_cny_per_t(

@@ -38,6 +38,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from symbiosim.environment.disposal import disposal_issues
 from symbiosim.environment.money import (
     CATALOG_MONEY,
     Money,
@@ -91,13 +92,14 @@ CATALOG_TABLES = (
     "seasonality",
     "outlets",
     "transport_modes",
+    "treatments",
     "parameters",
 )
 FACILITY_TABLES = ("facilities", "capacities", "emission_grades")
 OVERRIDE_TABLES = ("facility_products", "facility_seasonality", "facility_technologies")  # per facility; none bundled
 SCENARIO_TABLES = (*CATALOG_TABLES, *FACILITY_TABLES, "distances", *OVERRIDE_TABLES, "behaviour")
-OPTIONAL_TABLES = ("distances", "seasonality", "emission_grades", "outlets", "transport_modes", *OVERRIDE_TABLES,
-                   "behaviour")  # fmt: skip
+OPTIONAL_TABLES = ("distances", "seasonality", "emission_grades", "outlets", "transport_modes", "treatments",
+                   *OVERRIDE_TABLES, "behaviour")  # fmt: skip
 DEFAULT_YEARS = 10
 
 
@@ -233,6 +235,7 @@ def _semantic_checks(tables: dict[str, pd.DataFrame]) -> list[ValidationIssue]:
     issues += outlet_issues(tables["outlets"], set(facilities["province"]))
     issues += override_issues(tables)
     issues += unit_issues(tables["byproducts"])
+    issues += disposal_issues(tables["byproducts"], tables.get("treatments"))
     required = model_parameter_names()
     present = set(tables["parameters"]["name"])
     files = list(dict.fromkeys(tables["parameters"][FILE_COLUMN]))

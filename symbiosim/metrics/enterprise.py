@@ -38,10 +38,12 @@ NEEDED = (
     "depreciation_cny",
     "landfill_fee_cny",
     "ep_tax_cny",
+    "treatment_cny",
     "storage_cny",
     "energy_tce",
     "energy_saved_tce",
     "landfilled_t",
+    "treated_t",
     "sold_solid_t",
     *(f"{p}_t" for p in AIR_POLLUTANTS),
     *(f"{p}_avoided_t" for p in AIR_POLLUTANTS),
@@ -53,16 +55,17 @@ def accounts(totals: Mapping[str, float], landfill_charge_cny_per_t: float) -> d
 
     Args:
         totals: the enterprise's ledger summed over the period (keys of ``NEEDED``; CNY, t, tce).
-        landfill_charge_cny_per_t: gate fee + EP tax per tonne of its solid by-products
-            landfilled, for the tonnes it sold (CNY/t).
+        landfill_charge_cny_per_t: what disposing of a tonne of its solid by-products
+            costs (gate fee + EP tax when landfilled, the route's fee when treated), for the
+            tonnes it sold (CNY/t).
 
     Returns:
         ``{"synergistic": {...}, "non_synergistic": {...}}`` with the keys of
         :func:`symbiosim.metrics.value_flow.indicators_from_accounts` that a run supplies:
         ``net_profit_cny``, ``raw_material_cost_cny`` (virgin inputs net of what by-products
         replaced, plus what the by-products cost to buy, haul and process), ``energy_tce``,
-        ``waste_treatment_cost_cny`` (gate fees, EP tax, supply and storage of by-products),
-        ``waste_gas_t`` (SO2 + NOx + PM) and ``solid_waste_t`` (landfilled).
+        ``waste_treatment_cost_cny`` (gate fees, EP tax, treatment fees, supply and storage of
+        by-products), ``waste_gas_t`` (SO2 + NOx + PM) and ``solid_waste_t`` (landfilled or treated).
 
     Raises:
         ValueError: a key of ``NEEDED`` is missing, or the charge is negative.
@@ -84,10 +87,10 @@ def accounts(totals: Mapping[str, float], landfill_charge_cny_per_t: float) -> d
         raise ValueError(f"landfill_charge_cny_per_t must be >= 0, not {landfill_charge_cny_per_t}")
     t = {key: float(totals[key]) for key in NEEDED}
     buying = t["byproduct_purchases_cny"] + t["transport_cny"] + t["processing_cny"]
-    treatment = t["landfill_fee_cny"] + t["ep_tax_cny"] + t["supply_cost_cny"] + t["storage_cny"]
+    treatment = t["landfill_fee_cny"] + t["ep_tax_cny"] + t["treatment_cny"] + t["supply_cost_cny"] + t["storage_cny"]
     landfilling_sold = t["sold_solid_t"] * landfill_charge_cny_per_t
     # without exchanges: no sales, purchases, avoided material, subsidies, rebate, searches, route set-ups or
-    # symbiosis investments; the sold solids go to landfill instead
+    # symbiosis investments; the sold solids go to their disposal route instead
     profit_without = (
         t["profit_cny"]
         - t["byproduct_sales_cny"]
@@ -110,7 +113,7 @@ def accounts(totals: Mapping[str, float], landfill_charge_cny_per_t: float) -> d
             "energy_tce": t["energy_tce"],
             "waste_treatment_cost_cny": treatment,
             "waste_gas_t": gas,
-            "solid_waste_t": t["landfilled_t"],
+            "solid_waste_t": t["landfilled_t"] + t["treated_t"],
         },
         "non_synergistic": {
             "net_profit_cny": profit_without,
@@ -118,7 +121,7 @@ def accounts(totals: Mapping[str, float], landfill_charge_cny_per_t: float) -> d
             "energy_tce": t["energy_tce"] + t["energy_saved_tce"],
             "waste_treatment_cost_cny": treatment - t["supply_cost_cny"] + landfilling_sold,
             "waste_gas_t": gas + gas_avoided,
-            "solid_waste_t": t["landfilled_t"] + t["sold_solid_t"],
+            "solid_waste_t": t["landfilled_t"] + t["treated_t"] + t["sold_solid_t"],
         },
     }
 

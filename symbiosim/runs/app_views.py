@@ -54,7 +54,7 @@ def _title(name: str, unit: str) -> str:
 def key_figures(model: SymbiosisModel) -> dict[str, str]:
     """The month's key figures as shown in the status line (the same numbers as a headless run)."""
     last = model.accounts.summary
-    solid = [b for b, is_solid in zip(model.catalog.byproducts, model.catalog.is_landfilled, strict=True) if is_solid]
+    solid = [b for b, is_solid in zip(model.catalog.byproducts, model.catalog.is_solid, strict=True) if is_solid]
     generated = sum(last[f"generated_t.{b}"] for b in solid)
     used = sum(last[f"exchanged_t.{b}"] + last[f"outlet_t.{b}"] for b in solid)  # as utilisation_rate counts
 
@@ -116,7 +116,7 @@ def SeriesView(model: SymbiosisModel) -> None:
         solara.Markdown("Press **Step** or **▶** to simulate; the series appear after the first month.")
         return
     frame = _series(model)
-    solid = [b for b, is_solid in zip(model.catalog.byproducts, model.catalog.is_landfilled, strict=True) if is_solid]
+    solid = [b for b, is_solid in zip(model.catalog.byproducts, model.catalog.is_solid, strict=True) if is_solid]
     fig, axes = plt.subplots(4, 2, figsize=(12, 12))
     (_by_waste(frame, "exchanged_t", model.catalog.byproducts) / T_PER_KT).plot(ax=axes[0, 0], legend=False)
     axes[0, 0].set_title(_title("exchanged_t", "kt/month"))

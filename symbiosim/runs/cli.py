@@ -121,8 +121,9 @@ def _run(args: argparse.Namespace) -> int:
         print(
             f"\nLast 12 months of '{result.model.scenario_data.name}' to {result.model.date:%Y-%m} (kt = thousand tonnes):"
         )
-        summary = result.summary
-        print((summary if (summary["unit"] != "kt").any() else summary.drop(columns="unit")).to_string())
+        summary = result.summary  # printed without columns that say nothing: units all kt, no treatment route used
+        quiet = [c for c, idle in (("unit", (summary["unit"] == "kt").all()), ("treated_kt", (summary["treated_kt"] == 0).all())) if idle]
+        print(summary.drop(columns=quiet).to_string())
         last = result.model.accounts.summary
         print(
             f"\nactive routes {last['active_links']}, technologies installed {last['technologies_installed']}, "

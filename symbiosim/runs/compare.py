@@ -106,7 +106,7 @@ def run_metrics(model: SymbiosisModel) -> dict[str, float]:
         "landfilled_kt_per_yr": year["landfilled_t"].sum() / T_PER_KT,
         "outlet_kt_per_yr": year["outlet_t"].sum() / T_PER_KT,
     }
-    solid = [b for b, landfilled in zip(model.catalog.byproducts, model.catalog.is_landfilled, strict=True) if landfilled]
+    solid = [b for b, landfilled in zip(model.catalog.byproducts, model.catalog.is_solid, strict=True) if landfilled]
     solid_generated = solid_used = 0.0
     for name in model.catalog.byproducts:
         generated = year[f"generated_t.{name}"].sum()

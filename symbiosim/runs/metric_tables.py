@@ -188,11 +188,15 @@ def network_summary(flows: pd.DataFrame) -> pd.DataFrame:
 
 
 def _landfill_charge_cny_per_t(model: SymbiosisModel, index: int) -> float:
-    """Gate fee + EP tax per tonne of the facility's solid by-products, weighted by what it generates."""
-    solid = model.catalog.is_landfilled
+    """What disposing of a tonne of the facility's solid by-products costs, weighted by what it generates.
+
+    Gate fee + EP tax for a landfilled by-product, the route's fee for a treated one.
+    """
+    solid, disposal = model.catalog.is_solid, model.catalog.disposal
     if not solid.any():
         return 0.0
-    charge = (model.levers.landfill_fee + model.levers.ep_tax)[index, solid]
+    landfill = (model.levers.landfill_fee + model.levers.ep_tax)[index]
+    charge = np.where(disposal.is_treated, disposal.treatment_fee_cny_per_t, landfill)[solid]
     weight = model.state.storage_limit_t[index, solid] / np.maximum(model.catalog.storage_months[solid], 1e-12)
     return float(np.average(charge, weights=weight)) if weight.sum() > 0 else float(charge.mean())
 

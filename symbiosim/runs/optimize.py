@@ -97,7 +97,7 @@ def _route_table(model: SymbiosisModel, months: int = MONTHS_PER_YEAR) -> pd.Dat
             "distance_km": routes.distance_km,
             "mode": routes.mode_names,
             "margin_cny_per_t": wtp - routes.transport_cny_per_t - reservation,
-            "is_listed_waste": arrays.is_landfilled[b],
+            "is_listed_waste": arrays.is_solid[b],
             "setup_cny": setup * np.minimum(1.0, months / arrays.contract_months[b]),
             **{effect: per_tonne[effect] for effect in EFFECTS},
         }

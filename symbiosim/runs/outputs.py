@@ -114,13 +114,13 @@ def _date_of(model: SymbiosisModel, step: int) -> str:
 def summary_table(model: SymbiosisModel) -> pd.DataFrame:
     """By-product summary of the last 12 simulated months (kt/yr, shares, haul distances).
 
-    The ``all solid`` row sums the by-products whose unsold part is landfilled (it leaves
+    The ``all solid`` row sums the by-products whose unsold part is landfilled or treated (it leaves
     out steam, whose "generation" is only an extractable potential). By-products that no
     facility of the scenario generates have no row.
 
     Returns:
         Index ``byproduct`` (plus ``all solid``); columns ``generated_kt``, ``exchanged_kt``,
-        ``outlet_kt`` (sold to outlets), ``landfilled_kt`` (over the 12 months), ``stock_end_kt``
+        ``outlet_kt`` (sold to outlets), ``landfilled_kt`` and ``treated_kt`` (over the 12 months), ``stock_end_kt``
         (in storage at the end), ``utilisation_rate`` ((exchanged + sold to outlets) /
         generated; stock drawn counts as used, so a month or year can exceed 1), ``median_haul_km``, ``p90_haul_km`` (tonne-weighted),
         ``unit`` of the ``_kt`` columns (``kt``; ``thousand MWh`` for a by-product in MWh).
@@ -131,7 +131,7 @@ def summary_table(model: SymbiosisModel) -> pd.DataFrame:
     flows = model.flows
     last_steps = flows[flows["step"] > model.month_index - MONTHS_PER_YEAR] if len(flows) else flows
     radius = effective_radius_km(last_steps) if len(last_steps) else pd.DataFrame()
-    solid = [b for b, landfilled in zip(model.catalog.byproducts, model.catalog.is_landfilled, strict=True) if landfilled]
+    solid = [b for b, is_solid in zip(model.catalog.byproducts, model.catalog.is_solid, strict=True) if is_solid]
     in_use, _ = model.catalog.in_use()  # a by-product no facility generates has no row
     unit_of_byproduct = dict(zip(model.catalog.byproducts, model.catalog.byproduct_units, strict=True))
     for name in [*in_use, ALL_SOLID]:
@@ -140,6 +140,7 @@ def summary_table(model: SymbiosisModel) -> pd.DataFrame:
         exchanged = float(sum(year[f"exchanged_t.{b}"].sum() for b in members))
         to_outlets = float(sum(year[f"outlet_t.{b}"].sum() for b in members))
         landfilled = float(sum(year[f"landfilled_t.{b}"].sum() for b in members))
+        treated = float(sum(year[f"treated_t.{b}"].sum() for b in members))
         rows.append(
             {
                 "byproduct": name,
@@ -147,6 +148,7 @@ def summary_table(model: SymbiosisModel) -> pd.DataFrame:
                 "exchanged_kt": exchanged / T_PER_KT,
                 "outlet_kt": to_outlets / T_PER_KT,
                 "landfilled_kt": landfilled / T_PER_KT,
+                "treated_kt": treated / T_PER_KT,
                 "stock_end_kt": float(model.state.stock[:, [model.catalog.byproducts.index(b) for b in members]].sum()) / T_PER_KT,
                 "utilisation_rate": (exchanged + to_outlets) / generated if generated > 0 else float("nan"),
                 "median_haul_km": float(radius["median_km"].get(name, float("nan"))) if len(radius) else float("nan"),
