@@ -249,7 +249,7 @@ class SymbiosisModel(Model):
         """
         lv, own = self.levers, pricing.own_reservation_cny_per_t(self.catalog, self.levers.landfill_fee, self.levers.ep_tax)
         on_offer = self.accounts.ledger["generated_t"] + self.accounts.ledger["drawn_from_stock_t"]  # this month's
-        outlet = self.market.expected_outlet_price(on_offer, own, self.date.month, self.params["bargaining_share"], over_year)
+        outlet = self.market.expected_outlet_price(on_offer, own, self.date.month, self.market.seller_share, over_year)
         return pricing.route_prices(self.market.routes, self.catalog, own, outlet, lv.subsidy_cny_per_t,
                                     lv.transport_subsidy_cny_per_t_km, lv.emission_charge_cny_per_t,
                                     self.route_saved_t_per_t, self.state.cost_factor)  # fmt: skip
@@ -267,7 +267,7 @@ class SymbiosisModel(Model):
         own = pricing.own_reservation_cny_per_t(catalog, levers.landfill_fee, levers.ep_tax)
         own_route = own[routes.seller, routes.byproduct]
         month = market_inputs(state, catalog, routes, (wtp, reservation, own_route), accounts.ledger["generated_t"],
-                              self.date.month, self.params["bargaining_share"])  # fmt: skip
+                              self.date.month, self.market.seller_share)  # fmt: skip
         premium, raw_t = vat_premium_bid(catalog, state, levers, month.capacity_t.sum(axis=1))
         result, cleared, route_premium = mk.clear_with_premium(
             self.month_index, month, premium, catalog.is_solid[routes.byproduct],
@@ -275,7 +275,7 @@ class SymbiosisModel(Model):
         )  # fmt: skip
         state.supply_t[...], state.capacity_t[...] = cleared.supply_t, cleared.capacity_t
         state.group_capacity_t[...] = cleared.group_capacity_t
-        accounts.outlets = mk.clear_outlets(state.supply_t, own, self.date.month, self.params["bargaining_share"])
+        accounts.outlets = mk.clear_outlets(state.supply_t, own, self.date.month, self.market.seller_share)
         accounts.prices = pricing.RoutePrices(cleared.wtp_cny_per_t, month.own_reservation_cny_per_t, route_premium)
         accounts.clearing, accounts.tonnes, accounts.value_cny = result, result.tonnes, result.value_cny
         ledger = accounts.ledger
@@ -295,7 +295,7 @@ class SymbiosisModel(Model):
         probability = 1.0 if bool(self.levers.platform) else p["discovery_probability"]
         charge, buyer_t = prospects(self.state, self.catalog, mk.routes, p["discount_rate"], self.levers.capex_subsidy_share)
         searching, _, candidates = search_decisions(mk.routes, mk.book.known, wtp - mk.routes.transport_cny_per_t
-            - reservation, ledger["disposed_t"] + ledger["outlet_t"], buyer_t, p["bargaining_share"],
+            - reservation, ledger["disposed_t"] + ledger["outlet_t"], buyer_t, mk.seller_share,
             self.catalog.contract_months, probability, p["search_cost_cny"], charge)  # fmt: skip
         self.accounts.search_cost_cny = searching * p["search_cost_cny"]
         rules = SearchRules(probability, p["referral_probability"])

@@ -69,7 +69,9 @@ def test_a_wider_search_radius_knows_more_partners_from_the_start(tmp_path):
     [
         ("consider_probability,glassworks,0.5,x\n", "applies_to", "neither a sector nor a facility id"),
         ("consider_probability,cement,1.5,x\n", "value", "outside the range of consider_probability"),
-        ("bargaining_share,cement,0.5,x\n", "parameter", "bargaining_share"),
+        ("bargaining_share,cement,0.5,x\n", "applies_to", "bargaining_share differs by by-product: 'cement' is not a by-product"),
+        ("bargaining_share,steam,1.5,x\n", "value", "outside the range of bargaining_share"),
+        ("discount_rate,steam,0.1,x\n", "parameter", "discount_rate"),
         ("max_payback_yr,cement,3,x\nmax_payback_yr,cement,4,x\n", "parameter", "duplicate"),
     ],
 )
@@ -83,3 +85,62 @@ def test_bad_behaviour_rows_are_located(tmp_path, rows, column, rule):
 def test_removing_a_facility_removes_its_behaviour_rows(tmp_path):
     path = _scenario(tmp_path, f"max_payback_yr,{CEMENT[0]},3,x\n", f'[remove]\nfacilities = ["{CEMENT[0]}"]\n')
     assert load_scenario(path).tables["behaviour"].empty
+
+
+def _tiny_with_behaviour(tmp_path: Path, rows: str) -> Path:
+    import shutil
+
+    folder = tmp_path / "tiny"
+    shutil.copytree(Path(__file__).parent / "data" / "tiny", folder)
+    (folder / "behaviour.csv").write_text(HEADER + rows, encoding="utf-8")
+    toml = folder / "scenario.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + '[tables.behaviour]\nfile = "behaviour.csv"\n', encoding="utf-8")
+    return toml
+
+
+def test_a_byproducts_own_bargaining_share_sets_its_split(tmp_path):
+    """A by-product's own seller share sets the split of its trades.
+
+    The tiny park (tests/test_tiny_park.py) by hand: w = 260, r = -75, t = 0.5 km + 5 and price
+    r + k (w - t - r). With the steel slag's own k = 0.8 instead of the scenario's 0.5, the kiln
+    20 km away pays -75 + 0.8 x 320 = 181 CNY/t and the one 100 km away -75 + 0.8 x 280 = 149;
+    the tonnes are those at 0.5, since who trades follows the surplus, not its split.
+    """
+    model = SymbiosisModel(_tiny_with_behaviour(tmp_path, "bargaining_share,steel_slag,0.8,survey\n"), rng=3)
+    model.step()
+    assert model.market.seller_share.tolist() == [0.8]
+    flows = model.flows.set_index("buyer_id")
+    assert flows.loc["cement_near", "price_cny_per_t"] == pytest.approx(181.0)
+    assert flows.loc["cement_far", "price_cny_per_t"] == pytest.approx(149.0)
+    assert flows["tonnes"].tolist() == [5000.0, 5000.0]
+    assert flows.loc["cement_near", "seller_gain_cny_per_t"] == pytest.approx(0.8 * 320)
+
+
+def test_a_stronger_seller_side_leaves_kilns_fewer_slag_lines(tmp_path):
+    """Sellers with more bargaining power leave buyers less, so fewer lines pay.
+
+    Economist's expectation on the default region: where steel-slag sellers take 0.9 of each trade's
+    surplus instead of 0.5, a kiln keeps less of it, so fewer slag lines pay (at the start and after two
+    years of investment rounds) and less slag is traded; other by-products are untouched. The slag price
+    itself barely moves: sellers compete, and a rival seller's offer caps the split (environment/competition.py).
+    """
+    base = SymbiosisModel(_scenario(tmp_path, ""), rng=1)
+    (tmp_path / "strong").mkdir()
+    strong = SymbiosisModel(_scenario(tmp_path / "strong", "bargaining_share,steel_slag,0.9,illustrative\n"), rng=1)
+    slag_lines = base.catalog.technology["byproduct"].to_numpy() == "steel_slag"
+
+    def slag_line_tpa(model):
+        return model.state.installed_tpa[:, slag_lines].sum()
+
+    assert slag_line_tpa(strong) < slag_line_tpa(base)
+    for model in (base, strong):
+        model.step()
+    by_byproduct = [m.flows.groupby("byproduct").agg(t=("tonnes", "sum"), p=("price_cny_per_t", "mean")) for m in (base, strong)]
+    assert by_byproduct[1].loc["steel_slag", "t"] < by_byproduct[0].loc["steel_slag", "t"]
+    others = by_byproduct[0].index != "steel_slag"
+    assert np.allclose(by_byproduct[1][others].to_numpy(), by_byproduct[0][others].to_numpy())
+    for model in (base, strong):
+        model.run(23)
+    assert slag_line_tpa(strong) < slag_line_tpa(base)
+    traded = [m.flows.query("byproduct == 'steel_slag' and step > 12")["tonnes"].sum() for m in (base, strong)]
+    assert traded[1] < traded[0]

@@ -218,7 +218,7 @@ def appraise(round_: InvestmentRound, index: int, k: int) -> tuple[float, float]
     # route already set up, would leave the buyer more (environment/competition.py)
     rival = (available > 0) & (setup <= 0)
     options = OutsideOptions(best_rival(np.zeros(len(s), dtype=np.intp), s, surplus, rival), np.zeros(len(s)))
-    price = competitive_prices(net, round_.reservation_cny_per_t[candidates], round_.params["bargaining_share"], options)
+    price = competitive_prices(net, round_.reservation_cny_per_t[candidates], round_.market.seller_share[b], options)
     kept = net - price
     # a route not yet set up also pays the buyer's part of its set-up, spread over a contract's tonnes
     contract_t = available / MONTHS_PER_YEAR * round_.catalog.contract_months[b]

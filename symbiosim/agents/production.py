@@ -9,6 +9,7 @@ from numpy.typing import NDArray
 
 from symbiosim.agents.state import FacilityState
 from symbiosim.environment.arrays import MONTHS_PER_YEAR, CatalogArrays
+from symbiosim.environment.competition import shares_at
 from symbiosim.environment.market import MonthInputs
 from symbiosim.environment.routes import Routes
 
@@ -71,7 +72,7 @@ def market_inputs(
     prices: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]],
     generated_t: NDArray[np.float64],
     month: int,
-    seller_share: float,
+    seller_share: float | NDArray[np.float64],
 ) -> MonthInputs:
     """What the facilities bring to this month's market: supply, what buyers can take, prices.
 
@@ -83,7 +84,7 @@ def market_inputs(
             best alternative) and its own reservation (its disposal route alone), CNY/t.
         generated_t: (facilities, by-products) tonnes generated this month.
         month: calendar month, 1-12.
-        seller_share: the seller's share of a trade's surplus.
+        seller_share: the seller's share of a trade's surplus: one, or (by-products,) each by-product's.
     """
     wtp, reservation, own_reservation = prices
     return MonthInputs(
@@ -97,7 +98,7 @@ def market_inputs(
         season_now=catalog.expected_season[:, month - 1],
         installed_monthly_t=state.installed_tpa / MONTHS_PER_YEAR,
         season_peak=catalog.expected_season.max(axis=1),
-        seller_share=seller_share,
+        seller_share=shares_at(seller_share, routes.byproduct),
         own_reservation_cny_per_t=own_reservation,
     )
 

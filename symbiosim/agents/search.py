@@ -27,6 +27,7 @@ from numpy.typing import NDArray
 from symbiosim.agents.investment import annuity_factors
 from symbiosim.agents.state import FacilityState
 from symbiosim.environment.arrays import MONTHS_PER_YEAR, CatalogArrays
+from symbiosim.environment.competition import shares_at
 from symbiosim.environment.routes import Routes
 from symbiosim.environment.units import TONNE_EPSILON
 
@@ -69,7 +70,7 @@ def search_decisions(
     surplus_cny_per_t: NDArray[np.float64],
     seller_t: NDArray[np.float64],
     buyer_t: NDArray[np.float64],
-    seller_share: float,
+    seller_share: float | NDArray[np.float64],
     contract_months: NDArray[np.int64],
     discovery_probability: float,
     search_cost_cny: float,
@@ -84,7 +85,7 @@ def search_decisions(
         seller_t: (facilities, by-products) tonnes each seller could not place this month
             (disposed of or sold to outlets, which a better-paying partner would take instead).
         buyer_t: (facilities, technologies) each buyer's spare capacity this month (t).
-        seller_share: the seller's share of a trade's surplus.
+        seller_share: the seller's share of a trade's surplus: one, or (by-products,) each by-product's.
         contract_months: (by-products,) months a first trade binds the partners for.
         discovery_probability: chance that a search finds a given candidate.
         search_cost_cny: cost of one search (CNY).
@@ -100,12 +101,13 @@ def search_decisions(
     n, n_b = seller_t.shape
     n_k = buyer_t.shape[1]
     charge = np.zeros(len(surplus_cny_per_t)) if buyer_charge_cny_per_t is None else buyer_charge_cny_per_t
-    buyer_gain = (1 - seller_share) * surplus_cny_per_t - charge
+    share = shares_at(seller_share, routes.byproduct)
+    buyer_gain = (1 - share) * surplus_cny_per_t - charge
     candidate = ~known_link[routes.link] & (surplus_cny_per_t > 0) & (buyer_gain > 0)
     tonnes = np.minimum(seller_t[routes.seller, routes.byproduct], buyer_t[routes.buyer, routes.technology])
     tonne_months = np.where(candidate, tonnes * contract_months[routes.byproduct], 0.0)
     best_sale = np.zeros(n * n_b)
-    np.maximum.at(best_sale, routes.seller * n_b + routes.byproduct, seller_share * surplus_cny_per_t * tonne_months)
+    np.maximum.at(best_sale, routes.seller * n_b + routes.byproduct, share * surplus_cny_per_t * tonne_months)
     best_purchase = np.zeros(n * n_k)
     np.maximum.at(best_purchase, routes.buyer * n_k + routes.technology, buyer_gain * tonne_months)
     expected = discovery_probability * (

@@ -13,7 +13,7 @@ from numpy.typing import NDArray
 
 from symbiosim.environment.disposal import DisposalRoutes
 from symbiosim.environment.outlets import Outlets
-from symbiosim.environment.overrides import behaviour_values
+from symbiosim.environment.overrides import behaviour_values, byproduct_behaviour_values
 from symbiosim.environment.quantities import byproduct_units, in_tonnes
 from symbiosim.environment.scenario import Scenario
 from symbiosim.environment.units import MONTHS_PER_YEAR
@@ -81,6 +81,7 @@ class CatalogArrays:
     tech_cap_t_per_t: NDArray[np.float64]  # (K,)
     tech_avoided_cny_per_t: NDArray[np.float64]  # (K,) value of the material a tonne displaces
     own_behaviour: dict[str, NDArray[np.float64]]  # (n,) per behaviour parameter: a facility's own value, NaN if none
+    byproduct_behaviour: dict[str, NDArray[np.float64]]  # (B,) per by-product parameter: its own value, NaN if none
     outlets: Outlets  # the rest of the economy's demand for by-products
     transport_modes: pd.DataFrame  # modes beside road, per by-product (catalog/transport_modes.csv)
 
@@ -107,6 +108,11 @@ class CatalogArrays:
     def behaviour(self, name: str, params: Mapping[str, float]) -> NDArray[np.float64]:
         """(n,) each facility's value of a behaviour parameter: its own (table ``behaviour``) or the run's."""
         own = self.own_behaviour[name]
+        return np.where(np.isnan(own), params[name], own)
+
+    def byproduct_value(self, name: str, params: Mapping[str, float]) -> NDArray[np.float64]:
+        """(B,) each by-product's value of a by-product parameter: its own (table ``behaviour``) or the run's."""
+        own = self.byproduct_behaviour[name]
         return np.where(np.isnan(own), params[name], own)
 
     def in_use(self) -> tuple[list[str], list[str]]:
@@ -330,6 +336,7 @@ def build_arrays(scenario: Scenario, parameters: Mapping[str, float] | None = No
         tech_cap_t_per_t=tech["cap_t_per_t"].to_numpy(dtype=float),
         tech_avoided_cny_per_t=tech_displaced * material_factors["price_cny"][tech_material],
         own_behaviour=behaviour_values(scenario.tables.get("behaviour"), list(fac["facility_id"]), sectors),
+        byproduct_behaviour=byproduct_behaviour_values(scenario.tables.get("behaviour"), byproducts),
         outlets=outlets,
         transport_modes=scenario.table("transport_modes"),
     )

@@ -27,7 +27,7 @@ class MonthInputs:
         installed_monthly_t: (facilities, technologies) installed capacity / 12: flat over the
             year, so promises against it are counted at the buyer's peak season.
         season_peak: (facilities,) each facility's highest seasonal factor of the year.
-        seller_share: seller's share of the surplus (0-1).
+        seller_share: seller's share of the surplus (0-1), one for every route or (routes,) each route's.
         own_reservation_cny_per_t: per-route seller reservation with only its disposal route as
             alternative (None: ``reservation_cny_per_t``). A contract binds while the seller does
             not lose against this: a better outside option (an outlet) is taken up at the next
@@ -44,7 +44,7 @@ class MonthInputs:
     season_now: NDArray[np.float64]
     installed_monthly_t: NDArray[np.float64]
     season_peak: NDArray[np.float64]
-    seller_share: float
+    seller_share: float | NDArray[np.float64]
     own_reservation_cny_per_t: NDArray[np.float64] | None = None
 
 

@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 
 from symbiosim.environment.units import TONNE_EPSILON
 
-__all__ = ["OutsideOptions", "best_rival", "competitive_prices", "outside_options", "settle"]
+__all__ = ["OutsideOptions", "best_rival", "competitive_prices", "outside_options", "settle", "shares_at"]
 
 
 @dataclass(frozen=True)
@@ -111,10 +111,15 @@ def outside_options(
     )
 
 
+def shares_at(seller_share: float | NDArray[np.float64], index: NDArray[np.intp]) -> float | NDArray[np.float64]:
+    """The seller's share where ``index`` points: a single share as it is, or an array's entries at ``index``."""
+    return seller_share if np.ndim(seller_share) == 0 else np.asarray(seller_share)[index]
+
+
 def competitive_prices(
     wtp_net_cny_per_t: NDArray[np.float64],
     reservation_cny_per_t: NDArray[np.float64],
-    seller_share: float,
+    seller_share: float | NDArray[np.float64],
     options: OutsideOptions,
 ) -> NDArray[np.float64]:
     """Per route, the Nash split price clipped by the parties' outside options (CNY/t at the seller's gate).
@@ -122,7 +127,7 @@ def competitive_prices(
     Args:
         wtp_net_cny_per_t: the buyer's willingness to pay less transport, ``w - t``.
         reservation_cny_per_t: the seller's reservation ``r``.
-        seller_share: the seller's share of the surplus in the split.
+        seller_share: the seller's share of the surplus in the split (one, or per route).
         options: what each party could get from a rival this month.
 
     Examples:
@@ -145,7 +150,7 @@ def settle(
     spot_t: NDArray[np.float64],
     split_cny_per_t: NDArray[np.float64],
     open_route: NDArray[np.bool_],
-    parties: tuple[NDArray[np.float64], NDArray[np.float64], float],
+    parties: tuple[NDArray[np.float64], NDArray[np.float64], float | NDArray[np.float64]],
     routes: tuple[NDArray[np.intp], NDArray[np.intp]],
     at: tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.intp]],
     left: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]],
@@ -157,7 +162,7 @@ def settle(
         spot_t: per route, tonnes traded outside contracts this month.
         split_cny_per_t: per route, the split price the clearing used.
         open_route: per route, a trade is possible (known and trusted link, technology installed).
-        parties: per route ``w - t`` and ``r``, and the seller's share of the surplus in the split.
+        parties: per route ``w - t`` and ``r``, and the seller's share of the surplus in the split (one, or per route).
         routes: per route, the seller and the buyer.
         at: see :func:`outside_options`.
         left: see :func:`outside_options`.
@@ -175,6 +180,6 @@ def settle(
         options = outside_options(surplus[sub], routes[0][sub], routes[1][sub], (at[0][sub], at[1][sub], at[2][sub]),
                                   left)  # fmt: skip
         price = split_cny_per_t.copy()
-        price[sub] = competitive_prices(net[sub], reservation[sub], seller_share, options)
+        price[sub] = competitive_prices(net[sub], reservation[sub], shares_at(seller_share, sub), options)
     seller_part = np.divide(price - reservation, surplus, out=np.full_like(surplus, seller_share), where=surplus > 0)
     return price, setup_due_cny * seller_part, setup_due_cny * (1 - seller_part)

@@ -59,6 +59,8 @@ class Market:
             buyer's cap); default: each technology its own group.
         outlets: the rest of the economy's demand (:mod:`symbiosim.environment.outlets`); none
             by default.
+        seller_share: (by-products,) the sellers' share of a trade's surplus (``bargaining_share``, or a
+            by-product's own in table ``behaviour``); :meth:`of_scenario` sets it.
     """
 
     def __init__(
@@ -69,8 +71,10 @@ class Market:
         group_of_technology: NDArray[np.intp] | None = None,
         outlets: Outlets | None = None,
         setup_cny: NDArray[np.float64] | None = None,
+        seller_share: NDArray[np.float64] | None = None,
     ) -> None:
         self.routes = routes
+        self.seller_share = seller_share  # (by-products,) sellers' share of a trade's surplus (bargaining_share)
         self.setup_cny = np.zeros(routes.n_routes) if setup_cny is None else setup_cny  # one-off, per route
         self.outlets = outlets
         self.contract_months = contract_months
@@ -91,7 +95,8 @@ class Market:
         routes = build_routes(catalog, params["circuity_factor"], distances, catalog.mean_generation_t > 0,
                               params["freight_tariff_factor"], gain_bound)  # fmt: skip
         trust = TrustRules(params["initial_trust"], params["trust_gain"], params["trust_loss"], params["min_trust"])
-        market = cls(routes, catalog.contract_months, trust, catalog.tech_group, catalog.outlets, setup_cny(catalog, routes))
+        market = cls(routes, catalog.contract_months, trust, catalog.tech_group, catalog.outlets, setup_cny(catalog, routes),
+                     catalog.byproduct_value("bargaining_share", params))  # fmt: skip
         radius = catalog.behaviour("initial_knowledge_km", params)  # a link is known if either party's radius covers it
         market.book.known[:] = routes.link_km <= np.maximum(radius[routes.link_seller], radius[routes.link_buyer])
         return market
@@ -342,7 +347,7 @@ class Market:
 
     def expected_outlet_price(
         self, supply_t: NDArray[np.float64], reservation_cny_per_t: NDArray[np.float64], calendar_month: int,
-        seller_share: float, over_year: bool = False,
+        seller_share: float | NDArray[np.float64], over_year: bool = False,
     ) -> NDArray[np.float64]:
         """(facilities, by-products) the gate price each seller expects from outlets (:func:`expected_gate_price`).
 
@@ -353,7 +358,7 @@ class Market:
 
     def clear_outlets(
         self, supply_t: NDArray[np.float64], reservation_cny_per_t: NDArray[np.float64], calendar_month: int,
-        seller_share: float,
+        seller_share: float | NDArray[np.float64],
     ) -> OutletClearing:
         """Clear the outlet markets on what is left of ``supply_t`` (reduced in place); remember their prices."""
         if self.outlets is None or not self.outlets.n_markets:

@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from symbiosim.environment.competition import shares_at
 from symbiosim.environment.units import MONTHS_PER_YEAR, TONNE_EPSILON
 from symbiosim.environment.validation import FILE_COLUMN, ValidationIssue, row_issue
 
@@ -207,7 +208,7 @@ def clear_outlets(
     supply_t: NDArray[np.float64],
     reservation_cny_per_t: NDArray[np.float64],
     capacity_t: NDArray[np.float64],
-    seller_share: float,
+    seller_share: float | NDArray[np.float64],
 ) -> OutletClearing:
     """Clear every outlet market by a uniform-price double auction (see the module's text).
 
@@ -217,7 +218,7 @@ def clear_outlets(
             is sold.
         reservation_cny_per_t: (facilities, by-products) each seller's reservation price.
         capacity_t: (outlets, blocks) what each block takes this month.
-        seller_share: the sellers' share ``k`` of the price interval (0-1).
+        seller_share: the sellers' share ``k`` of the price interval (0-1): one, or (by-products,) each by-product's.
 
     Returns:
         Tonnes sold per facility and per outlet, and each market's price.
@@ -265,7 +266,7 @@ def clear_outlets(
         next_ask = ask[i] if i < len(ask) else np.inf
         next_bid = bids[j] if j < len(bids) else -np.inf
         lower, upper = max(last_ask, next_bid), min(last_bid, next_ask)
-        price[m] = lower + seller_share * (upper - lower)
+        price[m] = lower + shares_at(seller_share, b) * (upper - lower)
     supply_t -= sold
     np.maximum(supply_t, 0.0, out=supply_t)
     seller_price = market_price_of_seller(outlets, price)
@@ -350,7 +351,7 @@ def expected_gate_price(
     supply_t: NDArray[np.float64],
     reservation_cny_per_t: NDArray[np.float64],
     calendar_month: int,
-    seller_share: float,
+    seller_share: float | NDArray[np.float64],
 ) -> NDArray[np.float64]:
     """(facilities, by-products) the gate price each seller expects from its outlet market (NaN: none).
 
@@ -365,7 +366,7 @@ def expected_gate_price(
         supply_t: (facilities, by-products) what the sellers have on offer.
         reservation_cny_per_t: (facilities, by-products) their own reservation prices.
         calendar_month: this month (1-12), for the outlets' seasons.
-        seller_share: the sellers' share ``k`` of the price interval.
+        seller_share: the sellers' share ``k`` of the price interval: one, or (by-products,) each by-product's.
 
     Returns:
         (facilities, by-products) the gate price each seller expects.

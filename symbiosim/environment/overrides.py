@@ -4,7 +4,8 @@
 ``facility_seasonality`` its sector's seasonal factor in a month; ``facility_technologies``
 states how much of a technology's by-product it can use in a year, instead of the catalog's
 ``cap_t_per_t`` x its capacity; ``behaviour`` gives a sector or a facility its own value of a
-behaviour parameter. The arrays apply them (:func:`symbiosim.environment.arrays.build_arrays`).
+behaviour parameter, and a by-product its own sellers' share of a trade's surplus
+(``bargaining_share``). The arrays apply them (:func:`symbiosim.environment.arrays.build_arrays`).
 """
 
 import numpy as np
@@ -14,9 +15,10 @@ from numpy.typing import NDArray
 from symbiosim.environment.parameters import parameter_bounds
 from symbiosim.environment.validation import ValidationIssue, row_issue
 
-__all__ = ["BEHAVIOUR", "behaviour_values", "override_issues"]
+__all__ = ["BEHAVIOUR", "BYPRODUCT_BEHAVIOUR", "behaviour_values", "byproduct_behaviour_values", "override_issues"]
 
 BEHAVIOUR = ("consider_probability", "max_payback_yr", "initial_knowledge_km")  # parameters a facility may have of its own
+BYPRODUCT_BEHAVIOUR = ("bargaining_share",)  # parameters a by-product may have of its own
 
 
 def override_issues(tables: dict[str, pd.DataFrame]) -> list[ValidationIssue]:
@@ -55,16 +57,20 @@ def override_issues(tables: dict[str, pd.DataFrame]) -> list[ValidationIssue]:
 
 
 def _behaviour_issues(tables: dict[str, pd.DataFrame], sector_of: dict[str, str]) -> list[ValidationIssue]:
-    """A behaviour row names one sector or facility of the scenario, with a value in the parameter's range."""
+    """A behaviour row names a sector or facility (a by-product, for a by-product's parameter), with a value in range."""
     issues: list[ValidationIssue] = []
     rows = tables.get("behaviour")
     if rows is None or rows.empty:
         return issues
-    sectors = set(tables["sectors"]["sector"])
+    sectors, byproducts = set(tables["sectors"]["sector"]), set(tables["byproducts"]["byproduct"])
     parameters = {row["name"]: row for row in tables["parameters"].to_dict("records")}
     for _, row in rows.iterrows():
         target = row["applies_to"]
-        if target in sectors and target in sector_of:
+        if row["parameter"] in BYPRODUCT_BEHAVIOUR:
+            if target and target not in byproducts:
+                issues.append(row_issue(row, "applies_to", f"{row['parameter']} differs by by-product: '{target}' is "
+                                        "not a by-product of the scenario"))  # fmt: skip
+        elif target in sectors and target in sector_of:
             issues.append(row_issue(row, "applies_to", f"'{target}' is both a sector and a facility id: rename one"))
         elif target and target not in sectors and target not in sector_of:
             issues.append(row_issue(row, "applies_to", f"'{target}' is neither a sector nor a facility id of the scenario"))
@@ -93,4 +99,14 @@ def behaviour_values(
                 continue
             rows = [index[row.applies_to]] if is_facility else np.flatnonzero(sectors == row.applies_to)
             values[row.parameter][rows] = float(row.value)
+    return values
+
+
+def byproduct_behaviour_values(behaviour: pd.DataFrame | None, byproducts: list[str]) -> dict[str, NDArray[np.float64]]:
+    """Each by-product parameter's own value per by-product (NaN: the scenario's)."""
+    index = {b: j for j, b in enumerate(byproducts)}
+    values = {name: np.full(len(byproducts), np.nan) for name in BYPRODUCT_BEHAVIOUR}
+    for row in () if behaviour is None else behaviour.itertuples(index=False):
+        if row.parameter in values and row.applies_to in index:
+            values[row.parameter][index[row.applies_to]] = float(row.value)
     return values
