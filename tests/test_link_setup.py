@@ -18,11 +18,12 @@ from symbiosim.environment.routes import Routes
 RULES = TrustRules(initial=0.6, gain=0.2, loss=0.5, minimum=0.3)
 
 
-def one_route_market(setup_cny: float) -> Market:
+def one_route_market(setup_cny: float, seller_part: float = np.nan) -> Market:
     km = np.array([10.0])
     zero = np.zeros(1, dtype=np.intp)
     market = Market(Routes.from_arrays(zero, np.array([1]), zero, zero, km, 0.5 * km), np.array([12]), RULES,
                     setup_cny=np.array([setup_cny]))  # fmt: skip
+    market.setup_seller_share[:] = seller_part
     market.book.known[:] = True
     return market
 
@@ -86,3 +87,79 @@ def test_a_set_up_no_contract_can_pay_for_stops_every_trade(tiny_park_toml, park
     model = SymbiosisModel(park_with_column(tiny_park_toml, "byproducts.csv", "link_setup_cny", 1e9), rng=3)
     model.run(3)
     assert model.flows.empty or model.flows["tonnes"].sum() == 0
+
+
+@pytest.mark.parametrize(
+    ("seller_part", "setup_cny", "trades"),
+    [(1.0, 94_000.0, True), (1.0, 95_000.0, False), (0.0, 94_000.0, True), (0.0, 95_000.0, False),
+     (0.5, 188_000.0, True), (0.5, 189_000.0, False), (0.8, 117_000.0, True), (0.8, 118_000.0, False)],
+)  # fmt: skip
+def test_a_side_that_invests_alone_must_recoup_it_from_its_own_gain(seller_part, setup_cny, trades):
+    """Seller-side (part 1), buyer-side (0) or shared investment: each side recoups its own part.
+
+    Each side's gain over the contract,
+    72.5 CNY/t x 1,300 t = 94,250 CNY at the equal split, must pay its part: alone, either side recoups at
+    most 94,250; shared half and half, 188,500 together; 80 % from the seller, 94,250 / 0.8 = 117,812.
+    """
+    result = clear(one_route_market(setup_cny, seller_part))
+    assert bool(result.tonnes[0] == 100.0) is trades
+    if trades:
+        assert result.setup_seller_cny[0] == pytest.approx(seller_part * setup_cny)
+        assert result.setup_buyer_cny[0] == pytest.approx((1 - seller_part) * setup_cny)
+
+
+@pytest.mark.parametrize(("seller_part", "payers"), [("", {"steel_s": 10e6, "cement_near": 5e6, "cement_far": 5e6}),
+                                                     ("1", {"steel_s": 10e6}), ("0", {"cement_near": 10e6})])  # fmt: skip
+def test_who_invests_decides_which_routes_open_on_the_tiny_park(tmp_path, seller_part, payers):
+    """Who invests decides which routes open.
+
+    tests/test_tiny_park.py by hand, with a 10 M CNY set-up per steel-slag route: a route carries
+    5,000 t now and 12 x 5,000 t over its contract, surplus 320 CNY/t at 20 km and 280 at 100 km.
+    Shared by gains, both routes pay (20.8 and 18.2 M CNY together). A side investing alone keeps
+    half: 10.4 M at 20 km pays, 9.1 M at 100 km does not, so only the near kiln is supplied.
+    """
+    import shutil
+    from pathlib import Path
+
+    folder = tmp_path / "park"
+    shutil.copytree(Path(__file__).parent / "data" / "tiny", folder)
+    byproducts = folder / "byproducts.csv"
+    lines = byproducts.read_text(encoding="utf-8").splitlines()
+    lines[0] += ",link_setup_cny,link_setup_seller_share"
+    lines[1] += f",10000000,{seller_part}"
+    byproducts.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    model = SymbiosisModel(folder / "scenario.toml", rng=3)
+    model.step()
+    paid = {fid: v for fid, v in zip(model.facility_ids, model.accounts.money["link_setup_cny"], strict=True) if v}
+    assert paid == pytest.approx(payers)
+    assert set(model.flows["buyer_id"]) == ({"cement_near", "cement_far"} if seller_part == "" else {"cement_near"})
+
+
+def test_the_guide_shows_who_builds_the_steam_mains(tmp_path):
+    """docs/scenarios.md tabulates a 3-year seed-1 run with a 3 M CNY/km set-up per steam pipeline; keep it true."""
+    from pathlib import Path
+
+    import pandas as pd
+
+    root = Path(__file__).resolve().parents[1]
+    catalog = pd.read_csv(root / "symbiosim/environment/data/catalog/byproducts.csv", keep_default_na=False, dtype=str)
+    doc = (root / "docs" / "scenarios.md").read_text(encoding="utf-8")
+    cases = {"no set-up cost": None, "seller and buyer, by their gains (blank)": "", "the seller (1)": "1",
+             "the buyer (0)": "0"}  # fmt: skip
+    for number, (label, part) in enumerate(cases.items()):
+        folder = tmp_path / f"case{number}"
+        folder.mkdir()
+        if part is None:
+            model = SymbiosisModel(rng=1, years=3)
+        else:
+            steam = catalog[catalog["byproduct"] == "steam"].assign(link_setup_cny_per_km="3000000", link_setup_seller_share=part)
+            steam.to_csv(folder / "byproducts.csv", index=False)
+            (folder / "s.toml").write_text('[scenario]\nname = "steam mains"\nyears = 3\n[tables.byproducts]\n'
+                                           'file = "byproducts.csv"\nmode = "extend"\n', encoding="utf-8")  # fmt: skip
+            model = SymbiosisModel(folder / "s.toml", rng=1)
+        model.run(36)
+        steam_flows = model.flows[model.flows["byproduct"] == "steam"]
+        pipelines = len(steam_flows.groupby(["seller_id", "buyer_id"]))
+        setups = model.facility_ledger["link_setup_cny"].sum()
+        row = f"| {label} | {pipelines} | {steam_flows['tonnes'].sum() / 1e6:.2f} | {setups / 1e6:.0f} |"
+        assert row in doc, row

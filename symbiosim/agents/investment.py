@@ -220,9 +220,12 @@ def appraise(round_: InvestmentRound, index: int, k: int) -> tuple[float, float]
     options = OutsideOptions(best_rival(np.zeros(len(s), dtype=np.intp), s, surplus, rival), np.zeros(len(s)))
     price = competitive_prices(net, round_.reservation_cny_per_t[candidates], round_.market.seller_share[b], options)
     kept = net - price
-    # a route not yet set up also pays the buyer's part of its set-up, spread over a contract's tonnes
+    # a route not yet set up also pays the buyer's part of its set-up (its stated part, or in proportion to its
+    # gain), spread over a contract's tonnes
     contract_t = available / MONTHS_PER_YEAR * round_.catalog.contract_months[b]
-    setup_per_t = np.divide(setup * kept / surplus, contract_t, out=np.zeros(len(setup)), where=contract_t > 0)
+    stated = round_.market.setup_seller_share[candidates]
+    buyer_setup = np.where(np.isnan(stated), setup * kept / surplus, setup * (1 - stated))
+    setup_per_t = np.divide(buyer_setup, contract_t, out=np.zeros(len(setup)), where=contract_t > 0)
     margin = float(((kept - setup_per_t) * available).sum() / volume)
     return volume, margin
 

@@ -73,6 +73,7 @@ class CatalogArrays:
     contract_months: NDArray[np.int64]  # (B,)
     link_setup_cny: NDArray[np.float64]  # (B,) one-off cost of a new route
     link_setup_cny_per_km: NDArray[np.float64]  # (B,) one-off cost of a new route per km
+    link_setup_seller_share: NDArray[np.float64]  # (B,) the seller's part of a set-up (NaN: in proportion to gains)
     tech_capex_cny_per_tpa: NDArray[np.float64]  # (K,)
     tech_lifetime_yr: NDArray[np.int64]  # (K,)
     tech_learning_rate: NDArray[np.float64]  # (K,) share by which capex and opex fall per doubling
@@ -328,6 +329,7 @@ def build_arrays(scenario: Scenario, parameters: Mapping[str, float] | None = No
         contract_months=byp["contract_months"].to_numpy(dtype=np.int64),
         link_setup_cny=_optional(byp, "link_setup_cny", 0.0),
         link_setup_cny_per_km=_optional(byp, "link_setup_cny_per_km", 0.0),
+        link_setup_seller_share=_optional(byp, "link_setup_seller_share", np.nan),
         tech_capex_cny_per_tpa=tech["capex_cny_per_tpa"].to_numpy(dtype=float),
         tech_lifetime_yr=tech["lifetime_yr"].to_numpy(dtype=int),
         tech_learning_rate=_optional(tech, "learning_rate", 0.0),

@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 
 from symbiosim.environment.units import TONNE_EPSILON
 
-__all__ = ["OutsideOptions", "best_rival", "competitive_prices", "outside_options", "settle", "shares_at"]
+__all__ = ["OutsideOptions", "best_rival", "competitive_prices", "least_tonnes", "outside_options", "settle", "shares_at"]
 
 
 @dataclass(frozen=True)
@@ -155,6 +155,7 @@ def settle(
     at: tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.intp]],
     left: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]],
     setup_due_cny: NDArray[np.float64],
+    setup_seller_share: NDArray[np.float64] | None = None,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """The terms of a month's spot trades once the month has cleared, and who pays the set-up of new routes.
 
@@ -167,10 +168,13 @@ def settle(
         at: see :func:`outside_options`.
         left: see :func:`outside_options`.
         setup_due_cny: per route, the set-up cost of a route first traded this month (0 elsewhere).
+        setup_seller_share: per route, the seller's stated part of a set-up (NaN or None: in
+            proportion to the gains).
 
     Returns:
-        The price per route (the split where nothing binds), and the set-up each side pays: in
-        proportion to its gain from the trade at that price, so that both gain over the contract.
+        The price per route (the split where nothing binds), and the set-up each side pays: its
+        stated part, or else in proportion to its gain from the trade at that price, so that both
+        gain over the contract.
     """
     net, reservation, seller_share = parties
     surplus = net - reservation
@@ -182,4 +186,36 @@ def settle(
         price = split_cny_per_t.copy()
         price[sub] = competitive_prices(net[sub], reservation[sub], shares_at(seller_share, sub), options)
     seller_part = np.divide(price - reservation, surplus, out=np.full_like(surplus, seller_share), where=surplus > 0)
+    if setup_seller_share is not None:
+        seller_part = np.where(np.isnan(setup_seller_share), seller_part, setup_seller_share)
     return price, setup_due_cny * seller_part, setup_due_cny * (1 - seller_part)
+
+
+def least_tonnes(
+    setup_cny: NDArray[np.float64],
+    surplus_cny_per_t: NDArray[np.float64],
+    seller_share: float | NDArray[np.float64],
+    setup_seller_share: NDArray[np.float64],
+    unset: NDArray[np.bool_],
+) -> NDArray[np.float64]:
+    """Per route, the tonnes (this month's and the contract's) a new route must carry to pay its set-up (0: none due).
+
+    Paid in proportion to the gains, the joint surplus must cover it: ``setup / s``. Where the
+    seller pays a stated part ``f``, each side's part of the split must cover its own:
+    ``max(f setup / (k s), (1 - f) setup / ((1 - k) s))``, with ``k`` the seller's share of the
+    surplus (infinite, the route never opens, where a side must pay from no gain).
+
+    >>> least_tonnes(np.full(3, 1000.0), np.full(3, 10.0), 0.5, np.array([np.nan, 1.0, 0.5]), np.ones(3, bool)).tolist()
+    [100.0, 200.0, 100.0]
+    """
+    due = unset & (surplus_cny_per_t > 0)
+    least = np.divide(setup_cny, surplus_cny_per_t, out=np.zeros(len(setup_cny)), where=due)
+    stated = due & ~np.isnan(setup_seller_share)
+    if stated.any():
+        k = np.broadcast_to(seller_share, surplus_cny_per_t.shape)[stated]
+        f, s, cost = setup_seller_share[stated], surplus_cny_per_t[stated], setup_cny[stated]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            seller_t = np.where(f > 0, f * cost / (k * s), 0.0)
+            buyer_t = np.where(f < 1, (1 - f) * cost / ((1 - k) * s), 0.0)
+        least[stated] = np.maximum(seller_t, buyer_t)
+    return least

@@ -34,7 +34,7 @@ from scipy import sparse
 
 from symbiosim.environment.arrays import CatalogArrays
 from symbiosim.environment.clearing import ClearingResult, MonthInputs
-from symbiosim.environment.competition import settle
+from symbiosim.environment.competition import least_tonnes, settle
 from symbiosim.environment.contracts import ContractBook, SearchRules, TrustRules
 from symbiosim.environment.outlets import OutletClearing, Outlets, clear_outlets, expected_gate_price, mean_traded_price
 from symbiosim.environment.pricing import route_surplus
@@ -76,6 +76,7 @@ class Market:
         self.routes = routes
         self.seller_share = seller_share  # (by-products,) sellers' share of a trade's surplus (bargaining_share)
         self.setup_cny = np.zeros(routes.n_routes) if setup_cny is None else setup_cny  # one-off, per route
+        self.setup_seller_share = np.full(routes.n_routes, np.nan)  # the seller's stated part of a set-up (NaN: by gains)
         self.outlets = outlets
         self.contract_months = contract_months
         self.rules = trust
@@ -97,6 +98,7 @@ class Market:
         trust = TrustRules(params["initial_trust"], params["trust_gain"], params["trust_loss"], params["min_trust"])
         market = cls(routes, catalog.contract_months, trust, catalog.tech_group, catalog.outlets, setup_cny(catalog, routes),
                      catalog.byproduct_value("bargaining_share", params))  # fmt: skip
+        market.setup_seller_share = catalog.link_setup_seller_share[routes.byproduct]
         radius = catalog.behaviour("initial_knowledge_km", params)  # a link is known if either party's radius covers it
         market.book.known[:] = routes.link_km <= np.maximum(radius[routes.link_seller], radius[routes.link_buyer])
         return market
@@ -242,7 +244,7 @@ class Market:
         prices = month.reservation_cny_per_t + month.seller_share * surplus
         # a new route with a set-up cost opens only if this month's tonnes and the contract's recurring ones pay for it
         unset = (self.setup_cny > 0) & (book.first_trade_step < 0)
-        least_t = np.divide(self.setup_cny, surplus, out=np.zeros(n), where=unset & (surplus > 0))
+        least_t = least_tonnes(self.setup_cny, surplus, month.seller_share, self.setup_seller_share, unset)
         months_of = self.contract_months.tolist()
         # the loop runs over blocks of candidates, leaving out those whose seller, buyer or cap group was used up
         # before the block (most are), and tests the rest on their three indices again
@@ -292,7 +294,7 @@ class Market:
         due = np.where(unset & (tonnes > 0), self.setup_cny, 0.0)  # the set-up of the routes opened this month
         price, setup_seller, setup_buyer = settle(spot, prices, rivals, (net, month.reservation_cny_per_t,
                                                   month.seller_share), (rt.seller, rt.buyer),
-                                                  (at_supply, at_capacity, at_group), left, due)  # fmt: skip
+                                                  (at_supply, at_capacity, at_group), left, due, self.setup_seller_share)  # fmt: skip
         value += spot * (price - prices)
         signed = book.contract_start == step
         book.contract_price[signed] = price[signed]
