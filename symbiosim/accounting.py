@@ -28,7 +28,6 @@ from symbiosim.environment.market import ClearingResult, Market
 from symbiosim.environment.outlets import OutletClearing
 from symbiosim.environment.pricing import (
     RoutePrices,
-    subsidy_cny_per_t,
     vat_qualifies,
     vat_threshold_premium_cny_per_t,
 )
@@ -244,29 +243,32 @@ def route_factors(arrays: CatalogArrays, routes: Routes) -> RouteFactors:
 def route_effects(
     factors: RouteFactors, tonnes: NDArray[np.float64], distance_km: NDArray[np.float64]
 ) -> dict[str, NDArray[np.float64]]:
-    """Energy saved (tce) and CO2, SO2, NOx, PM avoided (t) on each route this month."""
-    return {
-        name: exchange_effects(
-            tonnes,
-            distance_km,
-            factors.displaced_per_t,
-            factors.material[name],
-            factors.extra[name],
-            factors.transport[name],
-        )
-        / KG_PER_T
-        for name in EFFECTS
-    }
+    """Energy saved (tce) and CO2, SO2, NOx, PM avoided (t) on each route this month (computed where tonnes moved)."""
+    traded = np.flatnonzero(tonnes)
+    effects = {}
+    for name in EFFECTS:
+        effect = np.zeros(len(tonnes))
+        effect[traded] = exchange_effects(
+            tonnes[traded],
+            distance_km[traded],
+            factors.displaced_per_t[traded],
+            factors.material[name][traded],
+            factors.extra[name][traded],
+            factors.transport[name][traded],
+        ) / KG_PER_T
+        effects[name] = effect
+    return effects
 
 
 def traded_by_facility(
     routes: Routes, tonnes: NDArray[np.float64], n: int, n_byproducts: int, n_technologies: int
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """Tonnes each facility sold and bought (facilities, by-products), and used per technology (facilities, technologies)."""
-    n_b, n_k = n_byproducts, n_technologies
-    sold = np.bincount(routes.seller * n_b + routes.byproduct, weights=tonnes, minlength=n * n_b).reshape(n, n_b)
-    bought = np.bincount(routes.buyer * n_b + routes.byproduct, weights=tonnes, minlength=n * n_b).reshape(n, n_b)
-    used = np.bincount(routes.buyer * n_k + routes.technology, weights=tonnes, minlength=n * n_k).reshape(n, n_k)
+    n_b, n_k, t = n_byproducts, n_technologies, np.flatnonzero(tonnes)  # the routes that traded
+    seller, buyer, byproduct, tonnes = routes.seller[t], routes.buyer[t], routes.byproduct[t], tonnes[t]
+    sold = np.bincount(seller * n_b + byproduct, weights=tonnes, minlength=n * n_b).reshape(n, n_b)
+    bought = np.bincount(buyer * n_b + byproduct, weights=tonnes, minlength=n * n_b).reshape(n, n_b)
+    used = np.bincount(buyer * n_k + routes.technology[t], weights=tonnes, minlength=n * n_k).reshape(n, n_k)
     return sold, bought, used
 
 
@@ -352,21 +354,22 @@ def money_ledger(
     set-up of routes first traded this month comes from ``clearing`` (none before the first).
     """
     catalog, state, levers, routes = books.catalog, books.state, books.levers, books.market.routes
-    n, k, b = catalog.n_facilities, routes.technology, routes.byproduct
-    pf = catalog.product_factors
+    t = np.flatnonzero(tonnes)  # the routes that traded: every per-route entry is zero on the others
+    n, k, b, seller, buyer = catalog.n_facilities, routes.technology[t], routes.byproduct[t], routes.seller[t], routes.buyer[t]
+    pf, value, tonnes = catalog.product_factors, value[t], tonnes[t]
     landfilled = ledger["landfilled_t"]
-    route_subsidy = subsidy_cny_per_t(routes, levers.subsidy_cny_per_t, levers.transport_subsidy_cny_per_t_km)
+    route_subsidy = levers.subsidy_cny_per_t[buyer, k] + levers.transport_subsidy_cny_per_t_km[b] * routes.distance_km[t]
     money = {
         "product_revenue_cny": product_income_cny(catalog, state),
         "product_cost_cny": (state.output * pf["cost_cny"]).sum(axis=1),
-        "byproduct_sales_cny": weighted_sum_by(routes.seller, value, n),
+        "byproduct_sales_cny": weighted_sum_by(seller, value, n),
         "outlet_sales_cny": outlet_sales_cny.copy(),
-        "byproduct_purchases_cny": weighted_sum_by(routes.buyer, value, n),
-        "transport_cny": weighted_sum_by(routes.buyer, tonnes * routes.transport_cny_per_t, n),
-        "processing_cny": weighted_sum_by(routes.buyer, tonnes * (catalog.tech_opex_cny_per_t * state.cost_factor)[k], n),
-        "avoided_material_cny": weighted_sum_by(routes.buyer, tonnes * catalog.tech_avoided_cny_per_t[k], n),
-        "subsidy_cny": weighted_sum_by(routes.buyer, tonnes * route_subsidy, n),
-        "supply_cost_cny": weighted_sum_by(routes.seller, tonnes * catalog.supply_cost_cny_per_t[b], n),
+        "byproduct_purchases_cny": weighted_sum_by(buyer, value, n),
+        "transport_cny": weighted_sum_by(buyer, tonnes * routes.transport_cny_per_t[t], n),
+        "processing_cny": weighted_sum_by(buyer, tonnes * (catalog.tech_opex_cny_per_t * state.cost_factor)[k], n),
+        "avoided_material_cny": weighted_sum_by(buyer, tonnes * catalog.tech_avoided_cny_per_t[k], n),
+        "subsidy_cny": weighted_sum_by(buyer, tonnes * route_subsidy, n),
+        "supply_cost_cny": weighted_sum_by(seller, tonnes * catalog.supply_cost_cny_per_t[b], n),
         "outlet_supply_cost_cny": ledger["outlet_t"] @ catalog.supply_cost_cny_per_t,
         "landfill_fee_cny": (landfilled * levers.landfill_fee).sum(axis=1),
         "ep_tax_cny": (landfilled * levers.ep_tax).sum(axis=1),

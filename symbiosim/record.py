@@ -376,7 +376,7 @@ def flow_records(books: Books, accounts: MonthAccounts, step: int, date: dt.date
         "is_symbiosis": is_symbiosis,
         "tonnes": tonnes[r],
         "distance_km": routes.distance_km[r],
-        "mode": routes.mode_names[r],
+        "mode": routes.mode_names_of(r),
         "price_cny_per_t": price,
         "transport_cny_per_t": routes.transport_cny_per_t[r],
         "seller_gain_cny_per_t": price - prices.reservation[r],

@@ -103,16 +103,17 @@ def search_decisions(
     charge = np.zeros(len(surplus_cny_per_t)) if buyer_charge_cny_per_t is None else buyer_charge_cny_per_t
     share = shares_at(seller_share, routes.byproduct)
     buyer_gain = (1 - share) * surplus_cny_per_t - charge
-    candidate = ~known_link[routes.link] & (surplus_cny_per_t > 0) & (buyer_gain > 0)
-    tonnes = np.minimum(seller_t[routes.seller, routes.byproduct], buyer_t[routes.buyer, routes.technology])
-    tonne_months = np.where(candidate, tonnes * contract_months[routes.byproduct], 0.0)
+    c = np.flatnonzero(~known_link[routes.link] & (surplus_cny_per_t > 0) & (buyer_gain > 0))  # the candidate routes
+    seller, buyer, byproduct = routes.seller[c], routes.buyer[c], routes.byproduct[c]
+    tonnes = np.minimum(seller_t[seller, byproduct], buyer_t[buyer, routes.technology[c]])
+    tonne_months = tonnes * contract_months[byproduct]
     best_sale = np.zeros(n * n_b)
-    np.maximum.at(best_sale, routes.seller * n_b + routes.byproduct, share * surplus_cny_per_t * tonne_months)
+    np.maximum.at(best_sale, seller * n_b + byproduct, shares_at(share, c) * surplus_cny_per_t[c] * tonne_months)
     best_purchase = np.zeros(n * n_k)
-    np.maximum.at(best_purchase, routes.buyer * n_k + routes.technology, buyer_gain * tonne_months)
+    np.maximum.at(best_purchase, buyer * n_k + routes.technology[c], buyer_gain[c] * tonne_months)
     expected = discovery_probability * (
         best_sale.reshape(n, n_b).sum(axis=1) + best_purchase.reshape(n, n_k).sum(axis=1)
     )
     candidate_link = np.zeros(len(known_link), dtype=bool)
-    candidate_link[routes.link[candidate & (tonnes > 0)]] = True
+    candidate_link[routes.link[c[tonnes > 0]]] = True
     return expected > search_cost_cny, expected, candidate_link

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from symbiosim.environment.clearing_loops import best_and_runner_up
 from symbiosim.environment.units import TONNE_EPSILON
 
 __all__ = ["OutsideOptions", "best_rival", "competitive_prices", "least_tonnes", "outside_options", "settle", "shares_at"]
@@ -66,17 +67,7 @@ def best_rival(
         [4.0, 5.0, 5.0]
     """
     n_keys = int(key.max()) + 1 if len(key) else 0
-    best, best_partner, second = np.zeros(n_keys), np.full(n_keys, -1), np.zeros(n_keys)
-    rows = np.flatnonzero(offered & (value > 0))
-    if len(rows):
-        rows = rows[np.lexsort((-value[rows], key[rows]))]  # by key, best value first
-        first = np.r_[True, key[rows][1:] != key[rows][:-1]]
-        top = rows[first]
-        best[key[top]], best_partner[key[top]] = value[top], partner[top]
-        other = rows[partner[rows] != best_partner[key[rows]]]  # still sorted: the first per key is the runner-up
-        if len(other):
-            lead = np.r_[True, key[other][1:] != key[other][:-1]]
-            second[key[other][lead]] = value[other][lead]
+    best, best_partner, second = best_and_runner_up(key, partner, value, offered, n_keys)  # one compiled pass
     return np.where(partner == best_partner[key], second[key], best[key])
 
 
@@ -112,8 +103,14 @@ def outside_options(
 
 
 def shares_at(seller_share: float | NDArray[np.float64], index: NDArray[np.intp]) -> float | NDArray[np.float64]:
-    """The seller's share where ``index`` points: a single share as it is, or an array's entries at ``index``."""
-    return seller_share if np.ndim(seller_share) == 0 else np.asarray(seller_share)[index]
+    """The seller's share where ``index`` points.
+
+    A single share (also one that every entry of an array holds) as it is; else the array's entries at ``index``.
+    """
+    if np.ndim(seller_share) == 0:
+        return seller_share
+    shares = np.asarray(seller_share)
+    return float(shares[0]) if len(shares) and (shares == shares[0]).all() else shares[index]
 
 
 def competitive_prices(

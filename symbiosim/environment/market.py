@@ -34,6 +34,7 @@ from scipy import sparse
 
 from symbiosim.environment.arrays import CatalogArrays
 from symbiosim.environment.clearing import ClearingResult, MonthInputs
+from symbiosim.environment.clearing_loops import deliver_contracts, trade_spot
 from symbiosim.environment.competition import least_tonnes, settle
 from symbiosim.environment.contracts import ContractBook, SearchRules, TrustRules
 from symbiosim.environment.outlets import OutletClearing, Outlets, clear_outlets, expected_gate_price, mean_traded_price
@@ -44,7 +45,6 @@ from symbiosim.environment.units import TONNE_EPSILON
 
 __all__ = ["ClearingResult", "ContractBook", "Market", "MonthInputs", "SearchRules", "TrustRules"]
 
-CLEARING_BLOCK = 256  # candidates per block of the spot loop (see Market.clear)
 SEASON_FLOOR = 1e-6  # a seasonal factor of 0 would make base volumes infinite
 
 
@@ -85,6 +85,7 @@ class Market:
             np.arange(n_tech, dtype=np.intp) if group_of_technology is None else np.asarray(group_of_technology)
         )
         self.book = ContractBook.fresh(routes, trust.initial, outlets.n_markets if outlets else 0)
+        self._flat_index: tuple[tuple[int, int, int], tuple[NDArray[np.intp], ...]] | None = None  # see flat_index
 
     @classmethod
     def of_scenario(cls, catalog: CatalogArrays, params: Mapping[str, float], distances: pd.DataFrame,
@@ -148,6 +149,15 @@ class Market:
             found |= ~known & referred & (referral_draws < rules.referral_probability)
         known |= found
 
+    def flat_index(self, n_b: int, n_k: int, n_g: int) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.intp]]:
+        """Per route, its flat index into the (seller, by-product), (buyer, technology) and (buyer, cap group) tables."""
+        if self._flat_index is None or self._flat_index[0] != (n_b, n_k, n_g):
+            rt = self.routes
+            at = (rt.seller * n_b + rt.byproduct, rt.buyer * n_k + rt.technology,
+                  rt.buyer * n_g + self.group_of_technology[rt.technology])  # fmt: skip
+            self._flat_index = ((n_b, n_k, n_g), at)
+        return self._flat_index[1]
+
     def clear(self, step: int, month: MonthInputs) -> ClearingResult:
         """Clear one month.
 
@@ -165,14 +175,12 @@ class Market:
         n_b = month.supply_t.shape[1]
         n_k = month.capacity_t.shape[1]
         n_g = month.group_capacity_t.shape[1]
-        # flat indices of each route into the (facility, x) tables; the loops below work on
-        # plain Python lists, which are much faster to index one element at a time than numpy
-        at_supply = rt.seller * n_b + rt.byproduct
-        at_capacity = rt.buyer * n_k + rt.technology
-        at_group = rt.buyer * n_g + self.group_of_technology[rt.technology]
-        supply = month.supply_t.ravel().tolist()
-        capacity = month.capacity_t.ravel().tolist()
-        group_capacity = month.group_capacity_t.ravel().tolist()
+        # flat indices of each route into the (facility, x) tables; the two loops (contracts, then spot trades) are
+        # compiled (environment/clearing_loops.py) and change these copies in place
+        at_supply, at_capacity, at_group = self.flat_index(n_b, n_k, n_g)
+        supply = month.supply_t.ravel().copy()
+        capacity = month.capacity_t.ravel().copy()
+        group_capacity = month.group_capacity_t.ravel().copy()
         surplus = route_surplus(month.wtp_cny_per_t, rt.transport_cny_per_t, month.reservation_cny_per_t)
         rules = self.rules
         in_force_mask = self.active_contracts(step) & month.is_installed
@@ -184,59 +192,32 @@ class Market:
         base_seller = book.contract_volume_t / book.contract_seller_season
         base_buyer = book.contract_volume_t / book.contract_buyer_season
         free_supply, free_tech, free_capacity = (
-            free.ravel().tolist() for free in self._uncommitted(month, season, in_force_mask, base_seller, base_buyer)
+            np.array(free, dtype=np.float64).ravel()  # copies: the loops change them
+            for free in self._uncommitted(month, season, in_force_mask, base_seller, base_buyer)
         )
         own = month.reservation_cny_per_t if month.own_reservation_cny_per_t is None else month.own_reservation_cny_per_t
-        seller_gain = book.contract_price - own
-        buyer_gain = month.wtp_cny_per_t - rt.transport_cny_per_t - book.contract_price
-        # 1. contracts, oldest first
-        shortfalls, undelivered = 0, 0.0
+        # 1. contracts, oldest first; a party walks away from a contract that now makes it a loss
         in_force = np.flatnonzero(in_force_mask)
         in_force = in_force[np.argsort(book.contract_start[in_force], kind="stable")]
-        for r, i_s, i_c, i_g, link, volume, price, keeps, b_s, b_c in zip(
-            in_force.tolist(),
-            at_supply[in_force].tolist(),
-            at_capacity[in_force].tolist(),
-            at_group[in_force].tolist(),
-            rt.link[in_force].tolist(),
-            due[in_force].tolist(),
-            book.contract_price[in_force].tolist(),
-            ((seller_gain[in_force] >= 0) & (buyer_gain[in_force] >= 0)).tolist(),
-            base_seller[in_force].tolist(),
-            base_buyer[in_force].tolist(),
-            strict=True,
-        ):
-            if not keeps:  # a party walks away from a contract that now makes it a loss
-                book.contract_end[r] = -1
-                book.trust[link] *= 1 - rules.loss
-                free_supply[i_s] += b_s  # the promise is released
-                free_tech[i_c] += b_c
-                free_capacity[i_g] += b_c
-                continue
-            q = min(volume, supply[i_s], capacity[i_c], group_capacity[i_g])
-            if q > TONNE_EPSILON:
-                supply[i_s] -= q
-                capacity[i_c] -= q
-                group_capacity[i_g] -= q
-                tonnes[r] += q
-                contract_tonnes[r] += q
-                value[r] += q * price
-            shortfall = 1.0 - q / volume if volume > 0 else 0.0
-            if shortfall > 1e-6:
-                shortfalls += 1
-                undelivered += volume - q
-                book.trust[link] *= 1 - rules.loss * shortfall
-            else:
-                book.trust[link] += rules.gain * (1 - book.trust[link])
+        keeps = (book.contract_price[in_force] - own[in_force] >= 0) & (
+            month.wtp_cny_per_t[in_force] - rt.transport_cny_per_t[in_force] - book.contract_price[in_force] >= 0
+        )
+        left = (supply, capacity, group_capacity)
+        free = (free_supply, free_tech, free_capacity)
+        shortfalls, undelivered = deliver_contracts(
+            in_force, (at_supply, at_capacity, at_group, rt.link), due, book.contract_price, keeps,
+            (base_seller, base_buyer), left, free, (tonnes, contract_tonnes, value), book.contract_end, book.trust,
+            rules.loss, rules.gain, TONNE_EPSILON,
+        )  # fmt: skip
         # 2. spot trades on known routes, best surplus first
-        supply_now = np.asarray(supply)[at_supply]
+        supply_now = supply[at_supply]
         eligible_route = month.is_installed & book.known[rt.link] & (book.trust[rt.link] >= rules.minimum)
         eligible = (
             eligible_route
             & (surplus > 0)
             & (supply_now > TONNE_EPSILON)
-            & (np.asarray(capacity)[at_capacity] > TONNE_EPSILON)
-            & (np.asarray(group_capacity)[at_group] > TONNE_EPSILON)
+            & (capacity[at_capacity] > TONNE_EPSILON)
+            & (group_capacity[at_group] > TONNE_EPSILON)
         )
         candidates = np.flatnonzero(eligible)
         candidates = candidates[np.argsort(-surplus[candidates], kind="stable")]
@@ -245,48 +226,14 @@ class Market:
         # a new route with a set-up cost opens only if this month's tonnes and the contract's recurring ones pay for it
         unset = (self.setup_cny > 0) & (book.first_trade_step < 0)
         least_t = least_tonnes(self.setup_cny, surplus, month.seller_share, self.setup_seller_share, unset)
-        months_of = self.contract_months.tolist()
-        # the loop runs over blocks of candidates, leaving out those whose seller, buyer or cap group was used up
-        # before the block (most are), and tests the rest on their three indices again
-        is_open = [np.asarray(free) > TONNE_EPSILON for free in (supply, capacity, group_capacity)]
-        columns = (candidates, at_supply[candidates], at_capacity[candidates], at_group[candidates], prices[candidates],
-                   has_contract[candidates], rt.byproduct[candidates], least_t[candidates],
-                   season[rt.seller[candidates]], season[rt.buyer[candidates]])  # fmt: skip
-        for start in range(0, len(candidates), CLEARING_BLOCK):
-            block = slice(start, start + CLEARING_BLOCK)
-            alive = start + np.flatnonzero(is_open[0][columns[1][block]] & is_open[1][columns[2][block]]
-                                           & is_open[2][columns[3][block]])  # fmt: skip
-            for r, i_s, i_c, i_g, price, contracted, b, least, f_s, f_c in zip(*(c[alive].tolist() for c in columns), strict=True):
-                if supply[i_s] <= TONNE_EPSILON or capacity[i_c] <= TONNE_EPSILON or group_capacity[i_g] <= TONNE_EPSILON:
-                    continue
-                q = min(supply[i_s], capacity[i_c], group_capacity[i_g])
-                # a contract commits only recurring volume: generation not yet promised to others,
-                # and buyer capacity not yet promised either (stock sold off is spot)
-                volume = 0.0 if contracted else min(q, free_supply[i_s] * f_s, free_tech[i_c] * f_c, free_capacity[i_g] * f_c)
-                if q + volume * months_of[b] < least:
-                    continue
-                supply[i_s] -= q
-                capacity[i_c] -= q
-                group_capacity[i_g] -= q
-                if supply[i_s] <= TONNE_EPSILON:
-                    is_open[0][i_s] = False
-                if capacity[i_c] <= TONNE_EPSILON:
-                    is_open[1][i_c] = False
-                if group_capacity[i_g] <= TONNE_EPSILON:
-                    is_open[2][i_g] = False
-                tonnes[r] += q
-                value[r] += q * price
-                if volume > TONNE_EPSILON:
-                    free_supply[i_s] -= volume / f_s
-                    free_tech[i_c] -= volume / f_c
-                    free_capacity[i_g] -= volume / f_c
-                    book.contract_seller_season[r] = f_s
-                    book.contract_buyer_season[r] = f_c
-                    book.contract_volume_t[r] = volume
-                    book.contract_price[r] = price
-                    book.contract_start[r] = step
-                    book.contract_end[r] = step + int(self.contract_months[b])
-        left = (np.asarray(supply), np.asarray(capacity), np.asarray(group_capacity))
+        b = rt.byproduct[candidates]
+        trade_spot(
+            candidates, (at_supply[candidates], at_capacity[candidates], at_group[candidates]),
+            (prices[candidates], has_contract[candidates], self.contract_months[b].astype(np.int64), least_t[candidates]),
+            (season[rt.seller[candidates]], season[rt.buyer[candidates]]), left, free, (tonnes, value),
+            (book.contract_seller_season, book.contract_buyer_season, book.contract_volume_t, book.contract_price,
+             book.contract_start, book.contract_end), step, TONNE_EPSILON,
+        )  # fmt: skip
         # 3. the terms of this month's spot trades and the set-up of new routes (environment/competition.py)
         spot = tonnes - contract_tonnes
         net = month.wtp_cny_per_t - rt.transport_cny_per_t

@@ -95,6 +95,8 @@ def subsidy_cny_per_t(
     routes: Routes, per_tonne_cny: NDArray[np.float64], per_t_km_cny: NDArray[np.float64]
 ) -> NDArray[np.float64]:
     """Per-route subsidy to the buyer: per tonne used (facilities, technologies) plus per t km hauled (by-products)."""
+    if not per_tonne_cny.any() and not per_t_km_cny.any():  # no subsidy in force (most months): zero, without the gather
+        return np.zeros(routes.n_routes)
     return per_tonne_cny[routes.buyer, routes.technology] + per_t_km_cny[routes.byproduct] * routes.distance_km
 
 

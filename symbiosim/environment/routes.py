@@ -101,7 +101,11 @@ class Routes:
     @property
     def mode_names(self) -> NDArray[np.object_]:
         """Per-route transport mode by name (all ``road`` when the routes carry no modes)."""
-        mode = self.mode if self.mode is not None else np.zeros(self.n_routes, dtype=np.intp)
+        return self.mode_names_of(np.arange(self.n_routes))
+
+    def mode_names_of(self, rows: NDArray[np.intp]) -> NDArray[np.object_]:
+        """The transport mode by name of the routes ``rows``."""
+        mode = self.mode[rows] if self.mode is not None else np.zeros(len(rows), dtype=np.intp)
         return np.asarray(MODES, dtype=object)[mode]
 
     @property

@@ -117,3 +117,17 @@ def test_the_best_rival_is_another_partner():
     offered = np.array([True, True, True, True, False])
     # key 0: best 9 (partner 8), runner-up of another partner 5; key 1: only partner 7 is offered
     assert best_rival(key, partner, value, offered).tolist() == [9.0, 5.0, 9.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_compiled_best_rival_matches_its_definition(seed):
+    """Oracle: for each route, the best value among the offered routes (value > 0) of its key with another partner."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 60))
+    key, partner = rng.integers(0, 5, n), rng.integers(0, 4, n)
+    value = rng.choice([-1.0, 0.0, 1.0, 2.0, 2.0, 3.5], n)  # ties, zeros and negatives on purpose
+    offered = rng.random(n) < 0.8
+    rivals = [[value[j] for j in range(n) if key[j] == key[i] and partner[j] != partner[i] and offered[j] and value[j] > 0]
+              for i in range(n)]  # fmt: skip
+    expected = [max(values, default=0.0) for values in rivals]
+    assert best_rival(key, partner, value, offered).tolist() == expected

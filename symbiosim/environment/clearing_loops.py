@@ -1,0 +1,164 @@
+"""The sequential loops of a month's clearing, compiled with numba.
+
+:meth:`symbiosim.environment.market.Market.clear` delivers contracts oldest first, then
+trades spot on known routes best surplus first. Each step of either loop reads what the
+steps before it left (supply, buyer capacity, a cap group's room, uncommitted volume), so
+the loops cannot be vectorised; compiled, they run as the same operations in the same order
+on the same float64 values, so they give the same results, bit for bit, as the Python loops
+they replace. ``NUMBA_DISABLE_JIT=1`` runs them as plain Python (same results, slower).
+
+Compiled code is cached beside this module (``__pycache__``); the first run on a machine
+compiles it (about a second), later runs load it.
+"""
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+
+__all__ = ["best_and_runner_up", "deliver_contracts", "trade_spot"]
+
+
+@njit(cache=True)
+def deliver_contracts(
+    in_force: NDArray[np.int64],
+    at: tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]],
+    due_t: NDArray[np.float64],
+    price_cny_per_t: NDArray[np.float64],
+    keeps: NDArray[np.bool_],
+    base: tuple[NDArray[np.float64], NDArray[np.float64]],
+    left: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]],
+    free: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]],
+    out: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]],
+    contract_end: NDArray[np.int64],
+    trust: NDArray[np.float64],
+    trust_loss: float,
+    trust_gain: float,
+    epsilon: float,
+) -> tuple[int, float]:
+    """Deliver the contracts in force (routes ``in_force``, oldest first); returns shortfalls and undelivered tonnes.
+
+    ``at``: per route, its index into the flat supply, capacity and cap-group tables and its
+    link; ``keeps``: aligned with ``in_force``, whether both parties still gain; ``base``: per route, the promise in seasonal base terms of seller and buyer; ``left``:
+    supply, capacity and group capacity (reduced in place); ``free``: what is not yet promised
+    (a released promise is added back); ``out``: tonnes, contract tonnes and value per route
+    (added to). A party for whom the contract is now a loss walks away: the contract ends and
+    trust falls by ``trust_loss``; a shortfall of a fraction f lowers trust x (1 - loss x f);
+    a full delivery raises it by ``trust_gain`` x (1 - trust).
+    """
+    at_supply, at_capacity, at_group, link = at
+    supply, capacity, group_capacity = left
+    free_supply, free_tech, free_capacity = free
+    tonnes, contract_tonnes, value = out
+    shortfalls, undelivered = 0, 0.0
+    for j in range(len(in_force)):
+        r = in_force[j]
+        i_s, i_c, i_g, k = at_supply[r], at_capacity[r], at_group[r], link[r]
+        if not keeps[j]:
+            contract_end[r] = -1
+            trust[k] *= 1 - trust_loss
+            free_supply[i_s] += base[0][r]
+            free_tech[i_c] += base[1][r]
+            free_capacity[i_g] += base[1][r]
+            continue
+        volume = due_t[r]
+        q = min(volume, supply[i_s], capacity[i_c], group_capacity[i_g])
+        if q > epsilon:
+            supply[i_s] -= q
+            capacity[i_c] -= q
+            group_capacity[i_g] -= q
+            tonnes[r] += q
+            contract_tonnes[r] += q
+            value[r] += q * price_cny_per_t[r]
+        shortfall = 1.0 - q / volume if volume > 0 else 0.0
+        if shortfall > 1e-6:
+            shortfalls += 1
+            undelivered += volume - q
+            trust[k] *= 1 - trust_loss * shortfall
+        else:
+            trust[k] += trust_gain * (1 - trust[k])
+    return shortfalls, undelivered
+
+
+@njit(cache=True)
+def trade_spot(
+    candidates: NDArray[np.int64],
+    at: tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]],
+    terms: tuple[NDArray[np.float64], NDArray[np.bool_], NDArray[np.int64], NDArray[np.float64]],
+    season: tuple[NDArray[np.float64], NDArray[np.float64]],
+    left: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]],
+    free: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]],
+    out: tuple[NDArray[np.float64], NDArray[np.float64]],
+    book: tuple[
+        NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]
+    ],
+    step: int,
+    epsilon: float,
+) -> None:
+    """Spot trades on ``candidates`` (routes, best surplus first), each taking min(supply, capacity, group room).
+
+    Aligned with ``candidates``: ``at``, each one's flat supply, capacity and group index;
+    ``terms``, its split price, whether a contract is in force, the contract's months and the
+    least tonnes (now plus the contract's) that pay a set-up not yet made; ``season``, the
+    seller's and the buyer's seasonal factor. ``left`` and ``free`` as in
+    :func:`deliver_contracts`; per route: ``out``, tonnes and value (added to), and ``book``,
+    the contract terms a first trade signs (seller and buyer season, volume, price, start,
+    end). A contract commits only recurring volume: generation and capacity not yet promised.
+    """
+    at_supply, at_capacity, at_group = at
+    price, contracted, months, least = terms
+    supply, capacity, group_capacity = left
+    free_supply, free_tech, free_capacity = free
+    tonnes, value = out
+    seller_season, buyer_season, volume_t, contract_price, contract_start, contract_end = book
+    for j in range(len(candidates)):
+        i_s, i_c, i_g = at_supply[j], at_capacity[j], at_group[j]
+        if supply[i_s] <= epsilon or capacity[i_c] <= epsilon or group_capacity[i_g] <= epsilon:
+            continue
+        q = min(supply[i_s], capacity[i_c], group_capacity[i_g])
+        f_s, f_c = season[0][j], season[1][j]
+        volume = 0.0 if contracted[j] else min(q, free_supply[i_s] * f_s, free_tech[i_c] * f_c, free_capacity[i_g] * f_c)
+        if q + volume * months[j] < least[j]:
+            continue
+        r = candidates[j]
+        supply[i_s] -= q
+        capacity[i_c] -= q
+        group_capacity[i_g] -= q
+        tonnes[r] += q
+        value[r] += q * price[j]
+        if volume > epsilon:
+            free_supply[i_s] -= volume / f_s
+            free_tech[i_c] -= volume / f_c
+            free_capacity[i_g] -= volume / f_c
+            seller_season[r] = f_s
+            buyer_season[r] = f_c
+            volume_t[r] = volume
+            contract_price[r] = price[j]
+            contract_start[r] = step
+            contract_end[r] = step + months[j]
+
+
+@njit(cache=True)
+def best_and_runner_up(
+    key: NDArray[np.int64], partner: NDArray[np.int64], value: NDArray[np.float64], offered: NDArray[np.bool_], n_keys: int
+) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.float64]]:
+    """Per key: the best value and its partner, and the best value of any other partner.
+
+    One pass over the offered rows with value > 0; the partner is that of the first row with the
+    best value; values are 0 (partner -1) where a key has no such row. When a row beats the best, the old best becomes the runner-up if the partner changes (it was
+    the best of every partner); otherwise a row of another partner can only raise the runner-up.
+    """
+    best, runner_up = np.zeros(n_keys), np.zeros(n_keys)
+    best_partner = np.full(n_keys, -1, dtype=np.int64)
+    for r in range(len(key)):
+        v = value[r]
+        if not offered[r] or not v > 0:
+            continue
+        k, p = key[r], partner[r]
+        if v > best[k]:
+            if p != best_partner[k]:
+                runner_up[k] = best[k]
+                best_partner[k] = p
+            best[k] = v
+        elif p != best_partner[k] and v > runner_up[k]:
+            runner_up[k] = v
+    return best, best_partner, runner_up
