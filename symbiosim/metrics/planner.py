@@ -53,6 +53,7 @@ OUTLET_SALE_COLUMNS = ("seller", "outlet", "byproduct", "tonnes", "profit_cny")
 SOLUTION_TONNE_TOLERANCE = 1e-6  # tonnes below this in a solution are rounding, not a path
 NEW_CAPACITY_TIE_BREAK = 1e-6  # theoretical scheme: cost of a tonne of new capacity, in tonnes used
 TONNES_PER_UNIT = 1000.0  # HiGHS's unit of tonnes: kilotonnes
+INTEGRAL_TOLERANCE = 1e-9  # a binary of the LP relaxation this close to 0 or 1 is taken as integral
 
 
 class PlannerError(ValueError):
@@ -247,6 +248,10 @@ def solve(
     routes = snapshot.routes.reset_index(drop=True)
     if scheme == "win_win":
         routes = routes[(routes["energy_saved_tce"] > 0) & (routes["co2_avoided_t"] > 0)].reset_index(drop=True)
+    if scheme != "theoretical":  # a route without margin can only help a plant reach a VAT threshold: keep those alone
+        plants = snapshot.vat.loc[snapshot.vat["rebate_cny"] > 0, "buyer"]
+        rebated = routes["is_listed_waste"].astype(bool) & routes["buyer"].isin(plants)
+        routes = routes[(routes["margin_cny_per_t"] > 0) | rebated].reset_index(drop=True)
     supply = snapshot.supply.set_index(["seller", "byproduct"])["supply_t"]
     capacity = snapshot.capacity.set_index(["buyer", "technology"])
     groups = snapshot.group_capacity.set_index(["buyer", "group"])["cap_t"]
@@ -331,15 +336,18 @@ def solve(
         upper_x[n_r + n_c + n_w : n_r + n_c + n_w + n_v] = reachable >= vat["needed_t"].to_numpy(float)
     # HiGHS solves in kilotonnes: in tonnes the bounds span 10^-10 to 10^7 and it spends its time on numerics
     unit = np.concatenate([np.full(n_r + n_c + n_w, TONNES_PER_UNIT), np.ones(n_v + n_s)])
+    problem = {"c": -gain * unit, "bounds": Bounds(np.zeros(n), upper_x / unit),
+               "constraints": LinearConstraint((matrix @ sparse.diags_array(unit)) / TONNES_PER_UNIT,
+                                               np.concatenate(lower) / TONNES_PER_UNIT, np.concatenate(upper) / TONNES_PER_UNIT),
+               "options": {"time_limit": time_limit_s, "mip_rel_gap": 1e-6}}  # fmt: skip
     started = time.perf_counter()
-    result = milp(
-        -gain * unit,
-        constraints=LinearConstraint((matrix @ sparse.diags_array(unit)) / TONNES_PER_UNIT,
-                                     np.concatenate(lower) / TONNES_PER_UNIT, np.concatenate(upper) / TONNES_PER_UNIT),
-        integrality=integrality,
-        bounds=Bounds(np.zeros(n), upper_x / unit),
-        options={"time_limit": time_limit_s, "mip_rel_gap": 1e-6},
-    )
+    # the LP relaxation first: where its binaries come out 0 or 1 it is the MILP's optimum (an upper bound attained)
+    result = milp(integrality=np.zeros(n), **problem)
+    binaries = result.x[n_r + n_c + n_w :] if result.x is not None else np.full(n_v + n_s, 0.5)
+    if integrality.any() and np.abs(binaries - np.round(binaries)).max(initial=0.0) > INTEGRAL_TOLERANCE:
+        result = milp(integrality=integrality, **problem)
+    elif integrality.any():
+        result.x[n_r + n_c + n_w :] = np.round(binaries)
     seconds = time.perf_counter() - started
     if result.x is None:
         raise PlannerError(

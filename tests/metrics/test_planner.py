@@ -140,3 +140,43 @@ def test_the_planner_opens_a_route_only_where_its_tonnes_pay_for_the_set_up():
     # the LP relaxation charges the set-up at its binary's fractional value: an upper bound again
     relaxed = solve(dear, "economic", relax=True)
     assert relaxed.totals.loc[0, "profit_cny"] >= closed.totals.loc[0, "profit_cny"] - 1e-6
+
+
+def test_a_losing_route_is_kept_where_it_wins_a_rebate():
+    """A route without margin stays in the problem where it can win a plant its rebate.
+
+    b2's route loses 5 CNY/t (and its new line 10 more), yet 70 t of it win a 2,000 CNY rebate:
+    30 x 30 + 70 x (-15) + 2,000 = 1,850 > 1,800 (b1's 60 t alone).
+    """
+    snapshot = instance(vat=True)
+    snapshot.routes.loc[1, "margin_cny_per_t"] = -5.0
+    snapshot.vat["rebate_cny"] = 2000.0
+    result = solve(snapshot, "economic")
+    assert tonnes_by_buyer(result) == {"b1": 30.0, "b2": 70.0}
+    assert result.totals.loc[0, "profit_cny"] == pytest.approx(1850.0)
+    snapshot.vat["rebate_cny"] = 500.0  # 350 < 1,800: the losing route is not used
+    assert tonnes_by_buyer(solve(snapshot, "economic")) == {"b1": 60.0}
+
+
+@pytest.mark.slow
+def test_the_relaxation_shortcut_finds_the_milp_optimum_on_the_baseline(monkeypatch):
+    """The LP relaxation taken as the optimum where its binaries are 0 or 1 is the MILP's optimum.
+
+    On the default region under the VAT rebate they come out 0 or 1; forcing the branch and bound
+    gives the same objective (within the MIP gap) and as many plants qualifying.
+    """
+    from pathlib import Path
+
+    import symbiosim.metrics.planner as planner
+    from symbiosim.runs.optimize import snapshot_of_scenario
+
+    baseline = Path(__file__).resolve().parents[2] / "examples" / "policies" / "baseline.toml"
+    snapshot, _ = snapshot_of_scenario(baseline, 2025, rng=1)
+    for scheme in ("economic", "win_win"):
+        quick = solve(snapshot, scheme).totals.iloc[0]
+        monkeypatch.setattr(planner, "INTEGRAL_TOLERANCE", -1.0)  # every relaxation counts as fractional
+        full = solve(snapshot, scheme).totals.iloc[0]
+        monkeypatch.undo()
+        assert full["vat_plants_qualified"] > 0
+        assert quick["vat_plants_qualified"] == full["vat_plants_qualified"]
+        assert quick["profit_cny"] == pytest.approx(full["profit_cny"], rel=1e-6)
