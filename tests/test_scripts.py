@@ -41,6 +41,28 @@ def test_benchmark_prints_its_targets():
 
 
 @pytest.mark.slow
+def test_the_command_benchmark_times_every_part():
+    """The whole command and its parts; the output groups add up to no more than the outputs' own time."""
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "bench_command.py"), "--repeats", "1"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    seconds = {}
+    for line in result.stdout.splitlines():
+        name, _, value = line.strip().rpartition("  ")
+        if value.endswith(" s") or " s, of which" in value:
+            seconds[name.strip()] = float(value.split(" s")[0])
+    for part in ("whole command (fresh process)", "imports", "setup", "simulation", "outputs", "plots (png)",
+                 "flows (csv)", "facility_ledger (csv)", "metric tables (compute)", "metric tables (write)"):  # fmt: skip
+        assert seconds.get(part, 0.0) > 0, (part, result.stdout)
+    groups = [v for k, v in seconds.items() if k not in ("whole command (fresh process)", "imports", "setup",
+                                                           "simulation", "outputs")]  # fmt: skip
+    assert sum(groups) <= seconds["outputs"] * 1.01 + 0.01
+    assert "target <= 3 s" in result.stdout
+
+
+@pytest.mark.slow
 def test_policy_curves_run_one_lever_and_move_the_way_expected(tmp_path):
     """Freight x10 against the baseline, 2 seeds, 1 year: fewer tonnes exchanged, more landfilled."""
     done = subprocess.run(
