@@ -133,6 +133,8 @@ def test_a_stronger_seller_side_leaves_kilns_fewer_slag_lines(tmp_path):
         return model.state.installed_tpa[:, slag_lines].sum()
 
     assert slag_line_tpa(strong) < slag_line_tpa(base)
+    guide = (Path(__file__).resolve().parents[1] / "docs" / "scenarios.md").read_text(encoding="utf-8")
+    assert f"({slag_line_tpa(strong) / 1e3:,.0f} kt/yr installed at the start instead of {slag_line_tpa(base) / 1e3:,.0f})" in guide
     for model in (base, strong):
         model.step()
     by_byproduct = [m.flows.groupby("byproduct").agg(t=("tonnes", "sum"), p=("price_cny_per_t", "mean")) for m in (base, strong)]
