@@ -145,7 +145,7 @@ def aggregate(
 def to_long(table: pd.DataFrame, unit_of: Callable[[str], str]) -> pd.DataFrame:
     """A table of :func:`aggregate` in long form: ``period, level, item, variable, unit, value``."""
     long = table.melt(id_vars=["period", "level", "item", "months"], var_name="variable", value_name="value")
-    long["unit"] = long["variable"].map(unit_of)
+    long["unit"] = long["variable"].map({name: unit_of(name) for name in long["variable"].unique()})  # once a name
     return long[["period", "level", "item", "months", "variable", "unit", "value"]]
 
 

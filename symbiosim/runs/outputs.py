@@ -97,7 +97,8 @@ def tidy_series(model: SymbiosisModel) -> pd.DataFrame:
     parts = long["series"].str.split(".", n=1, expand=True)
     long["variable"] = parts[0]
     long["item"] = parts[1].fillna(TOTAL) if parts.shape[1] > 1 else TOTAL
-    long["unit"] = long["variable"].map(unit_of("timeseries"))
+    units = unit_of("timeseries")
+    long["unit"] = long["variable"].map({name: units(name) for name in long["variable"].unique()})  # once a name
     other = {b: u for b, u in zip(model.catalog.byproducts, model.catalog.byproduct_units, strict=True) if u != TONNE}
     if other:  # a by-product's own series are in its unit
         rows = long["item"].isin(list(other))
