@@ -28,6 +28,7 @@ from symbiosim.environment.market import ClearingResult, Market
 from symbiosim.environment.outlets import OutletClearing
 from symbiosim.environment.pricing import (
     RoutePrices,
+    subsidy_cny_per_t,
     vat_qualifies,
     vat_threshold_premium_cny_per_t,
 )
@@ -358,7 +359,7 @@ def money_ledger(
     n, k, b, seller, buyer = catalog.n_facilities, routes.technology[t], routes.byproduct[t], routes.seller[t], routes.buyer[t]
     pf, value, tonnes = catalog.product_factors, value[t], tonnes[t]
     landfilled = ledger["landfilled_t"]
-    route_subsidy = levers.subsidy_cny_per_t[buyer, k] + levers.transport_subsidy_cny_per_t_km[b] * routes.distance_km[t]
+    route_subsidy = subsidy_cny_per_t(routes, levers.subsidy_cny_per_t, levers.transport_subsidy_cny_per_t_km, t)
     money = {
         "product_revenue_cny": product_income_cny(catalog, state),
         "product_cost_cny": (state.output * pf["cost_cny"]).sum(axis=1),

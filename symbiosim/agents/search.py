@@ -108,7 +108,7 @@ def search_decisions(
     tonnes = np.minimum(seller_t[seller, byproduct], buyer_t[buyer, routes.technology[c]])
     tonne_months = tonnes * contract_months[byproduct]
     best_sale = np.zeros(n * n_b)
-    np.maximum.at(best_sale, seller * n_b + byproduct, shares_at(share, c) * surplus_cny_per_t[c] * tonne_months)
+    np.maximum.at(best_sale, seller * n_b + byproduct, shares_at(seller_share, byproduct) * surplus_cny_per_t[c] * tonne_months)
     best_purchase = np.zeros(n * n_k)
     np.maximum.at(best_purchase, buyer * n_k + routes.technology[c], buyer_gain[c] * tonne_months)
     expected = discovery_probability * (

@@ -17,6 +17,7 @@ from symbiosim.environment.overrides import behaviour_values, byproduct_behaviou
 from symbiosim.environment.quantities import byproduct_units, in_tonnes
 from symbiosim.environment.scenario import Scenario
 from symbiosim.environment.units import MONTHS_PER_YEAR
+from symbiosim.environment.validation import optional_floats
 
 __all__ = ["MONTHS_PER_YEAR", "CatalogArrays", "build_arrays"]
 
@@ -139,13 +140,6 @@ def _own_rows(scenario: Scenario, table: str, fid: dict[str, int]) -> list[tuple
     return [(fid[row.facility_id], row) for row in scenario.table(table).itertuples(index=False) if row.facility_id in fid]
 
 
-def _optional(table: pd.DataFrame, column: str, default: float) -> NDArray[np.float64]:
-    """An optional numeric column as floats, ``default`` where blank or missing."""
-    if column not in table.columns:
-        return np.full(len(table), default)
-    return pd.to_numeric(table[column].replace("", np.nan), errors="coerce").fillna(default).to_numpy(dtype=float)
-
-
 DAYS_IN_MONTH = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 
 
@@ -166,7 +160,7 @@ def heating_share(start_day: float, end_day: float) -> NDArray[np.float64]:
 
 def _sector_values(table: pd.DataFrame, column: str, sectors: NDArray[np.object_]) -> NDArray[np.float64]:
     """An optional sector column per facility (0 where the column is missing or blank)."""
-    of_sector = dict(zip(table["sector"], _optional(table, column, 0.0), strict=True))
+    of_sector = dict(zip(table["sector"], optional_floats(table, column, 0.0), strict=True))
     return np.array([of_sector.get(sector, 0.0) for sector in sectors], dtype=float)
 
 
@@ -325,14 +319,14 @@ def build_arrays(scenario: Scenario, parameters: Mapping[str, float] | None = No
         storage_cost_cny_per_t_month=byp["storage_cost_cny_per_t_month"].to_numpy(dtype=float),
         storage_months=byp["storage_months"].to_numpy(dtype=float),
         supply_cost_cny_per_t=byp["supply_cost_cny_per_t"].to_numpy(dtype=float),
-        bau_landfill_share=_optional(byp, "bau_landfill_share", 1.0),
+        bau_landfill_share=optional_floats(byp, "bau_landfill_share", 1.0),
         contract_months=byp["contract_months"].to_numpy(dtype=np.int64),
-        link_setup_cny=_optional(byp, "link_setup_cny", 0.0),
-        link_setup_cny_per_km=_optional(byp, "link_setup_cny_per_km", 0.0),
-        link_setup_seller_share=_optional(byp, "link_setup_seller_share", np.nan),
+        link_setup_cny=optional_floats(byp, "link_setup_cny", 0.0),
+        link_setup_cny_per_km=optional_floats(byp, "link_setup_cny_per_km", 0.0),
+        link_setup_seller_share=optional_floats(byp, "link_setup_seller_share", np.nan),
         tech_capex_cny_per_tpa=tech["capex_cny_per_tpa"].to_numpy(dtype=float),
         tech_lifetime_yr=tech["lifetime_yr"].to_numpy(dtype=int),
-        tech_learning_rate=_optional(tech, "learning_rate", 0.0),
+        tech_learning_rate=optional_floats(tech, "learning_rate", 0.0),
         tech_opex_cny_per_t=tech["opex_cny_per_t"].to_numpy(dtype=float),
         tech_displaced_per_t=tech_displaced,
         tech_cap_t_per_t=tech["cap_t_per_t"].to_numpy(dtype=float),

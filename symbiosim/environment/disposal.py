@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from symbiosim.environment.validation import ValidationIssue, row_issue
+from symbiosim.environment.validation import ValidationIssue, optional_floats, row_issue
 
 __all__ = ["BUILT_IN", "DisposalRoutes", "disposal_issues"]
 
@@ -55,10 +55,8 @@ class DisposalRoutes:
         rows = {r: i for i, r in enumerate(table["route"])}
         treated = np.array([r in rows for r in route], dtype=bool)
 
-        def column(name: str) -> NDArray[np.float64]:
-            if name not in table.columns:
-                return np.zeros(len(route))
-            values = pd.to_numeric(table[name].replace("", np.nan), errors="coerce").fillna(0.0).to_numpy(dtype=float)
+        def column(name: str) -> NDArray[np.float64]:  # per by-product: its route's value, 0 unless treated
+            values = optional_floats(table, name, 0.0)
             return np.array([values[rows[r]] if r in rows else 0.0 for r in route], dtype=float)
 
         return cls(

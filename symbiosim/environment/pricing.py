@@ -92,12 +92,20 @@ def reservation_cny_per_t(
 
 
 def subsidy_cny_per_t(
-    routes: Routes, per_tonne_cny: NDArray[np.float64], per_t_km_cny: NDArray[np.float64]
+    routes: Routes,
+    per_tonne_cny: NDArray[np.float64],
+    per_t_km_cny: NDArray[np.float64],
+    rows: NDArray[np.intp] | None = None,
 ) -> NDArray[np.float64]:
-    """Per-route subsidy to the buyer: per tonne used (facilities, technologies) plus per t km hauled (by-products)."""
+    """Per-route subsidy to the buyer: per tonne used (facilities, technologies) plus per t km hauled (by-products).
+
+    For every route, or for the routes ``rows`` only.
+    """
+    at = (routes.buyer, routes.technology, routes.byproduct, routes.distance_km)
+    buyer, technology, byproduct, km = at if rows is None else (values[rows] for values in at)
     if not per_tonne_cny.any() and not per_t_km_cny.any():  # no subsidy in force (most months): zero, without the gather
-        return np.zeros(routes.n_routes)
-    return per_tonne_cny[routes.buyer, routes.technology] + per_t_km_cny[routes.byproduct] * routes.distance_km
+        return np.zeros(len(buyer))
+    return per_tonne_cny[buyer, technology] + per_t_km_cny[byproduct] * km
 
 
 def avoided_charges_cny_per_t(

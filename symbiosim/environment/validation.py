@@ -19,7 +19,9 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 __all__ = [
     "FILE_COLUMN",
@@ -28,6 +30,7 @@ __all__ = [
     "ValidationIssue",
     "check_references",
     "empty_table",
+    "optional_floats",
     "read_table",
     "read_text_rows",
     "row_issue",
@@ -355,6 +358,13 @@ def read_table(path: Path | str, table: str, display: str | None = None) -> tupl
 def row_issue(row: pd.Series, column: str, rule: str) -> ValidationIssue:
     """An issue about one row of a typed table (its file and line from the bookkeeping columns)."""
     return ValidationIssue(row[FILE_COLUMN], int(row[LINE_COLUMN]), column, rule)
+
+
+def optional_floats(table: pd.DataFrame, column: str, default: float) -> NDArray[np.float64]:
+    """An optional numeric column of a typed table as floats, ``default`` where blank or missing."""
+    if column not in table.columns:
+        return np.full(len(table), default)
+    return pd.to_numeric(table[column].replace("", np.nan), errors="coerce").fillna(default).to_numpy(dtype=float)
 
 
 def empty_table(table: str) -> pd.DataFrame:
