@@ -120,24 +120,37 @@ def aggregate(
     if period not in PERIODS:
         raise ValueError(f"period must be one of {PERIODS}, not {period!r}")
     values = [c for c in ledger.columns if c not in ("step", "date", "facility_id") and is_numeric_dtype(ledger[c])]
-    frame = ledger[["date", "facility_id", *values]].copy()
+    # Keys are worked out once per distinct facility and date, then sorted codes stand for them:
+    # the groups, their order and their (compensated) sums are those of grouping by the strings.
+    facility_code, ids = pd.factorize(ledger["facility_id"])
+    date_code, dates = pd.factorize(ledger["date"])
     if level == "facility":
-        frame["item"] = frame["facility_id"]
+        items = pd.Series(ids, dtype=object)
     elif level == "region":
-        frame["item"] = REGION
+        items = pd.Series(REGION, index=range(len(ids)), dtype=object)
     else:
-        lookup = facilities.set_index("facility_id")[level]
-        missing = sorted(set(frame["facility_id"]) - set(lookup.index))
+        lookup = facilities.drop_duplicates("facility_id").set_index("facility_id")[level]
+        missing = sorted(set(ids) - set(lookup.index))
         if missing:
             raise ValueError(f"facilities missing from the facilities table: {missing[:5]}")
-        frame["item"] = frame["facility_id"].map(lookup)
-    month = frame["date"].astype(str).str.slice(0, 7)
-    frame["period"] = month if period == "month" else month.str.slice(0, 4)
-    frame["month"] = month
-    grouped = frame.groupby(["period", "item"], sort=True)
-    table = grouped[values].sum()
-    table.insert(0, "months", grouped["month"].nunique())
-    table = table.reset_index()
+        items = pd.Series(lookup.reindex(ids).to_numpy(), dtype=object)
+    months = pd.Index(dates).astype(str).str.slice(0, 7)
+    periods = months if period == "month" else months.str.slice(0, 4)
+    month_of, _ = pd.factorize(months)
+    period_names, period_of = np.unique(np.asarray(periods, dtype=object), return_inverse=True)
+    named = items.notna().to_numpy()  # a facility without a city (say) is in no city's row
+    item_names, item_of = np.unique(items[named].to_numpy(), return_inverse=True)
+    item_code = np.full(len(ids), -1)
+    item_code[named] = item_of
+    rows = item_code[facility_code] >= 0
+    key = (period_of[date_code] * len(item_names) + item_code[facility_code])[rows]
+    grouped = ledger.loc[rows, values].groupby(key, sort=True)
+    table = grouped.sum()
+    table.insert(0, "months", pd.Series(month_of[date_code][rows]).groupby(key, sort=True).nunique().to_numpy())
+    period_index, item_index = np.divmod(table.index.to_numpy(), len(item_names))
+    table.insert(0, "item", pd.array(item_names[item_index], dtype="str"))
+    table.insert(0, "period", pd.array(period_names[period_index], dtype="str"))
+    table = table.reset_index(drop=True)
     table.insert(1, "level", level)
     return table
 

@@ -11,7 +11,6 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from scipy import stats
 
 __all__ = [
     "CITY_COLUMNS",
@@ -121,7 +120,10 @@ def profit_distance_spearman(distance_km: NDArray[np.float64], profit_cny: NDArr
     """Spearman rank correlation of path profit against distance (Cao et al. 2025, §2.2, Fig. 5: -0.2192)."""
     if len(distance_km) < 3:
         return float("nan")
-    return float(stats.spearmanr(distance_km, profit_cny).statistic)
+    ranks = np.column_stack([pd.Series(distance_km).rank().to_numpy(), pd.Series(profit_cny).rank().to_numpy()])
+    if np.isnan(ranks).any() or (ranks.min(axis=0) == ranks.max(axis=0)).any():
+        return float("nan")  # a missing value, or a constant: no correlation
+    return float(np.corrcoef(ranks, rowvar=False)[1, 0])  # Pearson's r of average ranks, as scipy.stats.spearmanr
 
 
 def partner_graph(flows: pd.DataFrame) -> nx.Graph:

@@ -40,7 +40,6 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, milp
 
 __all__ = ["SCHEMES", "PlannerError", "PlannerResult", "Snapshot", "solve", "solve_all"]
 
@@ -336,6 +335,8 @@ def solve(
         upper_x[n_r + n_c + n_w : n_r + n_c + n_w + n_v] = reachable >= vat["needed_t"].to_numpy(float)
     # HiGHS solves in kilotonnes: in tonnes the bounds span 10^-10 to 10^7 and it spends its time on numerics
     unit = np.concatenate([np.full(n_r + n_c + n_w, TONNES_PER_UNIT), np.ones(n_v + n_s)])
+    from scipy.optimize import Bounds, LinearConstraint, milp  # 0.2 s: loaded when a plan is solved
+
     problem = {"c": -gain * unit, "bounds": Bounds(np.zeros(n), upper_x / unit),
                "constraints": LinearConstraint((matrix @ sparse.diags_array(unit)) / TONNES_PER_UNIT,
                                                np.concatenate(lower) / TONNES_PER_UNIT, np.concatenate(upper) / TONNES_PER_UNIT),

@@ -16,20 +16,12 @@ from symbiosim.environment.parameters import MAX_YEARS, run_settings
 from symbiosim.environment.scenario import load_scenario, scenario_path
 from symbiosim.environment.validation import ScenarioError
 from symbiosim.runs.cli_parser import parser
-from symbiosim.runs.compare import compare_scenarios
 from symbiosim.runs.draws import SOURCES, UncertaintyOptions
-from symbiosim.runs.optimize import optimize_scenario, write_optimization
 from symbiosim.runs.outputs import key_node_table
-from symbiosim.runs.region_command import region_command
-from symbiosim.runs.sensitivity import write_sensitivity
 from symbiosim.runs.single import rerun_from_outputs, run_scenario
-from symbiosim.runs.sweep import load_spec, run_sweep
-from symbiosim.runs.uncertainty import (
-    headline_lines,
-    plan_monte_carlo,
-    planner_monte_carlo,
-    write_planner_monte_carlo,
-)
+
+# Each command imports the modules only it needs where it starts: a run does not wait for the
+# planner, the statistics of comparisons and sweeps, or the uncertainty plots (about 0.7 s).
 
 __all__ = ["main"]
 
@@ -143,6 +135,8 @@ def _run(args: argparse.Namespace) -> int:
         print(key_node_table(result.model, top=5)[["facility_id", "name", "city", "share"]].to_string(index=False))
     drawn = result.folder / "uncertainty_runs.csv"
     if drawn in result.files:
+        from symbiosim.runs.uncertainty import headline_lines
+
         runs = pd.read_csv(drawn)
         print(f"\nUncertainty over {runs['draw'].nunique()} draws (central run, then 5-95 % of the draws; "
               "uncertainty.csv has every metric):")  # fmt: skip
@@ -153,6 +147,8 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
+    from symbiosim.runs.compare import compare_scenarios
+
     if args.seeds < 1 or args.first_seed < 0:
         raise _CommandError("--seeds must be at least 1 and --first-seed non-negative")
     _check_years(args.years)
@@ -167,6 +163,9 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _optimize(args: argparse.Namespace) -> int:
+    from symbiosim.runs.optimize import optimize_scenario, write_optimization
+    from symbiosim.runs.uncertainty import plan_monte_carlo, planner_monte_carlo, write_planner_monte_carlo
+
     _check_rng(args.rng)
     _check_out(args.out)
     if args.monte_carlo is not None and args.monte_carlo < 1:
@@ -255,6 +254,9 @@ def _check_engine(args: argparse.Namespace) -> None:
 
 
 def _sweep(args: argparse.Namespace) -> int:
+    from symbiosim.runs.sensitivity import write_sensitivity
+    from symbiosim.runs.sweep import load_spec, run_sweep
+
     _check_engine(args)
     with _reported(args.spec):
         spec = load_spec(args.spec)
@@ -308,6 +310,8 @@ def _calibrate(args: argparse.Namespace) -> int:
 
 
 def _region(args: argparse.Namespace) -> int:
+    from symbiosim.runs.region_command import region_command
+
     _check_years(args.years)
     command = "symbiosim " + " ".join(shlex.quote(a) for a in (sys.argv[1:] if args.argv is None else args.argv))
     with _reported(args.out):

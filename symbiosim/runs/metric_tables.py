@@ -25,6 +25,7 @@ from symbiosim.metrics.network import (
     robustness,
 )
 from symbiosim.model import MONTHS_PER_YEAR, SymbiosisModel
+from symbiosim.runs.csv_text import write_csv
 from symbiosim.runs.outputs import in_currency, symbiosis_flows, unit_of, write_atomic
 
 __all__ = [
@@ -408,7 +409,7 @@ def write_metric_tables(
     tables, notes = compute_metric_tables(model, value_flow_ids)
     tables = {name: in_currency(table, model.scenario_data.money) for name, table in tables.items()}
     files = [
-        write_atomic(folder / f"{name}.csv", lambda p, t=table: t.to_csv(p, index=False))
+        write_atomic(folder / f"{name}.csv", lambda p, t=table: write_csv(t, p))
         for name, table in tables.items()
     ]
     return tables, files, notes

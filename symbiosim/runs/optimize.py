@@ -25,6 +25,7 @@ from symbiosim.environment.scenario import Scenario, load_scenario
 from symbiosim.metrics.planner import EFFECTS, SCHEMES, PlannerResult, Snapshot, solve
 from symbiosim.model import MONTHS_PER_YEAR, PRODUCTION_PHASES, SymbiosisModel, month_date
 from symbiosim.policies.levers import EMITTED
+from symbiosim.runs.csv_text import write_csv
 from symbiosim.runs.outputs import write_atomic
 from symbiosim.runs.planner_plots import plot_planner_maps, plot_utilisation_by_scheme
 
@@ -356,7 +357,7 @@ def write_optimization(results: dict[str, PlannerResult], facilities: pd.DataFra
     out.mkdir(parents=True, exist_ok=True)
     tables = planner_tables(results, facilities)
     files = [
-        write_atomic(out / f"{name}.csv", lambda p, t=table: t.to_csv(p, index=False)) for name, table in tables.items()
+        write_atomic(out / f"{name}.csv", lambda p, t=table: write_csv(t, p)) for name, table in tables.items()
     ]
     files.append(
         write_atomic(out / "planner_map.png", lambda p: plot_planner_maps(tables["planner_paths"], facilities, p))

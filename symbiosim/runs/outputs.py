@@ -6,16 +6,19 @@ is safe.
 """
 
 import contextlib
+import datetime as dt
 import functools
 import os
 import tempfile
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 import networkx as nx
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from symbiosim.environment import vocabulary
 from symbiosim.environment.money import Money, label
@@ -27,12 +30,14 @@ from symbiosim.metrics.network import effective_radius_km, key_nodes
 from symbiosim.model import SymbiosisModel
 
 __all__ = [
+    "MapData",
     "atomic_path",
     "attribution_markdown",
     "data_credit",
     "exchange_network",
     "flows_table",
     "in_currency",
+    "map_data",
     "summary_table",
     "symbiosis_flows",
     "tidy_series",
@@ -264,3 +269,27 @@ def attribution_markdown(facilities: pd.DataFrame, scenario_name: str) -> str:
     if any(GEONAMES in s for s in facilities.get("source", pd.Series(dtype=str)).astype(str).unique()):
         lines += ["", "## GeoNames data", "", GEONAMES_CREDIT]
     return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class MapData:
+    """What the map of a run shows: its facilities and the routes of its last months (small, picklable)."""
+
+    facilities: pd.DataFrame  # the catalog's facilities: sector, longitude, latitude
+    routes: pd.DataFrame  # seller, buyer (facility rows), byproduct, tonnes per month
+    capacity: NDArray[np.float64]  # (n,) each facility's largest capacity (its units per year)
+    months: int
+    date: dt.date  # the run's last month
+
+
+def map_data(model: SymbiosisModel, months: int = 12) -> MapData:
+    """The facilities and the flows of the last ``months`` months of ``model``, for :func:`draw_map`."""
+    flows, keys = model.flows, ["seller", "buyer", "byproduct"]
+    if len(flows):
+        recent = flows[flows["step"] > model.month_index - months]
+        per_route = recent.groupby(keys, as_index=False)["tonnes"].sum()
+        per_route["tonnes"] /= months
+    else:  # no exchange in the whole run
+        per_route = pd.DataFrame(columns=[*keys, "tonnes"])
+    capacity = model.state.capacity_per_yr
+    return MapData(model.catalog.facilities, per_route, capacity.max(axis=1), months, model.date)

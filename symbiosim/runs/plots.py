@@ -12,9 +12,9 @@ from matplotlib.collections import LineCollection
 
 from symbiosim.environment.units import T_PER_KT
 from symbiosim.model import SymbiosisModel
-from symbiosim.runs.outputs import data_credit
+from symbiosim.runs.outputs import MapData, data_credit, map_data
 
-__all__ = ["plot_byproduct_series", "plot_map", "plot_radius", "plot_savings", "plot_synergy", "plot_unavailable"]
+__all__ = ["draw_map", "plot_byproduct_series", "plot_map", "plot_radius", "plot_savings", "plot_synergy", "plot_unavailable"]
 
 SECTOR_STYLE = {
     "steel": ("#1f77b4", "s"),
@@ -79,18 +79,19 @@ def plot_byproduct_series(series: pd.DataFrame, path: Path) -> None:
 
 
 def plot_map(model: SymbiosisModel, path: Path, months: int = 12) -> None:
-    """Map of facilities (by sector, size by capacity) and flows of the last ``months`` months.
+    """Map of facilities (by sector, size by capacity) and flows of the last ``months`` months (:func:`draw_map`)."""
+    draw_map(map_data(model, months), path)
+
+
+def draw_map(data: MapData, path: Path) -> None:
+    """Draw a :class:`MapData`: facilities by sector (size by capacity) and the routes' flows.
 
     Line width is proportional to tonnes per month on the route; longitude/latitude axes
     (no basemap, so the plot works offline).
     """
-    fac = model.catalog.facilities
+    fac, per_route, months = data.facilities, data.routes, data.months
     fig, ax = plt.subplots(figsize=(9, 10))
-    flows = model.flows
-    recent = flows[flows["step"] > model.month_index - months] if len(flows) else flows
-    if len(recent):
-        per_route = recent.groupby(["seller", "buyer", "byproduct"], as_index=False)["tonnes"].sum()
-        per_route["tonnes"] /= months
+    if len(per_route):
         lon, lat = fac["longitude"].to_numpy(dtype=float), fac["latitude"].to_numpy(dtype=float)
         segments = np.stack(
             [
@@ -101,7 +102,7 @@ def plot_map(model: SymbiosisModel, path: Path, months: int = 12) -> None:
         )
         widths = 0.3 + 4.0 * np.sqrt(per_route["tonnes"].to_numpy() / per_route["tonnes"].max())
         ax.add_collection(LineCollection(segments, linewidths=widths, colors="#444444", alpha=0.35, zorder=1))
-    size = np.sqrt(model.state.capacity_per_yr.max(axis=1) / max(model.state.capacity_per_yr.max(), 1.0)) * 120 + 8
+    size = np.sqrt(data.capacity / max(data.capacity.max(), 1.0)) * 120 + 8
     for sector, group in fac.groupby("sector", sort=True):
         color, marker = SECTOR_STYLE.get(sector, DEFAULT_STYLE)
         ax.scatter(
@@ -118,11 +119,11 @@ def plot_map(model: SymbiosisModel, path: Path, months: int = 12) -> None:
         )
     ax.set_xlabel("longitude (degrees east)")
     ax.set_ylabel("latitude (degrees north)")
-    ax.set_title(f"Facilities and by-product flows, last {months} months to {model.date:%Y-%m}")
+    ax.set_title(f"Facilities and by-product flows, last {months} months to {data.date:%Y-%m}")
     ax.set_aspect(1 / np.cos(np.radians(fac["latitude"].astype(float).mean())))
     ax.legend(fontsize=8, loc="lower right")
     ax.grid(alpha=0.3)
-    fig.text(0.01, 0.005, data_credit(model.catalog.facilities), fontsize=7)
+    fig.text(0.01, 0.005, data_credit(fac), fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=DPI)
     plt.close(fig)

@@ -14,27 +14,27 @@ from symbiosim.environment.network import write_geojson, write_graphml
 from symbiosim.environment.scenario import Scenario, load_scenario
 from symbiosim.model import SymbiosisModel
 from symbiosim.runs.checkpoint import load_checkpoint, read_state, save_checkpoint
+from symbiosim.runs.csv_text import write_csv
 from symbiosim.runs.draws import DrawPlan, UncertaintyOptions
 from symbiosim.runs.metric_tables import write_metric_tables
-from symbiosim.runs.optimize import emergent_vs_optimal
 from symbiosim.runs.outputs import (
     attribution_markdown,
     exchange_network,
     flows_table,
     in_currency,
     key_node_table,
+    map_data,
     summary_table,
     tidy_series,
     write_atomic,
 )
-from symbiosim.runs.planner_plots import plot_emergent_vs_optimal
-from symbiosim.runs.plots import plot_byproduct_series, plot_map, plot_radius, plot_savings, plot_synergy
-from symbiosim.runs.uncertainty import run_draws, write_uncertainty
+from symbiosim.runs.plot_process import Painter
 
 __all__ = ["RunOutputs", "rerun_from_outputs", "run_scenario", "write_outputs"]
 
 DEFAULT_SEED = 42
 CHECKPOINT = "checkpoint"
+PLOTS = "symbiosim.runs.plots."  # the plots are drawn by a worker process (runs.plot_process), named
 VERSIONED = ("symbiosim", "mesa", "numpy", "pandas", "scipy", "networkx", "pyarrow")
 
 
@@ -116,8 +116,20 @@ def run_scenario(
             uncertainty = UncertaintyOptions.of_record(recorded)
     else:
         loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-        overrides = {} if years is None else {"years": years}
-        model = SymbiosisModel(loaded, rng=rng, **overrides)
+    with Painter() as painter:  # its worker imports the plotting code while the model is built and run
+        if not resume:
+            model = SymbiosisModel(loaded, rng=rng, **({} if years is None else {"years": years}))
+        result = _simulate(model, out, rng, progress, value_flow_ids, vs_optimal, checkpoint_every, uncertainty, painter)
+    shutil.rmtree(folder, ignore_errors=True)
+    return result
+
+
+def _simulate(
+    model: SymbiosisModel, out: Path, rng: int, progress: bool, value_flow_ids: list[str] | None, vs_optimal: bool,
+    checkpoint_every: int | None, uncertainty: UncertaintyOptions | None, painter: Painter,
+) -> RunOutputs:  # fmt: skip
+    """Run ``model`` from its month to its horizon (checkpointing as asked), then write its outputs."""
+    folder = out / CHECKPOINT
     unknown = [fid for fid in value_flow_ids or [] if fid not in model.facility_index]
     if unknown:
         raise ValueError(f"--value-flow: unknown facility id(s) {unknown}")
@@ -131,10 +143,11 @@ def run_scenario(
             save_checkpoint(model, folder, rng, {"uncertainty": uncertainty.record() if uncertainty else None})
     drawn = None
     if plan is not None:
+        from symbiosim.runs.uncertainty import run_draws
+
         drawn = (plan, uncertainty, *run_draws(model.scenario_data, plan, model.years, progress, label=f"{name}: draws"))
-    result = write_outputs(model, out, rng=rng, value_flow_ids=value_flow_ids, vs_optimal=vs_optimal, drawn=drawn)
-    shutil.rmtree(folder, ignore_errors=True)
-    return result
+    return write_outputs(model, out, rng=rng, value_flow_ids=value_flow_ids, vs_optimal=vs_optimal, drawn=drawn,
+                         painter=painter)  # fmt: skip
 
 
 def rerun_from_outputs(folder: Path, out: Path, progress: bool = True) -> RunOutputs:
@@ -171,16 +184,30 @@ def write_outputs(
     value_flow_ids: list[str] | None = None,
     vs_optimal: bool = False,
     drawn: tuple[DrawPlan, UncertaintyOptions, pd.DataFrame, pd.DataFrame] | None = None,
+    painter: Painter | None = None,
 ) -> RunOutputs:
     """Write series, flows, network, summary, plots and a manifest of a finished model.
 
     ``drawn``: the draws of an uncertainty analysis (plan, options, metrics, monthly series:
     :func:`symbiosim.runs.uncertainty.run_draws`), written beside the run's own outputs.
+    ``painter``: draws the plots while the tables are written (default: one started here).
     """
+    if painter is None:
+        with Painter() as own:
+            return write_outputs(model, folder, rng=rng, value_flow_ids=value_flow_ids, vs_optimal=vs_optimal,
+                                 drawn=drawn, painter=own)  # fmt: skip
     folder.mkdir(parents=True, exist_ok=True)
-    files: list[Path] = []
     money = model.scenario_data.money
     series = in_currency(tidy_series(model), money)
+    files = [  # drawn by the painter's worker while the tables below are written
+        painter.draw(PLOTS + "plot_byproduct_series", series, path=folder / "byproducts_over_time.png"),
+        painter.draw(PLOTS + "draw_map", map_data(model), path=folder / "map.png"),
+        painter.draw(PLOTS + "plot_savings", series, path=folder / "savings_over_time.png"),
+    ]
+    metrics, metric_files, notes = write_metric_tables(model, folder, value_flow_ids)
+    files += metric_files
+    files.append(painter.draw(PLOTS + "plot_synergy", metrics["synergy_annual"], path=folder / "synergy.png"))
+    files.append(painter.draw(PLOTS + "plot_radius", metrics["radius_annual"], path=folder / "radius.png"))
     per_facility = model.facility_ledger
     flows = flows_table(model)
     summary = summary_table(model)
@@ -188,7 +215,7 @@ def write_outputs(
     graph = exchange_network(model)
     tables = {"timeseries": series, "facility_ledger": per_facility, "flows": flows}
     for name, table in tables.items():
-        files.append(write_atomic(folder / f"{name}.csv", lambda p, t=table: t.to_csv(p, index=False)))
+        files.append(write_atomic(folder / f"{name}.csv", lambda p, t=table: write_csv(t, p)))
         files.append(write_atomic(folder / f"{name}.parquet", lambda p, t=table: t.to_parquet(p, index=False)))
     adoptions = pd.DataFrame([a.__dict__ for a in model.record.adoptions])
     files.append(write_atomic(folder / "adoptions.csv", lambda p: adoptions.to_csv(p, index=False)))
@@ -200,20 +227,17 @@ def write_outputs(
     files.append(write_atomic(folder / "facilities.csv", lambda p: facilities.to_csv(p, index=False)))
     files.append(write_atomic(folder / "network.graphml", lambda p: write_graphml(graph, p)))
     files.append(write_atomic(folder / "network.geojson", lambda p: write_geojson(graph, p)))
-    files.append(write_atomic(folder / "byproducts_over_time.png", lambda p: plot_byproduct_series(series, p)))
-    files.append(write_atomic(folder / "map.png", lambda p: plot_map(model, p)))
-    metrics, metric_files, notes = write_metric_tables(model, folder, value_flow_ids)
-    files += metric_files
-    files.append(write_atomic(folder / "savings_over_time.png", lambda p: plot_savings(series, p)))
-    files.append(write_atomic(folder / "synergy.png", lambda p: plot_synergy(metrics["synergy_annual"], p)))
-    if vs_optimal:
+    if vs_optimal:  # the planner and its plots load only when asked for (0.5 s of imports)
+        from symbiosim.runs.optimize import emergent_vs_optimal
         table = emergent_vs_optimal(model)
         metrics["emergent_vs_optimal"] = table
         files.append(write_atomic(folder / "emergent_vs_optimal.csv", lambda p: table.to_csv(p, index=False)))
-        files.append(write_atomic(folder / "emergent_vs_optimal.png", lambda p: plot_emergent_vs_optimal(table, p)))
-    files.append(write_atomic(folder / "radius.png", lambda p: plot_radius(metrics["radius_annual"], p)))
+        files.append(painter.draw("symbiosim.runs.planner_plots.plot_emergent_vs_optimal", table, path=folder / "emergent_vs_optimal.png"))
     if drawn is not None:
+        from symbiosim.runs.uncertainty import write_uncertainty
+
         files += write_uncertainty(drawn[0], drawn[2], drawn[3], folder, central=model)
+    painter.finish()  # every plot written before the manifest lists it
     attribution = attribution_markdown(model.catalog.facilities, model.scenario_data.name)
     files.append(write_atomic(folder / "ATTRIBUTION.md", lambda p: p.write_text(attribution, encoding="utf-8")))
     manifest = {

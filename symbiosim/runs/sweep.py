@@ -34,14 +34,11 @@ import time
 import tomllib
 import traceback
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.stats import qmc
 from tqdm import tqdm
 
 from symbiosim.environment import vocabulary
@@ -51,6 +48,7 @@ from symbiosim.environment.validation import ScenarioError, ValidationIssue
 from symbiosim.model import MONTHS_PER_YEAR, SymbiosisModel
 from symbiosim.runs.controls import app_policies, controls
 from symbiosim.runs.outputs import write_atomic
+from symbiosim.runs.sweep_engines import in_processes, on_ray, serial
 
 __all__ = [
     "ENGINES",
@@ -231,6 +229,8 @@ def run_design(spec: SweepSpec) -> Design:
     low = np.array([p.low for p in spec.parameters])
     high = np.array([p.high for p in spec.parameters])
     if spec.design == "lhs":
+        from scipy.stats import qmc  # 0.35 s: loaded for a Latin hypercube design only
+
         unit = qmc.LatinHypercube(d=len(names), seed=spec.sampling_seed).random(spec.samples)
         return Design(pd.DataFrame(qmc.scale(unit, low, high), columns=names), spec)
     from SALib.sample import sobol as sobol_sample
@@ -274,6 +274,9 @@ def tasks(design: Design) -> list[dict]:
                 }
             )
     return out
+
+
+PRELOAD = ["symbiosim.runs.sweep"]  # what the worker processes import before their first run
 
 
 @functools.lru_cache(maxsize=4)
@@ -327,42 +330,10 @@ def _store(result: dict, out: Path) -> None:
         write_atomic(out / "failures" / f"{run}.json", lambda p: p.write_text(text, encoding="utf-8"))
 
 
-def _serial(todo: list[dict], workers: int, address: str | None) -> Iterator[dict]:
-    for task in todo:
-        yield run_one(task)
-
-
-def _processes(todo: list[dict], workers: int, address: str | None) -> Iterator[dict]:
-    # workers fork from a server that has imported the model once (fast start, no inherited threads)
-    context = get_context("forkserver")
-    context.set_forkserver_preload(["symbiosim.runs.sweep"])
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for future in as_completed([pool.submit(run_one, task) for task in todo]):
-            yield future.result()
-
-
-def _ray(todo: list[dict], workers: int, address: str | None) -> Iterator[dict]:
-    import ray
-
-    started_here = not ray.is_initialized()
-    if started_here:
-        options = {"address": address} if address else {"num_cpus": workers, "include_dashboard": False}
-        ray.init(**options, log_to_driver=False, configure_logging=False)
-    try:
-        remote = ray.remote(num_cpus=1)(run_one)
-        pending = [remote.remote(task) for task in todo]
-        while pending:
-            done, pending = ray.wait(pending, num_returns=1)
-            yield ray.get(done[0])
-    finally:
-        if started_here:
-            ray.shutdown()
-
-
 RUNNERS: dict[str, Callable[[list[dict], int, str | None], Iterator[dict]]] = {
-    "serial": _serial,
-    "process": _processes,
-    "ray": _ray,
+    "serial": lambda todo, workers, address: serial(run_one, todo),
+    "process": lambda todo, workers, address: in_processes(run_one, todo, workers, PRELOAD),
+    "ray": lambda todo, workers, address: on_ray(run_one, todo, workers, address),
 }
 
 
@@ -388,7 +359,7 @@ def run_sweep(
     Args:
         spec: the validated spec.
         out: the dataset folder (created; the design is written to ``design.csv``).
-        engine: ``serial``, ``process`` (a pool of ``workers`` processes) or ``ray`` (a local
+        engine: ``serial``, ``process`` (this process and ``workers`` - 1 others) or ``ray`` (a local
             Ray instance with ``workers`` CPUs, or the cluster at ``address``).
         workers: processes or Ray CPUs.
         address: a Ray cluster address (``ray`` engine only).
