@@ -1,8 +1,12 @@
 """How the model's cost grows with the number of facilities, on seeded synthetic regions.
 
-Targets (issue: scaling): the cost of a step grows no faster than N^1.2 (exponent b of
-ms/step = a N^b, least squares on logs), and a 10-year (120-month) run at N = 10,000 fits
-in < 4 GiB of memory.
+Targets: the cost of the whole run (set-up and every month, the December investment rounds
+included) grows no faster than N^1.05 from 300 to 10,000 facilities (issue: performance end to
+end; exponent b of seconds = a N^b, least squares on logs; the median step's own exponent is
+printed beside it, its earlier target was 1.2), and a 10-year (120-month) run at N = 10,000
+fits in < 4 GiB of memory. The cost of a run is linear in its candidate routes (the pairs on
+which a tonne can pay its freight), and their number per facility grows with the region while
+the region is smaller than the reach of long hauls: both exponents are printed too.
 
 Each size is measured in a fresh process (so its peak memory is its own): build the
 synthetic region (``symbiosim.environment.synthetic``, density and sector mix of JJJ), build
@@ -38,7 +42,7 @@ from symbiosim.environment.synthetic import synthetic_scenario
 SIZES = (300, 1_000, 3_000, 10_000)
 MONTHS = 24
 MONTHS_PER_YEAR = 12
-TARGET_EXPONENT = 1.2
+TARGET_EXPONENT = 1.05  # the whole run, December included
 TARGET_MEMORY_GIB = 4.0
 TARGET_MEMORY_N = 10_000
 KIB_PER_MIB = 1024
@@ -86,6 +90,7 @@ def measure(n: int, months: int, rng: int) -> dict[str, float]:
         "invest_ms": max(steps_ms),
         "ms_per_step_per_100": median_ms / n * PER_100,
         "run_s": sum(steps_ms) / MS_PER_S,
+        "whole_s": setup_s + sum(steps_ms) / MS_PER_S,
         "routes": model.market.n_routes,
         "routes_per_facility": model.market.n_routes / n,
         "peak_rss_mib": peak_rss_mib(),
@@ -120,10 +125,16 @@ def main() -> None:
         a, b = growth_exponent(sizes, table["ms_per_step"].to_numpy())
         _, b_mean = growth_exponent(sizes, table["mean_ms_per_step"].to_numpy())
         _, b_setup = growth_exponent(sizes, table["setup_s"].to_numpy())
+        _, b_whole = growth_exponent(sizes, table["whole_s"].to_numpy())
         print(
             f"\nms/step = {a:.3g} * N^{b:.2f} (median step); mean step incl. investment: N^{b_mean:.2f}; setup: N^{b_setup:.2f}"
         )
-        print(f"growth exponent {b:.2f} (target <= {TARGET_EXPONENT}): {'OK' if b <= TARGET_EXPONENT else 'MISSED'}")
+        routes = table["routes"].to_numpy(dtype=float)
+        _, b_routes = growth_exponent(sizes, routes)
+        _, b_per_route = growth_exponent(routes, table["whole_s"].to_numpy())
+        print(f"candidate routes = N^{b_routes:.2f}; whole run against candidate routes: routes^{b_per_route:.2f}")
+        verdict = "OK" if b_whole <= TARGET_EXPONENT else "MISSED"
+        print(f"growth exponent of the whole run {b_whole:.2f} (target <= {TARGET_EXPONENT}): {verdict}")
     if TARGET_MEMORY_N in table.index:
         peak_gib = table.at[TARGET_MEMORY_N, "peak_rss_mib"] / MIB_PER_GIB
         verdict = "OK" if peak_gib < TARGET_MEMORY_GIB else "MISSED"
