@@ -15,7 +15,9 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-__all__ = ["best_and_runner_up", "deliver_contracts", "trade_spot"]
+from symbiosim.environment.units import TONNE_EPSILON
+
+__all__ = ["best_and_runner_up", "deliver_contracts", "double_auction", "trade_spot"]
 
 
 @njit(cache=True)
@@ -162,3 +164,42 @@ def best_and_runner_up(
         elif p != best_partner[k] and v > runner_up[k]:
             runner_up[k] = v
     return best, best_partner, runner_up
+
+
+@njit(cache=True)
+def double_auction(
+    ask: NDArray[np.float64],
+    ask_left: NDArray[np.float64],
+    bid: NDArray[np.float64],
+    bid_left: NDArray[np.float64],
+    bid_outlet: NDArray[np.int64],
+    sold: NDArray[np.float64],
+    outlet_t: NDArray[np.float64],
+) -> tuple[int, int, bool, float, float, float]:
+    """One outlet market's double auction (:func:`symbiosim.environment.outlets.clear_outlets`).
+
+    The cheapest ask meets the highest bid while the ask is no higher: each match trades the
+    smaller of what is left on both sides. ``ask_left``, ``bid_left``, ``sold`` (per ask) and
+    ``outlet_t`` (per outlet: ``bid_outlet`` names each bid's) are updated in place.
+
+    Returns:
+        The asks and bids used up, whether anything traded, the last ask and bid that traded
+        (NaN: none) and the tonnes traded.
+    """
+    i = j = 0
+    traded, any_trade = 0.0, False
+    last_ask = last_bid = np.nan
+    while i < len(ask) and j < len(bid) and ask[i] <= bid[j]:
+        q = min(ask_left[i], bid_left[j])
+        ask_left[i] -= q
+        bid_left[j] -= q
+        sold[i] += q
+        outlet_t[bid_outlet[j]] += q
+        traded += q
+        any_trade = True
+        last_ask, last_bid = ask[i], bid[j]
+        if ask_left[i] <= TONNE_EPSILON:
+            i += 1
+        if bid_left[j] <= TONNE_EPSILON:
+            j += 1
+    return i, j, any_trade, last_ask, last_bid, traded

@@ -30,7 +30,6 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
-from scipy import sparse
 
 from symbiosim.environment.arrays import CatalogArrays
 from symbiosim.environment.clearing import ClearingResult, MonthInputs
@@ -39,6 +38,7 @@ from symbiosim.environment.competition import least_tonnes, settle
 from symbiosim.environment.contracts import ContractBook, SearchRules, TrustRules
 from symbiosim.environment.outlets import OutletClearing, Outlets, clear_outlets, expected_gate_price, mean_traded_price
 from symbiosim.environment.pricing import route_surplus
+from symbiosim.environment.referrals import three_step_reach
 from symbiosim.environment.routes import GainBound, Routes, build_routes, setup_cny
 from symbiosim.environment.streams import keyed_uniform
 from symbiosim.environment.units import TONNE_EPSILON
@@ -143,9 +143,11 @@ class Market:
         referral_draws = keyed_uniform(rng, link_key)
         if active_link.any():
             seller, buyer = routes.link_seller[active_link], routes.link_buyer[active_link]
-            a = sparse.csr_matrix((np.ones(active_link.sum()), (seller, buyer)), shape=(n, n))
-            reach = (a @ a.T @ a).tocsr()
-            referred = np.asarray(reach[routes.link_seller, routes.link_buyer]).reshape(-1) > 0
+            asked = np.flatnonzero(~known & (referral_draws < rules.referral_probability))  # the rest cannot change
+            referred = np.zeros(len(known), dtype=bool)
+            referred[asked] = three_step_reach(seller.astype(np.int64), buyer.astype(np.int64), n,
+                                               routes.link_seller[asked].astype(np.int64),
+                                               routes.link_buyer[asked].astype(np.int64))  # fmt: skip
             found |= ~known & referred & (referral_draws < rules.referral_probability)
         known |= found
 

@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from symbiosim.environment.clearing_loops import double_auction
 from symbiosim.environment.competition import shares_at
 from symbiosim.environment.units import MONTHS_PER_YEAR, TONNE_EPSILON
 from symbiosim.environment.validation import FILE_COLUMN, ValidationIssue, row_issue
@@ -243,28 +244,17 @@ def clear_outlets(
         bid_value, bid_left, bid_outlet = bid_value[order], bid_left[order], bid_outlet[order]
         sellers = np.flatnonzero((outlets.seller_market[:, b] == m) & (supply_t[:, b] > TONNE_EPSILON))
         sellers = sellers[np.argsort(reservation_cny_per_t[sellers, b], kind="stable")]
-        ask = reservation_cny_per_t[sellers, b].tolist()
-        ask_left = supply_t[sellers, b].tolist()
-        bids, left = bid_value.tolist(), bid_left.tolist()
-        i = j = 0
-        last_ask = last_bid = None
-        while i < len(ask) and j < len(bids) and ask[i] <= bids[j]:
-            q = min(ask_left[i], left[j])
-            ask_left[i] -= q
-            left[j] -= q
-            sold[sellers[i], b] += q
-            outlet_t[bid_outlet[j]] += q
-            market_t[m] += q
-            last_ask, last_bid = ask[i], bids[j]
-            if ask_left[i] <= TONNE_EPSILON:
-                i += 1
-            if left[j] <= TONNE_EPSILON:
-                j += 1
-        if last_ask is None or last_bid is None:
-            price[m] = bids[0]
+        ask = reservation_cny_per_t[sellers, b]
+        sold_by_ask = np.zeros(len(sellers))  # each seller is in one market for a by-product
+        i, j, any_trade, last_ask, last_bid, market_t[m] = double_auction(
+            ask, supply_t[sellers, b], bid_value, bid_left, bid_outlet.astype(np.int64), sold_by_ask, outlet_t
+        )
+        sold[sellers, b] = sold_by_ask
+        if not any_trade:
+            price[m] = bid_value[0]
             continue
         next_ask = ask[i] if i < len(ask) else np.inf
-        next_bid = bids[j] if j < len(bids) else -np.inf
+        next_bid = bid_value[j] if j < len(bid_value) else -np.inf
         lower, upper = max(last_ask, next_bid), min(last_bid, next_ask)
         price[m] = lower + shares_at(seller_share, b) * (upper - lower)
     supply_t -= sold

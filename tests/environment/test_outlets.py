@@ -111,3 +111,19 @@ def test_price_falls_when_supply_rises_and_rises_when_demand_rises(supply, scale
     if sold.sum() > 1e-6:
         assert price >= max(a for a, q in zip(asks, sold, strict=True) if q > 1e-6) - 1e-9
         assert price <= GATE[int(np.ceil(sold.sum() / 500.0 - 1e-9)) - 1] + 1e-9
+
+
+def test_the_compiled_auction_matches_a_hand_count():
+    """Asks 10 (50 t), 20 (50 t), 40 (50 t) against bids 35 (60 t, outlet 0), 30 (30 t, outlet 1), 5 (100 t, outlet 0)."""
+    from symbiosim.environment.clearing_loops import double_auction
+
+    ask_left, bid_left = np.array([50.0, 50.0, 50.0]), np.array([60.0, 30.0, 100.0])
+    sold, outlet_t = np.zeros(3), np.zeros(2)
+    used_asks, used_bids, traded, last_ask, last_bid, tonnes = double_auction(
+        np.array([10.0, 20.0, 40.0]), ask_left, np.array([35.0, 30.0, 5.0]), bid_left,
+        np.array([0, 1, 0]), sold, outlet_t,
+    )  # fmt: skip
+    assert (used_asks, used_bids, traded, last_ask, last_bid, tonnes) == (1, 2, True, 20.0, 30.0, 90.0)
+    assert sold.tolist() == [50.0, 40.0, 0.0]
+    assert outlet_t.tolist() == [60.0, 30.0]
+    assert ask_left.tolist() == [0.0, 10.0, 50.0]
