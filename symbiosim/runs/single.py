@@ -229,10 +229,12 @@ def write_outputs(
     files.append(write_atomic(folder / "network.geojson", lambda p: write_geojson(graph, p)))
     if vs_optimal:  # the planner and its plots load only when asked for (0.5 s of imports)
         from symbiosim.runs.optimize import emergent_vs_optimal
+
         table = emergent_vs_optimal(model)
         metrics["emergent_vs_optimal"] = table
         files.append(write_atomic(folder / "emergent_vs_optimal.csv", lambda p: table.to_csv(p, index=False)))
-        files.append(painter.draw("symbiosim.runs.planner_plots.plot_emergent_vs_optimal", table, path=folder / "emergent_vs_optimal.png"))
+        plot = "symbiosim.runs.planner_plots.plot_emergent_vs_optimal"
+        files.append(painter.draw(plot, table, path=folder / "emergent_vs_optimal.png"))
     if drawn is not None:
         from symbiosim.runs.uncertainty import write_uncertainty
 
