@@ -380,7 +380,7 @@ def money_ledger(
         "link_setup_cny": _setup_cny(clearing, routes, n),
         "depreciation_cny": state.depreciation_cny_per_month.copy(),
     }
-    money["landfill_revenue_cny"] = books.landfills.share.T @ money["landfill_fee_cny"]
+    money["landfill_revenue_cny"] = books.landfills.revenue_cny(money["landfill_fee_cny"])
     money["emission_charges_cny"] = emission_charges_cny(state, levers, ledger)
     money["vat_rebate_cny"] = vat_rebate_cny(books, ledger["bought_t"])
     income = sum(money[key] for key in INCOME_ENTRIES)

@@ -5,7 +5,7 @@ pair. Candidate pairs are found with a k-d tree on unit-sphere coordinates (chor
 is monotone in great-circle distance), so no all-pairs loop is needed.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -97,6 +97,19 @@ class Landfills:
 
     share: sparse.csr_matrix
     has_landfill: NDArray[np.bool_]
+    _entries: sparse.coo_matrix = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_entries", self.share.tocoo())  # by paying facility, as ``share`` stores them
+
+    def revenue_cny(self, fee_cny: NDArray[np.float64]) -> NDArray[np.float64]:
+        """(facilities,) what each landfill receives of the gate fees ``fee_cny`` each facility paid.
+
+        ``share.T @ fee_cny``, summed in the same order (by paying facility), without building
+        the transposed matrix every month.
+        """
+        entries = self._entries
+        return np.bincount(entries.col, weights=entries.data * fee_cny[entries.row], minlength=self.share.shape[1])
 
 
 def assign_landfills(facilities: pd.DataFrame, receiving: set[str]) -> Landfills:

@@ -1,9 +1,10 @@
-"""Distances and the k-d tree candidate search."""
+"""Distances, the k-d tree candidate search and where landfill fees go."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from symbiosim.environment.geography import candidate_pairs, great_circle_km
+from symbiosim.environment.geography import assign_landfills, candidate_pairs, great_circle_km
 
 
 def test_haversine_known_distances():
@@ -41,3 +42,16 @@ def test_circuity_scales_road_distance(jjj):
     pairs = dict(zip(zip(ra.seller, ra.buyer, strict=True), ra.distance_km, strict=True))
     for s, c, km in zip(rb.seller[:500], rb.buyer[:500], rb.distance_km[:500], strict=True):
         assert km == pytest.approx(pairs[(s, c)] * 1.5)
+
+
+def test_landfill_revenue_is_the_transposed_share_times_the_fees_to_the_last_bit():
+    """Each landfill's revenue: share.T @ fees, summed by paying facility as the sparse product sums it."""
+    rng = np.random.default_rng(5)
+    n = 300
+    cities = rng.choice([f"c{i}" for i in range(12)], n)
+    sectors = rng.choice(["steel", "cement", "landfill", "power"], n)
+    landfills = assign_landfills(pd.DataFrame({"city": cities, "sector": sectors}), {"landfill"})
+    for _ in range(20):
+        fees = rng.lognormal(10, 3, n) * rng.integers(0, 2, n)
+        np.testing.assert_array_equal(landfills.revenue_cny(fees), landfills.share.T @ fees)
+    assert landfills.revenue_cny(fees).sum() > 0
