@@ -50,7 +50,7 @@ def _column(values: pd.Series) -> pa.Array | None:
         return pc.if_else(pa.array(values.to_numpy()), "True", "False")
     if dtype.kind in "iu" and isinstance(dtype, np.dtype):
         return pa.array(values.to_numpy())
-    if isinstance(dtype, pd.StringDtype) or dtype.kind == "O":
+    if isinstance(dtype, pd.StringDtype) or (isinstance(dtype, np.dtype) and dtype.kind == "O"):
         try:
             text = pa.array(values, type=pa.string(), from_pandas=True)
         except (pa.ArrowInvalid, pa.ArrowTypeError):

@@ -82,6 +82,8 @@ def test_random_bit_patterns_are_written_as_python_repr():
         pd.DataFrame({"a": pd.to_datetime(["2025-01-01", "2025-02-01"]), "b": [1, 2]}),
         pd.DataFrame({"a": pd.Series(["x", None], dtype="string"), "b": [True, False], "c": [0, -7]}),
         pd.DataFrame({"a": pd.Series([], dtype=float), "b": pd.Series([], dtype="string")}),
+        pd.DataFrame({"a": pd.Categorical(["x", "y"]), "b": pd.Categorical([1.5, 2.0])}),
+        pd.DataFrame({"a": pd.period_range("2025-01", periods=2, freq="M"), "b": [1.0, 2.0]}),
     ],
 )
 def test_tables_the_fast_path_cannot_render_still_match_pandas(table, tmp_path):
