@@ -143,12 +143,10 @@ class Market:
         referral_draws = keyed_uniform(rng, link_key)
         if active_link.any():
             seller, buyer = routes.link_seller[active_link], routes.link_buyer[active_link]
-            asked = np.flatnonzero(~known & (referral_draws < rules.referral_probability))  # the rest cannot change
-            referred = np.zeros(len(known), dtype=bool)
-            referred[asked] = three_step_reach(seller.astype(np.int64), buyer.astype(np.int64), n,
-                                               routes.link_seller[asked].astype(np.int64),
-                                               routes.link_buyer[asked].astype(np.int64))  # fmt: skip
-            found |= ~known & referred & (referral_draws < rules.referral_probability)
+            asked = np.flatnonzero(~known & (referral_draws < rules.referral_probability))  # the only links it can add
+            found[asked] |= three_step_reach(seller.astype(np.int64), buyer.astype(np.int64), n,
+                                             routes.link_seller[asked].astype(np.int64),
+                                             routes.link_buyer[asked].astype(np.int64))  # fmt: skip
         known |= found
 
     def flat_index(self, n_b: int, n_k: int, n_g: int) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.intp]]:

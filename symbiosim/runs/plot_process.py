@@ -1,6 +1,6 @@
 """A run's plots drawn in a second process while this one writes the tables.
 
-Drawing the five PNGs of a default run takes about 1.1 s, and importing matplotlib 0.35 s
+Drawing the five PNGs of a default run takes 1.1-1.8 s, and importing matplotlib 0.35 s
 more; writing the tables takes as long again, in one thread (matplotlib holds the
 interpreter lock while it draws, so a thread gains nothing). A :class:`Painter` started
 before the simulation has a worker process that has imported the plotting code by the time
@@ -8,9 +8,10 @@ the simulation ends; it then draws while this process writes, and on two cores t
 add little to the wait.
 
 The plotting functions are handed over by name, so this process never imports matplotlib
-unless it draws a plot itself. Each plot is drawn and written atomically (``write_atomic``) by the worker. :meth:`Painter.finish`
-waits for them and raises the first error as it was raised there. Where no worker process can
-be started, or the worker dies, the plots are drawn in this process.
+unless it draws a plot itself. Each plot is drawn and written atomically (``write_atomic``)
+by the worker. :meth:`Painter.finish` waits for them and raises the first error as it was
+raised there. Where no worker process can be started, or the worker dies, the plots are
+drawn in this process.
 """
 
 import importlib
@@ -49,7 +50,7 @@ class Painter:
             self._pool: ProcessPoolExecutor | None = ProcessPoolExecutor(max_workers=1, mp_context=context)
             # Starting the worker waits for the fork server to import PRELOAD (about 1.5 s): a thread
             # waits instead, and the first plot submitted after the simulation finds the worker ready.
-            self._started: list[bool] = []
+            self._worker_up = False  # set by the thread once the worker has answered
             self._starting = threading.Thread(target=self._start, daemon=True)
             self._starting.start()
         except (OSError, ValueError, RuntimeError):  # no process can be started here: draw in this one
@@ -58,9 +59,9 @@ class Painter:
     def _start(self) -> None:
         try:
             self._pool.submit(_ready).result()
-            self._started.append(True)
+            self._worker_up = True
         except Exception:  # whatever stopped the worker, the plots are drawn here
-            self._started.append(False)
+            pass
 
     def draw(self, function: str, *args: object, path: Path) -> Path:
         """Call ``function(*args, tmp_path)`` and move the PNG to ``path``, in the worker if there is one.
@@ -71,7 +72,7 @@ class Painter:
         future = None
         if self._pool is not None:
             self._starting.join()
-            if not self._started[0]:
+            if not self._worker_up:
                 self.close()
         if self._pool is not None:
             try:
