@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from symbiosim.environment.units import TONNE_EPSILON
 
-__all__ = ["best_and_runner_up", "deliver_contracts", "double_auction", "trade_spot"]
+__all__ = ["best_and_runner_up", "deliver_contracts", "double_auction", "outlet_markets", "settle_terms", "stable_argsort", "trade_spot"]
 
 
 @njit(cache=True)
@@ -203,3 +203,203 @@ def double_auction(
         if bid_left[j] <= TONNE_EPSILON:
             j += 1
     return i, j, any_trade, last_ask, last_bid, traded
+
+
+def stable_argsort(keys: NDArray[np.float64]) -> NDArray[np.intp]:
+    """``np.argsort(keys, kind="stable")`` for keys without NaN, from numpy's faster unstable sort.
+
+    The unstable sort (vectorised where the CPU allows) orders the keys; each run of equal keys
+    is then put back in index order (:func:`_index_order_of_ties`), which is what a stable sort
+    gives: equal keys keep their order.
+
+    >>> stable_argsort(np.array([2.0, 1.0, 2.0, 1.0, 0.0])).tolist()
+    [4, 1, 3, 0, 2]
+    """
+    order = np.argsort(keys)
+    _index_order_of_ties(keys, order)
+    return order
+
+
+@njit(cache=True)
+def _index_order_of_ties(keys: NDArray[np.float64], order: NDArray[np.intp]) -> None:
+    """Sort in place each run of ``order`` whose keys are equal."""
+    i, n = 0, len(order)
+    while i < n:
+        j = i + 1
+        while j < n and keys[order[j]] == keys[order[i]]:
+            j += 1
+        if j - i > 32:  # a long run (many equal keys)
+            order[i:j] = np.sort(order[i:j])
+            i = j
+            continue
+        for a in range(i + 1, j):  # insertion sort for the usual short runs
+            v, b = order[a], a - 1
+            while b >= i and order[b] > v:
+                order[b + 1] = order[b]
+                b -= 1
+            order[b + 1] = v
+        i = j
+
+
+@njit(cache=True)
+def settle_terms(
+    spot_t: NDArray[np.float64],
+    split_cny_per_t: NDArray[np.float64],
+    open_route: NDArray[np.bool_],
+    parties: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]],
+    routes: tuple[NDArray[np.int64], NDArray[np.int64]],
+    at: tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]],
+    left: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]],
+    setup_due_cny: NDArray[np.float64],
+    setup_seller_share: NDArray[np.float64],
+    epsilon: float,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """:func:`symbiosim.environment.competition.settle` in one compiled pass per step (same operations, same results).
+
+    ``parties``: per route ``w - t``, ``r`` and the seller's share of the surplus;
+    ``setup_seller_share``: per route, the seller's stated part of a set-up (NaN: by gains).
+    """
+    net, reservation, share = parties
+    seller, buyer = routes
+    at_supply, at_capacity, at_group = at
+    supply, capacity, group = left
+    n = len(split_cny_per_t)
+    price = split_cny_per_t.copy()
+    traded = False
+    for r in range(n):
+        if spot_t[r] != 0.0:
+            traded = True
+            break
+    if traded:  # only routes open to trade (surplus > 0) can be traded or be a rival
+        # per buyer and cap group: the best rival seller with unsold tonnes; per seller and
+        # by-product: the best rival buyer with room (best value, its partner, the runner-up)
+        n_g, n_s = len(group), len(supply)
+        buyer_best, buyer_second = np.zeros(n_g), np.zeros(n_g)
+        buyer_best_partner = np.full(n_g, -1, dtype=np.int64)
+        seller_best, seller_second = np.zeros(n_s), np.zeros(n_s)
+        seller_best_partner = np.full(n_s, -1, dtype=np.int64)
+        for r in range(n):
+            v = net[r] - reservation[r]
+            if not (open_route[r] and v > 0):
+                continue
+            if supply[at_supply[r]] > epsilon:
+                k, p = at_group[r], seller[r]
+                if v > buyer_best[k]:
+                    if p != buyer_best_partner[k]:
+                        buyer_second[k] = buyer_best[k]
+                        buyer_best_partner[k] = p
+                    buyer_best[k] = v
+                elif p != buyer_best_partner[k] and v > buyer_second[k]:
+                    buyer_second[k] = v
+            if capacity[at_capacity[r]] > epsilon and group[at_group[r]] > epsilon:
+                k, p = at_supply[r], buyer[r]
+                if v > seller_best[k]:
+                    if p != seller_best_partner[k]:
+                        seller_second[k] = seller_best[k]
+                        seller_best_partner[k] = p
+                    seller_best[k] = v
+                elif p != seller_best_partner[k] and v > seller_second[k]:
+                    seller_second[k] = v
+        for r in range(n):
+            surplus = net[r] - reservation[r]
+            if not (open_route[r] and surplus > 0):
+                continue
+            k = at_group[r]
+            buyer_option = buyer_second[k] if seller[r] == buyer_best_partner[k] else buyer_best[k]
+            k = at_supply[r]
+            seller_option = seller_second[k] if buyer[r] == seller_best_partner[k] else seller_best[k]
+            # competitive_prices: the split, clipped by the outside options and to [r, w - t]
+            split = reservation[r] + share[r] * surplus
+            low = reservation[r] + min(max(seller_option, 0.0), surplus)
+            high = net[r] - min(max(buyer_option, 0.0), surplus)
+            p = min(max(split, low), high) if low <= high else (low + high) / 2
+            price[r] = min(max(p, reservation[r]), max(net[r], reservation[r]))
+    setup_seller, setup_buyer = np.empty(n), np.empty(n)
+    for r in range(n):
+        surplus = net[r] - reservation[r]
+        part = (price[r] - reservation[r]) / surplus if surplus > 0 else share[r]
+        if not np.isnan(setup_seller_share[r]):
+            part = setup_seller_share[r]
+        setup_seller[r] = setup_due_cny[r] * part
+        setup_buyer[r] = setup_due_cny[r] * (1 - part)
+    return price, setup_seller, setup_buyer
+
+
+@njit(cache=True)
+def outlet_markets(
+    market: NDArray[np.int64],
+    market_byproduct: NDArray[np.int64],
+    seller_market: NDArray[np.int64],
+    bids: tuple[NDArray[np.float64], NDArray[np.float64]],
+    asks: tuple[NDArray[np.float64], NDArray[np.float64]],
+    share: NDArray[np.float64],
+    out: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]],
+) -> None:
+    """Every outlet market's :func:`double_auction` and uniform price (:func:`symbiosim.environment.outlets.clear_outlets`).
+
+    ``market``: (outlets,) each outlet's market; ``market_byproduct``: (markets,) its
+    by-product; ``seller_market``: (facilities, by-products) the market a seller sells into
+    (-1: none); ``bids``: (outlets, blocks) each block's value at a seller's gate and the
+    tonnes it takes this month; ``asks``: (facilities, by-products) supply on offer and
+    reservation prices; ``share``: (markets,) the sellers' share of the price interval;
+    ``out``: tonnes sold per facility and by-product, per outlet and per market, and each
+    market's price (NaN on entry), filled in.
+    """
+    value, capacity = bids
+    supply, reservation = asks
+    sold, outlet_t, market_t, price = out
+    n_blocks = value.shape[1]
+    for m in range(len(market_byproduct)):
+        b = market_byproduct[m]
+        # the bids: each member outlet's blocks with room, highest value first (ties in outlet and block order)
+        n_bids = 0
+        for o in range(len(market)):
+            if market[o] == m:
+                for k in range(n_blocks):
+                    if capacity[o, k] > TONNE_EPSILON:
+                        n_bids += 1
+        if n_bids == 0:
+            continue
+        bid_value, bid_left = np.empty(n_bids), np.empty(n_bids)
+        bid_outlet = np.empty(n_bids, dtype=np.int64)
+        j = 0
+        for o in range(len(market)):
+            if market[o] == m:
+                for k in range(n_blocks):
+                    if capacity[o, k] > TONNE_EPSILON:
+                        bid_value[j], bid_left[j], bid_outlet[j] = value[o, k], capacity[o, k], o
+                        j += 1
+        order = np.argsort(-bid_value, kind="mergesort")
+        bid_value, bid_left, bid_outlet = bid_value[order], bid_left[order], bid_outlet[order]
+        # the asks: the market's sellers with tonnes left, cheapest reservation first (ties in facility order)
+        n_asks = 0
+        for f in range(supply.shape[0]):
+            if seller_market[f, b] == m and supply[f, b] > TONNE_EPSILON:
+                n_asks += 1
+        sellers = np.empty(n_asks, dtype=np.int64)
+        i = 0
+        for f in range(supply.shape[0]):
+            if seller_market[f, b] == m and supply[f, b] > TONNE_EPSILON:
+                sellers[i] = f
+                i += 1
+        ask = np.empty(n_asks)
+        for i in range(n_asks):
+            ask[i] = reservation[sellers[i], b]
+        order = np.argsort(ask, kind="mergesort")
+        sellers, ask = sellers[order], ask[order]
+        ask_left = np.empty(n_asks)
+        for i in range(n_asks):
+            ask_left[i] = supply[sellers[i], b]
+        sold_by_ask = np.zeros(n_asks)  # each seller is in one market for a by-product
+        i, j, any_trade, last_ask, last_bid, market_t[m] = double_auction(
+            ask, ask_left, bid_value, bid_left, bid_outlet, sold_by_ask, outlet_t
+        )
+        for a in range(n_asks):
+            sold[sellers[a], b] = sold_by_ask[a]
+        if not any_trade:
+            price[m] = bid_value[0]
+            continue
+        next_ask = ask[i] if i < n_asks else np.inf
+        next_bid = bid_value[j] if j < n_bids else -np.inf
+        lower, upper = max(last_ask, next_bid), min(last_bid, next_ask)
+        price[m] = lower + share[m] * (upper - lower)

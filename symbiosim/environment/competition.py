@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from symbiosim.environment.clearing_loops import best_and_runner_up
+from symbiosim.environment.clearing_loops import best_and_runner_up, settle_terms
 from symbiosim.environment.units import TONNE_EPSILON
 
 __all__ = ["OutsideOptions", "best_rival", "competitive_prices", "least_tonnes", "outside_options", "settle", "shares_at"]
@@ -174,18 +174,12 @@ def settle(
         gain over the contract.
     """
     net, reservation, seller_share = parties
-    surplus = net - reservation
-    price = split_cny_per_t
-    if spot_t.any():  # only routes open to trade can be traded or be a rival
-        sub = np.flatnonzero(open_route & (surplus > 0))
-        options = outside_options(surplus[sub], routes[0][sub], routes[1][sub], (at[0][sub], at[1][sub], at[2][sub]),
-                                  left)  # fmt: skip
-        price = split_cny_per_t.copy()
-        price[sub] = competitive_prices(net[sub], reservation[sub], shares_at(seller_share, sub), options)
-    seller_part = np.divide(price - reservation, surplus, out=np.full_like(surplus, seller_share), where=surplus > 0)
-    if setup_seller_share is not None:
-        seller_part = np.where(np.isnan(setup_seller_share), seller_part, setup_seller_share)
-    return price, setup_due_cny * seller_part, setup_due_cny * (1 - seller_part)
+    n = len(split_cny_per_t)
+    share = np.full(n, seller_share) if np.ndim(seller_share) == 0 else np.ascontiguousarray(seller_share, dtype=np.float64)
+    stated = np.full(n, np.nan) if setup_seller_share is None else setup_seller_share
+    # one compiled pass: the outside options of every route open to trade, then the prices and set-up parts
+    return settle_terms(spot_t, split_cny_per_t, open_route, (net, reservation, share), routes, at, left, setup_due_cny,
+                        stated, TONNE_EPSILON)  # fmt: skip
 
 
 def least_tonnes(

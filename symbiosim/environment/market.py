@@ -33,7 +33,7 @@ from numpy.typing import NDArray
 
 from symbiosim.environment.arrays import CatalogArrays
 from symbiosim.environment.clearing import ClearingResult, MonthInputs
-from symbiosim.environment.clearing_loops import deliver_contracts, trade_spot
+from symbiosim.environment.clearing_loops import deliver_contracts, stable_argsort, trade_spot
 from symbiosim.environment.competition import least_tonnes, settle
 from symbiosim.environment.contracts import ContractBook, SearchRules, TrustRules
 from symbiosim.environment.outlets import OutletClearing, Outlets, clear_outlets, expected_gate_price, mean_traded_price
@@ -220,7 +220,7 @@ class Market:
             & (group_capacity[at_group] > TONNE_EPSILON)
         )
         candidates = np.flatnonzero(eligible)
-        candidates = candidates[np.argsort(-surplus[candidates], kind="stable")]
+        candidates = candidates[stable_argsort(-surplus[candidates])]
         has_contract = self.active_contracts(step)
         prices = month.reservation_cny_per_t + month.seller_share * surplus
         # a new route with a set-up cost opens only if this month's tonnes and the contract's recurring ones pay for it

@@ -39,8 +39,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from symbiosim.environment.clearing_loops import double_auction
-from symbiosim.environment.competition import shares_at
+from symbiosim.environment.clearing_loops import outlet_markets
 from symbiosim.environment.units import MONTHS_PER_YEAR, TONNE_EPSILON
 from symbiosim.environment.validation import FILE_COLUMN, ValidationIssue, row_issue
 
@@ -229,34 +228,12 @@ def clear_outlets(
     outlet_t = np.zeros(outlets.n_outlets)
     market_t = np.zeros(outlets.n_markets)
     price = np.full(outlets.n_markets, np.nan)
-    value = outlets.gate_value_cny_per_t
-    for m in range(outlets.n_markets):
-        b = int(outlets.market_byproduct[m])
-        members = np.flatnonzero(outlets.market == m)
-        bid_value = value[members].ravel()
-        bid_left = capacity_t[members].ravel().copy()
-        bid_outlet = np.repeat(members, value.shape[1])
-        keep = bid_left > TONNE_EPSILON
-        bid_value, bid_left, bid_outlet = bid_value[keep], bid_left[keep], bid_outlet[keep]
-        if not len(bid_value):
-            continue
-        order = np.argsort(-bid_value, kind="stable")
-        bid_value, bid_left, bid_outlet = bid_value[order], bid_left[order], bid_outlet[order]
-        sellers = np.flatnonzero((outlets.seller_market[:, b] == m) & (supply_t[:, b] > TONNE_EPSILON))
-        sellers = sellers[np.argsort(reservation_cny_per_t[sellers, b], kind="stable")]
-        ask = reservation_cny_per_t[sellers, b]
-        sold_by_ask = np.zeros(len(sellers))  # each seller is in one market for a by-product
-        i, j, any_trade, last_ask, last_bid, market_t[m] = double_auction(
-            ask, supply_t[sellers, b], bid_value, bid_left, bid_outlet.astype(np.int64), sold_by_ask, outlet_t
-        )
-        sold[sellers, b] = sold_by_ask
-        if not any_trade:
-            price[m] = bid_value[0]
-            continue
-        next_ask = ask[i] if i < len(ask) else np.inf
-        next_bid = bid_value[j] if j < len(bid_value) else -np.inf
-        lower, upper = max(last_ask, next_bid), min(last_bid, next_ask)
-        price[m] = lower + shares_at(seller_share, b) * (upper - lower)
+    share = (np.full(outlets.n_markets, seller_share) if np.ndim(seller_share) == 0
+             else np.asarray(seller_share, dtype=np.float64)[outlets.market_byproduct])  # fmt: skip
+    # one compiled pass over the markets: bids, asks, the auction and the price
+    outlet_markets(outlets.market.astype(np.int64), outlets.market_byproduct.astype(np.int64),
+                   outlets.seller_market.astype(np.int64), (outlets.gate_value_cny_per_t, capacity_t),
+                   (supply_t, reservation_cny_per_t), share, (sold, outlet_t, market_t, price))  # fmt: skip
     supply_t -= sold
     np.maximum(supply_t, 0.0, out=supply_t)
     seller_price = market_price_of_seller(outlets, price)

@@ -10,7 +10,14 @@ kiln pays; a kiln left with room sets what a seller can ask.
 import numpy as np
 import pytest
 
-from symbiosim.environment.competition import OutsideOptions, best_rival, competitive_prices
+from symbiosim.environment.competition import (
+    OutsideOptions,
+    best_rival,
+    competitive_prices,
+    outside_options,
+    settle,
+    shares_at,
+)
 from symbiosim.environment.contracts import TrustRules
 from symbiosim.environment.market import Market, MonthInputs
 from symbiosim.environment.routes import Routes
@@ -131,3 +138,54 @@ def test_the_compiled_best_rival_matches_its_definition(seed):
               for i in range(n)]  # fmt: skip
     expected = [max(values, default=0.0) for values in rivals]
     assert best_rival(key, partner, value, offered).tolist() == expected
+
+
+def settle_by_definition(spot, split, open_route, parties, routes, at, left, due, stated):
+    """The terms of a month as the numpy definitions give them: outside options, then clipped split prices."""
+    net, reservation, share = parties
+    surplus = net - reservation
+    price = split.copy()
+    if spot.any():
+        sub = np.flatnonzero(open_route & (surplus > 0))
+        options = outside_options(surplus[sub], routes[0][sub], routes[1][sub], tuple(a[sub] for a in at), left)
+        price[sub] = competitive_prices(net[sub], reservation[sub], shares_at(share, sub), options)
+    part = np.divide(price - reservation, surplus, out=np.full_like(surplus, share), where=surplus > 0)
+    part = np.where(np.isnan(stated), part, stated)
+    return price, due * part, due * (1 - part)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_the_compiled_settlement_matches_its_definition_bit_for_bit(seed):
+    """Oracle: :func:`settle` (one compiled pass) against outside_options + competitive_prices, on random markets."""
+    rng = np.random.default_rng(seed)
+    n, n_f = int(rng.integers(1, 300)), int(rng.integers(2, 12))
+    seller, buyer = rng.integers(0, n_f, n), rng.integers(0, n_f, n)
+    byproduct, group = rng.integers(0, 3, n), rng.integers(0, 2, n)
+    at = (seller * 3 + byproduct, buyer * 4 + rng.integers(0, 4, n), buyer * 2 + group)
+    left = tuple(rng.choice([0.0, 1e-9, 5.0, 80.0], size) for size in (n_f * 3, n_f * 4, n_f * 2))
+    net = rng.choice([-20.0, 0.0, 15.0, 40.0, 40.0, 95.5], n) + rng.choice([0.0, 0.25], n)  # ties on purpose
+    reservation = rng.choice([-60.0, -10.0, 0.0, 20.0], n)
+    share = rng.uniform(0, 1) if seed % 2 else rng.uniform(0, 1, n)
+    split = reservation + share * (net - reservation)
+    spot = np.where(rng.random(n) < 0.3, rng.uniform(0, 50, n), 0.0) * (seed % 5 != 0)  # some months trade nothing
+    open_route = rng.random(n) < 0.7
+    due = np.where(rng.random(n) < 0.2, 1000.0, 0.0)
+    stated = np.where(rng.random(n) < 0.3, rng.uniform(0, 1, n), np.nan)
+    args = (spot, split, open_route, (net, reservation, share), (seller, buyer), at, left, due)
+    got = settle(*args, stated if seed % 3 else None)
+    expected = settle_by_definition(*args, stated if seed % 3 else np.full(n, np.nan))
+    for g, e in zip(got, expected, strict=True):
+        assert np.array_equal(g, e, equal_nan=True)
+
+
+@pytest.mark.parametrize("decimals", [0, 1, 3, 8])
+def test_the_fast_stable_sort_orders_ties_as_a_stable_sort(decimals):
+    """Oracle: numpy's stable argsort, on keys with short and long runs of ties."""
+    from symbiosim.environment.clearing_loops import stable_argsort
+
+    rng = np.random.default_rng(decimals)
+    for n in (0, 1, 7, 500, 20_000):
+        keys = np.round(rng.normal(size=n) * 3, decimals)
+        assert np.array_equal(stable_argsort(keys), np.argsort(keys, kind="stable"))
+    keys = np.zeros(5000)
+    assert np.array_equal(stable_argsort(keys), np.arange(5000))

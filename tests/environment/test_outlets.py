@@ -127,3 +127,67 @@ def test_the_compiled_auction_matches_a_hand_count():
     assert sold.tolist() == [50.0, 40.0, 0.0]
     assert outlet_t.tolist() == [60.0, 30.0]
     assert ask_left.tolist() == [0.0, 10.0, 50.0]
+
+
+def markets_one_by_one(outlets, supply_t, reservation, capacity_t, share):
+    """The outlet markets cleared one at a time in numpy around the compiled auction (the definition)."""
+    from symbiosim.environment.clearing_loops import double_auction
+
+    sold, outlet_t = np.zeros(supply_t.shape), np.zeros(outlets.n_outlets)
+    market_t, price = np.zeros(outlets.n_markets), np.full(outlets.n_markets, np.nan)
+    value = outlets.gate_value_cny_per_t
+    for m in range(outlets.n_markets):
+        b = int(outlets.market_byproduct[m])
+        members = np.flatnonzero(outlets.market == m)
+        bid_value, bid_left = value[members].ravel(), capacity_t[members].ravel().copy()
+        bid_outlet = np.repeat(members, value.shape[1])
+        keep = bid_left > 1e-9
+        bid_value, bid_left, bid_outlet = bid_value[keep], bid_left[keep], bid_outlet[keep]
+        if not len(bid_value):
+            continue
+        order = np.argsort(-bid_value, kind="stable")
+        bid_value, bid_left, bid_outlet = bid_value[order], bid_left[order], bid_outlet[order]
+        sellers = np.flatnonzero((outlets.seller_market[:, b] == m) & (supply_t[:, b] > 1e-9))
+        sellers = sellers[np.argsort(reservation[sellers, b], kind="stable")]
+        ask = reservation[sellers, b]
+        by_ask = np.zeros(len(sellers))
+        i, j, traded, last_ask, last_bid, market_t[m] = double_auction(
+            ask, supply_t[sellers, b], bid_value, bid_left, bid_outlet.astype(np.int64), by_ask, outlet_t
+        )
+        sold[sellers, b] = by_ask
+        if not traded:
+            price[m] = bid_value[0]
+            continue
+        lower = max(last_ask, bid_value[j] if j < len(bid_value) else -np.inf)
+        upper = min(last_bid, ask[i] if i < len(ask) else np.inf)
+        price[m] = lower + (share if np.ndim(share) == 0 else share[b]) * (upper - lower)
+    return sold, outlet_t, market_t, price
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_the_compiled_markets_match_clearing_them_one_by_one(seed):
+    """Oracle: several markets (by-products x provinces), tied bids and asks, empty blocks and markets."""
+    rng = np.random.default_rng(seed)
+    n_b, n_f, n_o, n_blocks = 3, int(rng.integers(1, 300)), int(rng.integers(1, 9)), int(rng.integers(1, 5))
+    keys = sorted({(int(rng.integers(0, n_b)), str(rng.choice(["P", "Q"]))) for _ in range(n_o)})
+    market = rng.integers(0, len(keys), n_o)
+    province = rng.choice(["P", "Q", "R"], n_f)
+    seller_market = np.full((n_f, n_b), -1, dtype=np.intp)
+    for m, (b, prov) in enumerate(keys):
+        seller_market[province == prov, b] = m
+    outlets = Outlets(
+        ids=tuple(f"o{i}" for i in range(n_o)), market=market, market_byproduct=np.array([k[0] for k in keys]),
+        market_province=tuple(k[1] for k in keys), demand_t_per_month=np.zeros(n_o), season=np.ones((n_o, 12)),
+        block_price_cny_per_t=rng.choice([-40.0, 0.0, 25.0, 60.0], (n_o, n_blocks)),
+        transport_cny_per_t=rng.choice([10.0, 20.0], n_o), seller_market=seller_market,
+        expected_monthly_t=np.zeros((n_f, n_b)),
+    )  # fmt: skip
+    supply = rng.choice([0.0, 1e-9, 100.0, 700.0], (n_f, n_b))
+    reservation = rng.choice([-80.0, -30.0, -30.0, 10.0], (n_f, n_b))
+    capacity = rng.choice([0.0, 1e-9, 250.0, 400.0], (n_o, n_blocks))  # 1e-9: the tonne epsilon, no room
+    share = rng.uniform(0, 1) if seed % 2 else rng.uniform(0, 1, n_b)
+    expected = markets_one_by_one(outlets, supply.copy(), reservation, capacity, share)
+    result = clear_outlets(outlets, supply, reservation, capacity, share)
+    got = (result.sold_t, result.outlet_t, result.market_t, result.price_cny_per_t)
+    for g, e in zip(got, expected, strict=True):
+        assert np.array_equal(g, e, equal_nan=True)
