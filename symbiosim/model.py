@@ -265,7 +265,7 @@ class SymbiosisModel(Model):
         routes, n, n_b = mk.routes, self.n_facilities, len(catalog.byproducts)
         wtp, reservation = self.route_prices()
         own = pricing.own_reservation_cny_per_t(catalog, levers.landfill_fee, levers.ep_tax)
-        own_route = own[routes.seller, routes.byproduct]
+        own_route = routes.at_seller(own)
         month = market_inputs(state, catalog, routes, (wtp, reservation, own_route), accounts.ledger["generated_t"],
                               self.date.month, self.market.seller_share)  # fmt: skip
         premium, raw_t = vat_premium_bid(catalog, state, levers, month.capacity_t.sum(axis=1))

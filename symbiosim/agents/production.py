@@ -94,7 +94,7 @@ def market_inputs(
         group_capacity_t=catalog.facility_group_cap * state.output[:, catalog.group_cap_product],
         wtp_cny_per_t=wtp,
         reservation_cny_per_t=reservation,
-        is_installed=state.installed_tpa[routes.buyer, routes.technology] > 0,
+        is_installed=routes.at_buyer(state.installed_tpa) > 0,
         season_now=catalog.expected_season[:, month - 1],
         installed_monthly_t=state.installed_tpa / MONTHS_PER_YEAR,
         season_peak=catalog.expected_season.max(axis=1),

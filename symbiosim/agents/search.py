@@ -60,8 +60,7 @@ def prospects(
     buyer_t = np.where(expanding, np.where(catalog.eligible, np.maximum(room, 0.0), 0.0), state.capacity_t)
     buyer_t = np.minimum(buyer_t, state.group_capacity_t[:, catalog.tech_group])  # what the shared cap leaves
     charge = catalog.tech_capex_cny_per_tpa * state.cost_factor / annuity_factors(discount_rate, catalog.tech_lifetime_yr)
-    b, k = routes.buyer, routes.technology
-    return np.where(expanding[b, k], charge[k] * (1 - capex_subsidy_share[b, k]), 0.0), buyer_t
+    return np.where(routes.at_buyer(expanding), charge[routes.technology] * (1 - routes.at_buyer(capex_subsidy_share)), 0.0), buyer_t
 
 
 def search_decisions(

@@ -88,7 +88,7 @@ def reservation_cny_per_t(
     best = own_cny_per_t
     if outlet_price_cny_per_t is not None:
         best = np.fmax(own_cny_per_t, outlet_price_cny_per_t)
-    return best[routes.seller, routes.byproduct]
+    return routes.at_seller(best)
 
 
 def subsidy_cny_per_t(

@@ -108,6 +108,25 @@ class Routes:
         mode = self.mode[rows] if self.mode is not None else np.zeros(len(rows), dtype=np.intp)
         return np.asarray(MODES, dtype=object)[mode]
 
+    def at_seller(self, table: NDArray) -> NDArray:
+        """Per route, ``table[seller, byproduct]`` of a (facilities, by-products) table."""
+        return table.ravel().take(self._flat_index("seller", table.shape[1]))
+
+    def at_buyer(self, table: NDArray) -> NDArray:
+        """Per route, ``table[buyer, technology]`` of a (facilities, technologies) table."""
+        return table.ravel().take(self._flat_index("buyer", table.shape[1]))
+
+    def _flat_index(self, side: str, n_columns: int) -> NDArray[np.intp]:
+        """Each route's flat index into a table of its seller's by-products or its buyer's technologies.
+
+        Computed once per shape: a flat gather is several times faster than a 2-D one over every route.
+        """
+        cache = self.__dict__.setdefault("_flat", {})  # the dataclass is frozen; the index only depends on it
+        if (side, n_columns) not in cache:
+            row, column = (self.seller, self.byproduct) if side == "seller" else (self.buyer, self.technology)
+            cache[side, n_columns] = row * n_columns + column
+        return cache[side, n_columns]
+
     @property
     def n_links(self) -> int:
         """Number of (seller, buyer) links."""

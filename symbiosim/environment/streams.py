@@ -15,19 +15,22 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 import numpy as np
+from numba import njit
 
 __all__ = ["RandomStreams", "keyed_uniform"]
 
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MULTIPLIER_1, _MULTIPLIER_2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+_SHIFT_11, _SHIFT_27, _SHIFT_30, _SHIFT_31 = np.uint64(11), np.uint64(27), np.uint64(30), np.uint64(31)
 
 
 def _splitmix64(x: np.ndarray) -> np.ndarray:
     """The SplitMix64 finaliser (Steele, Lea & Flood 2014): a well-mixed 64-bit hash of each value."""
     x = x + _GOLDEN
-    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return x ^ (x >> np.uint64(31))
+    x = (x ^ (x >> _SHIFT_30)) * _MULTIPLIER_1
+    x = (x ^ (x >> _SHIFT_27)) * _MULTIPLIER_2
+    return x ^ (x >> _SHIFT_31)
 
 
 def keyed_uniform(rng: np.random.Generator, keys: np.ndarray) -> np.ndarray:
@@ -43,9 +46,25 @@ def keyed_uniform(rng: np.random.Generator, keys: np.ndarray) -> np.ndarray:
         (True, True)
     """
     seed = np.uint64(rng.integers(0, 2**63, dtype=np.int64))
-    with np.errstate(over="ignore"):
-        mixed = _splitmix64(_splitmix64(np.asarray(keys, dtype=np.uint64)) ^ seed)
-    return (mixed >> np.uint64(11)).astype(np.float64) * 2.0**-53
+    return _keyed_draws(np.asarray(keys, dtype=np.uint64), seed)
+
+
+@njit(cache=True)
+def _keyed_draws(keys: np.ndarray, seed: np.uint64) -> np.ndarray:
+    """``splitmix64(splitmix64(key) ^ seed)``'s top 53 bits as a float in [0, 1), per key, in one compiled pass."""
+    out = np.empty(len(keys))
+    for i in range(len(keys)):
+        out[i] = np.float64(_mix(_mix(keys[i]) ^ seed) >> _SHIFT_11) * 2.0**-53
+    return out
+
+
+@njit(cache=True)
+def _mix(x: np.uint64) -> np.uint64:
+    """:func:`_splitmix64` of one value (the same integer operations, wrapping at 64 bits)."""
+    x = x + _GOLDEN
+    x = (x ^ (x >> _SHIFT_30)) * _MULTIPLIER_1
+    x = (x ^ (x >> _SHIFT_27)) * _MULTIPLIER_2
+    return x ^ (x >> _SHIFT_31)
 
 
 @dataclass(frozen=True)

@@ -156,3 +156,16 @@ def test_an_emission_charge_below_zero_is_refused(amount):
         CarbonPrice(*YEAR, cny_per_t_co2=amount)
     with pytest.raises(ValueError, match="must be >= 0"):
         AirPollutantTax(*YEAR, cny_per_equivalent=amount)
+
+
+def test_the_compiled_draws_are_the_splitmix_hash_of_key_and_seed():
+    """Oracle: the numpy SplitMix64 finaliser applied twice (key, then key hash xor seed), top 53 bits."""
+    from symbiosim.environment.streams import _keyed_draws, _splitmix64
+
+    rng = np.random.default_rng(11)
+    for _ in range(20):
+        keys = rng.integers(0, 2**63, 2000, dtype=np.int64).astype(np.uint64)
+        keys[:4] = [0, 1, 2**63, 2**64 - 1]  # the edges of 64-bit wrap-around
+        seed = np.uint64(rng.integers(0, 2**63, dtype=np.int64))
+        expected = (_splitmix64(_splitmix64(keys) ^ seed) >> np.uint64(11)).astype(np.float64) * 2.0**-53
+        assert np.array_equal(_keyed_draws(keys, seed), expected)
