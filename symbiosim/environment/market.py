@@ -33,11 +33,10 @@ from numpy.typing import NDArray
 
 from symbiosim.environment.arrays import CatalogArrays
 from symbiosim.environment.clearing import ClearingResult, MonthInputs
-from symbiosim.environment.clearing_loops import deliver_contracts, stable_argsort, trade_spot
-from symbiosim.environment.competition import least_tonnes, settle
+from symbiosim.environment.clearing_loops import stable_argsort
+from symbiosim.environment.clearing_month import contracts_and_candidates, spot_and_terms
 from symbiosim.environment.contracts import ContractBook, SearchRules, TrustRules
 from symbiosim.environment.outlets import OutletClearing, Outlets, clear_outlets, expected_gate_price, mean_traded_price
-from symbiosim.environment.pricing import route_surplus
 from symbiosim.environment.referrals import three_step_reach
 from symbiosim.environment.routes import GainBound, Routes, build_routes, setup_cny
 from symbiosim.environment.streams import keyed_uniform
@@ -169,87 +168,44 @@ class Market:
         Returns:
             Tonnes, value (price x tonnes, CNY) and contract tonnes per route.
         """
-        rt, book = self.routes, self.book
+        rt, book, rules = self.routes, self.book, self.rules
         n = self.n_routes
-        tonnes, value, contract_tonnes = np.zeros(n), np.zeros(n), np.zeros(n)
-        n_b = month.supply_t.shape[1]
-        n_k = month.capacity_t.shape[1]
-        n_g = month.group_capacity_t.shape[1]
-        # flat indices of each route into the (facility, x) tables; the two loops (contracts, then spot trades) are
-        # compiled (environment/clearing_loops.py) and change these copies in place
-        at_supply, at_capacity, at_group = self.flat_index(n_b, n_k, n_g)
-        supply = month.supply_t.ravel().copy()
-        capacity = month.capacity_t.ravel().copy()
-        group_capacity = month.group_capacity_t.ravel().copy()
-        surplus = route_surplus(month.wtp_cny_per_t, rt.transport_cny_per_t, month.reservation_cny_per_t)
-        rules = self.rules
-        in_force_mask = self.active_contracts(step) & month.is_installed
-        season = np.maximum(month.season_now, SEASON_FLOOR)
-        due = book.contract_volume_t * self.seasonal_scale(season)
-        # promises are kept in seasonal base terms (volume / the party's seasonal factor at
-        # signing), so contracts signed in different seasons never add up to more than a
-        # party has in any month
-        base_seller = book.contract_volume_t / book.contract_seller_season
-        base_buyer = book.contract_volume_t / book.contract_buyer_season
-        free_supply, free_tech, free_capacity = (
-            np.array(free, dtype=np.float64).ravel()  # copies: the loops change them
-            for free in self._uncommitted(month, season, in_force_mask, base_seller, base_buyer)
-        )
+        out = (np.zeros(n), np.zeros(n), np.zeros(n))  # tonnes, contract tonnes, value
+        n_b, n_k, n_g = month.supply_t.shape[1], month.capacity_t.shape[1], month.group_capacity_t.shape[1]
+        # flat indices of each route into the (facility, x) tables; the compiled passes
+        # (environment/clearing_month.py) change these copies in place
+        at = self.flat_index(n_b, n_k, n_g)
+        left = (month.supply_t.ravel().copy(), month.capacity_t.ravel().copy(), month.group_capacity_t.ravel().copy())
         own = month.reservation_cny_per_t if month.own_reservation_cny_per_t is None else month.own_reservation_cny_per_t
-        # 1. contracts, oldest first; a party walks away from a contract that now makes it a loss
-        in_force = np.flatnonzero(in_force_mask)
-        in_force = in_force[np.argsort(book.contract_start[in_force], kind="stable")]
-        keeps = (book.contract_price[in_force] - own[in_force] >= 0) & (
-            month.wtp_cny_per_t[in_force] - rt.transport_cny_per_t[in_force] - book.contract_price[in_force] >= 0
-        )
-        left = (supply, capacity, group_capacity)
-        free = (free_supply, free_tech, free_capacity)
-        shortfalls, undelivered = deliver_contracts(
-            in_force, (at_supply, at_capacity, at_group, rt.link), due, book.contract_price, keeps,
-            (base_seller, base_buyer), left, free, (tonnes, contract_tonnes, value), book.contract_end, book.trust,
-            rules.loss, rules.gain, TONNE_EPSILON,
+        season = np.maximum(month.season_now, SEASON_FLOOR)
+        # 1. contracts, oldest first (promises are kept in seasonal base terms: volume / the party's
+        # seasonal factor at signing, so contracts signed in different seasons never add up to
+        # more than a party has in any month), and the routes open to spot trade
+        shortfalls, undelivered, surplus, open_route, candidates, free = contracts_and_candidates(
+            step, (month.wtp_cny_per_t, rt.transport_cny_per_t, month.reservation_cny_per_t, own),
+            (month.is_installed, rt.seller, rt.buyer, rt.link), at,
+            (book.contract_volume_t, book.contract_seller_season, book.contract_buyer_season, book.contract_start,
+             book.contract_end, book.contract_price, book.known, book.trust),
+            (season, np.maximum(month.season_peak, SEASON_FLOOR)),
+            (month.generated_t.ravel(), month.capacity_t.ravel(), month.installed_monthly_t.ravel(),
+             month.group_capacity_t.ravel()),
+            left, (rules.loss, rules.gain, rules.minimum, TONNE_EPSILON), out,
         )  # fmt: skip
-        # 2. spot trades on known routes, best surplus first
-        supply_now = supply[at_supply]
-        eligible_route = month.is_installed & book.known[rt.link] & (book.trust[rt.link] >= rules.minimum)
-        eligible = (
-            eligible_route
-            & (surplus > 0)
-            & (supply_now > TONNE_EPSILON)
-            & (capacity[at_capacity] > TONNE_EPSILON)
-            & (group_capacity[at_group] > TONNE_EPSILON)
-        )
-        candidates = np.flatnonzero(eligible)
+        # 2. spot trades on known routes, best surplus first; 3. their terms and the set-up of new routes
         candidates = candidates[stable_argsort(-surplus[candidates])]
-        has_contract = self.active_contracts(step)
-        prices = month.reservation_cny_per_t + month.seller_share * surplus
-        # a new route with a set-up cost opens only if this month's tonnes and the contract's recurring ones pay for it
-        unset = (self.setup_cny > 0) & (book.first_trade_step < 0)
-        least_t = least_tonnes(self.setup_cny, surplus, month.seller_share, self.setup_seller_share, unset)
-        b = rt.byproduct[candidates]
-        trade_spot(
-            candidates, (at_supply[candidates], at_capacity[candidates], at_group[candidates]),
-            (prices[candidates], has_contract[candidates], self.contract_months[b].astype(np.int64), least_t[candidates]),
-            (season[rt.seller[candidates]], season[rt.buyer[candidates]]), left, free, (tonnes, value),
+        share = np.full(n, month.seller_share) if np.ndim(month.seller_share) == 0 else month.seller_share
+        setup_seller, setup_buyer = spot_and_terms(
+            step, candidates, surplus, open_route,
+            (month.wtp_cny_per_t, rt.transport_cny_per_t, month.reservation_cny_per_t, np.asarray(share, dtype=np.float64)),
+            (rt.seller, rt.buyer, self.contract_months[rt.byproduct].astype(np.int64)), at,
+            (self.setup_cny, self.setup_seller_share, book.first_trade_step),
             (book.contract_seller_season, book.contract_buyer_season, book.contract_volume_t, book.contract_price,
-             book.contract_start, book.contract_end), step, TONNE_EPSILON,
+             book.contract_start, book.contract_end), season, left, free, out, TONNE_EPSILON,
         )  # fmt: skip
-        # 3. the terms of this month's spot trades and the set-up of new routes (environment/competition.py)
-        spot = tonnes - contract_tonnes
-        net = month.wtp_cny_per_t - rt.transport_cny_per_t
-        rivals = eligible_route & ~(unset & (tonnes <= 0))  # a route not yet set up is nobody's outside option
-        due = np.where(unset & (tonnes > 0), self.setup_cny, 0.0)  # the set-up of the routes opened this month
-        price, setup_seller, setup_buyer = settle(spot, prices, rivals, (net, month.reservation_cny_per_t,
-                                                  month.seller_share), (rt.seller, rt.buyer),
-                                                  (at_supply, at_capacity, at_group), left, due, self.setup_seller_share)  # fmt: skip
-        value += spot * (price - prices)
-        signed = book.contract_start == step
-        book.contract_price[signed] = price[signed]
         month.supply_t[...] = left[0].reshape(month.supply_t.shape)
         month.capacity_t[...] = left[1].reshape(month.capacity_t.shape)
         month.group_capacity_t[...] = left[2].reshape(month.group_capacity_t.shape)
-        new = (tonnes > 0) & (book.first_trade_step < 0)
-        book.first_trade_step[new] = step
+        tonnes, contract_tonnes, value = out
         return ClearingResult(tonnes, value, contract_tonnes, shortfalls, undelivered, setup_seller, setup_buyer)
 
     def clear_with_premium(
@@ -319,54 +275,3 @@ class Market:
         self.book.outlet_price[:] = np.where(result.market_t > 0, result.price_cny_per_t, np.nan)
         self.book.outlet_price_by_month[:, calendar_month - 1] = self.book.outlet_price
         return result
-
-    def seasonal_scale(self, season_now: NDArray[np.float64]) -> NDArray[np.float64]:
-        """Per-route factor on the contracted volume this month: the foreseeable seasonal swing.
-
-        Both parties expect the volume agreed in the signing month to follow their seasons, so
-        it is scaled by the smaller of the two ratios (this month's factor / the signing
-        month's). Only unforeseen shortfalls (e.g. a production limit) then cost trust.
-        """
-        rt, book = self.routes, self.book
-        return np.minimum(
-            season_now[rt.seller] / book.contract_seller_season, season_now[rt.buyer] / book.contract_buyer_season
-        )
-
-    def _uncommitted(
-        self,
-        month: MonthInputs,
-        season: NDArray[np.float64],
-        in_force: NDArray[np.bool_],
-        base_seller: NDArray[np.float64],
-        base_buyer: NDArray[np.float64],
-    ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
-        """What contracts in force have not yet promised, in seasonal base terms (t/month / factor).
-
-        Returns:
-            Seller generation (facilities, by-products), buyer capacity per technology
-            (facilities, technologies) and per cap group (facilities, groups), each divided
-            by the party's seasonal factor this month, less the promises in force.
-        """
-
-        def promised(
-            index: NDArray[np.intp], weights: NDArray[np.float64], shape: tuple[int, ...]
-        ) -> NDArray[np.float64]:
-            size = shape[0] * shape[1]
-            return np.bincount(index[in_force], weights=weights[in_force], minlength=size).reshape(shape)
-
-        rt = self.routes
-        n_b, n_k, n_g = month.generated_t.shape[1], month.capacity_t.shape[1], month.group_capacity_t.shape[1]
-        groups = self.group_of_technology[rt.technology]
-        per_facility = season[:, None]
-        free_supply = month.generated_t / per_facility - promised(
-            rt.seller * n_b + rt.byproduct, base_seller, month.generated_t.shape
-        )
-        # generation and caps on output follow the seasons; installed capacity does not, so a
-        # promise made in a low month must still fit the line in the buyer's peak month
-        peak = np.maximum(month.season_peak, SEASON_FLOOR)[:, None]
-        tech_base = np.minimum(month.capacity_t / per_facility, month.installed_monthly_t / peak)
-        free_tech = tech_base - promised(rt.buyer * n_k + rt.technology, base_buyer, month.capacity_t.shape)
-        free_group = month.group_capacity_t / per_facility - promised(
-            rt.buyer * n_g + groups, base_buyer, month.group_capacity_t.shape
-        )
-        return np.maximum(free_supply, 0.0), np.maximum(free_tech, 0.0), np.maximum(free_group, 0.0)
