@@ -265,7 +265,7 @@ def solve(
     at_seller = _codes(pairs, ["seller", "byproduct"], supply.index, "supply", "outlet seller")
     bid_rows, at_bid = np.unique(pairs["bid"].to_numpy(dtype=np.intp), return_inverse=True)
     vat = snapshot.vat[snapshot.vat["rebate_cny"] > 0] if is_economic else snapshot.vat.iloc[0:0]
-    vat = vat[vat["buyer"].isin(routes["buyer"])].reset_index(drop=True)
+    vat = vat[vat["buyer"].isin(routes["buyer"].unique())].reset_index(drop=True)  # unique: isin on many strings is slow
     n_v = len(vat)
     setup = routes["setup_cny"].to_numpy(float) if is_economic and "setup_cny" in routes else np.zeros(n_r)
     opened = np.flatnonzero(setup > 0)  # routes that carry tonnes only once set up
