@@ -323,19 +323,27 @@ def vat_rebate_cny(books: Books, bought_t: NDArray[np.float64]) -> NDArray[np.fl
 
 
 def book_energy_and_emissions(
-    books: Books, effects: dict[str, NDArray[np.float64]], ledger: dict[str, NDArray[np.float64]]
+    books: Books,
+    effects: dict[str, NDArray[np.float64]],
+    ledger: dict[str, NDArray[np.float64]],
+    traded: NDArray[np.intp] | None = None,
 ) -> None:
-    """Facility energy use and emissions: output x intensity, plus the treatment of its treated tonnes, less what its purchases save."""
-    n, buyer, disposal = books.catalog.n_facilities, books.market.routes.buyer, books.catalog.disposal
+    """Facility energy use and emissions: output x intensity, plus the treatment of its treated tonnes, less what its purchases save.
+
+    ``traded``: the routes that traded (every effect is zero on the others, so the sums are the
+    same over them alone); None: every route.
+    """
+    t = slice(None) if traded is None else traded
+    n, buyer, disposal = books.catalog.n_facilities, books.market.routes.buyer[t], books.catalog.disposal
     pf, output, treated = books.catalog.product_factors, books.state.output, ledger["treated_t"]
-    ledger["energy_saved_tce"] = weighted_sum_by(buyer, effects["energy_saved_tce"], n)
-    ledger["co2_avoided_t"] = weighted_sum_by(buyer, effects["co2_avoided_t"], n)
+    ledger["energy_saved_tce"] = weighted_sum_by(buyer, effects["energy_saved_tce"][t], n)
+    ledger["co2_avoided_t"] = weighted_sum_by(buyer, effects["co2_avoided_t"][t], n)
     energy_kgce = (output * pf["energy_kgce"]).sum(axis=1) + treated @ disposal.treatment_kgce_per_t
     co2_kg = (output * pf["co2_kg"]).sum(axis=1) + treated @ disposal.treatment_co2_kg_per_t
     ledger["energy_tce"] = energy_kgce / KG_PER_T - ledger["energy_saved_tce"]
     ledger["co2_t"] = co2_kg / KG_PER_T - ledger["co2_avoided_t"]
     for pol in POLLUTANTS:
-        ledger[f"{pol}_avoided_t"] = weighted_sum_by(buyer, effects[f"{pol}_avoided_t"], n)
+        ledger[f"{pol}_avoided_t"] = weighted_sum_by(buyer, effects[f"{pol}_avoided_t"][t], n)
         ledger[f"{pol}_t"] = (output * pf[f"{pol}_kg"]).sum(axis=1) / KG_PER_T - ledger[f"{pol}_avoided_t"]
 
 
@@ -377,7 +385,7 @@ def money_ledger(
         "treatment_cny": ledger["treated_t"] @ catalog.disposal.treatment_fee_cny_per_t,
         "storage_cny": (ledger["added_to_stock_t"] * catalog.storage_cost_cny_per_t_month[None, :]).sum(axis=1),
         "search_cny": search_cost_cny.copy(),
-        "link_setup_cny": _setup_cny(clearing, routes, n),
+        "link_setup_cny": _setup_cny(clearing, routes, n, t),
         "depreciation_cny": state.depreciation_cny_per_month.copy(),
     }
     money["landfill_revenue_cny"] = books.landfills.revenue_cny(money["landfill_fee_cny"])
@@ -388,12 +396,12 @@ def money_ledger(
     return money
 
 
-def _setup_cny(clearing: ClearingResult | None, routes: Routes, n: int) -> NDArray[np.float64]:
-    """Per facility, its part of the set-up of the routes first traded this month (CNY)."""
+def _setup_cny(clearing: ClearingResult | None, routes: Routes, n: int, traded: NDArray[np.intp]) -> NDArray[np.float64]:
+    """Per facility, its part of the set-up of the routes first traded this month (CNY; ``traded``: the routes that traded)."""
     if clearing is None or clearing.setup_seller_cny is None or clearing.setup_buyer_cny is None:
         return np.zeros(n)
-    return weighted_sum_by(routes.seller, clearing.setup_seller_cny, n) + weighted_sum_by(
-        routes.buyer, clearing.setup_buyer_cny, n
+    return weighted_sum_by(routes.seller[traded], clearing.setup_seller_cny[traded], n) + weighted_sum_by(
+        routes.buyer[traded], clearing.setup_buyer_cny[traded], n
     )
 
 

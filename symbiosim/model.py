@@ -318,7 +318,7 @@ class SymbiosisModel(Model):
         """Energy, emission and money ledgers, the month's summary, and its records."""
         books, accounts = self.books, self.accounts
         accounts.effects = route_effects(self.factors, accounts.tonnes, self.market.routes.distance_km)
-        book_energy_and_emissions(books, accounts.effects, accounts.ledger)
+        book_energy_and_emissions(books, accounts.effects, accounts.ledger, np.flatnonzero(accounts.tonnes))
         accounts.money = money_ledger(books, accounts.ledger, accounts.tonnes, accounts.value_cny,
                                       accounts.search_cost_cny, accounts.outlets.value_cny, accounts.clearing)  # fmt: skip
         accounts.totals.clear()

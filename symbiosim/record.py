@@ -243,11 +243,12 @@ def facility_record(
     """
     catalog, routes = books.catalog, books.market.routes
     solid = catalog.is_solid
-    solid_symbiosis = catalog.tech_is_symbiosis[routes.technology] & solid[routes.byproduct]
+    t = np.flatnonzero(tonnes)  # the routes that traded (the sum over them is the sum over all)
+    solid_symbiosis = catalog.tech_is_symbiosis[routes.technology[t]] & solid[routes.byproduct[t]]
     return {
         "output_main_units": books.state.output[np.arange(catalog.n_facilities), catalog.main_product],
         "generated_solid_t": ledger["generated_t"][:, solid].sum(axis=1),
-        "symbiosis_used_solid_t": weighted_sum_by(routes.buyer, tonnes * solid_symbiosis, catalog.n_facilities),
+        "symbiosis_used_solid_t": weighted_sum_by(routes.buyer[t], tonnes[t] * solid_symbiosis, catalog.n_facilities),
         **{name: ledger[name][:, catalog.in_tonnes].sum(axis=1) for name in LEDGER_TONNES},  # tonnes only
         "sold_solid_t": ledger["sold_t"][:, solid].sum(axis=1),
         **{name: ledger[name] for name in LEDGER_PER_FACILITY},
