@@ -105,7 +105,7 @@ class PowerPlant(Enterprise):
         usual = cls.usual_rate(rows, catalog, conditions.month)
         ceiling = np.broadcast_to(np.minimum(conditions.limit_factor[rows, None], 1.0), usual.shape)
         floor = np.broadcast_to(catalog.must_run[rows, conditions.month - 1, None], usual.shape)
-        province = catalog.facilities["province"].to_numpy()[rows]
+        province = catalog.province_code[rows]
         rate = np.maximum(np.minimum(usual, ceiling), np.minimum(floor, ceiling))
         own = catalog.own_rate[rows]
         for name in np.unique(province):

@@ -6,6 +6,7 @@ products, ``B`` by-products, ``K`` technologies, ``M`` materials, all in table o
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -91,6 +92,11 @@ class CatalogArrays:
     def n_facilities(self) -> int:
         """Number of facilities."""
         return len(self.facility_ids)
+
+    @cached_property
+    def province_code(self) -> NDArray[np.intp]:
+        """(facilities,) each facility's province as a code (the order of first appearance; the table does not change)."""
+        return pd.factorize(self.facilities["province"])[0]
 
     @property
     def is_landfilled(self) -> NDArray[np.bool_]:
