@@ -205,8 +205,12 @@ class Enterprise(FixedAgent):
         """
         state, catalog, p = round_.state, round_.catalog, round_.params
         full_cap = state.full_cap_tpa[self.index]
+        # no neighbour share can raise the chance above this: a draw at or above it skips the checks
+        highest_chance = round_.consider_probability[self.index] + max(p["diffusion_weight"], 0.0)
         appraised = []
         for k in np.flatnonzero(catalog.eligible[self.index]).tolist():
+            if round_.draws[self.index, k] >= highest_chance:
+                continue
             if room_to_install_tpa(state, catalog, self.index, k) <= full_cap[k] * MIN_INCREMENT_SHARE:
                 continue
             chance = round_.consider_probability[self.index] + p["diffusion_weight"] * neighbour_adoption_share(

@@ -162,7 +162,7 @@ def neighbour_adoption_share(round_: InvestmentRound, index: int, k: int) -> flo
     near = round_.neighbours[index]
     if len(near) == 0:
         return 0.0
-    return float((round_.state.installed_tpa[near, k] > 0).mean())
+    return np.count_nonzero(round_.state.installed_tpa[near, k] > 0) / len(near)  # the mean of the flags, exactly
 
 
 def rival_buyers(round_: InvestmentRound, index: int, k: int, sellers: NDArray[np.intp]) -> NDArray[np.int64]:

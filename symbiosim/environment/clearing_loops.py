@@ -15,9 +15,21 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from symbiosim.environment.numpy_exact import maximum, minimum
 from symbiosim.environment.units import TONNE_EPSILON
 
-__all__ = ["best_and_runner_up", "deliver_contracts", "double_auction", "outlet_markets", "settle_terms", "stable_argsort", "trade_spot"]
+__all__ = [
+    "best_and_runner_up",
+    "best_rival_of",
+    "competitive_price",
+    "competitive_prices_of",
+    "deliver_contracts",
+    "double_auction",
+    "outlet_markets",
+    "settle_terms",
+    "stable_argsort",
+    "trade_spot",
+]
 
 
 @njit(cache=True)
@@ -167,6 +179,19 @@ def best_and_runner_up(
 
 
 @njit(cache=True)
+def best_rival_of(
+    key: NDArray[np.int64], partner: NDArray[np.int64], value: NDArray[np.float64], offered: NDArray[np.bool_], n_keys: int
+) -> NDArray[np.float64]:
+    """Per row, the best value of its key among the other partners' rows (:func:`best_and_runner_up`, then a lookup)."""
+    best, best_partner, second = best_and_runner_up(key, partner, value, offered, n_keys)
+    rival = np.empty(len(key))
+    for r in range(len(key)):
+        k = key[r]
+        rival[r] = second[k] if partner[r] == best_partner[k] else best[k]
+    return rival
+
+
+@njit(cache=True)
 def double_auction(
     ask: NDArray[np.float64],
     ask_left: NDArray[np.float64],
@@ -242,6 +267,35 @@ def _index_order_of_ties(keys: NDArray[np.float64], order: NDArray[np.intp]) -> 
 
 
 @njit(cache=True)
+def competitive_price(net: float, reservation: float, share: float, seller_option: float, buyer_option: float) -> float:
+    """One route's :func:`symbiosim.environment.competition.competitive_prices`: the split, clipped by the options and to [r, w - t].
+
+    The same operations as the array code (``np.clip(x, lo, hi)`` is ``np.minimum(np.maximum(x, lo), hi)``).
+    """
+    surplus = net - reservation
+    split = reservation + share * surplus
+    low = reservation + minimum(maximum(seller_option, 0.0), surplus)
+    high = net - minimum(maximum(buyer_option, 0.0), surplus)
+    price = minimum(maximum(split, low), high) if low <= high else (low + high) / 2
+    return minimum(maximum(price, reservation), maximum(net, reservation))  # no rounding below r
+
+
+@njit(cache=True)
+def competitive_prices_of(
+    net: NDArray[np.float64],
+    reservation: NDArray[np.float64],
+    share: NDArray[np.float64],
+    seller_option: NDArray[np.float64],
+    buyer_option: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    """:func:`competitive_price` of every route (arrays aligned)."""
+    price = np.empty(len(net))
+    for r in range(len(net)):
+        price[r] = competitive_price(net[r], reservation[r], share[r], seller_option[r], buyer_option[r])
+    return price
+
+
+@njit(cache=True)
 def settle_terms(
     spot_t: NDArray[np.float64],
     split_cny_per_t: NDArray[np.float64],
@@ -308,12 +362,7 @@ def settle_terms(
             buyer_option = buyer_second[k] if seller[r] == buyer_best_partner[k] else buyer_best[k]
             k = at_supply[r]
             seller_option = seller_second[k] if buyer[r] == seller_best_partner[k] else seller_best[k]
-            # competitive_prices: the split, clipped by the outside options and to [r, w - t]
-            split = reservation[r] + share[r] * surplus
-            low = reservation[r] + min(max(seller_option, 0.0), surplus)
-            high = net[r] - min(max(buyer_option, 0.0), surplus)
-            p = min(max(split, low), high) if low <= high else (low + high) / 2
-            price[r] = min(max(p, reservation[r]), max(net[r], reservation[r]))
+            price[r] = competitive_price(net[r], reservation[r], share[r], seller_option, buyer_option)
     setup_seller, setup_buyer = np.empty(n), np.empty(n)
     for r in range(n):
         surplus = net[r] - reservation[r]

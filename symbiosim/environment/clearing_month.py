@@ -12,8 +12,8 @@ candidates between them:
    of new routes (:func:`~symbiosim.environment.clearing_loops.settle_terms`).
 
 Each step is the operation of the array code it replaces, in the same order on the same
-float64 values (``np.minimum`` and ``np.maximum`` as :func:`_minimum` and :func:`_maximum`,
-NaN-propagating; division by zero giving inf or NaN, as numpy's does), so a run's results are
+float64 values (``np.minimum`` and ``np.maximum`` as in :mod:`symbiosim.environment.numpy_exact`;
+division by zero giving inf or NaN, as numpy's does), so a run's results are
 unchanged to the last bit. The market's module text states the rules.
 """
 
@@ -22,20 +22,9 @@ from numba import njit
 from numpy.typing import NDArray
 
 from symbiosim.environment.clearing_loops import deliver_contracts, settle_terms, trade_spot
+from symbiosim.environment.numpy_exact import maximum, minimum
 
 __all__ = ["contracts_and_candidates", "least_tonnes", "spot_and_terms"]
-
-
-@njit(cache=True)
-def _minimum(a: float, b: float) -> float:
-    """``np.minimum`` of two floats: NaN if either is NaN."""
-    return a if (a <= b or a != a) else b
-
-
-@njit(cache=True)
-def _maximum(a: float, b: float) -> float:
-    """``np.maximum`` of two floats: NaN if either is NaN."""
-    return a if (a >= b or a != a) else b
 
 
 @njit(cache=True, error_model="numpy")
@@ -47,7 +36,7 @@ def least_tonnes(setup_cny: float, surplus_cny_per_t: float, share: float, state
         return setup_cny / surplus_cny_per_t
     seller_t = stated * setup_cny / (share * surplus_cny_per_t) if stated > 0 else 0.0
     buyer_t = (1 - stated) * setup_cny / ((1 - share) * surplus_cny_per_t) if stated < 1 else 0.0
-    return _maximum(seller_t, buyer_t)
+    return maximum(seller_t, buyer_t)
 
 
 @njit(cache=True, error_model="numpy")
@@ -98,7 +87,7 @@ def contracts_and_candidates(
     season_now, peak = season
     generated, capacity_base, installed_monthly, group_base = bases
     supply, capacity, group_capacity = left
-    trust_loss, trust_gain, minimum, epsilon = rules
+    trust_loss, trust_gain, min_trust, epsilon = rules
     n = len(wtp)
     n_b, n_k, n_g = len(generated) // len(season_now), len(capacity_base) // len(season_now), len(group_base) // len(season_now)
     surplus = np.empty(n)
@@ -110,7 +99,7 @@ def contracts_and_candidates(
     due, base_seller, base_buyer = np.zeros(n), np.zeros(n), np.zeros(n)
     promised_supply, promised_tech, promised_group = np.zeros(len(generated)), np.zeros(len(capacity_base)), np.zeros(len(group_base))
     for r in in_force:
-        due[r] = volume[r] * _minimum(season_now[seller[r]] / seller_season[r], season_now[buyer[r]] / buyer_season[r])
+        due[r] = volume[r] * minimum(season_now[seller[r]] / seller_season[r], season_now[buyer[r]] / buyer_season[r])
         base_seller[r] = volume[r] / seller_season[r]
         base_buyer[r] = volume[r] / buyer_season[r]
         promised_supply[at_supply[r]] += base_seller[r]
@@ -120,13 +109,13 @@ def contracts_and_candidates(
     # not, so a promise made in a low month must still fit the line in the buyer's peak month
     free_supply, free_tech, free_group = np.empty(len(generated)), np.empty(len(capacity_base)), np.empty(len(group_base))
     for i in range(len(generated)):
-        free_supply[i] = _maximum(generated[i] / season_now[i // n_b] - promised_supply[i], 0.0)
+        free_supply[i] = maximum(generated[i] / season_now[i // n_b] - promised_supply[i], 0.0)
     for i in range(len(capacity_base)):
         f = i // n_k
-        tech_base = _minimum(capacity_base[i] / season_now[f], installed_monthly[i] / peak[f])
-        free_tech[i] = _maximum(tech_base - promised_tech[i], 0.0)
+        tech_base = minimum(capacity_base[i] / season_now[f], installed_monthly[i] / peak[f])
+        free_tech[i] = maximum(tech_base - promised_tech[i], 0.0)
     for i in range(len(group_base)):
-        free_group[i] = _maximum(group_base[i] / season_now[i // n_g] - promised_group[i], 0.0)
+        free_group[i] = maximum(group_base[i] / season_now[i // n_g] - promised_group[i], 0.0)
     # 1. contracts, oldest first; a party walks away from a contract that now makes it a loss
     order = in_force[np.argsort(start[in_force], kind="mergesort")]
     keeps = np.empty(len(order), dtype=np.bool_)
@@ -142,7 +131,7 @@ def contracts_and_candidates(
     n_candidates = 0
     candidates = np.empty(n, dtype=np.int64)
     for r in range(n):
-        open_route[r] = is_installed[r] and known[link[r]] and trust[link[r]] >= minimum
+        open_route[r] = is_installed[r] and known[link[r]] and trust[link[r]] >= min_trust
         if (open_route[r] and surplus[r] > 0 and supply[at_supply[r]] > epsilon and capacity[at_capacity[r]] > epsilon
                 and group_capacity[at_group[r]] > epsilon):  # fmt: skip
             candidates[n_candidates] = r

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from symbiosim.environment.clearing_loops import best_and_runner_up, settle_terms
+from symbiosim.environment.clearing_loops import best_rival_of, competitive_prices_of, settle_terms
 from symbiosim.environment.units import TONNE_EPSILON
 
 __all__ = ["OutsideOptions", "best_rival", "competitive_prices", "least_tonnes", "outside_options", "settle", "shares_at"]
@@ -67,8 +67,7 @@ def best_rival(
         [4.0, 5.0, 5.0]
     """
     n_keys = int(key.max()) + 1 if len(key) else 0
-    best, best_partner, second = best_and_runner_up(key, partner, value, offered, n_keys)  # one compiled pass
-    return np.where(partner == best_partner[key], second[key], best[key])
+    return best_rival_of(key, partner, value, offered, n_keys)  # one compiled pass
 
 
 def outside_options(
@@ -135,12 +134,11 @@ def competitive_prices(
         >>> competitive_prices(np.full(3, 100.0), np.full(3, -50.0), 0.5, o).tolist()
         [25.0, -10.0, 90.0]
     """
-    surplus = wtp_net_cny_per_t - reservation_cny_per_t
-    split = reservation_cny_per_t + seller_share * surplus
-    low = reservation_cny_per_t + np.clip(options.seller_cny_per_t, 0.0, surplus)
-    high = wtp_net_cny_per_t - np.clip(options.buyer_cny_per_t, 0.0, surplus)
-    price = np.where(low <= high, np.clip(split, low, high), (low + high) / 2)
-    return np.clip(price, reservation_cny_per_t, np.maximum(wtp_net_cny_per_t, reservation_cny_per_t))  # no rounding below r
+    n = len(wtp_net_cny_per_t)
+    share = np.full(n, seller_share) if np.ndim(seller_share) == 0 else np.ascontiguousarray(seller_share, dtype=np.float64)
+    as_float = [np.ascontiguousarray(a, dtype=np.float64) for a in (wtp_net_cny_per_t, reservation_cny_per_t)]
+    return competitive_prices_of(*as_float, share, np.ascontiguousarray(options.seller_cny_per_t, dtype=np.float64),
+                                 np.ascontiguousarray(options.buyer_cny_per_t, dtype=np.float64))  # fmt: skip
 
 
 def settle(

@@ -37,9 +37,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numba import njit
 from numpy.typing import NDArray
 
 from symbiosim.environment.clearing_loops import outlet_markets
+from symbiosim.environment.numpy_exact import maximum, minimum, numpy_sum
 from symbiosim.environment.units import MONTHS_PER_YEAR, TONNE_EPSILON
 from symbiosim.environment.validation import FILE_COLUMN, ValidationIssue, row_issue
 
@@ -286,17 +288,38 @@ def outlet_share_outbid(
         ...                     np.array([3000.0])).round(3).tolist()
         [0.333, 0.667, 0.0, 0.0]
     """
-    share = np.zeros(len(seller_market))
     n_blocks = outlets.block_price_cny_per_t.shape[1]
     block_t = outlets.demand_t_per_month * MONTHS_PER_YEAR / n_blocks  # (outlets,) a year of each block
-    value = outlets.gate_value_cny_per_t
-    for m in np.unique(seller_market[seller_market >= 0]).tolist():
-        if sold_t_per_yr[m] <= TONNE_EPSILON:
+    return _share_outbid(outlets.market.astype(np.int64), outlets.gate_value_cny_per_t, block_t,
+                         np.asarray(seller_market, dtype=np.int64), np.asarray(value_cny_per_t, dtype=np.float64),
+                         np.asarray(sold_t_per_yr, dtype=np.float64))  # fmt: skip
+
+
+@njit(cache=True)
+def _share_outbid(
+    market: NDArray[np.int64],
+    value: NDArray[np.float64],
+    block_t: NDArray[np.float64],
+    seller_market: NDArray[np.int64],
+    value_cny_per_t: NDArray[np.float64],
+    sold_t_per_yr: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    """:func:`outlet_share_outbid`, one route at a time: the tonnes its market's blocks keep, summed as numpy sums them."""
+    share = np.zeros(len(seller_market))
+    n_blocks = value.shape[1]
+    for i in range(len(seller_market)):
+        m = seller_market[i]
+        if m < 0 or sold_t_per_yr[m] <= TONNE_EPSILON:
             continue
-        on = seller_market == m
-        members = outlets.market == m
-        kept = ((value[members][None, :, :] >= value_cny_per_t[on, None, None]) * block_t[members][None, :, None]).sum(axis=(1, 2))
-        share[on] = np.clip(1.0 - np.minimum(kept, sold_t_per_yr[m]) / sold_t_per_yr[m], 0.0, 1.0)
+        kept_by_block = np.empty(n_blocks * np.count_nonzero(market == m))  # member outlets in order, blocks in order
+        j = 0
+        for o in range(len(market)):
+            if market[o] == m:
+                for k in range(n_blocks):
+                    kept_by_block[j] = (1.0 if value[o, k] >= value_cny_per_t[i] else 0.0) * block_t[o]
+                    j += 1
+        kept = numpy_sum(kept_by_block)
+        share[i] = minimum(maximum(1.0 - minimum(kept, sold_t_per_yr[m]) / sold_t_per_yr[m], 0.0), 1.0)
     return share
 
 

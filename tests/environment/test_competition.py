@@ -140,6 +140,32 @@ def test_the_compiled_best_rival_matches_its_definition(seed):
     assert best_rival(key, partner, value, offered).tolist() == expected
 
 
+def competitive_prices_by_definition(net, reservation, share, options):
+    """The split clipped by the outside options and to [r, w - t], in numpy array operations."""
+    surplus = net - reservation
+    split = reservation + share * surplus
+    low = reservation + np.clip(options.seller_cny_per_t, 0.0, surplus)
+    high = net - np.clip(options.buyer_cny_per_t, 0.0, surplus)
+    price = np.where(low <= high, np.clip(split, low, high), (low + high) / 2)
+    return np.clip(price, reservation, np.maximum(net, reservation))
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_compiled_prices_are_those_of_the_array_definition(seed):
+    """Oracle, bit for bit (signed zeros, infinities and NaN included), with one share or one per route."""
+    rng = np.random.default_rng(seed)
+    n = 400
+    pick = [-np.inf, -80.0, -0.0, 0.0, 12.5, 12.5, 60.0, np.inf, np.nan]
+    net, reservation = rng.choice(pick, n), rng.choice(pick, n)
+    options = OutsideOptions(rng.choice(pick, n), rng.choice(pick, n))
+    share = rng.uniform(0, 1) if seed % 2 else rng.choice([0.0, 0.5, 1.0], n)
+    with np.errstate(invalid="ignore"):
+        expected = competitive_prices_by_definition(net, reservation, share, options)
+    got = competitive_prices(net, reservation, share, options)
+    assert np.array_equal(got, expected, equal_nan=True)
+    assert np.array_equal(np.signbit(got), np.signbit(expected))
+
+
 def settle_by_definition(spot, split, open_route, parties, routes, at, left, due, stated):
     """The terms of a month as the numpy definitions give them: outside options, then clipped split prices."""
     net, reservation, share = parties
@@ -148,7 +174,7 @@ def settle_by_definition(spot, split, open_route, parties, routes, at, left, due
     if spot.any():
         sub = np.flatnonzero(open_route & (surplus > 0))
         options = outside_options(surplus[sub], routes[0][sub], routes[1][sub], tuple(a[sub] for a in at), left)
-        price[sub] = competitive_prices(net[sub], reservation[sub], shares_at(share, sub), options)
+        price[sub] = competitive_prices_by_definition(net[sub], reservation[sub], shares_at(share, sub), options)
     part = np.divide(price - reservation, surplus, out=np.full_like(surplus, share), where=surplus > 0)
     part = np.where(np.isnan(stated), part, stated)
     return price, due * part, due * (1 - part)

@@ -191,3 +191,42 @@ def test_the_compiled_markets_match_clearing_them_one_by_one(seed):
     got = (result.sold_t, result.outlet_t, result.market_t, result.price_cny_per_t)
     for g, e in zip(got, expected, strict=True):
         assert np.array_equal(g, e, equal_nan=True)
+
+
+def share_outbid_by_definition(outlets, seller_market, value_cny_per_t, sold_t_per_yr):
+    """The share a buyer takes of its sellers' outlet sales, in numpy array operations."""
+    share = np.zeros(len(seller_market))
+    block_t = outlets.demand_t_per_month * 12 / outlets.block_price_cny_per_t.shape[1]
+    value = outlets.gate_value_cny_per_t
+    for m in np.unique(seller_market[seller_market >= 0]).tolist():
+        if sold_t_per_yr[m] <= 1e-9:
+            continue
+        on, members = seller_market == m, outlets.market == m
+        kept = ((value[members][None, :, :] >= value_cny_per_t[on, None, None]) * block_t[members][None, :, None]).sum(axis=(1, 2))
+        share[on] = np.clip(1.0 - np.minimum(kept, sold_t_per_yr[m]) / sold_t_per_yr[m], 0.0, 1.0)
+    return share
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_the_compiled_share_outbid_is_that_of_its_array_definition(seed):
+    """Oracle, bit for bit: several markets and outlets, values on and between the blocks, markets that sold nothing."""
+    from symbiosim.environment.outlets import outlet_share_outbid
+
+    rng = np.random.default_rng(seed)
+    n_o, n_blocks, n_markets = int(rng.integers(1, 7)), int(rng.integers(1, 30)), 3
+    outlets = Outlets(
+        ids=tuple(f"o{i}" for i in range(n_o)), market=rng.integers(0, n_markets, n_o),
+        market_byproduct=np.arange(n_markets), market_province=("P",) * n_markets,
+        demand_t_per_month=rng.uniform(10, 5e4, n_o), season=np.ones((n_o, 12)),
+        block_price_cny_per_t=np.sort(rng.uniform(-50, 80, (n_o, n_blocks)))[:, ::-1],
+        transport_cny_per_t=rng.uniform(0, 20, n_o), seller_market=np.zeros((1, n_markets), dtype=np.intp),
+        expected_monthly_t=np.zeros((1, n_markets)),
+    )  # fmt: skip
+    n = 300
+    seller_market = rng.integers(-1, n_markets, n)
+    value = np.where(rng.random(n) < 0.3, outlets.gate_value_cny_per_t.ravel()[rng.integers(0, n_o * n_blocks, n)],
+                     rng.uniform(-80, 100, n))  # fmt: skip
+    sold = np.array([0.0, *rng.uniform(1, 5e5, n_markets - 1)])
+    expected = share_outbid_by_definition(outlets, seller_market, value, sold)
+    got = outlet_share_outbid(outlets, seller_market, value, sold)
+    assert np.array_equal(got, expected) and np.array_equal(np.signbit(got), np.signbit(expected))
