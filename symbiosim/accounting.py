@@ -17,6 +17,7 @@ factors are zero here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
@@ -120,6 +121,16 @@ class Books:
     landfills: Landfills
     sector_rows: dict[str, NDArray[np.intp]]
     factors: RouteFactors
+
+    @cached_property
+    def route_unused_share(self) -> NDArray[np.float64]:
+        """Per route, the share of its by-product business as usual leaves unused (the routes do not change)."""
+        return self.catalog.bau_landfill_share[self.market.routes.byproduct]
+
+    @cached_property
+    def route_in_tonnes(self) -> NDArray[np.bool_]:
+        """Per route, whether its by-product is counted in tonnes (not MWh)."""
+        return self.catalog.in_tonnes[self.market.routes.byproduct]
 
 
 @dataclass

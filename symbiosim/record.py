@@ -277,13 +277,13 @@ def month_summary(books: Books, accounts: MonthAccounts) -> dict[str, float]:
         used = sold[j] + to_outlets[j]
         last[f"utilisation_rate.{name}"] = float(used / generated[j]) if generated[j] > 0 else float("nan")
     last.update(outlet_prices(catalog, accounts))
-    unused_share = catalog.bau_landfill_share[market.routes.byproduct]
+    unused_share = books.route_unused_share
     for name in EFFECTS:
         effect = accounts.effects.get(name, np.zeros(len(unused_share)))
         last[f"consequential_{name}"] = float(consequential_effects(effect, unused_share).sum())
     subsidy = float(money["subsidy_cny"].sum()) + state.capex_subsidy_paid_cny
     clearing = accounts.clearing
-    mass, by_mass = catalog.in_tonnes, catalog.in_tonnes[market.routes.byproduct]  # totals in t: tonnes only
+    mass, by_mass = catalog.in_tonnes, books.route_in_tonnes  # totals in t: tonnes only
     last.update(
         {
             "exchanged_t": float(sold[mass].sum()),
@@ -335,8 +335,7 @@ def outlet_prices(catalog: CatalogArrays, accounts: MonthAccounts) -> dict[str, 
     """
     outlets, clearing = catalog.outlets, accounts.outlets
     prices: dict[str, float] = {}
-    for b in np.unique(outlets.market_byproduct).tolist():
-        markets = outlets.market_byproduct == b
+    for b, markets in outlets.markets_of_byproduct:
         price = float("nan")
         if clearing is not None and len(clearing.market_t):
             traded, quoted = clearing.market_t[markets], clearing.price_cny_per_t[markets]

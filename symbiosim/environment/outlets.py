@@ -34,6 +34,7 @@ first tonne would fetch); one with no demand quotes nothing (NaN).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -92,6 +93,11 @@ class Outlets:
     transport_cny_per_t: NDArray[np.float64]
     seller_market: NDArray[np.intp]
     expected_monthly_t: NDArray[np.float64]
+
+    @cached_property
+    def markets_of_byproduct(self) -> tuple[tuple[int, NDArray[np.bool_]], ...]:
+        """Each by-product that has outlet markets, with which markets are its (by-product order)."""
+        return tuple((b, self.market_byproduct == b) for b in np.unique(self.market_byproduct).tolist())
 
     @property
     def n_outlets(self) -> int:

@@ -229,4 +229,5 @@ def test_the_compiled_share_outbid_is_that_of_its_array_definition(seed):
     sold = np.array([0.0, *rng.uniform(1, 5e5, n_markets - 1)])
     expected = share_outbid_by_definition(outlets, seller_market, value, sold)
     got = outlet_share_outbid(outlets, seller_market, value, sold)
-    assert np.array_equal(got, expected) and np.array_equal(np.signbit(got), np.signbit(expected))
+    assert np.array_equal(got, expected)
+    assert np.array_equal(np.signbit(got), np.signbit(expected))
