@@ -31,5 +31,12 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] || ! .venv/bin/python -
     echo "$want" > "$stamp"
 fi
 
+# the simulation's compiled kernels: numba compiles them on first use and caches them beside the
+# code, so compile them here once (a year of the default region) rather than in the first run
+if ! ls symbiosim/environment/__pycache__/clearing_month.*.nbi >/dev/null 2>&1; then
+    echo "Compiling the simulation's kernels (once on this machine, about 15 s) ..."
+    .venv/bin/python -c "from symbiosim import SymbiosisModel; SymbiosisModel(years=1).run()"
+fi
+
 # front-end assets of the browser app, served locally (no internet needed to open it)
 bash scripts/setup_app_assets.sh

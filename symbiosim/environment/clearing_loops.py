@@ -15,7 +15,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-from symbiosim.environment.numpy_exact import maximum, minimum
+from symbiosim.environment.numpy_exact import maximum, minimum, stable_order, taken
 from symbiosim.environment.units import TONNE_EPSILON
 
 __all__ = [
@@ -254,7 +254,8 @@ def _index_order_of_ties(keys: NDArray[np.float64], order: NDArray[np.intp]) -> 
         while j < n and keys[order[j]] == keys[order[i]]:
             j += 1
         if j - i > 32:  # a long run (many equal keys)
-            order[i:j] = np.sort(order[i:j])
+            run = order[i:j].copy()
+            order[i:j] = taken(run, stable_order(run))
             i = j
             continue
         for a in range(i + 1, j):  # insertion sort for the usual short runs
@@ -418,8 +419,8 @@ def outlet_markets(
                     if capacity[o, k] > TONNE_EPSILON:
                         bid_value[j], bid_left[j], bid_outlet[j] = value[o, k], capacity[o, k], o
                         j += 1
-        order = np.argsort(-bid_value, kind="mergesort")
-        bid_value, bid_left, bid_outlet = bid_value[order], bid_left[order], bid_outlet[order]
+        order = stable_order(-bid_value)
+        bid_value, bid_left, bid_outlet = taken(bid_value, order), taken(bid_left, order), taken(bid_outlet, order)
         # the asks: the market's sellers with tonnes left, cheapest reservation first (ties in facility order)
         n_asks = 0
         for f in range(supply.shape[0]):
@@ -434,8 +435,8 @@ def outlet_markets(
         ask = np.empty(n_asks)
         for i in range(n_asks):
             ask[i] = reservation[sellers[i], b]
-        order = np.argsort(ask, kind="mergesort")
-        sellers, ask = sellers[order], ask[order]
+        order = stable_order(ask)
+        sellers, ask = taken(sellers, order), taken(ask, order)
         ask_left = np.empty(n_asks)
         for i in range(n_asks):
             ask_left[i] = supply[sellers[i], b]

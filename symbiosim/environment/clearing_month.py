@@ -22,7 +22,7 @@ from numba import njit
 from numpy.typing import NDArray
 
 from symbiosim.environment.clearing_loops import deliver_contracts, settle_terms, trade_spot
-from symbiosim.environment.numpy_exact import maximum, minimum
+from symbiosim.environment.numpy_exact import maximum, minimum, stable_order, taken
 
 __all__ = ["contracts_and_candidates", "least_tonnes", "spot_and_terms"]
 
@@ -95,7 +95,13 @@ def contracts_and_candidates(
         surplus[r] = wtp[r] - transport[r] - reservation[r]
     # the contracts in force: this month's volume (the signing month's, scaled by the smaller
     # change of the two parties' seasons) and their promises in seasonal base terms
-    in_force = np.flatnonzero((end >= step) & is_installed)
+    n_in_force = 0
+    in_force = np.empty(n, dtype=np.int64)
+    for r in range(n):
+        if end[r] >= step and is_installed[r]:
+            in_force[n_in_force] = r
+            n_in_force += 1
+    in_force = in_force[:n_in_force]
     due, base_seller, base_buyer = np.zeros(n), np.zeros(n), np.zeros(n)
     promised_supply, promised_tech, promised_group = np.zeros(len(generated)), np.zeros(len(capacity_base)), np.zeros(len(group_base))
     for r in in_force:
@@ -117,7 +123,7 @@ def contracts_and_candidates(
     for i in range(len(group_base)):
         free_group[i] = maximum(group_base[i] / season_now[i // n_g] - promised_group[i], 0.0)
     # 1. contracts, oldest first; a party walks away from a contract that now makes it a loss
-    order = in_force[np.argsort(start[in_force], kind="mergesort")]
+    order = taken(in_force, stable_order(taken(start, in_force)))
     keeps = np.empty(len(order), dtype=np.bool_)
     for j in range(len(order)):
         r = order[j]

@@ -18,7 +18,7 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
-__all__ = ["maximum", "minimum", "numpy_sum"]
+__all__ = ["maximum", "minimum", "numpy_sum", "stable_order", "taken"]
 
 UNROLL = 8  # numpy's pairwise summation: partial sums
 BLOCK = 128  # and the longest run summed without splitting
@@ -69,22 +69,27 @@ def _pairwise(values: NDArray[np.float64], start: int, n: int) -> float:
     """
     if n <= BLOCK:
         return _block_sum(values, start, n)
-    todo = [(start, n, False)]  # runs to sum; True: both halves are summed, add them
-    sums = [0.0]
-    sums.pop()
-    while todo:
-        first, size, halves_done = todo.pop()
+    depth = 3 * 64  # runs halve: at most 64 levels, three entries each
+    todo_first, todo_size = np.empty(depth, dtype=np.int64), np.empty(depth, dtype=np.int64)
+    todo_done = np.empty(depth, dtype=np.bool_)  # both halves are summed: add them
+    sums = np.empty(64)
+    n_todo, n_sums = 1, 0
+    todo_first[0], todo_size[0], todo_done[0] = start, n, False
+    while n_todo:
+        n_todo -= 1
+        first, size, halves_done = todo_first[n_todo], todo_size[n_todo], todo_done[n_todo]
         if halves_done:
-            right, left = sums.pop(), sums.pop()
-            sums.append(left + right)
+            n_sums -= 1
+            sums[n_sums - 1] = sums[n_sums - 1] + sums[n_sums]
         elif size <= BLOCK:
-            sums.append(_block_sum(values, first, size))
+            sums[n_sums] = _block_sum(values, first, size)
+            n_sums += 1
         else:
             half = size // 2
             half -= half % UNROLL
-            todo.append((first, size, True))
-            todo.append((first + half, size - half, False))
-            todo.append((first, half, False))
+            for f, s, d in ((first, size, True), (first + half, size - half, False), (first, half, False)):
+                todo_first[n_todo], todo_size[n_todo], todo_done[n_todo] = f, s, d
+                n_todo += 1
     return sums[0]
 
 
@@ -92,3 +97,48 @@ def _pairwise(values: NDArray[np.float64], start: int, n: int) -> float:
 def numpy_sum(values: NDArray[np.float64]) -> float:
     """``float(np.sum(values))`` of a 1-D float64 array, bit for bit."""
     return 0.0 + _pairwise(values, 0, len(values))
+
+
+@njit(cache=True)
+def stable_order(keys: NDArray) -> NDArray[np.int64]:
+    """``np.argsort(keys, kind="stable")`` for keys without NaN: a bottom-up merge sort of the positions.
+
+    Written out rather than numba's ``argsort`` (which compiles a general sort for each type:
+    seconds, once a machine), it gives the one stable order: equal keys keep their order.
+    """
+    n = len(keys)
+    order = np.arange(n)
+    buffer = np.empty(n, dtype=np.int64)
+    width = 1
+    while width < n:
+        for low in range(0, n, 2 * width):
+            middle, high = min(low + width, n), min(low + 2 * width, n)
+            i, j, k = low, middle, low
+            while i < middle and j < high:
+                if keys[order[j]] < keys[order[i]]:  # strictly less: a tie takes the left (earlier) one first
+                    buffer[k] = order[j]
+                    j += 1
+                else:
+                    buffer[k] = order[i]
+                    i += 1
+                k += 1
+            while i < middle:
+                buffer[k] = order[i]
+                i += 1
+                k += 1
+            while j < high:
+                buffer[k] = order[j]
+                j += 1
+                k += 1
+        order, buffer = buffer, order
+        width *= 2
+    return order
+
+
+@njit(cache=True)
+def taken(values: NDArray, positions: NDArray[np.int64]) -> NDArray:
+    """``values[positions]`` by a loop (numba's fancy indexing compiles a general gather for each type: seconds, once)."""
+    out = np.empty(len(positions), dtype=values.dtype)
+    for i in range(len(positions)):
+        out[i] = values[positions[i]]
+    return out

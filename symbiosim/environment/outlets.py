@@ -317,7 +317,10 @@ def _share_outbid(
         m = seller_market[i]
         if m < 0 or sold_t_per_yr[m] <= TONNE_EPSILON:
             continue
-        kept_by_block = np.empty(n_blocks * np.count_nonzero(market == m))  # member outlets in order, blocks in order
+        members = 0
+        for o in range(len(market)):
+            members += market[o] == m
+        kept_by_block = np.empty(n_blocks * members)  # member outlets in order, blocks in order
         j = 0
         for o in range(len(market)):
             if market[o] == m:

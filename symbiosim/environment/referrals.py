@@ -13,6 +13,8 @@ import numpy as np
 from numba import njit
 from numpy.typing import NDArray
 
+from symbiosim.environment.numpy_exact import stable_order, taken
+
 __all__ = ["three_step_reach"]
 
 
@@ -51,7 +53,8 @@ def three_step_reach(
     """
     buyers_start, buyers_of = _grouped(seller, buyer, n)
     sellers_start, sellers_of = _grouped(buyer, seller, n)
-    linked = np.sort(seller * n + buyer)
+    keys = seller * n + buyer
+    linked = taken(keys, stable_order(keys))  # sorted
     reached = np.zeros(len(query_seller), dtype=np.bool_)
     for q in range(len(query_seller)):
         s, b = query_seller[q], query_buyer[q]

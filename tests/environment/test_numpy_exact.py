@@ -51,3 +51,14 @@ def test_a_sum_over_the_last_axes_is_that_of_the_flattened_rows():
         expected = values.sum(axis=(1, 2))
         for row in range(shape[0]):
             assert same(numpy_sum(values[row].ravel()), float(expected[row]))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.int64])
+def test_the_stable_order_is_numpys_stable_argsort(dtype):
+    """Oracle: np.argsort(kind="stable") on keys with many ties, of every length up to 70 and some long ones."""
+    from symbiosim.environment.numpy_exact import stable_order
+
+    rng = np.random.default_rng(5)
+    for n in [*range(70), 1000, 4097]:
+        keys = rng.integers(-5, 5, n).astype(dtype) * (1.5 if dtype is np.float64 else 1)
+        assert np.array_equal(stable_order(keys), np.argsort(keys, kind="stable")), n
