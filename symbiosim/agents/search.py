@@ -22,12 +22,13 @@ round appraises.
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
 
 from symbiosim.agents.investment import annuity_factors
 from symbiosim.agents.state import FacilityState
 from symbiosim.environment.arrays import MONTHS_PER_YEAR, CatalogArrays
-from symbiosim.environment.competition import shares_at
+from symbiosim.environment.numpy_exact import maximum, minimum
 from symbiosim.environment.routes import Routes
 from symbiosim.environment.units import TONNE_EPSILON
 
@@ -99,20 +100,56 @@ def search_decisions(
     """
     n, n_b = seller_t.shape
     n_k = buyer_t.shape[1]
-    charge = np.zeros(len(surplus_cny_per_t)) if buyer_charge_cny_per_t is None else buyer_charge_cny_per_t
-    share = shares_at(seller_share, routes.byproduct)
-    buyer_gain = (1 - share) * surplus_cny_per_t - charge
-    c = np.flatnonzero(~known_link[routes.link] & (surplus_cny_per_t > 0) & (buyer_gain > 0))  # the candidate routes
-    seller, buyer, byproduct = routes.seller[c], routes.buyer[c], routes.byproduct[c]
-    tonnes = np.minimum(seller_t[seller, byproduct], buyer_t[buyer, routes.technology[c]])
-    tonne_months = tonnes * contract_months[byproduct]
-    best_sale = np.zeros(n * n_b)
-    np.maximum.at(best_sale, seller * n_b + byproduct, shares_at(seller_share, byproduct) * surplus_cny_per_t[c] * tonne_months)
-    best_purchase = np.zeros(n * n_k)
-    np.maximum.at(best_purchase, buyer * n_k + routes.technology[c], buyer_gain[c] * tonne_months)
+    n_routes = len(surplus_cny_per_t)
+    charge = np.zeros(n_routes) if buyer_charge_cny_per_t is None else buyer_charge_cny_per_t
+    share = np.full(n_b, seller_share) if np.ndim(seller_share) == 0 else np.asarray(seller_share, dtype=np.float64)
+    best_sale, best_purchase = np.zeros(n * n_b), np.zeros(n * n_k)
+    candidate_link = np.zeros(len(known_link), dtype=np.bool_)
+    _best_candidates(
+        (routes.link, routes.seller, routes.buyer, routes.byproduct, routes.technology), known_link,
+        (np.asarray(surplus_cny_per_t, dtype=np.float64), np.asarray(charge, dtype=np.float64), share),
+        (np.ascontiguousarray(seller_t, dtype=np.float64).ravel(), np.ascontiguousarray(buyer_t, dtype=np.float64).ravel()),
+        n_k, np.asarray(contract_months, dtype=np.int64), (best_sale, best_purchase, candidate_link),
+    )  # fmt: skip
     expected = discovery_probability * (
         best_sale.reshape(n, n_b).sum(axis=1) + best_purchase.reshape(n, n_k).sum(axis=1)
     )
-    candidate_link = np.zeros(len(known_link), dtype=bool)
-    candidate_link[routes.link[c[tonnes > 0]]] = True
     return expected > search_cost_cny, expected, candidate_link
+
+
+@njit(cache=True)
+def _best_candidates(
+    route: tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]],
+    known_link: NDArray[np.bool_],
+    gains: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]],
+    unplaced: tuple[NDArray[np.float64], NDArray[np.float64]],
+    n_k: int,
+    contract_months: NDArray[np.int64],
+    out: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.bool_]],
+) -> None:
+    """Each seller's (by-product's) and buyer's (technology's) best candidate, in one pass over the routes.
+
+    ``route``: per route its link, seller, buyer, by-product and technology; ``gains``: per
+    route the joint surplus and the buyer's charge, per by-product the seller's share;
+    ``unplaced``: what sellers could not place and buyers could take, flattened (facility x
+    by-product, facility x ``n_k`` technologies); ``out``: the best sale and purchase (changed in place,
+    as ``np.maximum.at`` does, route by route) and the links with a candidate route.
+    """
+    link, seller, buyer, byproduct, technology = route
+    surplus, charge, share_of = gains
+    seller_t, buyer_t = unplaced
+    best_sale, best_purchase, candidate_link = out
+    n_b = len(share_of)
+    for r in range(len(surplus)):
+        s, b, k = surplus[r], byproduct[r], technology[r]
+        share = share_of[b]
+        gain = (1 - share) * s - charge[r]
+        if known_link[link[r]] or not s > 0 or not gain > 0:  # not a candidate
+            continue
+        tonnes = minimum(seller_t[seller[r] * n_b + b], buyer_t[buyer[r] * n_k + k])
+        tonne_months = tonnes * contract_months[b]
+        i, j = seller[r] * n_b + b, buyer[r] * n_k + k
+        best_sale[i] = maximum(best_sale[i], share * s * tonne_months)
+        best_purchase[j] = maximum(best_purchase[j], gain * tonne_months)
+        if tonnes > 0:
+            candidate_link[link[r]] = True

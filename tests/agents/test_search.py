@@ -134,3 +134,49 @@ def test_retired_search_parameters_are_named_with_what_replaced_them(tiny_park_t
                     "[parameters]\nsearch_probability = 0.25\n")  # fmt: skip
     with pytest.raises(ScenarioError, match=r"parameters\.search_probability.*no longer a parameter: an agent searches"):
         load_scenario(toml)
+
+
+def search_by_definition(routes, known_link, surplus, seller_t, buyer_t, seller_share, contract_months, probability,
+                         cost, charge):  # fmt: skip
+    """Who searches, in numpy array operations (the best candidates by ``np.maximum.at``)."""
+    from symbiosim.environment.competition import shares_at
+
+    n, n_b = seller_t.shape
+    n_k = buyer_t.shape[1]
+    share = shares_at(seller_share, routes.byproduct)
+    buyer_gain = (1 - share) * surplus - charge
+    c = np.flatnonzero(~known_link[routes.link] & (surplus > 0) & (buyer_gain > 0))
+    seller, buyer, byproduct = routes.seller[c], routes.buyer[c], routes.byproduct[c]
+    tonnes = np.minimum(seller_t[seller, byproduct], buyer_t[buyer, routes.technology[c]])
+    tonne_months = tonnes * contract_months[byproduct]
+    best_sale = np.zeros(n * n_b)
+    np.maximum.at(best_sale, seller * n_b + byproduct, shares_at(seller_share, byproduct) * surplus[c] * tonne_months)
+    best_purchase = np.zeros(n * n_k)
+    np.maximum.at(best_purchase, buyer * n_k + routes.technology[c], buyer_gain[c] * tonne_months)
+    expected = probability * (best_sale.reshape(n, n_b).sum(axis=1) + best_purchase.reshape(n, n_k).sum(axis=1))
+    candidate_link = np.zeros(len(known_link), dtype=bool)
+    candidate_link[routes.link[c[tonnes > 0]]] = True
+    return expected > cost, expected, candidate_link
+
+
+@pytest.mark.parametrize("seed", range(15))
+def test_the_compiled_search_is_its_array_definition(seed):
+    """Oracle, bit for bit: random routes with tied surpluses and tonnes, known links, charges, one share or one per by-product."""
+    rng = np.random.default_rng(seed)
+    n, n_b, n_k, n_r = int(rng.integers(2, 30)), 3, 4, int(rng.integers(1, 400))
+    seller, buyer = rng.integers(0, n, n_r), rng.integers(0, n, n_r)
+    pairs, link = np.unique(np.column_stack([seller, buyer]), axis=0, return_inverse=True)
+    routes = Routes(
+        seller=seller, buyer=buyer, byproduct=rng.integers(0, n_b, n_r), technology=rng.integers(0, n_k, n_r),
+        distance_km=np.ones(n_r), transport_cny_per_t=np.ones(n_r), link=link.ravel(), link_seller=pairs[:, 0],
+        link_buyer=pairs[:, 1], link_km=np.ones(len(pairs)), of_technology=tuple(np.arange(0) for _ in range(n_k)),
+    )  # fmt: skip
+    surplus = rng.choice([-20.0, 0.0, 35.0, 35.0, 120.5], n_r)
+    seller_t = rng.choice([0.0, 500.0, 1000.0], (n, n_b))
+    buyer_t = rng.choice([0.0, 500.0, 2500.0], (n, n_k))
+    share = rng.uniform(0, 1) if seed % 2 else rng.choice([0.2, 0.5, 0.8], n_b)
+    charge = rng.choice([0.0, 0.0, 10.0, 60.0], n_r)
+    known = rng.random(len(pairs)) < 0.3
+    args = (routes, known, surplus, seller_t, buyer_t, share, np.array([6, 12, 24]), 0.4, 20_000.0, charge)
+    for got, expected in zip(search_decisions(*args), search_by_definition(*args), strict=True):
+        assert np.array_equal(got, expected)
