@@ -287,7 +287,7 @@ def traded_by_facility(
 def under_contract_t(market: Market, step: int, n: int, n_byproducts: int) -> NDArray[np.float64]:
     """Volume each seller has under contracts in force at ``step`` (facilities, by-products), t per month."""
     routes, in_force = market.routes, market.active_contracts(step)
-    flat_seller = routes.seller * n_byproducts + routes.byproduct
+    flat_seller = routes.flat_index("seller", n_byproducts)
     volume = np.bincount(
         flat_seller[in_force], weights=market.book.contract_volume_t[in_force], minlength=n * n_byproducts
     )

@@ -260,7 +260,7 @@ def sized_base(
         (facilities, technologies) installed capacity, t of by-product per year.
     """
     n_k = len(catalog.technologies)
-    cell = routes.buyer * n_k + routes.technology
+    cell = routes.flat_index("buyer", n_k)
     kept_cny = np.bincount(cell, kept_by_route_cny, used_tpa.size).reshape(used_tpa.shape)
     setup = np.bincount(cell, setup_by_route_cny, used_tpa.size).reshape(used_tpa.shape)
     capex = used_tpa * catalog.tech_capex_cny_per_tpa[None, :] + setup

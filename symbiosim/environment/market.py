@@ -152,7 +152,7 @@ class Market:
         """Per route, its flat index into the (seller, by-product), (buyer, technology) and (buyer, cap group) tables."""
         if self._flat_index is None or self._flat_index[0] != (n_b, n_k, n_g):
             rt = self.routes
-            at = (rt.seller * n_b + rt.byproduct, rt.buyer * n_k + rt.technology,
+            at = (rt.flat_index("seller", n_b), rt.flat_index("buyer", n_k),
                   rt.buyer * n_g + self.group_of_technology[rt.technology])  # fmt: skip
             self._flat_index = ((n_b, n_k, n_g), at)
         return self._flat_index[1]

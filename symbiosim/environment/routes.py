@@ -110,14 +110,14 @@ class Routes:
 
     def at_seller(self, table: NDArray) -> NDArray:
         """Per route, ``table[seller, byproduct]`` of a (facilities, by-products) table."""
-        return table.ravel().take(self._flat_index("seller", table.shape[1]))
+        return table.ravel().take(self.flat_index("seller", table.shape[1]))
 
     def at_buyer(self, table: NDArray) -> NDArray:
         """Per route, ``table[buyer, technology]`` of a (facilities, technologies) table."""
-        return table.ravel().take(self._flat_index("buyer", table.shape[1]))
+        return table.ravel().take(self.flat_index("buyer", table.shape[1]))
 
-    def _flat_index(self, side: str, n_columns: int) -> NDArray[np.intp]:
-        """Each route's flat index into a table of its seller's by-products or its buyer's technologies.
+    def flat_index(self, side: str, n_columns: int) -> NDArray[np.intp]:
+        """Each route's flat index into a table of its seller's by-products (``side`` "seller") or its buyer's technologies ("buyer").
 
         Computed once per shape: a flat gather is several times faster than a 2-D one over every route.
         """
