@@ -28,6 +28,7 @@ from numpy.typing import NDArray
 from symbiosim.agents.investment import annuity_factors
 from symbiosim.agents.state import FacilityState
 from symbiosim.environment.arrays import MONTHS_PER_YEAR, CatalogArrays
+from symbiosim.environment.competition import share_array
 from symbiosim.environment.numpy_exact import maximum, minimum
 from symbiosim.environment.routes import Routes
 from symbiosim.environment.units import TONNE_EPSILON
@@ -102,7 +103,7 @@ def search_decisions(
     n_k = buyer_t.shape[1]
     n_routes = len(surplus_cny_per_t)
     charge = np.zeros(n_routes) if buyer_charge_cny_per_t is None else buyer_charge_cny_per_t
-    share = np.full(n_b, seller_share) if np.ndim(seller_share) == 0 else np.asarray(seller_share, dtype=np.float64)
+    share = share_array(seller_share, n_b)
     best_sale, best_purchase = np.zeros(n * n_b), np.zeros(n * n_k)
     candidate_link = np.zeros(len(known_link), dtype=np.bool_)
     _best_candidates(

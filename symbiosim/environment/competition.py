@@ -31,7 +31,7 @@ from numpy.typing import NDArray
 from symbiosim.environment.clearing_loops import best_rival_of, competitive_prices_of, settle_terms
 from symbiosim.environment.units import TONNE_EPSILON
 
-__all__ = ["OutsideOptions", "best_rival", "competitive_prices", "least_tonnes", "outside_options", "settle", "shares_at"]
+__all__ = ["OutsideOptions", "best_rival", "competitive_prices", "least_tonnes", "outside_options", "settle", "share_array", "shares_at"]
 
 
 @dataclass(frozen=True)
@@ -112,6 +112,17 @@ def shares_at(seller_share: float | NDArray[np.float64], index: NDArray[np.intp]
     return float(shares[0]) if len(shares) and (shares == shares[0]).all() else shares[index]
 
 
+def share_array(seller_share: float | NDArray[np.float64], n: int) -> NDArray[np.float64]:
+    """The seller's share for each of ``n`` items (routes, by-products): one share repeated, or the shares given.
+
+    >>> share_array(0.5, 3).tolist(), share_array(np.array([0.2, 0.7]), 2).tolist()
+    ([0.5, 0.5, 0.5], [0.2, 0.7])
+    """
+    if np.ndim(seller_share) == 0:
+        return np.full(n, seller_share, dtype=np.float64)
+    return np.ascontiguousarray(seller_share, dtype=np.float64)
+
+
 def competitive_prices(
     wtp_net_cny_per_t: NDArray[np.float64],
     reservation_cny_per_t: NDArray[np.float64],
@@ -134,8 +145,7 @@ def competitive_prices(
         >>> competitive_prices(np.full(3, 100.0), np.full(3, -50.0), 0.5, o).tolist()
         [25.0, -10.0, 90.0]
     """
-    n = len(wtp_net_cny_per_t)
-    share = np.full(n, seller_share) if np.ndim(seller_share) == 0 else np.ascontiguousarray(seller_share, dtype=np.float64)
+    share = share_array(seller_share, len(wtp_net_cny_per_t))
     as_float = [np.ascontiguousarray(a, dtype=np.float64) for a in (wtp_net_cny_per_t, reservation_cny_per_t)]
     return competitive_prices_of(*as_float, share, np.ascontiguousarray(options.seller_cny_per_t, dtype=np.float64),
                                  np.ascontiguousarray(options.buyer_cny_per_t, dtype=np.float64))  # fmt: skip
@@ -173,7 +183,7 @@ def settle(
     """
     net, reservation, seller_share = parties
     n = len(split_cny_per_t)
-    share = np.full(n, seller_share) if np.ndim(seller_share) == 0 else np.ascontiguousarray(seller_share, dtype=np.float64)
+    share = share_array(seller_share, n)
     stated = np.full(n, np.nan) if setup_seller_share is None else setup_seller_share
     # one compiled pass: the outside options of every route open to trade, then the prices and set-up parts
     return settle_terms(spot_t, split_cny_per_t, open_route, (net, reservation, share), routes, at, left, setup_due_cny,

@@ -35,6 +35,7 @@ from symbiosim.environment.arrays import CatalogArrays
 from symbiosim.environment.clearing import ClearingResult, MonthInputs
 from symbiosim.environment.clearing_loops import stable_argsort
 from symbiosim.environment.clearing_month import contracts_and_candidates, spot_and_terms
+from symbiosim.environment.competition import share_array
 from symbiosim.environment.contracts import ContractBook, SearchRules, TrustRules
 from symbiosim.environment.outlets import OutletClearing, Outlets, clear_outlets, expected_gate_price, mean_traded_price
 from symbiosim.environment.referrals import three_step_reach
@@ -193,10 +194,9 @@ class Market:
         )  # fmt: skip
         # 2. spot trades on known routes, best surplus first; 3. their terms and the set-up of new routes
         candidates = candidates[stable_argsort(-surplus[candidates])]
-        share = np.full(n, month.seller_share) if np.ndim(month.seller_share) == 0 else month.seller_share
         setup_seller, setup_buyer = spot_and_terms(
             step, candidates, surplus, open_route,
-            (month.wtp_cny_per_t, rt.transport_cny_per_t, month.reservation_cny_per_t, np.asarray(share, dtype=np.float64)),
+            (month.wtp_cny_per_t, rt.transport_cny_per_t, month.reservation_cny_per_t, share_array(month.seller_share, n)),
             (rt.seller, rt.buyer, self.contract_months[rt.byproduct].astype(np.int64)), at,
             (self.setup_cny, self.setup_seller_share, book.first_trade_step),
             (book.contract_seller_season, book.contract_buyer_season, book.contract_volume_t, book.contract_price,

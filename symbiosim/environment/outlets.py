@@ -42,6 +42,7 @@ from numba import njit
 from numpy.typing import NDArray
 
 from symbiosim.environment.clearing_loops import outlet_markets
+from symbiosim.environment.competition import share_array
 from symbiosim.environment.numpy_exact import maximum, minimum, numpy_sum
 from symbiosim.environment.units import MONTHS_PER_YEAR, TONNE_EPSILON
 from symbiosim.environment.validation import FILE_COLUMN, ValidationIssue, row_issue
@@ -236,8 +237,7 @@ def clear_outlets(
     outlet_t = np.zeros(outlets.n_outlets)
     market_t = np.zeros(outlets.n_markets)
     price = np.full(outlets.n_markets, np.nan)
-    share = (np.full(outlets.n_markets, seller_share) if np.ndim(seller_share) == 0
-             else np.asarray(seller_share, dtype=np.float64)[outlets.market_byproduct])  # fmt: skip
+    share = share_array(seller_share, n_b)[outlets.market_byproduct]  # each market's by-product's
     # one compiled pass over the markets: bids, asks, the auction and the price
     outlet_markets(outlets.market.astype(np.int64), outlets.market_byproduct.astype(np.int64),
                    outlets.seller_market.astype(np.int64), (outlets.gate_value_cny_per_t, capacity_t),
