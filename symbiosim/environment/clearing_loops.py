@@ -27,7 +27,6 @@ __all__ = [
     "double_auction",
     "outlet_markets",
     "settle_terms",
-    "stable_argsort",
     "trade_spot",
 ]
 
@@ -230,43 +229,6 @@ def double_auction(
     return i, j, any_trade, last_ask, last_bid, traded
 
 
-def stable_argsort(keys: NDArray[np.float64]) -> NDArray[np.intp]:
-    """``np.argsort(keys, kind="stable")`` for keys without NaN, from numpy's faster unstable sort.
-
-    The unstable sort (vectorised where the CPU allows) orders the keys; each run of equal keys
-    is then put back in index order (:func:`_index_order_of_ties`), which is what a stable sort
-    gives: equal keys keep their order.
-
-    >>> stable_argsort(np.array([2.0, 1.0, 2.0, 1.0, 0.0])).tolist()
-    [4, 1, 3, 0, 2]
-    """
-    order = np.argsort(keys)
-    _index_order_of_ties(keys, order)
-    return order
-
-
-@njit(cache=True)
-def _index_order_of_ties(keys: NDArray[np.float64], order: NDArray[np.intp]) -> None:
-    """Sort in place each run of ``order`` whose keys are equal."""
-    i, n = 0, len(order)
-    while i < n:
-        j = i + 1
-        while j < n and keys[order[j]] == keys[order[i]]:
-            j += 1
-        if j - i > 32:  # a long run (many equal keys)
-            run = order[i:j].copy()
-            order[i:j] = taken(run, stable_order(run))
-            i = j
-            continue
-        for a in range(i + 1, j):  # insertion sort for the usual short runs
-            v, b = order[a], a - 1
-            while b >= i and order[b] > v:
-                order[b + 1] = order[b]
-                b -= 1
-            order[b + 1] = v
-        i = j
-
-
 @njit(cache=True)
 def competitive_price(net: float, reservation: float, share: float, seller_option: float, buyer_option: float) -> float:
     """One route's :func:`symbiosim.environment.competition.competitive_prices`: the split, clipped by the options and to [r, w - t].
@@ -309,10 +271,31 @@ def settle_terms(
     setup_seller_share: NDArray[np.float64],
     epsilon: float,
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
-    """:func:`symbiosim.environment.competition.settle` in one compiled pass per step (same operations, same results).
+    """The terms of a month's spot trades once the month has cleared, and who pays the set-up of new routes.
 
-    ``parties``: per route ``w - t``, ``r`` and the seller's share of the surplus;
-    ``setup_seller_share``: per route, the seller's stated part of a set-up (NaN: by gains).
+    Each route open to trade (known and trusted link, technology installed, surplus > 0) gets its
+    outside options after clearing: the best rival seller of its buyer's cap group with unsold
+    tonnes, the best rival buyer of its seller's by-product with room
+    (:mod:`symbiosim.environment.competition`); its price is the split clipped by them
+    (:func:`competitive_price`). Other routes keep their split price.
+
+    Args:
+        spot_t: per route, tonnes traded outside contracts this month (none: every price is the split).
+        split_cny_per_t: per route, the split price the clearing used.
+        open_route: per route, a trade is possible (known and trusted link, technology installed).
+        parties: per route ``w - t``, ``r`` and the seller's share of the surplus in the split.
+        routes: per route, the seller and the buyer.
+        at: per route, its flat index into the (seller, by-product), (buyer, technology) and
+            (buyer, cap group) tables.
+        left: what is left after clearing in those tables, flattened: supply, capacity and
+            capacity within the shared cap (t).
+        setup_due_cny: per route, the set-up cost of a route first traded this month (0 elsewhere).
+        setup_seller_share: per route, the seller's stated part of a set-up (NaN: in proportion to the gains).
+        epsilon: tonnes below this are none.
+
+    Returns:
+        The price per route, and the set-up each side pays: its stated part, or else in
+        proportion to its gain from the trade at that price, so that both gain over the contract.
     """
     net, reservation, share = parties
     seller, buyer = routes

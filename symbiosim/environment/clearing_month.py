@@ -29,7 +29,16 @@ __all__ = ["contracts_and_candidates", "least_tonnes", "spot_and_terms"]
 
 @njit(cache=True, error_model="numpy")
 def least_tonnes(setup_cny: float, surplus_cny_per_t: float, share: float, stated: float) -> float:
-    """:func:`symbiosim.environment.competition.least_tonnes` of one route whose set-up is not yet made."""
+    """The tonnes (this month's and the contract's) a new route must carry to pay its set-up (0: no gain to share).
+
+    Paid in proportion to the gains, the joint surplus ``s`` must cover it: ``setup / s``. Where
+    the seller pays a stated part ``f``, each side's part of the split must cover its own:
+    ``max(f setup / (k s), (1 - f) setup / ((1 - k) s))``, with ``k`` the seller's share of the
+    surplus (infinite, the route never opens, where a side must pay from no gain).
+
+    >>> [least_tonnes(1000.0, 10.0, 0.5, stated) for stated in (np.nan, 1.0, 0.5)]
+    [100.0, 200.0, 100.0]
+    """
     if not surplus_cny_per_t > 0:
         return 0.0
     if np.isnan(stated):

@@ -19,6 +19,11 @@ rival would take (its disposal cost or outlet price plus the freight difference)
 shortage, with buyers left short, pushes it up to what the next buyer would pay (the value of
 the material it replaces, less freight). Where both bounds bind in opposite directions the
 price is their midpoint. Quantities are those of the clearing; only the terms change.
+
+The month's settlement runs compiled with the clearing
+(:func:`symbiosim.environment.clearing_loops.settle_terms`, and the least tonnes a new route
+must carry to pay its set-up, :func:`symbiosim.environment.clearing_month.least_tonnes`); the
+functions here price routes for the investment round's appraisals.
 """
 
 from __future__ import annotations
@@ -28,10 +33,9 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from symbiosim.environment.clearing_loops import best_rival_of, competitive_prices_of, settle_terms
-from symbiosim.environment.units import TONNE_EPSILON
+from symbiosim.environment.clearing_loops import best_rival_of, competitive_prices_of
 
-__all__ = ["OutsideOptions", "best_rival", "competitive_prices", "least_tonnes", "outside_options", "settle", "share_array", "shares_at"]
+__all__ = ["OutsideOptions", "best_rival", "competitive_prices", "share_array", "shares_at"]
 
 
 @dataclass(frozen=True)
@@ -68,37 +72,6 @@ def best_rival(
     """
     n_keys = int(key.max()) + 1 if len(key) else 0
     return best_rival_of(key, partner, value, offered, n_keys)  # one compiled pass
-
-
-def outside_options(
-    surplus_cny_per_t: NDArray[np.float64],
-    seller: NDArray[np.intp],
-    buyer: NDArray[np.intp],
-    at: tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.intp]],
-    left: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]],
-) -> OutsideOptions:
-    """Each route's outside options after clearing: rival sellers with unsold tonnes, rival buyers with room.
-
-    Every route given is open to trade (known and trusted link, technology installed, surplus > 0),
-    so each may be a rival of the others.
-
-    Args:
-        surplus_cny_per_t: per route, ``w - t - r``.
-        seller: per route, the selling facility.
-        buyer: per route, the buying facility.
-        at: per route, its flat index into the (seller, by-product), (buyer, technology) and
-            (buyer, cap group) tables.
-        left: what is left after clearing in those tables, flattened: supply (t), capacity
-            (t) and capacity within the shared cap (t).
-    """
-    at_supply, at_capacity, at_group = at
-    supply, capacity, group = left
-    unsold = supply[at_supply] > TONNE_EPSILON
-    room = (capacity[at_capacity] > TONNE_EPSILON) & (group[at_group] > TONNE_EPSILON)
-    return OutsideOptions(
-        buyer_cny_per_t=best_rival(at_group, seller, surplus_cny_per_t, unsold),
-        seller_cny_per_t=best_rival(at_supply, buyer, surplus_cny_per_t, room),
-    )
 
 
 def shares_at(seller_share: float | NDArray[np.float64], index: NDArray[np.intp]) -> float | NDArray[np.float64]:
@@ -149,72 +122,3 @@ def competitive_prices(
     as_float = [np.ascontiguousarray(a, dtype=np.float64) for a in (wtp_net_cny_per_t, reservation_cny_per_t)]
     return competitive_prices_of(*as_float, share, np.ascontiguousarray(options.seller_cny_per_t, dtype=np.float64),
                                  np.ascontiguousarray(options.buyer_cny_per_t, dtype=np.float64))  # fmt: skip
-
-
-def settle(
-    spot_t: NDArray[np.float64],
-    split_cny_per_t: NDArray[np.float64],
-    open_route: NDArray[np.bool_],
-    parties: tuple[NDArray[np.float64], NDArray[np.float64], float | NDArray[np.float64]],
-    routes: tuple[NDArray[np.intp], NDArray[np.intp]],
-    at: tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.intp]],
-    left: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]],
-    setup_due_cny: NDArray[np.float64],
-    setup_seller_share: NDArray[np.float64] | None = None,
-) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
-    """The terms of a month's spot trades once the month has cleared, and who pays the set-up of new routes.
-
-    Args:
-        spot_t: per route, tonnes traded outside contracts this month.
-        split_cny_per_t: per route, the split price the clearing used.
-        open_route: per route, a trade is possible (known and trusted link, technology installed).
-        parties: per route ``w - t`` and ``r``, and the seller's share of the surplus in the split (one, or per route).
-        routes: per route, the seller and the buyer.
-        at: see :func:`outside_options`.
-        left: see :func:`outside_options`.
-        setup_due_cny: per route, the set-up cost of a route first traded this month (0 elsewhere).
-        setup_seller_share: per route, the seller's stated part of a set-up (NaN or None: in
-            proportion to the gains).
-
-    Returns:
-        The price per route (the split where nothing binds), and the set-up each side pays: its
-        stated part, or else in proportion to its gain from the trade at that price, so that both
-        gain over the contract.
-    """
-    net, reservation, seller_share = parties
-    n = len(split_cny_per_t)
-    share = share_array(seller_share, n)
-    stated = np.full(n, np.nan) if setup_seller_share is None else setup_seller_share
-    # one compiled pass: the outside options of every route open to trade, then the prices and set-up parts
-    return settle_terms(spot_t, split_cny_per_t, open_route, (net, reservation, share), routes, at, left, setup_due_cny,
-                        stated, TONNE_EPSILON)  # fmt: skip
-
-
-def least_tonnes(
-    setup_cny: NDArray[np.float64],
-    surplus_cny_per_t: NDArray[np.float64],
-    seller_share: float | NDArray[np.float64],
-    setup_seller_share: NDArray[np.float64],
-    unset: NDArray[np.bool_],
-) -> NDArray[np.float64]:
-    """Per route, the tonnes (this month's and the contract's) a new route must carry to pay its set-up (0: none due).
-
-    Paid in proportion to the gains, the joint surplus must cover it: ``setup / s``. Where the
-    seller pays a stated part ``f``, each side's part of the split must cover its own:
-    ``max(f setup / (k s), (1 - f) setup / ((1 - k) s))``, with ``k`` the seller's share of the
-    surplus (infinite, the route never opens, where a side must pay from no gain).
-
-    >>> least_tonnes(np.full(3, 1000.0), np.full(3, 10.0), 0.5, np.array([np.nan, 1.0, 0.5]), np.ones(3, bool)).tolist()
-    [100.0, 200.0, 100.0]
-    """
-    due = unset & (surplus_cny_per_t > 0)
-    least = np.divide(setup_cny, surplus_cny_per_t, out=np.zeros(len(setup_cny)), where=due)
-    stated = due & ~np.isnan(setup_seller_share)
-    if stated.any():
-        k = np.broadcast_to(seller_share, surplus_cny_per_t.shape)[stated]
-        f, s, cost = setup_seller_share[stated], surplus_cny_per_t[stated], setup_cny[stated]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            seller_t = np.where(f > 0, f * cost / (k * s), 0.0)
-            buyer_t = np.where(f < 1, (1 - f) * cost / ((1 - k) * s), 0.0)
-        least[stated] = np.maximum(seller_t, buyer_t)
-    return least

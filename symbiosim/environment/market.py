@@ -33,10 +33,10 @@ from numpy.typing import NDArray
 
 from symbiosim.environment.arrays import CatalogArrays
 from symbiosim.environment.clearing import ClearingResult, MonthInputs
-from symbiosim.environment.clearing_loops import stable_argsort
 from symbiosim.environment.clearing_month import contracts_and_candidates, spot_and_terms
 from symbiosim.environment.competition import share_array
 from symbiosim.environment.contracts import ContractBook, SearchRules, TrustRules
+from symbiosim.environment.numpy_exact import stable_argsort
 from symbiosim.environment.outlets import OutletClearing, Outlets, clear_outlets, expected_gate_price, mean_traded_price
 from symbiosim.environment.referrals import three_step_reach
 from symbiosim.environment.routes import GainBound, Routes, build_routes, setup_cny

@@ -25,14 +25,6 @@ _MULTIPLIER_1, _MULTIPLIER_2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049
 _SHIFT_11, _SHIFT_27, _SHIFT_30, _SHIFT_31 = np.uint64(11), np.uint64(27), np.uint64(30), np.uint64(31)
 
 
-def _splitmix64(x: np.ndarray) -> np.ndarray:
-    """The SplitMix64 finaliser (Steele, Lea & Flood 2014): a well-mixed 64-bit hash of each value."""
-    x = x + _GOLDEN
-    x = (x ^ (x >> _SHIFT_30)) * _MULTIPLIER_1
-    x = (x ^ (x >> _SHIFT_27)) * _MULTIPLIER_2
-    return x ^ (x >> _SHIFT_31)
-
-
 def keyed_uniform(rng: np.random.Generator, keys: np.ndarray) -> np.ndarray:
     """One uniform draw in [0, 1) per key, from a single number drawn from ``rng``.
 
@@ -60,7 +52,7 @@ def _keyed_draws(keys: np.ndarray, seed: np.uint64) -> np.ndarray:
 
 @njit(cache=True)
 def _mix(x: np.uint64) -> np.uint64:
-    """:func:`_splitmix64` of one value (the same integer operations, wrapping at 64 bits)."""
+    """The SplitMix64 finaliser (Steele, Lea & Flood 2014): a well-mixed 64-bit hash of ``x`` (wrapping at 64 bits)."""
     x = x + _GOLDEN
     x = (x ^ (x >> _SHIFT_30)) * _MULTIPLIER_1
     x = (x ^ (x >> _SHIFT_27)) * _MULTIPLIER_2

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from symbiosim.environment.numpy_exact import maximum, minimum, numpy_sum
+from symbiosim.environment.numpy_exact import maximum, minimum, numpy_sum, stable_argsort
 
 EDGES = [-np.inf, -1.5, -0.0, 0.0, 1e-300, 2.0, 2.0, np.inf, np.nan]
 
@@ -62,3 +62,14 @@ def test_the_stable_order_is_numpys_stable_argsort(dtype):
     for n in [*range(70), 1000, 4097]:
         keys = rng.integers(-5, 5, n).astype(dtype) * (1.5 if dtype is np.float64 else 1)
         assert np.array_equal(stable_order(keys), np.argsort(keys, kind="stable")), n
+
+
+@pytest.mark.parametrize("decimals", [0, 1, 3, 8])
+def test_the_fast_stable_sort_orders_ties_as_a_stable_sort(decimals):
+    """Oracle: numpy's stable argsort, on keys with short and long runs of ties."""
+    rng = np.random.default_rng(decimals)
+    for n in (0, 1, 7, 500, 20_000):
+        keys = np.round(rng.normal(size=n) * 3, decimals)
+        assert np.array_equal(stable_argsort(keys), np.argsort(keys, kind="stable"))
+    keys = np.zeros(5000)
+    assert np.array_equal(stable_argsort(keys), np.arange(5000))

@@ -160,7 +160,13 @@ def test_an_emission_charge_below_zero_is_refused(amount):
 
 def test_the_compiled_draws_are_the_splitmix_hash_of_key_and_seed():
     """Oracle: the numpy SplitMix64 finaliser applied twice (key, then key hash xor seed), top 53 bits."""
-    from symbiosim.environment.streams import _keyed_draws, _splitmix64
+    from symbiosim.environment.streams import _keyed_draws
+
+    def _splitmix64(x: np.ndarray) -> np.ndarray:  # Steele, Lea & Flood 2014, on uint64 arrays
+        x = x + np.uint64(0x9E3779B97F4A7C15)
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return x ^ (x >> np.uint64(31))
 
     rng = np.random.default_rng(11)
     for _ in range(20):
